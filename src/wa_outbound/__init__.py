@@ -1,0 +1,154 @@
+"""wa_outbound: know before you send a WhatsApp message.
+
+May this business send this message, to this person, now? If not, why, and what instead?
+The core is pure: values, facts and questions, with `now` always passed in.
+
+Example:
+    >>> from datetime import datetime, timezone
+    >>> from wa_outbound import (
+    ...     Conversation, InboundMessageReceived, PhoneNumberId, SendKind, WaId, can_send,
+    ... )
+    >>> now = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+    >>> c = Conversation(business=PhoneNumberId("106540352242922"), recipient=WaId("4915123456789"))
+    >>> c = c.apply(InboundMessageReceived(at=now))
+    >>> can_send(c, SendKind.FREE_FORM, now=now).allowed
+    True
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from wa_outbound._conversation import (
+    CALL_PERMISSION_TRANSITIONS,
+    CONSENT_TRANSITIONS,
+    CallPermission,
+    CallPermissionInput,
+    CallPermissionStatus,
+    Consent,
+    ConsentInput,
+    ConsentStatus,
+    Conversation,
+    EntryPointVisit,
+)
+from wa_outbound._decision import (
+    Alternative,
+    BlockReason,
+    Reason,
+    SendDecision,
+    SendKind,
+    can_send,
+)
+from wa_outbound._errors import (
+    InputError,
+    InvalidTransition,
+    InvalidValueError,
+    NaiveDatetimeError,
+    RuleDataError,
+    StoredDataError,
+    UsageError,
+    WaOutboundError,
+)
+from wa_outbound._facts import (
+    AUTHORITATIVE_CODES,
+    CallPermissionGranted,
+    CallPermissionRejected,
+    CallPermissionRevoked,
+    CodeMeaning,
+    EntryPoint,
+    Fact,
+    InboundCallReceived,
+    InboundMessageReceived,
+    MarketingResumed,
+    OptInRecorded,
+    OptOutReceived,
+    OptOutScope,
+    OutboundMessageSent,
+    Provider,
+    ReferralReceived,
+    SendRejected,
+)
+from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._persistence import dump_conversation, load_conversation
+from wa_outbound._rules import (
+    RULE_HISTORY,
+    LimitScope,
+    PricingModel,
+    Provenance,
+    Rule,
+    RuleChange,
+    RuleDifference,
+    Rules,
+    Source,
+    builtin_rule_sets,
+    diff_rules,
+    rules_at,
+)
+
+try:
+    __version__ = version("wa_outbound")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AUTHORITATIVE_CODES",
+    "CALL_PERMISSION_TRANSITIONS",
+    "CONSENT_TRANSITIONS",
+    "RULE_HISTORY",
+    "Alternative",
+    "BlockReason",
+    "BusinessScopedUserId",
+    "CallPermission",
+    "CallPermissionGranted",
+    "CallPermissionInput",
+    "CallPermissionRejected",
+    "CallPermissionRevoked",
+    "CallPermissionStatus",
+    "CodeMeaning",
+    "Consent",
+    "ConsentInput",
+    "ConsentStatus",
+    "Conversation",
+    "EntryPoint",
+    "EntryPointVisit",
+    "Fact",
+    "InboundCallReceived",
+    "InboundMessageReceived",
+    "InputError",
+    "InvalidTransition",
+    "InvalidValueError",
+    "LimitScope",
+    "MarketingResumed",
+    "NaiveDatetimeError",
+    "OptInRecorded",
+    "OptOutReceived",
+    "OptOutScope",
+    "OutboundMessageSent",
+    "PhoneNumberId",
+    "PricingModel",
+    "Provenance",
+    "Provider",
+    "Reason",
+    "Recipient",
+    "ReferralReceived",
+    "Rule",
+    "RuleChange",
+    "RuleDataError",
+    "RuleDifference",
+    "Rules",
+    "SendDecision",
+    "SendKind",
+    "SendRejected",
+    "Source",
+    "StoredDataError",
+    "UsageError",
+    "WaId",
+    "WaOutboundError",
+    "__version__",
+    "builtin_rule_sets",
+    "can_send",
+    "diff_rules",
+    "dump_conversation",
+    "load_conversation",
+    "rules_at",
+]

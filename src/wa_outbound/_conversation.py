@@ -1,0 +1,529 @@
+"""The conversation machine: one business phone number and one recipient, as a value.
+
+Theory of operation
+-------------------
+A `Conversation` remembers only what the platform's rules need, and changes only by applying
+past-tense facts (`wa_outbound._facts`). Webhooks arrive late, twice and out of order, so every
+part of the state is built to make `apply` idempotent and insensitive to delivery order:
+
+* **Customer service window.** The state keeps the latest inbound message and the latest
+  inbound call (maxima: an older message never shrinks the window) and the latest instant at
+  which the platform said the window was closed (Meta 131047, Twilio 63016). The platform is
+  authoritative: such a rejection closes the window whatever the local clock says, until the
+  user writes again. How long the window lasts, and whether calls open it, are rules, so they
+  are read at question time (`can_send`), not here.
+
+* **Free entry point.** The state keeps the latest two ad / Page-button referrals and, for
+  each, the business's first reply after it. Whether a reply came soon enough, and how long the
+  free period lasts, are again rules read at question time.
+
+* **Consent** and **call permission** are small state machines given as tables
+  (`CONSENT_TRANSITIONS`, `CALL_PERMISSION_TRANSITIONS`). To stay order-insensitive the state
+  keeps the latest instant of each kind of input and folds the table over those few inputs in
+  time order. For these tables that fold equals the fold over the full history: every input
+  either resets the state or depends only on the latest of each kind, which the tests check.
+  At equal instants the more restrictive input is applied last, so a "stop" wins a tie.
+
+Nothing here reads a clock; nothing here raises for a valid fact.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from wa_outbound._errors import InvalidTransition
+from wa_outbound._facts import (
+    AUTHORITATIVE_CODES,
+    CallPermissionGranted,
+    CallPermissionRejected,
+    CallPermissionRevoked,
+    CodeMeaning,
+    EntryPoint,
+    InboundCallReceived,
+    InboundMessageReceived,
+    MarketingResumed,
+    OptInRecorded,
+    OptOutReceived,
+    OptOutScope,
+    OutboundMessageSent,
+    ReferralReceived,
+    SendRejected,
+)
+from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from wa_outbound._facts import Fact
+    from wa_outbound._rules import Rules
+
+__all__ = [
+    "CALL_PERMISSION_TRANSITIONS",
+    "CONSENT_TRANSITIONS",
+    "CallPermission",
+    "CallPermissionInput",
+    "CallPermissionStatus",
+    "Consent",
+    "ConsentInput",
+    "ConsentStatus",
+    "Conversation",
+    "EntryPointVisit",
+]
+
+
+# --- consent --------------------------------------------------------------------------------
+
+
+class ConsentStatus(enum.Enum):
+    """What the user agreed to, as far as the business knows."""
+
+    UNKNOWN = "unknown"
+    """No opt-in or opt-out recorded."""
+    OPTED_IN = "opted_in"
+    """The user agreed to receive messages from the business."""
+    MARKETING_OPTED_OUT = "marketing_opted_out"
+    """The user stopped marketing messages; utility, authentication and replies still go."""
+    OPTED_OUT = "opted_out"
+    """The user stopped everything the business would start; only a new opt-in lifts it."""
+
+
+class ConsentInput(enum.Enum):
+    """The inputs of the consent machine (each is the effect of a fact)."""
+
+    OPT_IN = "opt_in"
+    """`OptInRecorded`."""
+    MARKETING_RESUMED = "marketing_resumed"
+    """`MarketingResumed`."""
+    MARKETING_OPT_OUT = "marketing_opt_out"
+    """`OptOutReceived(scope=MARKETING)`, or Meta error 131050."""
+    OPT_OUT = "opt_out"
+    """`OptOutReceived(scope=ALL)`."""
+
+
+_S = ConsentStatus
+_I = ConsentInput
+
+CONSENT_TRANSITIONS: Final[dict[tuple[ConsentStatus, ConsentInput], ConsentStatus]] = {
+    # An explicit opt-in always wins over whatever came before it.
+    (_S.UNKNOWN, _I.OPT_IN): _S.OPTED_IN,
+    (_S.OPTED_IN, _I.OPT_IN): _S.OPTED_IN,
+    (_S.MARKETING_OPTED_OUT, _I.OPT_IN): _S.OPTED_IN,
+    (_S.OPTED_OUT, _I.OPT_IN): _S.OPTED_IN,
+    # "Resume promotions" lifts a marketing stop, and nothing else: it is not an opt-in to
+    # a business the user never agreed to, and it does not undo a full "stop".
+    (_S.UNKNOWN, _I.MARKETING_RESUMED): _S.UNKNOWN,
+    (_S.OPTED_IN, _I.MARKETING_RESUMED): _S.OPTED_IN,
+    (_S.MARKETING_OPTED_OUT, _I.MARKETING_RESUMED): _S.OPTED_IN,
+    (_S.OPTED_OUT, _I.MARKETING_RESUMED): _S.OPTED_OUT,
+    # A marketing stop narrows an opt-in; it cannot loosen a full stop.
+    (_S.UNKNOWN, _I.MARKETING_OPT_OUT): _S.MARKETING_OPTED_OUT,
+    (_S.OPTED_IN, _I.MARKETING_OPT_OUT): _S.MARKETING_OPTED_OUT,
+    (_S.MARKETING_OPTED_OUT, _I.MARKETING_OPT_OUT): _S.MARKETING_OPTED_OUT,
+    (_S.OPTED_OUT, _I.MARKETING_OPT_OUT): _S.OPTED_OUT,
+    # A full stop sticks until a later explicit opt-in.
+    (_S.UNKNOWN, _I.OPT_OUT): _S.OPTED_OUT,
+    (_S.OPTED_IN, _I.OPT_OUT): _S.OPTED_OUT,
+    (_S.MARKETING_OPTED_OUT, _I.OPT_OUT): _S.OPTED_OUT,
+    (_S.OPTED_OUT, _I.OPT_OUT): _S.OPTED_OUT,
+}
+"""`(status, input) -> status`: the consent machine, for inputs applied in time order."""
+
+# At equal instants, apply the less restrictive input first so that the stop wins.
+_CONSENT_PRECEDENCE: Final = {_I.OPT_IN: 0, _I.MARKETING_RESUMED: 1, _I.MARKETING_OPT_OUT: 2, _I.OPT_OUT: 3}
+
+
+def _later(current: datetime | None, candidate: datetime) -> datetime:
+    return candidate if current is None or candidate > current else current
+
+
+@attrs.frozen(kw_only=True)
+class Consent:
+    """The user's consent, kept as the latest instant of each kind of consent input.
+
+    `status` and `since` are derived from those instants by folding `CONSENT_TRANSITIONS`.
+    """
+
+    opted_in_at: datetime | None = None
+    """Latest explicit opt-in."""
+    opt_in_method: str = ""
+    """How that opt-in was given (evidence for an audit)."""
+    opted_out_at: datetime | None = None
+    """Latest full opt-out ("STOP")."""
+    opt_out_method: str = ""
+    """How that opt-out was given."""
+    marketing_opted_out_at: datetime | None = None
+    """Latest marketing-only opt-out (platform "Stop promotions", 131050, or a host keyword)."""
+    marketing_resumed_at: datetime | None = None
+    """Latest "Resume promotions"."""
+    status: ConsentStatus = attrs.field(init=False, eq=False, repr=False)
+    """The resulting consent status."""
+    since: datetime | None = attrs.field(init=False, eq=False, repr=False)
+    """Instant of the input that decided `status` (`None` while `UNKNOWN` from the start)."""
+
+    def __attrs_post_init__(self) -> None:
+        """Derive `status` and `since` by folding the table over the latest inputs."""
+        inputs = [
+            (at, _CONSENT_PRECEDENCE[kind], kind)
+            for at, kind in (
+                (self.opted_in_at, _I.OPT_IN),
+                (self.marketing_resumed_at, _I.MARKETING_RESUMED),
+                (self.marketing_opted_out_at, _I.MARKETING_OPT_OUT),
+                (self.opted_out_at, _I.OPT_OUT),
+            )
+            if at is not None
+        ]
+        status, since = ConsentStatus.UNKNOWN, None
+        for at, _, kind in sorted(inputs, key=lambda item: (item[0], item[1])):
+            new = CONSENT_TRANSITIONS[status, kind]
+            if new is not status:
+                status, since = new, at
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "since", since)
+
+
+# --- call permission ------------------------------------------------------------------------
+
+
+class CallPermissionStatus(enum.Enum):
+    """Whether the business may call the user."""
+
+    NONE = "none"
+    """The user never answered a call permission request."""
+    GRANTED = "granted"
+    """The user allowed calls (temporarily or for good; see `CallPermission.expires_at`)."""
+    REJECTED = "rejected"
+    """The user declined the latest request."""
+    REVOKED = "revoked"
+    """The user withdrew a permission granted earlier."""
+
+
+class CallPermissionInput(enum.Enum):
+    """The inputs of the call permission machine."""
+
+    GRANT = "grant"
+    """`CallPermissionGranted`."""
+    REJECT = "reject"
+    """`CallPermissionRejected`."""
+    REVOKE = "revoke"
+    """`CallPermissionRevoked`."""
+
+
+_CS = CallPermissionStatus
+_CI = CallPermissionInput
+
+CALL_PERMISSION_TRANSITIONS: Final[
+    dict[tuple[CallPermissionStatus, CallPermissionInput], CallPermissionStatus]
+] = {
+    # Only the user grants or withdraws a permission, and the latest answer is the one that
+    # counts (Meta "Obtain user call permissions").
+    **{(status, _CI.GRANT): _CS.GRANTED for status in _CS},
+    **{(status, _CI.REJECT): _CS.REJECTED for status in _CS},
+    **{(status, _CI.REVOKE): _CS.REVOKED for status in _CS},
+}
+"""`(status, input) -> status`: the call permission machine, for inputs in time order."""
+
+_CALL_PRECEDENCE: Final = {_CI.GRANT: 0, _CI.REJECT: 1, _CI.REVOKE: 2}
+
+
+@attrs.frozen(kw_only=True)
+class CallPermission:
+    """The user's latest answer about business-initiated calls."""
+
+    status: CallPermissionStatus = CallPermissionStatus.NONE
+    """Result of the latest answer."""
+    since: datetime | None = None
+    """When the user gave that answer."""
+    expires_at: datetime | None = None
+    """End of a temporary grant; `None` for a permanent one or when not granted."""
+
+    def after(self, kind: CallPermissionInput, at: datetime, expires_at: datetime | None) -> CallPermission:
+        """Return the permission after the user's answer `kind` given at `at`."""
+        if self.since is not None:
+            current = _CALL_BY_STATUS.get(self.status)
+            if at < self.since or (
+                at == self.since
+                and current is not None
+                and _CALL_PRECEDENCE[kind] < _CALL_PRECEDENCE[current]
+            ):
+                return self
+        status = CALL_PERMISSION_TRANSITIONS[self.status, kind]
+        return CallPermission(
+            status=status,
+            since=at,
+            expires_at=expires_at if status is CallPermissionStatus.GRANTED else None,
+        )
+
+
+_CALL_BY_STATUS: Final = {_CS.GRANTED: _CI.GRANT, _CS.REJECTED: _CI.REJECT, _CS.REVOKED: _CI.REVOKE}
+
+
+# --- free entry point -----------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class EntryPointVisit:
+    """A user arriving from an ad or a Page button, and the business's first reply after it."""
+
+    referred_at: datetime
+    """When the user's message with referral data was sent."""
+    entry_point: EntryPoint
+    """Where the user came from."""
+    replied_at: datetime | None = None
+    """The business's first message after `referred_at`, if any."""
+
+    def free_window(self, rules: Rules) -> tuple[datetime, datetime] | None:
+        """Return `(start, end)` of the free entry point window this visit opened, if any."""
+        if self.replied_at is None:
+            return None
+        if self.replied_at - self.referred_at > rules.free_entry_point_reply_within.value:
+            return None
+        return self.replied_at, self.replied_at + rules.free_entry_point_window.value
+
+
+# --- the conversation -----------------------------------------------------------------------
+
+
+def _recipient(_instance: object, _attribute: object, value: object) -> None:
+    if not isinstance(value, (WaId, BusinessScopedUserId)):
+        from wa_outbound._errors import InvalidValueError  # noqa: PLC0415 - error path only
+
+        raise InvalidValueError("recipient", value, "expected a WaId or BusinessScopedUserId")
+
+
+def _business(_instance: object, _attribute: object, value: object) -> None:
+    if not isinstance(value, PhoneNumberId):
+        from wa_outbound._errors import InvalidValueError  # noqa: PLC0415 - error path only
+
+        raise InvalidValueError("business", value, "expected a PhoneNumberId")
+
+
+@attrs.frozen(kw_only=True)
+class Conversation:
+    """Everything the rules need to know about one (business number, recipient) pair.
+
+    Start with `Conversation(business=..., recipient=...)`, then `apply` facts as they happen.
+    Ask `can_send(conversation, kind, now=...)` (or `conversation.can_send(kind, now=...)`)
+    before every send.
+    """
+
+    business: PhoneNumberId = attrs.field(validator=_business)
+    """The business phone number that sends."""
+    recipient: Recipient = attrs.field(validator=_recipient)
+    """The WhatsApp user who receives."""
+    last_inbound_message_at: datetime | None = None
+    """The user's latest message."""
+    last_inbound_call_at: datetime | None = None
+    """The user's latest call."""
+    window_closed_at: datetime | None = None
+    """Latest instant at which the platform rejected a send as outside the window."""
+    last_outbound_at: datetime | None = None
+    """The business's latest message."""
+    entry_points: tuple[EntryPointVisit, ...] = ()
+    """The latest (at most two) ad or Page-button arrivals, oldest first."""
+    consent: Consent = Consent()
+    """What the user agreed to."""
+    call_permission: CallPermission = CallPermission()
+    """Whether the business may call the user."""
+
+    def apply(self, fact: Fact) -> Conversation:
+        """Return the conversation after `fact`; applying the same fact twice changes nothing.
+
+        Raises:
+            InvalidTransition: `fact` is not a fact this machine knows.
+        """
+        try:
+            step = _APPLY[type(fact)]
+        except KeyError:
+            raise InvalidTransition(self, fact, "not a conversation fact") from None
+        return step(self, fact)
+
+    def apply_all(self, facts: Iterable[Fact]) -> Conversation:
+        """Return the conversation after every fact of `facts`, in the order given."""
+        conversation = self
+        for fact in facts:
+            conversation = conversation.apply(fact)
+        return conversation
+
+    def last_inbound_at(self, rules: Rules) -> datetime | None:
+        """Return the latest user contact that opens the window under `rules`."""
+        message, call = self.last_inbound_message_at, self.last_inbound_call_at
+        if call is None or not rules.service_window_opened_by_calls.value:
+            return message
+        if message is None or call > message:
+            return call
+        return message
+
+    def service_window_expires_at(self, rules: Rules) -> datetime | None:
+        """Return when the customer service window closes (or closed); `None` if it is shut.
+
+        `None` means the user never wrote (or called, where calls count), or the platform
+        rejected a send as outside the window after the user's latest contact.
+        """
+        last = self.last_inbound_at(rules)
+        if last is None:
+            return None
+        closed = self.window_closed_at
+        if closed is not None and closed >= last:
+            return None
+        return last + rules.service_window.value
+
+    def free_entry_point_window(self, rules: Rules) -> tuple[datetime, datetime] | None:
+        """Return `(start, end)` of the latest free entry point window under `rules`, if any.
+
+        A new ad click while a window is open does not start another one (Meta's
+        conversation-based pricing: "no new conversations will be opened until the free entry
+        point conversation expires"; not restated for per-message pricing).
+        """
+        current: tuple[datetime, datetime] | None = None
+        for visit in self.entry_points:
+            window = visit.free_window(rules)
+            if window is None:
+                continue
+            if current is None or window[0] >= current[1]:
+                current = window
+        return current
+
+    def call_permission_expires_at(self, rules: Rules) -> datetime | None:
+        """Return when a granted call permission ends; `None` if permanent or not granted."""
+        permission = self.call_permission
+        if permission.status is not CallPermissionStatus.GRANTED:
+            return None
+        if permission.expires_at is not None:
+            return permission.expires_at
+        if rules.permanent_call_permission.value or permission.since is None:
+            return None
+        # Before permanent permissions existed, a grant without an expiry was temporary.
+        return permission.since + rules.call_permission_temporary_validity.value
+
+    def can_send(self, kind: object, *, now: datetime, rules: Rules | None = None) -> object:
+        """Shortcut for `wa_outbound.can_send(self, kind, now=now, rules=rules)`."""
+        from wa_outbound._decision import can_send  # noqa: PLC0415 - avoids an import cycle
+
+        return can_send(self, kind, now=now, rules=rules)  # type: ignore[arg-type]
+
+
+# --- applying facts -------------------------------------------------------------------------
+
+
+def _inbound_message(c: Conversation, fact: InboundMessageReceived) -> Conversation:
+    last = c.last_inbound_message_at
+    if last is not None and last >= fact.at:
+        return c
+    return attrs.evolve(c, last_inbound_message_at=fact.at)
+
+
+def _inbound_call(c: Conversation, fact: InboundCallReceived) -> Conversation:
+    last = c.last_inbound_call_at
+    if last is not None and last >= fact.at:
+        return c
+    return attrs.evolve(c, last_inbound_call_at=fact.at)
+
+
+def _referral(c: Conversation, fact: ReferralReceived) -> Conversation:
+    c = _inbound_message(c, InboundMessageReceived(at=fact.at))
+    visits = c.entry_points
+    if any(v.referred_at == fact.at for v in visits):
+        return c
+    # The business's first message after this referral is known exactly only when an
+    # earlier visit's first reply falls after it; otherwise say "no reply yet" rather than
+    # guess, so that a late, out-of-order referral never claims a free period.
+    replies = [
+        v.replied_at
+        for v in visits
+        if v.referred_at <= fact.at and v.replied_at is not None and v.replied_at >= fact.at
+    ]
+    reply = min(replies) if replies else None
+    new = EntryPointVisit(referred_at=fact.at, entry_point=fact.entry_point, replied_at=reply)
+    kept = sorted((*visits, new), key=lambda v: v.referred_at)[-2:]
+    return attrs.evolve(c, entry_points=tuple(kept))
+
+
+def _outbound(c: Conversation, fact: OutboundMessageSent) -> Conversation:
+    at = fact.at
+    visits = tuple(
+        attrs.evolve(v, replied_at=at)
+        if v.referred_at <= at and (v.replied_at is None or at < v.replied_at)
+        else v
+        for v in c.entry_points
+    )
+    last = _later(c.last_outbound_at, at)
+    if last == c.last_outbound_at and visits == c.entry_points:
+        return c
+    return attrs.evolve(c, last_outbound_at=last, entry_points=visits)
+
+
+def _consent(c: Conversation, **changes: object) -> Conversation:
+    consent = attrs.evolve(c.consent, **changes)
+    if consent == c.consent:
+        return c
+    return attrs.evolve(c, consent=consent)
+
+
+def _opt_in(c: Conversation, fact: OptInRecorded) -> Conversation:
+    current = c.consent.opted_in_at
+    if current is not None and current >= fact.at:
+        return c
+    return _consent(c, opted_in_at=fact.at, opt_in_method=fact.method)
+
+
+def _opt_out(c: Conversation, fact: OptOutReceived) -> Conversation:
+    if fact.scope is OptOutScope.MARKETING:
+        return _marketing_opt_out(c, fact.at)
+    current = c.consent.opted_out_at
+    if current is not None and current >= fact.at:
+        return c
+    return _consent(c, opted_out_at=fact.at, opt_out_method=fact.method)
+
+
+def _marketing_opt_out(c: Conversation, at: datetime) -> Conversation:
+    return _consent(c, marketing_opted_out_at=_later(c.consent.marketing_opted_out_at, at))
+
+
+def _marketing_resumed(c: Conversation, fact: MarketingResumed) -> Conversation:
+    return _consent(c, marketing_resumed_at=_later(c.consent.marketing_resumed_at, fact.at))
+
+
+def _call_permission(
+    kind: CallPermissionInput,
+) -> Callable[[Conversation, CallPermissionGranted | CallPermissionRejected | CallPermissionRevoked], Conversation]:
+    def step(
+        c: Conversation,
+        fact: CallPermissionGranted | CallPermissionRejected | CallPermissionRevoked,
+    ) -> Conversation:
+        expires_at = fact.expires_at if isinstance(fact, CallPermissionGranted) else None
+        permission = c.call_permission.after(kind, fact.at, expires_at)
+        if permission == c.call_permission:
+            return c
+        return attrs.evolve(c, call_permission=permission)
+
+    return step
+
+
+def _send_rejected(c: Conversation, fact: SendRejected) -> Conversation:
+    meaning = AUTHORITATIVE_CODES.get((fact.provider, fact.code))
+    if meaning is CodeMeaning.WINDOW_CLOSED:
+        closed = _later(c.window_closed_at, fact.at)
+        return c if closed == c.window_closed_at else attrs.evolve(c, window_closed_at=closed)
+    if meaning is CodeMeaning.MARKETING_OPTED_OUT:
+        return _marketing_opt_out(c, fact.at)
+    return c
+
+
+_APPLY: Final[dict[type, Callable[[Conversation, object], Conversation]]] = {  # type: ignore[dict-item]
+    InboundMessageReceived: _inbound_message,
+    InboundCallReceived: _inbound_call,
+    ReferralReceived: _referral,
+    OutboundMessageSent: _outbound,
+    OptInRecorded: _opt_in,
+    OptOutReceived: _opt_out,
+    MarketingResumed: _marketing_resumed,
+    CallPermissionGranted: _call_permission(CallPermissionInput.GRANT),
+    CallPermissionRejected: _call_permission(CallPermissionInput.REJECT),
+    CallPermissionRevoked: _call_permission(CallPermissionInput.REVOKE),
+    SendRejected: _send_rejected,
+}
+"""Which step each kind of fact takes."""

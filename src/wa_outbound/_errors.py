@@ -1,0 +1,135 @@
+"""The exceptions `wa_outbound` raises, all rooted at `WaOutboundError`.
+
+Questions (`can_send`, and later `decide`, `lint_template`, `classify_error`) never raise
+for valid inputs: they answer with a decision value. Exceptions are for nonsense: a value the
+caller should never have passed, or data from outside that cannot be read. The two branches are
+kept apart so a host can tell "my code is wrong" from "what came in is wrong":
+
+```text
+WaOutboundError
+├── UsageError                 the calling code asked for something impossible
+│   ├── InvalidValueError      a field holds a value outside its domain   (also ValueError)
+│   │   └── NaiveDatetimeError a datetime without a time zone              (also ValueError)
+│   ├── InvalidTransition      a fact that the state cannot take
+│   └── RuleDataError          rule data that is missing, malformed or not in force
+└── InputError                 data from outside that cannot be used
+    └── StoredDataError        persisted state that cannot be loaded back  (also ValueError)
+```
+
+Remote errors (what Meta or Twilio answer) are a third branch added by the transports.
+Every message names the offending field and value.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "InputError",
+    "InvalidTransition",
+    "InvalidValueError",
+    "NaiveDatetimeError",
+    "RuleDataError",
+    "StoredDataError",
+    "UsageError",
+    "WaOutboundError",
+]
+
+_MAX_SHOWN: Final = 80
+
+
+def _shown(value: object) -> str:
+    """Return `repr(value)`, shortened so that a message stays readable."""
+    text = repr(value)
+    if len(text) > _MAX_SHOWN:
+        return text[: _MAX_SHOWN - 3] + "..."
+    return text
+
+
+class WaOutboundError(Exception):
+    """Root of every exception raised by `wa_outbound`."""
+
+
+class UsageError(WaOutboundError):
+    """The calling code asked for something impossible (local misuse)."""
+
+
+class InvalidValueError(UsageError, ValueError):
+    """A field holds a value outside its domain.
+
+    Attributes:
+        field: Name of the offending field (dotted for nested values).
+        value: The value that was refused.
+        reason: Why it was refused.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        """Build the error from the field, the refused value and the reason."""
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={_shown(value)}: {reason}")
+
+
+class NaiveDatetimeError(InvalidValueError):
+    """A datetime without a time zone was given where an aware UTC instant is required."""
+
+    def __init__(self, field: str, value: object) -> None:
+        """Build the error from the field and the naive datetime."""
+        super().__init__(
+            field,
+            value,
+            "a naive datetime is ambiguous; pass an aware one, e.g. datetime.now(timezone.utc)",
+        )
+
+
+class InvalidTransition(UsageError):
+    """A fact was applied to a state that cannot take it.
+
+    Attributes:
+        state: The state the fact was applied to.
+        fact: The fact that was refused.
+    """
+
+    def __init__(self, state: object, fact: object, reason: str) -> None:
+        """Build the error from the state, the refused fact and the reason."""
+        self.state = state
+        self.fact = fact
+        self.reason = reason
+        super().__init__(f"cannot apply {_shown(fact)} to {_shown(state)}: {reason}")
+
+
+class RuleDataError(UsageError):
+    """Rule data is missing, malformed, or asked for at an instant no rule set covers.
+
+    Attributes:
+        field: The rule (or argument) concerned.
+        value: The offending value.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        """Build the error from the rule field, the value and the reason."""
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={_shown(value)}: {reason}")
+
+
+class InputError(WaOutboundError):
+    """Data that came from outside the calling code cannot be used."""
+
+
+class StoredDataError(InputError, ValueError):
+    """Persisted state cannot be loaded back exactly.
+
+    Attributes:
+        field: Path of the offending field in the stored document (e.g. ``consent.status``).
+        value: What was stored there.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        """Build the error from the field path, the stored value and the reason."""
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={_shown(value)}: {reason}")

@@ -1,0 +1,544 @@
+"""Platform rules as dated data: every number with its source and the date it took effect.
+
+Theory of operation
+-------------------
+WhatsApp's rules change on dated announcements: conversation-based pricing gave way to
+per-message pricing on 2025-07-01, messaging limits moved from phone numbers to business
+portfolios on 2025-10-07, business-initiated calling arrived in 2025. A host that plans a
+campaign next month, or audits one from last year, needs the rules of *that* instant.
+
+So the rules live in `RULE_HISTORY`, an ordered tuple of `RuleChange` values: the baseline (the
+rules in force in early 2023, the regime of the February 2023 product brief) followed by every
+dated change. Folding the history up to an instant gives the `Rules` in force then; `rules_at`
+does exactly that (precomputed, with a binary search). Each number inside `Rules` is a `Rule`:
+the value, the instant it took effect and a `Source` (document title, URL, whether the page is
+Meta's or Twilio's own documentation or only a third party's report, and when it was checked).
+
+`Rules` is flat and frozen. Later features add fields to it; they never change what a field
+means. A host overrides any number with `attrs.evolve(rules, service_window=timedelta(hours=12))`:
+the bare value is wrapped in a `Rule` whose source says it was set by the host, so printed rule
+sets never pass an override off as Meta's.
+
+Sources were checked on 2026-11-25 against Meta's developer documentation (mirrored in
+`ArielAmzalak/WBAPI_Doc`) and the third-party pages named per rule; DOMAIN.md in the project's
+shared notes lists the wider background.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+
+import attrs
+
+from wa_outbound._errors import RuleDataError
+from wa_outbound._time import UTC, utc
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+__all__ = [
+    "RULE_HISTORY",
+    "LimitScope",
+    "PricingModel",
+    "Provenance",
+    "Rule",
+    "RuleChange",
+    "RuleDifference",
+    "Rules",
+    "Source",
+    "builtin_rule_sets",
+    "diff_rules",
+    "rules_at",
+]
+
+T = TypeVar("T")
+
+
+class Provenance(enum.Enum):
+    """How far a rule's source can be trusted."""
+
+    OFFICIAL = "official"
+    """Stated in Meta's or Twilio's own documentation."""
+    REPORTED = "reported"
+    """Only reported by third parties (providers, changelogs); override it if you know better."""
+    OVERRIDE = "override"
+    """Set by the host application with `attrs.evolve`."""
+
+
+class PricingModel(enum.Enum):
+    """How Meta charges for messages."""
+
+    CONVERSATION_BASED = "conversation_based"
+    """A charge per 24-hour conversation, opened by a delivered message (until 2025-06-30)."""
+    PER_MESSAGE = "per_message"
+    """A charge per delivered template message (from 2025-07-01)."""
+
+
+class LimitScope(enum.Enum):
+    """What a messaging limit (unique users per rolling 24 h) is counted for."""
+
+    PHONE_NUMBER = "phone_number"
+    """Each business phone number has its own limit (until 2025-10-06)."""
+    BUSINESS_PORTFOLIO = "business_portfolio"
+    """All numbers of a business portfolio share one limit (from 2025-10-07)."""
+
+
+@attrs.frozen(kw_only=True)
+class Source:
+    """Where a rule comes from."""
+
+    title: str
+    """Title of the document, as its publisher names it."""
+    url: str
+    """Address of the document."""
+    provenance: Provenance = Provenance.OFFICIAL
+    """Whether the document is the platform's own, a third party's report, or the host's."""
+    checked: date | None = None
+    """When the rule was last checked against the document; `None` for overrides."""
+
+
+OVERRIDE_SOURCE: Final = Source(
+    title="set by the host application", url="", provenance=Provenance.OVERRIDE
+)
+
+
+@attrs.frozen(kw_only=True)
+class Rule(Generic[T]):
+    """One platform number (or flag) with the instant it took effect and its source."""
+
+    value: T
+    """The number itself: a duration, a count, a flag or an enum member."""
+    effective_from: datetime | None
+    """Instant (aware, UTC) from which the platform applies it; `None` for host overrides."""
+    source: Source
+    """The document that states it."""
+    note: str = ""
+    """What the number means in practice, or what remains uncertain about it."""
+
+
+def _as_rule(value: object) -> Rule[Any]:
+    """Wrap a bare value given to `attrs.evolve` into a `Rule` marked as a host override."""
+    if isinstance(value, Rule):
+        return value
+    return Rule(value=value, effective_from=None, source=OVERRIDE_SOURCE)
+
+
+def _rule_of(kind: type, *, positive: bool = False) -> Any:  # noqa: ANN401 - attrs validator
+    """Build a validator checking that a `Rule` field holds a value of `kind`."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
+        value = rule.value
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise RuleDataError(attribute.name, value, f"expected a {kind.__name__}")
+        if positive and not value > kind():
+            raise RuleDataError(attribute.name, value, "must be greater than zero")
+
+    return check
+
+
+def _field(doc: str, kind: type, *, positive: bool = False) -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(
+        converter=_as_rule,
+        validator=_rule_of(kind, positive=positive),
+        metadata={"doc": doc},
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Rules:
+    """The platform rules in force at one instant.
+
+    Get one with `rules_at(when)`; override a number with
+    `attrs.evolve(rules, service_window=timedelta(hours=12))`.
+    Read a number with `rules.service_window.value`, its origin with `.source`.
+    """
+
+    name: str
+    """Short name of the rule set, after the change that started it."""
+    effective_from: datetime
+    """Instant (aware, UTC) from which this set is in force."""
+
+    # --- customer service window and free entry point -----------------------------------
+    service_window: Rule[timedelta] = _field(
+        "How long after the user's latest message (or call) free-form messages may be sent.",
+        timedelta,
+        positive=True,
+    )
+    service_window_opened_by_calls: Rule[bool] = _field(
+        "Whether a call from the user opens or refreshes the customer service window.", bool
+    )
+    free_entry_point_reply_within: Rule[timedelta] = _field(
+        "How soon the business must reply to an ad or Page-button message to open the"
+        " free entry point window.",
+        timedelta,
+        positive=True,
+    )
+    free_entry_point_window: Rule[timedelta] = _field(
+        "How long the free entry point window lasts from the business's reply.",
+        timedelta,
+        positive=True,
+    )
+
+    # --- calling --------------------------------------------------------------------------
+    business_initiated_calls: Rule[bool] = _field(
+        "Whether the platform lets a business call a WhatsApp user through the API.", bool
+    )
+    call_permission_temporary_validity: Rule[timedelta] = _field(
+        "How long a temporary call permission lasts when the platform does not say.",
+        timedelta,
+        positive=True,
+    )
+
+    permanent_call_permission: Rule[bool] = _field(
+        "Whether a user can grant a call permission that never expires.", bool
+    )
+
+    # --- consent ----------------------------------------------------------------------------
+    opt_in_required_inside_window: Rule[bool] = _field(
+        "Whether a template sent inside an open customer service window needs a recorded"
+        " opt-in too (a free-form reply to the user never does).",
+        bool,
+    )
+
+    # --- regime markers used by later features ------------------------------------------
+    pricing_model: Rule[PricingModel] = _field(
+        "How Meta charges: per 24-hour conversation or per delivered message.", PricingModel
+    )
+    messaging_limit_scope: Rule[LimitScope] = _field(
+        "Whether messaging limits count per phone number or per business portfolio.",
+        LimitScope,
+    )
+
+    def __attrs_post_init__(self) -> None:
+        """Check that the set's own instant is aware."""
+        utc("effective_from", self.effective_from)
+
+    def items(self) -> Iterator[tuple[str, Rule[Any]]]:
+        """Yield `(field name, Rule)` for every rule, in declaration order."""
+        for name in RULE_FIELDS:
+            yield name, getattr(self, name)
+
+    @staticmethod
+    def describe(name: str) -> str:
+        """Return the one-sentence meaning of the rule called `name`.
+
+        Raises:
+            RuleDataError: There is no rule of that name.
+        """
+        try:
+            return str(_FIELD_DOCS[name])
+        except KeyError:
+            raise RuleDataError("rule", name, "no such rule") from None
+
+
+RULE_FIELDS: Final[tuple[str, ...]] = tuple(
+    a.name for a in attrs.fields(Rules) if a.name not in {"name", "effective_from"}
+)
+_FIELD_DOCS: Final[Mapping[str, object]] = {
+    a.name: a.metadata["doc"] for a in attrs.fields(Rules) if "doc" in a.metadata
+}
+
+
+@attrs.frozen(kw_only=True)
+class RuleChange:
+    """A dated platform change: the rules it sets, from one instant on."""
+
+    effective_from: datetime
+    """Instant (aware, UTC) of the change."""
+    title: str
+    """What changed, in a few words; becomes the name of the rule set it starts."""
+    rules: Mapping[str, Rule[Any]]
+    """New values, by `Rules` field name."""
+
+
+@attrs.frozen(kw_only=True)
+class RuleDifference:
+    """How one rule differs between two rule sets."""
+
+    name: str
+    """The `Rules` field."""
+    before: Rule[Any]
+    """The rule in the earlier set."""
+    after: Rule[Any]
+    """The rule in the later set."""
+
+
+def _day(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+_CHECKED: Final = date(2026, 11, 25)
+
+_SERVICE_MESSAGES: Final = Source(
+    title="Meta, Service messages (customer service windows), updated 2026-05-21",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages",
+    checked=_CHECKED,
+)
+_API_LAUNCH: Final = Source(
+    title="What Mobile, WhatsApp set to start charging businesses (WhatsApp Business API"
+    " launch, August 2018: free replies up to 24 hours after the user's message)",
+    url="https://www.whatmobile.net/News/article/whatsapp-set-start-charge-businesses",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_PRICING: Final = Source(
+    title="Meta, Pricing on the WhatsApp Business Platform (free entry point windows),"
+    " updated 2026-03-30",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing",
+    checked=_CHECKED,
+)
+_CONVERSATION_PRICING: Final = Source(
+    title="Meta, Conversation-based pricing (deprecated): free entry point conversations",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing/conversation-based-pricing",
+    checked=_CHECKED,
+)
+_OPT_IN: Final = Source(
+    title="Meta, Get opt-in for WhatsApp (November 2024 Business Messaging Policy update),"
+    " updated 2025-11-03",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/getting-opt-in",
+    checked=_CHECKED,
+)
+_OPT_IN_2023: Final = Source(
+    title="Meta, Get opt-in for WhatsApp (2023 text: opt-in before opening conversations"
+    " outside the 24-hour window)",
+    url="https://developers.facebook.com/docs/whatsapp/overview/getting-opt-in",
+    checked=_CHECKED,
+)
+_LIMITS_CHANGE: Final = Source(
+    title="Meta, Upcoming changes to messaging limits (business portfolio limits)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/upcoming-messaging-limits-changes",
+    checked=_CHECKED,
+)
+_LIMITS_2023: Final = Source(
+    title="AWS End User Messaging Social, Increase messaging conversation limits",
+    url="https://docs.aws.amazon.com/social-messaging/latest/userguide/increase-message-limit.html",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_CALL_PERMISSIONS: Final = Source(
+    title="Meta, Obtain user call permissions, updated 2025-11-13",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions",
+    checked=_CHECKED,
+)
+_CALLING_LAUNCH: Final = Source(
+    title="ChakraHQ, WhatsApp Business Calling API launched on 15 July 2025 (third-party"
+    " report; Meta's pages give no launch date)",
+    url="https://articles.chakrahq.com/article/whatsapp-cloud-api-calling-feature-details/",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+
+RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
+    RuleChange(
+        effective_from=_day(2023, 1, 1),
+        title="2023 regime",
+        rules={
+            "service_window": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2018, 8, 1),
+                source=_API_LAUNCH,
+                note="Opened and reset by every user message; business messages never extend"
+                " it (Meta's pricing example closes it 24 h after the user's last message).",
+            ),
+            "service_window_opened_by_calls": Rule(
+                value=False,
+                effective_from=_day(2018, 8, 1),
+                source=_API_LAUNCH,
+                note="Before the Calling API only user messages opened the window.",
+            ),
+            "free_entry_point_reply_within": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2022, 2, 1),
+                source=_CONVERSATION_PRICING,
+                note="Ad or Page-button messages from the Android or iOS app only.",
+            ),
+            "free_entry_point_window": Rule(
+                value=timedelta(hours=72),
+                effective_from=_day(2022, 2, 1),
+                source=_CONVERSATION_PRICING,
+                note="Starts when the reply is delivered; all messages free; free-form still"
+                " needs the 24 h window. No new conversation opens while it lasts.",
+            ),
+            "business_initiated_calls": Rule(
+                value=False,
+                effective_from=_day(2018, 8, 1),
+                source=_CALLING_LAUNCH,
+                note="No calling API: a business could only invite the user to call it.",
+            ),
+            "call_permission_temporary_validity": Rule(
+                value=timedelta(days=7),
+                effective_from=_day(2018, 8, 1),
+                source=_CALL_PERMISSIONS,
+                note="Unused while business-initiated calls are unavailable.",
+            ),
+            "permanent_call_permission": Rule(
+                value=False,
+                effective_from=_day(2018, 8, 1),
+                source=_CALL_PERMISSIONS,
+            ),
+            "opt_in_required_inside_window": Rule(
+                value=False,
+                effective_from=_day(2018, 8, 1),
+                source=_OPT_IN_2023,
+                note="Opt-in was required before opening conversations outside the window;"
+                " user-initiated conversations needed no prior opt-in.",
+            ),
+            "pricing_model": Rule(
+                value=PricingModel.CONVERSATION_BASED,
+                effective_from=_day(2022, 2, 1),
+                source=_CONVERSATION_PRICING,
+            ),
+            "messaging_limit_scope": Rule(
+                value=LimitScope.PHONE_NUMBER,
+                effective_from=_day(2018, 8, 1),
+                source=_LIMITS_2023,
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2024, 11, 1),
+        title="general opt-in policy",
+        rules={
+            "opt_in_required_inside_window": Rule(
+                value=True,
+                effective_from=_day(2024, 11, 1),
+                source=_OPT_IN,
+                note="Meta dropped 'outside the 24-hour window' from the requirement: opt-in"
+                " before messaging people, general opt-in accepted. The page names the month"
+                " only; the 1st is assumed.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 7, 1),
+        title="per-message pricing",
+        rules={
+            "pricing_model": Rule(
+                value=PricingModel.PER_MESSAGE,
+                effective_from=_day(2025, 7, 1),
+                source=_PRICING,
+                note="Applied from midnight in each WhatsApp Business Account's time zone.",
+            ),
+            "free_entry_point_window": Rule(
+                value=timedelta(hours=72),
+                effective_from=_day(2025, 7, 1),
+                source=_PRICING,
+                note="Starts when the business responds; every message type is free in it;"
+                " free-form still needs the 24 h window.",
+            ),
+            "free_entry_point_reply_within": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2025, 7, 1),
+                source=_PRICING,
+                note="Ad or Page-button messages from the Android or iOS app only.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 7, 15),
+        title="business-initiated calling",
+        rules={
+            "business_initiated_calls": Rule(
+                value=True,
+                effective_from=_day(2025, 7, 15),
+                source=_CALLING_LAUNCH,
+                note="Only to users who granted call permission; not in every country.",
+            ),
+            "service_window_opened_by_calls": Rule(
+                value=True,
+                effective_from=_day(2025, 7, 15),
+                source=_SERVICE_MESSAGES,
+                note="'When a WhatsApp user messages you or calls you, a 24-hour timer ...'"
+                " The date is the Calling API launch as reported by third parties.",
+            ),
+            "call_permission_temporary_validity": Rule(
+                value=timedelta(days=7),
+                effective_from=_day(2025, 7, 15),
+                source=_CALL_PERMISSIONS,
+                note="'7 calendar days (168 hours) ... from time of user's approval'; used only"
+                " when a grant carries no expiry of its own.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 10, 7),
+        title="portfolio messaging limits",
+        rules={
+            "messaging_limit_scope": Rule(
+                value=LimitScope.BUSINESS_PORTFOLIO,
+                effective_from=_day(2025, 10, 7),
+                source=_LIMITS_CHANGE,
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 11, 3),
+        title="permanent call permissions",
+        rules={
+            "permanent_call_permission": Rule(
+                value=True,
+                effective_from=_day(2025, 11, 3),
+                source=_CALL_PERMISSIONS,
+                note="'As of November 3, 2025, permanent permissions is now available.'",
+            ),
+        },
+    ),
+)
+
+
+def _fold(history: tuple[RuleChange, ...]) -> tuple[Rules, ...]:
+    """Fold the history into the rule set in force after each change."""
+    sets: list[Rules] = []
+    current: dict[str, Rule[Any]] = {}
+    for change in history:
+        unknown = set(change.rules) - set(RULE_FIELDS)
+        if unknown:
+            raise RuleDataError("rules", sorted(unknown), f"unknown rule in {change.title!r}")
+        current.update(change.rules)
+        missing = set(RULE_FIELDS) - set(current)
+        if missing:
+            raise RuleDataError("rules", sorted(missing), f"not set by {change.title!r}")
+        if sets and change.effective_from <= sets[-1].effective_from:
+            raise RuleDataError("effective_from", change.effective_from, "history out of order")
+        sets.append(Rules(name=change.title, effective_from=change.effective_from, **current))
+    return tuple(sets)
+
+
+_SETS: Final = _fold(RULE_HISTORY)
+_STARTS: Final = tuple(s.effective_from for s in _SETS)
+
+
+def builtin_rule_sets() -> tuple[Rules, ...]:
+    """Return every built-in rule set, oldest first: the 2023 regime, each change, today's."""
+    return _SETS
+
+
+def rules_at(when: datetime) -> Rules:
+    """Return the built-in rules in force at `when`.
+
+    Args:
+        when: An aware instant.
+
+    Raises:
+        NaiveDatetimeError: `when` has no time zone.
+        RuleDataError: `when` is before the oldest rule set (2023-01-01).
+    """
+    when = utc("when", when)
+    index = bisect.bisect_right(_STARTS, when) - 1
+    if index < 0:
+        raise RuleDataError(
+            "when", when, f"no rule set before {_STARTS[0].date().isoformat()} is known"
+        )
+    return _SETS[index]
+
+
+def diff_rules(before: Rules, after: Rules) -> tuple[RuleDifference, ...]:
+    """Return the rules whose value, date or source differ between two rule sets."""
+    return tuple(
+        RuleDifference(name=name, before=old, after=new)
+        for (name, old), (_, new) in zip(before.items(), after.items(), strict=True)
+        if old != new
+    )
