@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition
+from wa_outbound._errors import InvalidTransition, InvalidValueError
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
     CallPermissionGranted,
@@ -133,7 +133,12 @@ CONSENT_TRANSITIONS: Final[dict[tuple[ConsentStatus, ConsentInput], ConsentStatu
 """`(status, input) -> status`: the consent machine, for inputs applied in time order."""
 
 # At equal instants, apply the less restrictive input first so that the stop wins.
-_CONSENT_PRECEDENCE: Final = {_I.OPT_IN: 0, _I.MARKETING_RESUMED: 1, _I.MARKETING_OPT_OUT: 2, _I.OPT_OUT: 3}
+_CONSENT_PRECEDENCE: Final = {
+    _I.OPT_IN: 0,
+    _I.MARKETING_RESUMED: 1,
+    _I.MARKETING_OPT_OUT: 2,
+    _I.OPT_OUT: 3,
+}
 
 
 def _later(current: datetime | None, candidate: datetime) -> datetime:
@@ -240,7 +245,9 @@ class CallPermission:
     expires_at: datetime | None = None
     """End of a temporary grant; `None` for a permanent one or when not granted."""
 
-    def after(self, kind: CallPermissionInput, at: datetime, expires_at: datetime | None) -> CallPermission:
+    def after(
+        self, kind: CallPermissionInput, at: datetime, expires_at: datetime | None
+    ) -> CallPermission:
         """Return the permission after the user's answer `kind` given at `at`."""
         if self.since is not None:
             current = _CALL_BY_STATUS.get(self.status)
@@ -287,17 +294,13 @@ class EntryPointVisit:
 # --- the conversation -----------------------------------------------------------------------
 
 
-def _recipient(_instance: object, _attribute: object, value: object) -> None:
+def _recipient(_instance: object, _attribute: object, value: Recipient) -> None:
     if not isinstance(value, (WaId, BusinessScopedUserId)):
-        from wa_outbound._errors import InvalidValueError  # noqa: PLC0415 - error path only
-
         raise InvalidValueError("recipient", value, "expected a WaId or BusinessScopedUserId")
 
 
-def _business(_instance: object, _attribute: object, value: object) -> None:
+def _business(_instance: object, _attribute: object, value: PhoneNumberId) -> None:
     if not isinstance(value, PhoneNumberId):
-        from wa_outbound._errors import InvalidValueError  # noqa: PLC0415 - error path only
-
         raise InvalidValueError("business", value, "expected a PhoneNumberId")
 
 
@@ -456,7 +459,7 @@ def _outbound(c: Conversation, fact: OutboundMessageSent) -> Conversation:
     return attrs.evolve(c, last_outbound_at=last, entry_points=visits)
 
 
-def _consent(c: Conversation, **changes: object) -> Conversation:
+def _consent(c: Conversation, **changes: Any) -> Conversation:  # noqa: ANN401
     consent = attrs.evolve(c.consent, **changes)
     if consent == c.consent:
         return c
@@ -489,7 +492,10 @@ def _marketing_resumed(c: Conversation, fact: MarketingResumed) -> Conversation:
 
 def _call_permission(
     kind: CallPermissionInput,
-) -> Callable[[Conversation, CallPermissionGranted | CallPermissionRejected | CallPermissionRevoked], Conversation]:
+) -> Callable[
+    [Conversation, CallPermissionGranted | CallPermissionRejected | CallPermissionRevoked],
+    Conversation,
+]:
     def step(
         c: Conversation,
         fact: CallPermissionGranted | CallPermissionRejected | CallPermissionRevoked,
@@ -513,7 +519,7 @@ def _send_rejected(c: Conversation, fact: SendRejected) -> Conversation:
     return c
 
 
-_APPLY: Final[dict[type, Callable[[Conversation, object], Conversation]]] = {  # type: ignore[dict-item]
+_APPLY: Final[dict[type, Callable[[Conversation, Any], Conversation]]] = {
     InboundMessageReceived: _inbound_message,
     InboundCallReceived: _inbound_call,
     ReferralReceived: _referral,

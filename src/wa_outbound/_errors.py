@@ -83,7 +83,7 @@ class NaiveDatetimeError(InvalidValueError):
         )
 
 
-class InvalidTransition(UsageError):
+class InvalidTransition(UsageError):  # noqa: N818 - the name users know from h11
     """A fact was applied to a state that cannot take it.
 
     Attributes:

@@ -65,8 +65,8 @@ def _load_recipient(value: object, _type: object) -> WaId | BusinessScopedUserId
     raise ValueError(msg)
 
 
-def _load_id(value: object, _type: object) -> PhoneNumberId:
-    return PhoneNumberId(value)  # type: ignore[arg-type]
+def _load_id(value: str, _type: object) -> PhoneNumberId:
+    return PhoneNumberId(value)
 
 
 @functools.cache
@@ -99,7 +99,7 @@ def _strict(converter: cattrs.Converter, cls: type) -> Any:  # noqa: ANN401 - a 
     """Build a structure hook for `cls` that also refuses missing fields."""
     import cattrs  # noqa: PLC0415
 
-    inner = cattrs.gen.make_dict_structure_fn(cls, converter)
+    inner: Any = cattrs.gen.make_dict_structure_fn(cls, converter)
     names = tuple(a.name for a in attrs.fields(cls) if a.init)
 
     def structure(value: object, _type: object) -> object:
@@ -140,8 +140,8 @@ def load_conversation(data: object) -> Conversation:
     if version != VERSION:
         raise StoredDataError("version", version, f"expected {VERSION}")
     try:
-        return _converter().structure(body, Conversation)  # type: ignore[no-any-return]
-    except Exception as error:  # noqa: BLE001 - every failure becomes one clear error
+        return _converter().structure(body, Conversation)
+    except Exception as error:  # every failure becomes one clear error
         raise _explain(error, body) from error
 
 
@@ -192,6 +192,6 @@ def _lookup(body: object, path: list[str | int]) -> object:
     for part in path:
         try:
             value = value[part]  # type: ignore[index]
-        except (KeyError, IndexError, TypeError):
+        except (KeyError, IndexError, TypeError):  # noqa: PERF203 - a path of a few steps
             return None
     return value

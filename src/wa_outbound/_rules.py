@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
@@ -37,7 +38,7 @@ from wa_outbound._errors import RuleDataError
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
 
 __all__ = [
     "RULE_HISTORY",
