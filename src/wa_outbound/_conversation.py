@@ -58,6 +58,7 @@ from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaI
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from wa_outbound._decision import SendDecision, SendKind
     from wa_outbound._facts import Fact
     from wa_outbound._rules import Rules
 
@@ -402,11 +403,13 @@ class Conversation:
         # Before permanent permissions existed, a grant without an expiry was temporary.
         return permission.since + rules.call_permission_temporary_validity.value
 
-    def can_send(self, kind: object, *, now: datetime, rules: Rules | None = None) -> object:
+    def can_send(
+        self, kind: SendKind, *, now: datetime, rules: Rules | None = None
+    ) -> SendDecision:
         """Shortcut for `wa_outbound.can_send(self, kind, now=now, rules=rules)`."""
         from wa_outbound._decision import can_send  # noqa: PLC0415 - avoids an import cycle
 
-        return can_send(self, kind, now=now, rules=rules)  # type: ignore[arg-type]
+        return can_send(self, kind, now=now, rules=rules)
 
 
 # --- applying facts -------------------------------------------------------------------------
