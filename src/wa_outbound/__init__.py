@@ -15,10 +15,6 @@ Example:
     True
 """
 
-from __future__ import annotations
-
-from importlib.metadata import PackageNotFoundError, version
-
 from wa_outbound._conversation import (
     CALL_PERMISSION_TRANSITIONS,
     CONSENT_TRANSITIONS,
@@ -85,10 +81,18 @@ from wa_outbound._rules import (
     rules_at,
 )
 
-try:
-    __version__ = version("wa_outbound")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """Compute `__version__` on first use (importlib.metadata is slow to import)."""
+    if name == "__version__":
+        import importlib.metadata  # noqa: PLC0415 - deferred on purpose
+
+        try:
+            return importlib.metadata.version("wa_outbound")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - source tree
+            return "0+unknown"
+    raise AttributeError(f"module 'wa_outbound' has no attribute {name!r}")
+
 
 __all__ = [
     "AUTHORITATIVE_CODES",

@@ -79,7 +79,7 @@ class NaiveDatetimeError(InvalidValueError):
         super().__init__(
             field,
             value,
-            "a naive datetime is ambiguous; pass an aware one, e.g. datetime.now(timezone.utc)",
+            "a naive datetime is ambiguous; pass an aware one, e.g. with tzinfo=timezone.utc",
         )
 
 

@@ -1,0 +1,378 @@
+"""The command line: `python -m wa_outbound` (or `wa-outbound`).
+
+Commands:
+
+* `demo [--json]`: a short story of one customer, with each send decision explained.
+* `rules [--at DATE] [--json]`: the platform rules in force at DATE (default: now), with sources.
+* `rules --diff DATE DATE [--json]`: what changed between two instants (value, date, source).
+
+This module and the transports are the only places that read the clock, through the
+injectable `clock` argument of `main`. Text output uses `rich` (the `cli` extra); `--json`
+output needs nothing beyond the core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TextIO
+
+import attrs
+
+from wa_outbound._conversation import Conversation
+from wa_outbound._decision import SendDecision, SendKind, can_send
+from wa_outbound._errors import WaOutboundError
+from wa_outbound._facts import (
+    CallPermissionGranted,
+    InboundMessageReceived,
+    OptInRecorded,
+    OptOutReceived,
+    OptOutScope,
+    OutboundMessageSent,
+)
+from wa_outbound._ids import PhoneNumberId, WaId
+from wa_outbound._rules import Rule, Rules, diff_rules, rules_at
+from wa_outbound._time import UTC
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from wa_outbound._facts import Fact
+
+__all__ = ["DEMO_STORY", "DemoStep", "main"]
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    clock: Callable[[], datetime] = _system_clock,
+    out: TextIO | None = None,
+) -> int:
+    """Run the command line and return the exit status.
+
+    Args:
+        argv: Arguments without the program name; `sys.argv[1:]` by default.
+        clock: Where "now" comes from (tests pass a fixed instant).
+        out: Where to write; standard output by default.
+    """
+    stream = out if out is not None else sys.stdout
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(stream, as_json=args.json)
+        if args.command == "rules":
+            if args.diff:
+                return _rules_diff(stream, args.diff[0], args.diff[1], as_json=args.json)
+            when = args.at if args.at is not None else clock()
+            return _rules(stream, when, as_json=args.json)
+    except WaOutboundError as error:
+        print(f"wa-outbound: error: {error}", file=sys.stderr)
+        return 1
+    parser.print_help(stream)
+    return 2
+
+
+def _instant(text: str) -> datetime:
+    """Read a command-line date (`2025-07-01`) or instant (`2025-07-01T09:00+02:00`), UTC."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        msg = f"invalid date {text!r}: use YYYY-MM-DD or an ISO 8601 instant"
+        raise argparse.ArgumentTypeError(msg) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wa-outbound",
+        description="Know before you send: WhatsApp Business Platform rules, decided offline.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    demo = commands.add_parser("demo", help="tell a short story, one send decision at a time")
+    demo.add_argument("--json", action="store_true", help="print JSON lines instead of text")
+    rules = commands.add_parser("rules", help="print the platform rules in force, with sources")
+    rules.add_argument(
+        "--at", type=_instant, metavar="DATE", help="instant to look at (UTC; default: now)"
+    )
+    rules.add_argument(
+        "--diff",
+        nargs=2,
+        type=_instant,
+        metavar="DATE",
+        help="show what changed between two instants",
+    )
+    rules.add_argument("--json", action="store_true", help="print JSON instead of text")
+    return parser
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        return f"PT{seconds // 3600}H" if seconds % 3600 == 0 else f"PT{seconds}S"
+    if hasattr(value, "value") and not isinstance(value, (bool, int, float, str)):
+        return value.value  # an enum member
+    return value
+
+
+def _text_value(value: object) -> str:
+    if isinstance(value, timedelta):
+        hours = value.total_seconds() / 3600
+        return f"{hours / 24:g} days" if hours % 24 == 0 and hours >= 48 else f"{hours:g} h"  # noqa: PLR2004
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(_json_value(value))
+
+
+def _rule_json(name: str, rule: Rule[Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "meaning": Rules.describe(name),
+        "value": _json_value(rule.value),
+        "effective_from": None if rule.effective_from is None else rule.effective_from.isoformat(),
+        "source": {
+            "title": rule.source.title,
+            "url": rule.source.url,
+            "provenance": rule.source.provenance.value,
+            "checked": None if rule.source.checked is None else rule.source.checked.isoformat(),
+        },
+        "note": rule.note,
+    }
+
+
+def _rules(stream: TextIO, when: datetime, *, as_json: bool) -> int:
+    rules = rules_at(when)
+    if as_json:
+        document = {
+            "at": when.isoformat(),
+            "rule_set": rules.name,
+            "effective_from": rules.effective_from.isoformat(),
+            "rules": [_rule_json(name, rule) for name, rule in rules.items()],
+        }
+        print(json.dumps(document, indent=2), file=stream)
+        return 0
+    console, table = _table(
+        f"Rules in force at {when:%Y-%m-%d %H:%M} UTC: {rules.name}"
+        f" (since {rules.effective_from:%Y-%m-%d})",
+        stream,
+    )
+    for name, rule in rules.items():
+        table.add_row(
+            f"[bold]{name}[/]\n{Rules.describe(name)}",
+            _text_value(rule.value),
+            "-" if rule.effective_from is None else f"{rule.effective_from:%Y-%m-%d}",
+            _source_cell(rule),
+        )
+    console.print(table)
+    return 0
+
+
+def _rules_diff(stream: TextIO, first: datetime, second: datetime, *, as_json: bool) -> int:
+    before, after = rules_at(first), rules_at(second)
+    changes = diff_rules(before, after)
+    if as_json:
+        document = {
+            "from": {"at": first.isoformat(), "rule_set": before.name},
+            "to": {"at": second.isoformat(), "rule_set": after.name},
+            "changes": [
+                {
+                    "name": c.name,
+                    "before": _rule_json(c.name, c.before),
+                    "after": _rule_json(c.name, c.after),
+                }
+                for c in changes
+            ],
+        }
+        print(json.dumps(document, indent=2), file=stream)
+        return 0
+    console, table = _table(
+        f"Changes from {first:%Y-%m-%d} ({before.name}) to {second:%Y-%m-%d} ({after.name})",
+        stream,
+    )
+    for change in changes:
+        table.add_row(
+            f"[bold]{change.name}[/]\n{Rules.describe(change.name)}",
+            _change_cell(change.before.value, change.after.value),
+            "-"
+            if change.after.effective_from is None
+            else f"{change.after.effective_from:%Y-%m-%d}",
+            _source_cell(change.after),
+        )
+    if not changes:
+        console.print("No rule changed between these two instants.")
+    else:
+        console.print(table)
+    return 0
+
+
+def _change_cell(before: object, after: object) -> str:
+    if before == after:
+        return f"{_text_value(after)} (value unchanged)"
+    return f"{_text_value(before)} -> {_text_value(after)}"
+
+
+def _source_cell(rule: Rule[Any]) -> str:
+    flag = "" if rule.source.provenance.value == "official" else " [yellow](reported)[/]"
+    note = f"\n[dim]{rule.note}[/]" if rule.note else ""
+    return f"{rule.source.title}{flag}\n[link={rule.source.url}]{rule.source.url}[/link]{note}"
+
+
+def _console(stream: TextIO) -> Any:  # noqa: ANN401 - rich is optional
+    try:
+        from rich.console import Console  # noqa: PLC0415 - optional dependency
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        msg = "text output needs rich: pip install 'wa_outbound[cli]' (or use --json)"
+        raise SystemExit(msg) from None
+    return Console(file=stream, width=120, highlight=False, soft_wrap=False)
+
+
+def _table(title: str, stream: TextIO) -> tuple[Any, Any]:
+    from rich.table import Table  # noqa: PLC0415 - optional dependency
+
+    console = _console(stream)
+    table = Table(title=title, show_lines=True, title_justify="left")
+    table.add_column("rule", ratio=3)
+    table.add_column("value", no_wrap=True)
+    table.add_column("since", no_wrap=True)
+    table.add_column("source", ratio=4, overflow="fold")
+    return console, table
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class DemoStep:
+    """One beat of the demo story: what happens, then which sends are asked about."""
+
+    at: datetime
+    """When it happens."""
+    story: str
+    """What happens, in one sentence."""
+    facts: tuple[Fact, ...] = ()
+    """Facts applied to the conversation at this step."""
+    asks: tuple[SendKind, ...] = ()
+    """Send kinds to decide after the facts."""
+
+
+_T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+_BUSINESS = PhoneNumberId("106540352242922")
+_CUSTOMER = WaId("4915123456789")
+
+DEMO_STORY: tuple[DemoStep, ...] = (
+    DemoStep(
+        at=_T0,
+        story="Ana writes to the shop's WhatsApp number: 'Is my order on its way?'",
+        facts=(InboundMessageReceived(at=_T0),),
+        asks=(SendKind.FREE_FORM, SendKind.MARKETING_TEMPLATE),
+    ),
+    DemoStep(
+        at=_T0 + timedelta(minutes=5),
+        story="The shop answers freely, and Ana ticks 'keep me posted on WhatsApp' at checkout.",
+        facts=(
+            OutboundMessageSent(at=_T0 + timedelta(minutes=5)),
+            OptInRecorded(at=_T0 + timedelta(minutes=5), method="checkout checkbox"),
+        ),
+        asks=(SendKind.FREE_FORM,),
+    ),
+    DemoStep(
+        at=_T0 + timedelta(hours=26),
+        story="A day passes. The window is closed: only templates may go out now.",
+        asks=(SendKind.FREE_FORM, SendKind.UTILITY_TEMPLATE, SendKind.MARKETING_TEMPLATE),
+    ),
+    DemoStep(
+        at=_T0 + timedelta(hours=30),
+        story="Ana taps 'Stop promotions' on a marketing message.",
+        facts=(
+            OptOutReceived(
+                at=_T0 + timedelta(hours=30),
+                scope=OptOutScope.MARKETING,
+                method="stop promotions button",
+            ),
+        ),
+        asks=(SendKind.MARKETING_TEMPLATE, SendKind.UTILITY_TEMPLATE),
+    ),
+    DemoStep(
+        at=_T0 + timedelta(hours=31),
+        story="Support wants to call Ana about a damaged parcel.",
+        asks=(SendKind.CALL,),
+    ),
+    DemoStep(
+        at=_T0 + timedelta(hours=32),
+        story="Ana accepts the call permission request (temporary, 7 days).",
+        facts=(
+            InboundMessageReceived(at=_T0 + timedelta(hours=32)),
+            CallPermissionGranted(
+                at=_T0 + timedelta(hours=32),
+                expires_at=_T0 + timedelta(hours=32, days=7),
+            ),
+        ),
+        asks=(SendKind.CALL, SendKind.FREE_FORM),
+    ),
+)
+"""The demo story; later features add steps (templates, limits, cost) here."""
+
+
+def _decision_json(step: int, at: datetime, decision: SendDecision) -> dict[str, Any]:
+    def instant(value: datetime | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "step": step,
+        "at": at.isoformat(),
+        "kind": decision.kind.value,
+        "allowed": decision.allowed,
+        "reasons": [{"code": r.code.value, "message": r.message} for r in decision.reasons],
+        "instead": None if decision.instead is None else decision.instead.value,
+        "service_window_open": decision.service_window_open,
+        "service_window_expires_at": instant(decision.service_window_expires_at),
+        "free_entry_point": decision.free_entry_point,
+        "next_change_at": instant(decision.next_change_at),
+    }
+
+
+def _demo(stream: TextIO, *, as_json: bool) -> int:
+    conversation = Conversation(business=_BUSINESS, recipient=_CUSTOMER)
+    console = None if as_json else _console(stream)
+    if console is not None:
+        console.rule("[bold]wa_outbound demo[/]: one customer, one shop, the rules in force")
+    for number, step in enumerate(DEMO_STORY, start=1):
+        conversation = conversation.apply_all(step.facts)
+        decisions = [can_send(conversation, kind, now=step.at) for kind in step.asks]
+        if console is None:
+            for decision in decisions:
+                print(json.dumps(_decision_json(number, step.at, decision)), file=stream)
+            continue
+        console.print(f"\n[bold]{number}. {step.at:%a %d %b %H:%M} UTC[/]  {step.story}")
+        for decision in decisions:
+            _print_decision(console, decision)
+    return 0
+
+
+def _print_decision(console: Any, decision: SendDecision) -> None:  # noqa: ANN401
+    label = decision.kind.value.replace("_", " ")
+    if decision.allowed:
+        extra = []
+        if decision.free_entry_point:
+            extra.append("free entry point")
+        if decision.next_change_at is not None:
+            extra.append(f"until {decision.next_change_at:%a %H:%M}")
+        suffix = f" [dim]({', '.join(extra)})[/]" if extra else ""
+        console.print(f"   [green]✔ {label}: allowed[/]{suffix}")
+        return
+    console.print(f"   [red]✘ {label}: blocked[/]")
+    for reason in decision.reasons:
+        console.print(f"      [dim]{reason.code.value}[/]: {reason.message}")
+    if decision.instead is not None:
+        console.print(f"      [cyan]instead[/]: {decision.instead.value.replace('_', ' ')}")

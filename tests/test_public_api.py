@@ -1,0 +1,120 @@
+"""The public surface: names, version, and what importing the package pulls in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import wa_outbound
+
+EXPECTED_PUBLIC_NAMES = [
+    "AUTHORITATIVE_CODES",
+    "CALL_PERMISSION_TRANSITIONS",
+    "CONSENT_TRANSITIONS",
+    "RULE_HISTORY",
+    "Alternative",
+    "BlockReason",
+    "BusinessScopedUserId",
+    "CallPermission",
+    "CallPermissionGranted",
+    "CallPermissionInput",
+    "CallPermissionRejected",
+    "CallPermissionRevoked",
+    "CallPermissionStatus",
+    "CodeMeaning",
+    "Consent",
+    "ConsentInput",
+    "ConsentStatus",
+    "Conversation",
+    "EntryPoint",
+    "EntryPointVisit",
+    "Fact",
+    "InboundCallReceived",
+    "InboundMessageReceived",
+    "InputError",
+    "InvalidTransition",
+    "InvalidValueError",
+    "LimitScope",
+    "MarketingResumed",
+    "NaiveDatetimeError",
+    "OptInRecorded",
+    "OptOutReceived",
+    "OptOutScope",
+    "OutboundMessageSent",
+    "PhoneNumberId",
+    "PricingModel",
+    "Provenance",
+    "Provider",
+    "Reason",
+    "Recipient",
+    "ReferralReceived",
+    "Rule",
+    "RuleChange",
+    "RuleDataError",
+    "RuleDifference",
+    "Rules",
+    "SendDecision",
+    "SendKind",
+    "SendRejected",
+    "Source",
+    "StoredDataError",
+    "UsageError",
+    "WaId",
+    "WaOutboundError",
+    "__version__",
+    "builtin_rule_sets",
+    "can_send",
+    "diff_rules",
+    "dump_conversation",
+    "load_conversation",
+    "rules_at",
+]
+
+
+def test_all_is_pinned() -> None:
+    """`__all__` lists exactly the public names, sorted, and each one exists."""
+    assert EXPECTED_PUBLIC_NAMES == wa_outbound.__all__
+    for name in wa_outbound.__all__:
+        assert hasattr(wa_outbound, name), name
+
+
+def test_no_public_name_outside_all() -> None:
+    """Every public attribute of the package (not a submodule) is listed in `__all__`."""
+    public = {
+        name
+        for name, value in vars(wa_outbound).items()
+        if not name.startswith("_") and type(value).__name__ != "module"
+    }
+    assert set() == public - set(wa_outbound.__all__)
+
+
+def test_version_is_the_installed_one() -> None:
+    """`__version__` comes from the installed distribution's metadata."""
+    from importlib.metadata import version
+
+    assert version("wa_outbound") == wa_outbound.__version__
+
+
+def test_import_pulls_in_no_io_or_optional_dependency() -> None:
+    """Importing `wa_outbound` imports neither the I/O extras nor the test tools, nor cattrs."""
+    code = (
+        "import sys, wa_outbound\n"
+        "bad = [m for m in ('httpx', 'tenacity', 'hypothesis', 'redis', 'rich', 'cattrs',"
+        " 'asyncio', 'importlib.metadata') if m in sys.modules]\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "" == result.stdout.strip()
+
+
+def test_core_modules_do_not_read_a_clock() -> None:
+    """No private core module calls `datetime.now`, `time.time` or `utcnow`."""
+    from pathlib import Path
+
+    package = Path(wa_outbound.__file__).parent
+    for path in package.glob("_*.py"):
+        text = path.read_text(encoding="utf-8")
+        for needle in ("datetime.now(", "time.time(", "utcnow(", "import time\n", "import random"):
+            assert needle not in text, f"{path.name} contains {needle!r}"
