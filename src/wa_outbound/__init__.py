@@ -18,6 +18,7 @@ Example:
 from wa_outbound._conversation import (
     CALL_PERMISSION_TRANSITIONS,
     CONSENT_TRANSITIONS,
+    MARKETING_TRANSITIONS,
     CallPermission,
     CallPermissionInput,
     CallPermissionStatus,
@@ -26,6 +27,8 @@ from wa_outbound._conversation import (
     ConsentStatus,
     Conversation,
     EntryPointVisit,
+    MarketingInput,
+    MarketingStatus,
 )
 from wa_outbound._decision import (
     Alternative,
@@ -98,6 +101,7 @@ __all__ = [
     "AUTHORITATIVE_CODES",
     "CALL_PERMISSION_TRANSITIONS",
     "CONSENT_TRANSITIONS",
+    "MARKETING_TRANSITIONS",
     "RULE_HISTORY",
     "Alternative",
     "BlockReason",
@@ -122,7 +126,9 @@ __all__ = [
     "InvalidTransition",
     "InvalidValueError",
     "LimitScope",
+    "MarketingInput",
     "MarketingResumed",
+    "MarketingStatus",
     "NaiveDatetimeError",
     "OptInRecorded",
     "OptOutReceived",

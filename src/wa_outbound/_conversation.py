@@ -17,11 +17,14 @@ part of the state is built to make `apply` idempotent and insensitive to deliver
   each, the business's first reply after it. Whether a reply came soon enough, and how long the
   free period lasts, are again rules read at question time.
 
-* **Consent** and **call permission** are small state machines given as tables
-  (`CONSENT_TRANSITIONS`, `CALL_PERMISSION_TRANSITIONS`). To stay order-insensitive the state
-  keeps the latest instant of each kind of input and folds the table over those few inputs in
-  time order. For these tables that fold equals the fold over the full history: every input
-  either resets the state or depends only on the latest of each kind, which the tests check.
+* **Consent**, the **marketing preference** and **call permission** are small state machines
+  given as tables (`CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS`,
+  `CALL_PERMISSION_TRANSITIONS`). Consent (what the business recorded) and the marketing
+  preference (the user's "Stop promotions" on WhatsApp) are separate on purpose: an opt-in
+  recorded by the business does not lift the platform's marketing stop, and a marketing stop
+  does not withdraw consent to utility messages. To stay order-insensitive the state keeps the
+  latest instant of each kind of input and folds the table over those few inputs in time
+  order; for these tables that equals the fold over the full history, which the tests check.
   At equal instants the more restrictive input is applied last, so a "stop" wins a tie.
 
 Nothing here reads a clock; nothing here raises for a valid fact.
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
@@ -56,7 +59,7 @@ from wa_outbound._facts import (
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from wa_outbound._decision import SendDecision, SendKind
     from wa_outbound._facts import Fact
@@ -65,6 +68,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CALL_PERMISSION_TRANSITIONS",
     "CONSENT_TRANSITIONS",
+    "MARKETING_TRANSITIONS",
     "CallPermission",
     "CallPermissionInput",
     "CallPermissionStatus",
@@ -73,6 +77,8 @@ __all__ = [
     "ConsentStatus",
     "Conversation",
     "EntryPointVisit",
+    "MarketingInput",
+    "MarketingStatus",
 ]
 
 
@@ -80,77 +86,99 @@ __all__ = [
 
 
 class ConsentStatus(enum.Enum):
-    """What the user agreed to, as far as the business knows."""
+    """Whether the user agreed to hear from the business, as far as the business knows."""
 
     UNKNOWN = "unknown"
     """No opt-in or opt-out recorded."""
     OPTED_IN = "opted_in"
     """The user agreed to receive messages from the business."""
-    MARKETING_OPTED_OUT = "marketing_opted_out"
-    """The user stopped marketing messages; utility, authentication and replies still go."""
     OPTED_OUT = "opted_out"
-    """The user stopped everything the business would start; only a new opt-in lifts it."""
+    """The user stopped everything the business would start; only a later opt-in lifts it."""
 
 
 class ConsentInput(enum.Enum):
-    """The inputs of the consent machine (each is the effect of a fact)."""
+    """The inputs of the consent machine."""
 
     OPT_IN = "opt_in"
     """`OptInRecorded`."""
-    MARKETING_RESUMED = "marketing_resumed"
-    """`MarketingResumed`."""
-    MARKETING_OPT_OUT = "marketing_opt_out"
-    """`OptOutReceived(scope=MARKETING)`, or Meta error 131050."""
     OPT_OUT = "opt_out"
     """`OptOutReceived(scope=ALL)`."""
 
 
-_S = ConsentStatus
-_I = ConsentInput
+class MarketingStatus(enum.Enum):
+    """Whether the user receives marketing messages from the business number."""
+
+    RECEIVING = "receiving"
+    """No marketing stop in effect."""
+    STOPPED = "stopped"
+    """The user stopped marketing messages ("Stop promotions", Meta 131050, or a host keyword);
+    utility, authentication and replies still go."""
+
+
+class MarketingInput(enum.Enum):
+    """The inputs of the marketing preference machine."""
+
+    STOP = "stop"
+    """`OptOutReceived(scope=MARKETING)`, or Meta error 131050."""
+    RESUME = "resume"
+    """`MarketingResumed`."""
+
 
 CONSENT_TRANSITIONS: Final[dict[tuple[ConsentStatus, ConsentInput], ConsentStatus]] = {
-    # An explicit opt-in always wins over whatever came before it.
-    (_S.UNKNOWN, _I.OPT_IN): _S.OPTED_IN,
-    (_S.OPTED_IN, _I.OPT_IN): _S.OPTED_IN,
-    (_S.MARKETING_OPTED_OUT, _I.OPT_IN): _S.OPTED_IN,
-    (_S.OPTED_OUT, _I.OPT_IN): _S.OPTED_IN,
-    # "Resume promotions" lifts a marketing stop, and nothing else: it is not an opt-in to
-    # a business the user never agreed to, and it does not undo a full "stop".
-    (_S.UNKNOWN, _I.MARKETING_RESUMED): _S.UNKNOWN,
-    (_S.OPTED_IN, _I.MARKETING_RESUMED): _S.OPTED_IN,
-    (_S.MARKETING_OPTED_OUT, _I.MARKETING_RESUMED): _S.OPTED_IN,
-    (_S.OPTED_OUT, _I.MARKETING_RESUMED): _S.OPTED_OUT,
-    # A marketing stop narrows an opt-in; it cannot loosen a full stop.
-    (_S.UNKNOWN, _I.MARKETING_OPT_OUT): _S.MARKETING_OPTED_OUT,
-    (_S.OPTED_IN, _I.MARKETING_OPT_OUT): _S.MARKETING_OPTED_OUT,
-    (_S.MARKETING_OPTED_OUT, _I.MARKETING_OPT_OUT): _S.MARKETING_OPTED_OUT,
-    (_S.OPTED_OUT, _I.MARKETING_OPT_OUT): _S.OPTED_OUT,
-    # A full stop sticks until a later explicit opt-in.
-    (_S.UNKNOWN, _I.OPT_OUT): _S.OPTED_OUT,
-    (_S.OPTED_IN, _I.OPT_OUT): _S.OPTED_OUT,
-    (_S.MARKETING_OPTED_OUT, _I.OPT_OUT): _S.OPTED_OUT,
-    (_S.OPTED_OUT, _I.OPT_OUT): _S.OPTED_OUT,
+    # An explicit opt-in lifts anything before it; a stop sticks until a later opt-in.
+    (ConsentStatus.UNKNOWN, ConsentInput.OPT_IN): ConsentStatus.OPTED_IN,
+    (ConsentStatus.OPTED_IN, ConsentInput.OPT_IN): ConsentStatus.OPTED_IN,
+    (ConsentStatus.OPTED_OUT, ConsentInput.OPT_IN): ConsentStatus.OPTED_IN,
+    (ConsentStatus.UNKNOWN, ConsentInput.OPT_OUT): ConsentStatus.OPTED_OUT,
+    (ConsentStatus.OPTED_IN, ConsentInput.OPT_OUT): ConsentStatus.OPTED_OUT,
+    (ConsentStatus.OPTED_OUT, ConsentInput.OPT_OUT): ConsentStatus.OPTED_OUT,
 }
 """`(status, input) -> status`: the consent machine, for inputs applied in time order."""
 
-# At equal instants, apply the less restrictive input first so that the stop wins.
-_CONSENT_PRECEDENCE: Final = {
-    _I.OPT_IN: 0,
-    _I.MARKETING_RESUMED: 1,
-    _I.MARKETING_OPT_OUT: 2,
-    _I.OPT_OUT: 3,
+MARKETING_TRANSITIONS: Final[dict[tuple[MarketingStatus, MarketingInput], MarketingStatus]] = {
+    # The platform's marketing preference is the user's alone: a business opt-in does not
+    # lift it, only "Resume promotions" does (Meta "Marketing templates", user preferences).
+    (MarketingStatus.RECEIVING, MarketingInput.STOP): MarketingStatus.STOPPED,
+    (MarketingStatus.STOPPED, MarketingInput.STOP): MarketingStatus.STOPPED,
+    (MarketingStatus.RECEIVING, MarketingInput.RESUME): MarketingStatus.RECEIVING,
+    (MarketingStatus.STOPPED, MarketingInput.RESUME): MarketingStatus.RECEIVING,
 }
+"""`(status, input) -> status`: the marketing preference machine, for inputs in time order."""
 
 
 def _later(current: datetime | None, candidate: datetime) -> datetime:
     return candidate if current is None or candidate > current else current
 
 
+_StateT = TypeVar("_StateT", bound=enum.Enum)
+_InputT = TypeVar("_InputT", bound=enum.Enum)
+
+
+def _fold(
+    table: Mapping[tuple[_StateT, _InputT], _StateT],
+    start: _StateT,
+    inputs: Iterable[tuple[datetime | None, _InputT]],
+) -> tuple[_StateT, datetime | None]:
+    """Fold `table` over the inputs in time order; at equal instants later-listed kinds win.
+
+    Returns the final state and the instant of the input that last changed it.
+    """
+    present = [(at, rank, kind) for rank, (at, kind) in enumerate(inputs) if at is not None]
+    state, since = start, None
+    for at, _, kind in sorted(present, key=lambda item: (item[0], item[1])):
+        new = table[state, kind]
+        if new is not state:
+            state, since = new, at
+    return state, since
+
+
 @attrs.frozen(kw_only=True)
 class Consent:
     """The user's consent, kept as the latest instant of each kind of consent input.
 
-    `status` and `since` are derived from those instants by folding `CONSENT_TRANSITIONS`.
+    Two machines read these instants: `CONSENT_TRANSITIONS` (opted in / opted out) and
+    `MARKETING_TRANSITIONS` (receiving / stopped marketing). Each folds its table over the
+    latest input of each kind in time order; at equal instants the stop wins.
     """
 
     opted_in_at: datetime | None = None
@@ -162,33 +190,37 @@ class Consent:
     opt_out_method: str = ""
     """How that opt-out was given."""
     marketing_opted_out_at: datetime | None = None
-    """Latest marketing-only opt-out (platform "Stop promotions", 131050, or a host keyword)."""
+    """Latest marketing stop (platform "Stop promotions", 131050, or a host keyword)."""
     marketing_resumed_at: datetime | None = None
     """Latest "Resume promotions"."""
     status: ConsentStatus = attrs.field(init=False, eq=False, repr=False)
-    """The resulting consent status."""
+    """Opted in, opted out, or unknown."""
     since: datetime | None = attrs.field(init=False, eq=False, repr=False)
-    """Instant of the input that decided `status` (`None` while `UNKNOWN` from the start)."""
+    """Instant of the input that decided `status` (`None` while `UNKNOWN`)."""
+    marketing: MarketingStatus = attrs.field(init=False, eq=False, repr=False)
+    """Whether marketing messages are stopped."""
+    marketing_since: datetime | None = attrs.field(init=False, eq=False, repr=False)
+    """Instant of the input that decided `marketing` (`None` if never stopped)."""
 
     def __attrs_post_init__(self) -> None:
-        """Derive `status` and `since` by folding the table over the latest inputs."""
-        inputs = [
-            (at, _CONSENT_PRECEDENCE[kind], kind)
-            for at, kind in (
-                (self.opted_in_at, _I.OPT_IN),
-                (self.marketing_resumed_at, _I.MARKETING_RESUMED),
-                (self.marketing_opted_out_at, _I.MARKETING_OPT_OUT),
-                (self.opted_out_at, _I.OPT_OUT),
-            )
-            if at is not None
-        ]
-        status, since = ConsentStatus.UNKNOWN, None
-        for at, _, kind in sorted(inputs, key=lambda item: (item[0], item[1])):
-            new = CONSENT_TRANSITIONS[status, kind]
-            if new is not status:
-                status, since = new, at
+        """Derive the two statuses by folding the tables over the latest inputs."""
+        status, since = _fold(
+            CONSENT_TRANSITIONS,
+            ConsentStatus.UNKNOWN,
+            ((self.opted_in_at, ConsentInput.OPT_IN), (self.opted_out_at, ConsentInput.OPT_OUT)),
+        )
+        marketing, marketing_since = _fold(
+            MARKETING_TRANSITIONS,
+            MarketingStatus.RECEIVING,
+            (
+                (self.marketing_resumed_at, MarketingInput.RESUME),
+                (self.marketing_opted_out_at, MarketingInput.STOP),
+            ),
+        )
         object.__setattr__(self, "status", status)
         object.__setattr__(self, "since", since)
+        object.__setattr__(self, "marketing", marketing)
+        object.__setattr__(self, "marketing_since", marketing_since)
 
 
 # --- call permission ------------------------------------------------------------------------

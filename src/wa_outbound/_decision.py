@@ -14,7 +14,12 @@ from typing import Final
 
 import attrs
 
-from wa_outbound._conversation import CallPermissionStatus, ConsentStatus, Conversation
+from wa_outbound._conversation import (
+    CallPermissionStatus,
+    ConsentStatus,
+    Conversation,
+    MarketingStatus,
+)
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
@@ -218,11 +223,12 @@ def _decide(c: Conversation, kind: SendKind, now: datetime, rules: Rules) -> Sen
         reasons.append(_opted_out(consent.since))
         instead = Alternative.REPLY_FREE_FORM if replying_after_stop else Alternative.WAIT_FOR_USER
     else:
-        if kind is SendKind.MARKETING_TEMPLATE and status is ConsentStatus.MARKETING_OPTED_OUT:
+        if kind is SendKind.MARKETING_TEMPLATE and consent.marketing is MarketingStatus.STOPPED:
             reasons.append(
                 BlockReason(
                     code=Reason.MARKETING_OPTED_OUT,
-                    message=f"the user stopped marketing messages on {_fmt(consent.since)}",  # type: ignore[arg-type]
+                    message="the user stopped marketing messages on"
+                    f" {_fmt(consent.marketing_since)}; only the user can resume them",  # type: ignore[arg-type]
                 )
             )
             instead = Alternative.SEND_NON_MARKETING
@@ -239,9 +245,6 @@ def _decide(c: Conversation, kind: SendKind, now: datetime, rules: Rules) -> Sen
             instead = instead or (
                 Alternative.REPLY_FREE_FORM if window_open else Alternative.RECORD_OPT_IN
             )
-        elif status is ConsentStatus.UNKNOWN:
-            # Allowed only because the user's own message opened the window.
-            pass
 
     future = [d for d in deadlines if d > now]
     return SendDecision(

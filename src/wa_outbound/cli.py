@@ -26,6 +26,7 @@ from wa_outbound._decision import SendDecision, SendKind, can_send
 from wa_outbound._errors import WaOutboundError
 from wa_outbound._facts import (
     CallPermissionGranted,
+    Fact,
     InboundMessageReceived,
     OptInRecorded,
     OptOutReceived,
@@ -38,8 +39,6 @@ from wa_outbound._time import UTC
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-
-    from wa_outbound._facts import Fact
 
 __all__ = ["DEMO_STORY", "DemoStep", "main"]
 

@@ -1,0 +1,298 @@
+"""The conversation machine: windows, entry points, consent and calls, fact by fact."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import attrs
+import pytest
+
+from wa_outbound import (
+    BusinessScopedUserId,
+    CallPermissionGranted,
+    CallPermissionRevoked,
+    ConsentStatus,
+    Conversation,
+    EntryPoint,
+    InboundCallReceived,
+    InboundMessageReceived,
+    InvalidValueError,
+    MarketingResumed,
+    MarketingStatus,
+    NaiveDatetimeError,
+    OptInRecorded,
+    OptOutReceived,
+    OptOutScope,
+    OutboundMessageSent,
+    PhoneNumberId,
+    Provider,
+    ReferralReceived,
+    SendRejected,
+    WaId,
+    rules_at,
+)
+
+from .conftest import T0, T2023
+
+H = timedelta(hours=1)
+TODAY = rules_at(T0)
+RULES_2023 = rules_at(T2023)
+
+
+def test_inbound_message_opens_a_24_hour_window(conversation: Conversation) -> None:
+    """The window closes 24 h after the user's message."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
+
+
+def test_a_later_message_extends_the_window(conversation: Conversation) -> None:
+    """Each new user message resets the timer to 24 h."""
+    c = conversation.apply_all(
+        [InboundMessageReceived(at=T0), InboundMessageReceived(at=T0 + 5 * H)]
+    )
+    assert T0 + 29 * H == c.service_window_expires_at(TODAY)
+
+
+def test_an_older_message_never_shrinks_the_window(conversation: Conversation) -> None:
+    """A late webhook for an earlier message leaves the conversation unchanged."""
+    c = conversation.apply(InboundMessageReceived(at=T0 + 5 * H))
+    assert c is c.apply(InboundMessageReceived(at=T0))
+
+
+def test_business_messages_do_not_extend_the_window(conversation: Conversation) -> None:
+    """Our own messages never renew the customer service window."""
+    c = conversation.apply_all([InboundMessageReceived(at=T0), OutboundMessageSent(at=T0 + 20 * H)])
+    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
+
+
+def test_calls_open_the_window_only_where_the_rules_say(conversation: Conversation) -> None:
+    """A user's call opens the window today, but not under the 2023 rules."""
+    c = conversation.apply(InboundCallReceived(at=T0))
+    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
+    assert c.service_window_expires_at(RULES_2023) is None
+
+
+def test_the_later_of_message_and_call_counts(conversation: Conversation) -> None:
+    """With both, the latest contact sets the window (message or call)."""
+    c = conversation.apply_all([InboundCallReceived(at=T0), InboundMessageReceived(at=T0 + H)])
+    assert T0 + 25 * H == c.service_window_expires_at(TODAY)
+    c = conversation.apply_all([InboundMessageReceived(at=T0), InboundCallReceived(at=T0 + H)])
+    assert T0 + 25 * H == c.service_window_expires_at(TODAY)
+    assert T0 + 24 * H == c.service_window_expires_at(RULES_2023)
+
+
+@pytest.mark.parametrize(("provider", "code"), [(Provider.META, 131047), (Provider.TWILIO, 63016)])
+def test_platform_rejection_closes_the_window(
+    conversation: Conversation, provider: Provider, code: int
+) -> None:
+    """131047 / 63016 close the window whatever the clock says, until the user writes again."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    closed = c.apply(SendRejected(at=T0 + 2 * H, provider=provider, code=code))
+    assert closed.service_window_expires_at(TODAY) is None
+    reopened = closed.apply(InboundMessageReceived(at=T0 + 3 * H))
+    assert T0 + 27 * H == reopened.service_window_expires_at(TODAY)
+
+
+def test_a_late_old_rejection_does_not_close_a_newer_window(conversation: Conversation) -> None:
+    """A rejection older than the user's latest message is history, not news."""
+    c = conversation.apply(InboundMessageReceived(at=T0 + 3 * H))
+    c = c.apply(SendRejected(at=T0, provider=Provider.META, code=131047))
+    assert T0 + 27 * H == c.service_window_expires_at(TODAY)
+
+
+def test_131050_records_a_marketing_opt_out(conversation: Conversation) -> None:
+    """Meta's 131050 means the user stopped marketing messages."""
+    c = conversation.apply(OptInRecorded(at=T0, method="web form"))
+    c = c.apply(SendRejected(at=T0 + H, provider=Provider.META, code=131050))
+    assert ConsentStatus.OPTED_IN == c.consent.status
+    assert MarketingStatus.STOPPED == c.consent.marketing
+    assert T0 + H == c.consent.marketing_since
+
+
+def _referral(at: datetime) -> ReferralReceived:
+    return ReferralReceived(at=at, entry_point=EntryPoint.CLICK_TO_WHATSAPP_AD, source_id="120")
+
+
+def test_a_reply_to_an_ad_message_opens_72_free_hours(conversation: Conversation) -> None:
+    """Replying within 24 h opens a free entry point window of 72 h from the reply."""
+    c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + 2 * H)])
+    assert (T0 + 2 * H, T0 + 74 * H) == c.free_entry_point_window(TODAY)
+    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
+
+
+def test_a_late_reply_opens_no_free_window(conversation: Conversation) -> None:
+    """A reply more than 24 h after the ad message earns nothing."""
+    c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + 25 * H)])
+    assert c.free_entry_point_window(TODAY) is None
+
+
+def test_only_the_first_reply_counts(conversation: Conversation) -> None:
+    """Later messages do not move the start of the free window; an earlier late one does."""
+    c = conversation.apply_all(
+        [_referral(T0), OutboundMessageSent(at=T0 + 3 * H), OutboundMessageSent(at=T0 + 5 * H)]
+    )
+    assert (T0 + 3 * H, T0 + 75 * H) == c.free_entry_point_window(TODAY)
+    c = c.apply(OutboundMessageSent(at=T0 + H))
+    assert (T0 + H, T0 + 73 * H) == c.free_entry_point_window(TODAY)
+
+
+def test_messages_before_the_referral_are_not_replies(conversation: Conversation) -> None:
+    """A message sent before the user came from the ad does not open the free window."""
+    c = conversation.apply_all([OutboundMessageSent(at=T0 - H), _referral(T0)])
+    assert c.free_entry_point_window(TODAY) is None
+    assert c.last_inbound_message_at == T0
+
+
+def test_a_new_ad_click_does_not_restart_an_open_free_window(conversation: Conversation) -> None:
+    """While a free window is open, another referral and reply do not start a new one."""
+    c = conversation.apply_all(
+        [
+            _referral(T0),
+            OutboundMessageSent(at=T0 + H),
+            _referral(T0 + 10 * H),
+            OutboundMessageSent(at=T0 + 11 * H),
+        ]
+    )
+    assert (T0 + H, T0 + 73 * H) == c.free_entry_point_window(TODAY)
+
+
+def test_a_new_ad_click_after_the_free_window_starts_another(conversation: Conversation) -> None:
+    """Once the first free window is over, a new referral and reply open a new one."""
+    c = conversation.apply_all(
+        [
+            _referral(T0),
+            OutboundMessageSent(at=T0 + H),
+            _referral(T0 + 80 * H),
+            OutboundMessageSent(at=T0 + 81 * H),
+        ]
+    )
+    assert (T0 + 81 * H, T0 + 153 * H) == c.free_entry_point_window(TODAY)
+
+
+def test_referrals_are_idempotent_and_bounded(conversation: Conversation) -> None:
+    """The same referral twice is one; only the latest two are kept."""
+    c = conversation.apply(_referral(T0))
+    assert c is c.apply(_referral(T0))
+    for hours in (10, 20, 30):
+        c = c.apply(_referral(T0 + hours * H))
+    assert [T0 + 20 * H, T0 + 30 * H] == [v.referred_at for v in c.entry_points]
+
+
+def test_a_late_referral_uses_a_known_first_reply(conversation: Conversation) -> None:
+    """A referral delivered late finds its first reply when an earlier visit's reply proves it."""
+    c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + 5 * H)])
+    c = c.apply(_referral(T0 + 2 * H))
+    assert [T0 + 5 * H, T0 + 5 * H] == [v.replied_at for v in c.entry_points]
+
+
+def test_outbound_messages_are_idempotent(conversation: Conversation) -> None:
+    """Recording the same send twice changes nothing the second time."""
+    c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + H)])
+    assert c is c.apply(OutboundMessageSent(at=T0 + H))
+
+
+def test_consent_round_trip_of_a_marketing_stop(conversation: Conversation) -> None:
+    """Opt in, stop promotions, resume: the user is opted in again."""
+    c = conversation.apply_all(
+        [
+            OptInRecorded(at=T0, method="checkout"),
+            OptOutReceived(at=T0 + H, scope=OptOutScope.MARKETING, method="stop promotions"),
+        ]
+    )
+    assert MarketingStatus.STOPPED == c.consent.marketing
+    assert ConsentStatus.OPTED_IN == c.consent.status
+    c = c.apply(MarketingResumed(at=T0 + 2 * H))
+    assert MarketingStatus.RECEIVING == c.consent.marketing
+    assert T0 + 2 * H == c.consent.marketing_since
+    assert T0 == c.consent.since
+
+
+def test_consent_facts_are_idempotent(conversation: Conversation) -> None:
+    """Each consent fact applied twice leaves the conversation as after once."""
+    for fact in [
+        OptInRecorded(at=T0, method="form"),
+        OptOutReceived(at=T0),
+        OptOutReceived(at=T0, scope=OptOutScope.MARKETING),
+        MarketingResumed(at=T0),
+    ]:
+        once = conversation.apply(fact)
+        assert once is once.apply(fact)
+
+
+def test_permanent_grants_are_temporary_before_november_2025(conversation: Conversation) -> None:
+    """A grant without expiry lasts forever today, but 7 days under older rules."""
+    c = conversation.apply(CallPermissionGranted(at=T2023))
+    assert c.call_permission_expires_at(TODAY) is None
+    assert T2023 + timedelta(days=7) == c.call_permission_expires_at(RULES_2023)
+    assert c.call_permission_expires_at(TODAY) is None
+    revoked = c.apply(CallPermissionRevoked(at=T2023 + H))
+    assert revoked.call_permission_expires_at(TODAY) is None
+
+
+def test_call_permission_answers_are_idempotent(conversation: Conversation) -> None:
+    """The same answer twice, or an older one late, changes nothing."""
+    c = conversation.apply(CallPermissionGranted(at=T0, expires_at=T0 + 48 * H))
+    assert c is c.apply(CallPermissionGranted(at=T0, expires_at=T0 + 48 * H))
+    assert c is c.apply(CallPermissionRevoked(at=T0 - H))
+
+
+def test_facts_refuse_naive_instants() -> None:
+    """Every fact names the naive field it refuses."""
+    with pytest.raises(NaiveDatetimeError, match="at="):
+        InboundMessageReceived(at=datetime(2026, 1, 1))  # noqa: DTZ001
+    with pytest.raises(NaiveDatetimeError, match="expires_at="):
+        CallPermissionGranted(at=T0, expires_at=datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_facts_normalise_to_utc() -> None:
+    """An instant given in another zone is stored in UTC and compares equal."""
+    plus_two = timezone(timedelta(hours=2))
+    fact = InboundMessageReceived(at=T0.astimezone(plus_two))
+    assert T0 == fact.at
+    assert timezone.utc is fact.at.tzinfo
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: CallPermissionGranted(at=T0, expires_at=T0), "expires_at"),
+        (lambda: OptInRecorded(at=T0, method="  "), "method"),
+        (lambda: InboundMessageReceived(at=T0, message_id=5), "message_id"),
+        (lambda: InboundMessageReceived(at="2026-01-01"), "at"),
+        (lambda: Conversation(business="1", recipient=WaId("4915123456789")), "business"),
+        (lambda: Conversation(business=PhoneNumberId("1"), recipient="4915123456789"), "recipient"),
+        (lambda: WaId("+4915123456789"), "wa_id"),
+        (lambda: WaId("0151234567"), "wa_id"),
+        (lambda: WaId("1234567890123456"), "wa_id"),
+        (lambda: PhoneNumberId("abc"), "phone_number_id"),
+        (lambda: BusinessScopedUserId(""), "bsuid"),
+        (lambda: WaId.parse("call me"), "wa_id"),
+        (lambda: WaId.parse(4915123456789), "wa_id"),
+    ],
+)
+def test_bad_values_name_their_field(build: object, field: str) -> None:
+    """Invalid inputs raise `InvalidValueError` naming the field and the value."""
+    with pytest.raises(InvalidValueError) as info:
+        build()  # type: ignore[operator]
+    assert field == info.value.field
+    assert field in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["+49 151 2345-6789", "whatsapp:+4915123456789", "(49) 151.2345.6789", "4915123456789"]
+)
+def test_wa_id_parse_accepts_common_spellings(text: str) -> None:
+    """`WaId.parse` strips '+', spaces, dashes, dots, parentheses and Twilio's prefix."""
+    assert "4915123456789" == str(WaId.parse(text))
+
+
+def test_identities_print_as_their_value() -> None:
+    """`str()` of an identity is what the APIs expect on the wire."""
+    assert "106540352242922" == str(PhoneNumberId("106540352242922"))
+    assert "US.13491208655302741918" == str(BusinessScopedUserId("US.13491208655302741918"))
+
+
+def test_conversation_is_frozen(conversation: Conversation) -> None:
+    """A conversation cannot be changed in place."""
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        conversation.last_inbound_message_at = T0  # type: ignore[misc]

@@ -1,0 +1,335 @@
+"""`can_send`: every reason, every alternative, and when the answer changes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import attrs
+import pytest
+
+from wa_outbound import (
+    Alternative,
+    CallPermissionGranted,
+    CallPermissionRejected,
+    CallPermissionRevoked,
+    Conversation,
+    EntryPoint,
+    InboundCallReceived,
+    InboundMessageReceived,
+    InvalidValueError,
+    MarketingResumed,
+    NaiveDatetimeError,
+    OptInRecorded,
+    OptOutReceived,
+    OptOutScope,
+    OutboundMessageSent,
+    Provider,
+    Reason,
+    ReferralReceived,
+    RuleDataError,
+    SendKind,
+    SendRejected,
+    can_send,
+    rules_at,
+)
+
+from .conftest import T0, T2023
+
+H = timedelta(hours=1)
+TEMPLATES = [
+    SendKind.MARKETING_TEMPLATE,
+    SendKind.UTILITY_TEMPLATE,
+    SendKind.AUTHENTICATION_TEMPLATE,
+]
+
+
+def opted_in(c: Conversation, at: datetime = T0 - 48 * H) -> Conversation:
+    """Return `c` with an opt-in recorded at `at`."""
+    return c.apply(OptInRecorded(at=at, method="checkout checkbox"))
+
+
+def test_free_form_inside_the_window(conversation: Conversation) -> None:
+    """A reply within 24 h is allowed and says when the window closes."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    decision = can_send(c, SendKind.FREE_FORM, now=T0 + 23 * H)
+    assert decision.allowed
+    assert bool(decision)
+    assert () == decision.reasons
+    assert decision.instead is None
+    assert decision.service_window_open
+    assert T0 + 24 * H == decision.service_window_expires_at
+    assert T0 + 24 * H == decision.next_change_at
+
+
+def test_free_form_at_the_exact_end_of_the_window(conversation: Conversation) -> None:
+    """At 24 h sharp the window is closed; the reason names when it closed."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    decision = can_send(c, SendKind.FREE_FORM, now=T0 + 24 * H)
+    assert not decision.allowed
+    assert (Reason.WINDOW_CLOSED,) == decision.codes
+    assert Alternative.SEND_TEMPLATE == decision.instead
+    assert "2026-11-24 09:00 UTC" in decision.reasons[0].message
+    assert decision.next_change_at is None
+
+
+def test_free_form_to_someone_who_never_wrote(conversation: Conversation) -> None:
+    """Without any user message only templates can reach the user."""
+    decision = can_send(conversation, SendKind.FREE_FORM, now=T0)
+    assert (Reason.WINDOW_NEVER_OPENED,) == decision.codes
+    assert Alternative.SEND_TEMPLATE == decision.instead
+    assert not decision.service_window_open
+
+
+def test_free_form_after_a_platform_rejection(conversation: Conversation) -> None:
+    """After 131047 the window is shut even though the clock says 2 h have passed."""
+    c = conversation.apply_all(
+        [
+            InboundMessageReceived(at=T0),
+            SendRejected(at=T0 + 2 * H, provider=Provider.META, code=131047),
+        ]
+    )
+    decision = can_send(c, SendKind.FREE_FORM, now=T0 + 3 * H)
+    assert (Reason.WINDOW_CLOSED_BY_PLATFORM,) == decision.codes
+    assert Alternative.SEND_TEMPLATE == decision.instead
+
+
+@pytest.mark.parametrize("kind", TEMPLATES)
+def test_templates_outside_the_window_need_an_opt_in(
+    conversation: Conversation, kind: SendKind
+) -> None:
+    """Any template outside the window is blocked until an opt-in is recorded."""
+    decision = can_send(conversation, kind, now=T0)
+    assert (Reason.NO_OPT_IN,) == decision.codes
+    assert Alternative.RECORD_OPT_IN == decision.instead
+    assert can_send(opted_in(conversation), kind, now=T0).allowed
+
+
+def test_templates_in_the_window_without_opt_in_depend_on_the_regime(
+    conversation: Conversation,
+) -> None:
+    """In 2023 a user's message sufficed for a template reply; since November 2024 it does not."""
+    c = conversation.apply(InboundMessageReceived(at=T2023))
+    assert can_send(c, SendKind.UTILITY_TEMPLATE, now=T2023 + H).allowed
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    decision = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0 + H)
+    assert (Reason.NO_OPT_IN,) == decision.codes
+    assert Alternative.REPLY_FREE_FORM == decision.instead
+
+
+def test_marketing_opt_out_blocks_marketing_only(conversation: Conversation) -> None:
+    """After "Stop promotions" marketing is blocked; utility and authentication still go."""
+    c = opted_in(conversation).apply(
+        OptOutReceived(at=T0 - H, scope=OptOutScope.MARKETING, method="stop promotions")
+    )
+    decision = can_send(c, SendKind.MARKETING_TEMPLATE, now=T0)
+    assert (Reason.MARKETING_OPTED_OUT,) == decision.codes
+    assert Alternative.SEND_NON_MARKETING == decision.instead
+    assert can_send(c, SendKind.UTILITY_TEMPLATE, now=T0).allowed
+    assert can_send(c, SendKind.AUTHENTICATION_TEMPLATE, now=T0).allowed
+    resumed = c.apply(MarketingResumed(at=T0))
+    assert can_send(resumed, SendKind.MARKETING_TEMPLATE, now=T0).allowed
+
+
+def test_marketing_opt_out_without_opt_in_gives_both_reasons(conversation: Conversation) -> None:
+    """A marketing stop from someone who never opted in blocks for both reasons."""
+    c = conversation.apply(OptOutReceived(at=T0 - H, scope=OptOutScope.MARKETING))
+    decision = can_send(c, SendKind.MARKETING_TEMPLATE, now=T0)
+    assert (Reason.MARKETING_OPTED_OUT, Reason.NO_OPT_IN) == decision.codes
+    assert Alternative.SEND_NON_MARKETING == decision.instead
+    utility = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0)
+    assert (Reason.NO_OPT_IN,) == utility.codes
+
+
+def test_an_opt_in_after_a_marketing_stop_allows_utility_only(conversation: Conversation) -> None:
+    """A business opt-in does not lift the user's marketing stop."""
+    c = conversation.apply_all(
+        [
+            OptOutReceived(at=T0 - 2 * H, scope=OptOutScope.MARKETING),
+            OptInRecorded(at=T0 - H, method="web form"),
+        ]
+    )
+    assert can_send(c, SendKind.UTILITY_TEMPLATE, now=T0).allowed
+    assert (Reason.MARKETING_OPTED_OUT,) == can_send(c, SendKind.MARKETING_TEMPLATE, now=T0).codes
+
+
+@pytest.mark.parametrize("kind", TEMPLATES)
+def test_a_full_stop_blocks_every_template_until_a_new_opt_in(
+    conversation: Conversation, kind: SendKind
+) -> None:
+    """ "STOP" sticks: no template goes out until a later explicit opt-in."""
+    c = opted_in(conversation).apply(OptOutReceived(at=T0 - H, method="keyword STOP"))
+    decision = can_send(c, kind, now=T0 + 100 * H)
+    assert (Reason.OPTED_OUT,) == decision.codes
+    assert Alternative.WAIT_FOR_USER == decision.instead
+    again = c.apply(OptInRecorded(at=T0, method="web form"))
+    assert can_send(again, kind, now=T0 + H).allowed
+
+
+def test_after_a_stop_only_answer_what_the_user_writes_after_it(conversation: Conversation) -> None:
+    """The STOP message itself may be acknowledged; earlier chats may not be continued."""
+    stop = T0
+    before = conversation.apply_all([InboundMessageReceived(at=stop - H), OptOutReceived(at=stop)])
+    decision = can_send(before, SendKind.FREE_FORM, now=stop + H)
+    assert (Reason.OPTED_OUT,) == decision.codes
+    assert Alternative.WAIT_FOR_USER == decision.instead
+    same = conversation.apply_all([InboundMessageReceived(at=stop), OptOutReceived(at=stop)])
+    assert can_send(same, SendKind.FREE_FORM, now=stop + H).allowed
+    template = can_send(same, SendKind.UTILITY_TEMPLATE, now=stop + H)
+    assert (Reason.OPTED_OUT,) == template.codes
+    assert Alternative.REPLY_FREE_FORM == template.instead
+
+
+def test_calls_need_the_calling_api(conversation: Conversation) -> None:
+    """Under the 2023 rules a business cannot call, with or without permission."""
+    c = conversation.apply(CallPermissionGranted(at=T2023, expires_at=T2023 + 24 * H))
+    decision = can_send(c, SendKind.CALL, now=T2023 + H)
+    assert (Reason.CALLING_UNAVAILABLE,) == decision.codes
+    assert Alternative.SEND_MESSAGE == decision.instead
+    none = can_send(conversation, SendKind.CALL, now=T2023)
+    assert (Reason.CALLING_UNAVAILABLE, Reason.NO_CALL_PERMISSION) == none.codes
+
+
+def test_calls_need_permission(conversation: Conversation) -> None:
+    """Without permission a call is blocked; the alternative is to ask for it."""
+    decision = can_send(conversation, SendKind.CALL, now=T0)
+    assert (Reason.NO_CALL_PERMISSION,) == decision.codes
+    assert Alternative.REQUEST_CALL_PERMISSION == decision.instead
+
+
+def test_temporary_call_permission_expires(conversation: Conversation) -> None:
+    """A 7-day permission allows calls until it expires, and says so."""
+    c = conversation.apply(CallPermissionGranted(at=T0, expires_at=T0 + 168 * H))
+    allowed = can_send(c, SendKind.CALL, now=T0 + H)
+    assert allowed.allowed
+    assert T0 + 168 * H == allowed.next_change_at
+    expired = can_send(c, SendKind.CALL, now=T0 + 168 * H)
+    assert (Reason.CALL_PERMISSION_EXPIRED,) == expired.codes
+    assert Alternative.REQUEST_CALL_PERMISSION == expired.instead
+
+
+def test_permanent_call_permission(conversation: Conversation) -> None:
+    """A permanent permission never expires today."""
+    c = conversation.apply(CallPermissionGranted(at=T0))
+    decision = can_send(c, SendKind.CALL, now=T0 + 1000 * H)
+    assert decision.allowed
+    assert decision.next_change_at is None
+
+
+@pytest.mark.parametrize(
+    ("fact", "word"),
+    [(CallPermissionRejected(at=T0), "declined"), (CallPermissionRevoked(at=T0), "revoked")],
+)
+def test_declined_call_permission(conversation: Conversation, fact: object, word: str) -> None:
+    """A declined or revoked permission blocks calls and says which."""
+    c = conversation.apply(CallPermissionGranted(at=T0 - H)).apply(fact)  # type: ignore[arg-type]
+    decision = can_send(c, SendKind.CALL, now=T0 + H)
+    assert (Reason.CALL_PERMISSION_DECLINED,) == decision.codes
+    assert word in decision.reasons[0].message
+
+
+def test_a_stop_blocks_calls_unless_permission_came_after_it(conversation: Conversation) -> None:
+    """A full opt-out blocks calls; a permission granted after the stop is a fresh yes."""
+    c = conversation.apply_all([CallPermissionGranted(at=T0 - 2 * H), OptOutReceived(at=T0 - H)])
+    assert (Reason.OPTED_OUT,) == can_send(c, SendKind.CALL, now=T0).codes
+    c = c.apply(CallPermissionGranted(at=T0))
+    assert can_send(c, SendKind.CALL, now=T0 + H).allowed
+    plain = conversation.apply(OptOutReceived(at=T0 - H))
+    decision = can_send(plain, SendKind.CALL, now=T0)
+    assert (Reason.NO_CALL_PERMISSION, Reason.OPTED_OUT) == decision.codes
+    assert Alternative.REQUEST_CALL_PERMISSION == decision.instead
+
+
+def test_free_entry_point_is_reported_and_timed(conversation: Conversation) -> None:
+    """Inside the 72 h free window the decision says so; free-form still needs the 24 h window."""
+    c = opted_in(conversation).apply_all(
+        [
+            ReferralReceived(at=T0, entry_point=EntryPoint.FACEBOOK_PAGE_BUTTON),
+            OutboundMessageSent(at=T0 + H),
+        ]
+    )
+    inside = can_send(c, SendKind.FREE_FORM, now=T0 + 2 * H)
+    assert inside.free_entry_point
+    assert T0 + 24 * H == inside.next_change_at
+    later = can_send(c, SendKind.FREE_FORM, now=T0 + 30 * H)
+    assert (Reason.WINDOW_CLOSED,) == later.codes
+    assert later.free_entry_point
+    template = can_send(c, SendKind.MARKETING_TEMPLATE, now=T0 + 30 * H)
+    assert template.allowed
+    assert template.free_entry_point
+    assert T0 + 73 * H == template.next_change_at
+    after = can_send(c, SendKind.MARKETING_TEMPLATE, now=T0 + 73 * H)
+    assert not after.free_entry_point
+
+
+def test_next_change_before_a_free_window_starts(conversation: Conversation) -> None:
+    """Asked about an instant before the reply, the next change is the window's start."""
+    c = opted_in(conversation).apply_all(
+        [
+            ReferralReceived(at=T0, entry_point=EntryPoint.CLICK_TO_WHATSAPP_AD),
+            OutboundMessageSent(at=T0 + 2 * H),
+        ]
+    )
+    decision = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0 + H)
+    assert not decision.free_entry_point
+    assert T0 + 2 * H == decision.next_change_at
+
+
+def test_calls_from_the_user_open_the_window_today(conversation: Conversation) -> None:
+    """After a user's call, free-form is allowed today and not under the 2023 rules."""
+    c = conversation.apply(InboundCallReceived(at=T0))
+    assert can_send(c, SendKind.FREE_FORM, now=T0 + H).allowed
+    old = conversation.apply(InboundCallReceived(at=T2023))
+    assert (Reason.WINDOW_NEVER_OPENED,) == can_send(old, SendKind.FREE_FORM, now=T2023).codes
+
+
+def test_explicit_rules_are_used(conversation: Conversation) -> None:
+    """Overriding the window length changes the answer."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    short = attrs.evolve(rules_at(T0), service_window=timedelta(hours=1))
+    decision = can_send(c, SendKind.FREE_FORM, now=T0 + 2 * H, rules=short)
+    assert (Reason.WINDOW_CLOSED,) == decision.codes
+    assert "1 h after" in decision.reasons[0].message
+
+
+def test_method_shortcut_matches_the_function(conversation: Conversation) -> None:
+    """`conversation.can_send(...)` answers exactly like `can_send(conversation, ...)`."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    for kind in SendKind:
+        assert can_send(c, kind, now=T0 + H) == c.can_send(kind, now=T0 + H)
+
+
+def test_kinds_know_whether_they_are_templates() -> None:
+    """Only the three template kinds are templates."""
+    assert {k for k in SendKind if k.is_template} == set(TEMPLATES)
+
+
+def test_naive_now_is_refused(conversation: Conversation) -> None:
+    """A naive `now` raises `NaiveDatetimeError` naming `now`."""
+    with pytest.raises(NaiveDatetimeError, match="now="):
+        can_send(conversation, SendKind.FREE_FORM, now=datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_wrong_argument_types_are_refused(conversation: Conversation) -> None:
+    """A string kind or a non-conversation raises `InvalidValueError` naming the argument."""
+    with pytest.raises(InvalidValueError, match="kind="):
+        can_send(conversation, "free_form", now=T0)  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="conversation="):
+        can_send("c", SendKind.FREE_FORM, now=T0)  # type: ignore[arg-type]
+
+
+def test_instants_before_any_rules_are_refused(conversation: Conversation) -> None:
+    """Without explicit rules, 2022 has none to apply."""
+    with pytest.raises(RuleDataError):
+        can_send(conversation, SendKind.FREE_FORM, now=datetime(2022, 6, 1, tzinfo=T0.tzinfo))
+
+
+def test_every_reason_and_alternative_is_reachable() -> None:
+    """The tests above reach every reason code and every alternative."""
+    import inspect
+    import sys
+
+    source = inspect.getsource(sys.modules[__name__])
+    for member in Reason:
+        assert f"Reason.{member.name}" in source, member
+    for alternative in Alternative:
+        assert f"Alternative.{alternative.name}" in source, alternative
