@@ -1,7 +1,8 @@
 """MkDocs hook: build docs content from the library's own tables, so it cannot drift.
 
-* `<!-- diagram: consent -->` and `<!-- diagram: call_permission -->` become Mermaid state
-  diagrams drawn from `CONSENT_TRANSITIONS` and `CALL_PERMISSION_TRANSITIONS`.
+* `<!-- diagram: consent -->`, `<!-- diagram: marketing -->` and
+  `<!-- diagram: call_permission -->` become Mermaid state diagrams drawn from
+  `CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS` and `CALL_PERMISSION_TRANSITIONS`.
 * `<!-- rules: history -->` becomes a table of every dated change in `RULE_HISTORY`, and
   `<!-- rules: fields -->` a table of the `Rules` fields with their meaning.
 * The API reference page must render every name in `wa_outbound.__all__`; a missing one is a
@@ -93,11 +94,13 @@ def rule_fields() -> str:
 def expand(match: re.Match[str]) -> str:
     """Return the generated text for one placeholder."""
     kind, name = match.groups()
+    consent, permission = wa_outbound.Consent(), wa_outbound.CallPermission()
     if (kind, name) == ("diagram", "consent"):
-        return state_diagram(wa_outbound.CONSENT_TRANSITIONS, wa_outbound.Consent().status)
+        return state_diagram(wa_outbound.CONSENT_TRANSITIONS, consent.status)
+    if (kind, name) == ("diagram", "marketing"):
+        return state_diagram(wa_outbound.MARKETING_TRANSITIONS, consent.marketing)
     if (kind, name) == ("diagram", "call_permission"):
-        table = wa_outbound.CALL_PERMISSION_TRANSITIONS
-        return state_diagram(table, wa_outbound.CallPermission().status)
+        return state_diagram(wa_outbound.CALL_PERMISSION_TRANSITIONS, permission.status)
     if (kind, name) == ("rules", "history"):
         return rule_history()
     if (kind, name) == ("rules", "fields"):

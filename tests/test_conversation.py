@@ -42,7 +42,7 @@ RULES_2023 = rules_at(T2023)
 def test_inbound_message_opens_a_24_hour_window(conversation: Conversation) -> None:
     """The window closes 24 h after the user's message."""
     c = conversation.apply(InboundMessageReceived(at=T0))
-    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
+    assert c.service_window_expires_at(TODAY) == T0 + 24 * H
 
 
 def test_a_later_message_extends_the_window(conversation: Conversation) -> None:
@@ -50,7 +50,7 @@ def test_a_later_message_extends_the_window(conversation: Conversation) -> None:
     c = conversation.apply_all(
         [InboundMessageReceived(at=T0), InboundMessageReceived(at=T0 + 5 * H)]
     )
-    assert T0 + 29 * H == c.service_window_expires_at(TODAY)
+    assert c.service_window_expires_at(TODAY) == T0 + 29 * H
 
 
 def test_an_older_message_never_shrinks_the_window(conversation: Conversation) -> None:
@@ -62,23 +62,23 @@ def test_an_older_message_never_shrinks_the_window(conversation: Conversation) -
 def test_business_messages_do_not_extend_the_window(conversation: Conversation) -> None:
     """Our own messages never renew the customer service window."""
     c = conversation.apply_all([InboundMessageReceived(at=T0), OutboundMessageSent(at=T0 + 20 * H)])
-    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
+    assert c.service_window_expires_at(TODAY) == T0 + 24 * H
 
 
 def test_calls_open_the_window_only_where_the_rules_say(conversation: Conversation) -> None:
     """A user's call opens the window today, but not under the 2023 rules."""
     c = conversation.apply(InboundCallReceived(at=T0))
-    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
+    assert c.service_window_expires_at(TODAY) == T0 + 24 * H
     assert c.service_window_expires_at(RULES_2023) is None
 
 
 def test_the_later_of_message_and_call_counts(conversation: Conversation) -> None:
     """With both, the latest contact sets the window (message or call)."""
     c = conversation.apply_all([InboundCallReceived(at=T0), InboundMessageReceived(at=T0 + H)])
-    assert T0 + 25 * H == c.service_window_expires_at(TODAY)
+    assert c.service_window_expires_at(TODAY) == T0 + 25 * H
     c = conversation.apply_all([InboundMessageReceived(at=T0), InboundCallReceived(at=T0 + H)])
-    assert T0 + 25 * H == c.service_window_expires_at(TODAY)
-    assert T0 + 24 * H == c.service_window_expires_at(RULES_2023)
+    assert c.service_window_expires_at(TODAY) == T0 + 25 * H
+    assert c.service_window_expires_at(RULES_2023) == T0 + 24 * H
 
 
 @pytest.mark.parametrize(("provider", "code"), [(Provider.META, 131047), (Provider.TWILIO, 63016)])
@@ -90,23 +90,23 @@ def test_platform_rejection_closes_the_window(
     closed = c.apply(SendRejected(at=T0 + 2 * H, provider=provider, code=code))
     assert closed.service_window_expires_at(TODAY) is None
     reopened = closed.apply(InboundMessageReceived(at=T0 + 3 * H))
-    assert T0 + 27 * H == reopened.service_window_expires_at(TODAY)
+    assert reopened.service_window_expires_at(TODAY) == T0 + 27 * H
 
 
 def test_a_late_old_rejection_does_not_close_a_newer_window(conversation: Conversation) -> None:
     """A rejection older than the user's latest message is history, not news."""
     c = conversation.apply(InboundMessageReceived(at=T0 + 3 * H))
     c = c.apply(SendRejected(at=T0, provider=Provider.META, code=131047))
-    assert T0 + 27 * H == c.service_window_expires_at(TODAY)
+    assert c.service_window_expires_at(TODAY) == T0 + 27 * H
 
 
 def test_131050_records_a_marketing_opt_out(conversation: Conversation) -> None:
     """Meta's 131050 means the user stopped marketing messages."""
     c = conversation.apply(OptInRecorded(at=T0, method="web form"))
     c = c.apply(SendRejected(at=T0 + H, provider=Provider.META, code=131050))
-    assert ConsentStatus.OPTED_IN == c.consent.status
-    assert MarketingStatus.STOPPED == c.consent.marketing
-    assert T0 + H == c.consent.marketing_since
+    assert c.consent.status == ConsentStatus.OPTED_IN
+    assert c.consent.marketing == MarketingStatus.STOPPED
+    assert c.consent.marketing_since == T0 + H
 
 
 def _referral(at: datetime) -> ReferralReceived:
@@ -116,8 +116,8 @@ def _referral(at: datetime) -> ReferralReceived:
 def test_a_reply_to_an_ad_message_opens_72_free_hours(conversation: Conversation) -> None:
     """Replying within 24 h opens a free entry point window of 72 h from the reply."""
     c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + 2 * H)])
-    assert (T0 + 2 * H, T0 + 74 * H) == c.free_entry_point_window(TODAY)
-    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
+    assert c.free_entry_point_window(TODAY) == (T0 + 2 * H, T0 + 74 * H)
+    assert c.service_window_expires_at(TODAY) == T0 + 24 * H
 
 
 def test_a_late_reply_opens_no_free_window(conversation: Conversation) -> None:
@@ -131,9 +131,9 @@ def test_only_the_first_reply_counts(conversation: Conversation) -> None:
     c = conversation.apply_all(
         [_referral(T0), OutboundMessageSent(at=T0 + 3 * H), OutboundMessageSent(at=T0 + 5 * H)]
     )
-    assert (T0 + 3 * H, T0 + 75 * H) == c.free_entry_point_window(TODAY)
+    assert c.free_entry_point_window(TODAY) == (T0 + 3 * H, T0 + 75 * H)
     c = c.apply(OutboundMessageSent(at=T0 + H))
-    assert (T0 + H, T0 + 73 * H) == c.free_entry_point_window(TODAY)
+    assert c.free_entry_point_window(TODAY) == (T0 + H, T0 + 73 * H)
 
 
 def test_messages_before_the_referral_are_not_replies(conversation: Conversation) -> None:
@@ -153,7 +153,7 @@ def test_a_new_ad_click_does_not_restart_an_open_free_window(conversation: Conve
             OutboundMessageSent(at=T0 + 11 * H),
         ]
     )
-    assert (T0 + H, T0 + 73 * H) == c.free_entry_point_window(TODAY)
+    assert c.free_entry_point_window(TODAY) == (T0 + H, T0 + 73 * H)
 
 
 def test_a_new_ad_click_after_the_free_window_starts_another(conversation: Conversation) -> None:
@@ -166,7 +166,7 @@ def test_a_new_ad_click_after_the_free_window_starts_another(conversation: Conve
             OutboundMessageSent(at=T0 + 81 * H),
         ]
     )
-    assert (T0 + 81 * H, T0 + 153 * H) == c.free_entry_point_window(TODAY)
+    assert c.free_entry_point_window(TODAY) == (T0 + 81 * H, T0 + 153 * H)
 
 
 def test_referrals_are_idempotent_and_bounded(conversation: Conversation) -> None:
@@ -175,14 +175,14 @@ def test_referrals_are_idempotent_and_bounded(conversation: Conversation) -> Non
     assert c is c.apply(_referral(T0))
     for hours in (10, 20, 30):
         c = c.apply(_referral(T0 + hours * H))
-    assert [T0 + 20 * H, T0 + 30 * H] == [v.referred_at for v in c.entry_points]
+    assert [v.referred_at for v in c.entry_points] == [T0 + 20 * H, T0 + 30 * H]
 
 
 def test_a_late_referral_uses_a_known_first_reply(conversation: Conversation) -> None:
     """A referral delivered late finds its first reply when an earlier visit's reply proves it."""
     c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + 5 * H)])
     c = c.apply(_referral(T0 + 2 * H))
-    assert [T0 + 5 * H, T0 + 5 * H] == [v.replied_at for v in c.entry_points]
+    assert [v.replied_at for v in c.entry_points] == [T0 + 5 * H, T0 + 5 * H]
 
 
 def test_outbound_messages_are_idempotent(conversation: Conversation) -> None:
@@ -199,12 +199,12 @@ def test_consent_round_trip_of_a_marketing_stop(conversation: Conversation) -> N
             OptOutReceived(at=T0 + H, scope=OptOutScope.MARKETING, method="stop promotions"),
         ]
     )
-    assert MarketingStatus.STOPPED == c.consent.marketing
-    assert ConsentStatus.OPTED_IN == c.consent.status
+    assert c.consent.marketing == MarketingStatus.STOPPED
+    assert c.consent.status == ConsentStatus.OPTED_IN
     c = c.apply(MarketingResumed(at=T0 + 2 * H))
-    assert MarketingStatus.RECEIVING == c.consent.marketing
-    assert T0 + 2 * H == c.consent.marketing_since
-    assert T0 == c.consent.since
+    assert c.consent.marketing == MarketingStatus.RECEIVING
+    assert c.consent.marketing_since == T0 + 2 * H
+    assert c.consent.since == T0
 
 
 def test_consent_facts_are_idempotent(conversation: Conversation) -> None:
@@ -239,16 +239,16 @@ def test_call_permission_answers_are_idempotent(conversation: Conversation) -> N
 def test_facts_refuse_naive_instants() -> None:
     """Every fact names the naive field it refuses."""
     with pytest.raises(NaiveDatetimeError, match="at="):
-        InboundMessageReceived(at=datetime(2026, 1, 1))  # noqa: DTZ001
+        InboundMessageReceived(at=datetime(2026, 1, 1))
     with pytest.raises(NaiveDatetimeError, match="expires_at="):
-        CallPermissionGranted(at=T0, expires_at=datetime(2026, 1, 1))  # noqa: DTZ001
+        CallPermissionGranted(at=T0, expires_at=datetime(2026, 1, 1))
 
 
 def test_facts_normalise_to_utc() -> None:
     """An instant given in another zone is stored in UTC and compares equal."""
     plus_two = timezone(timedelta(hours=2))
     fact = InboundMessageReceived(at=T0.astimezone(plus_two))
-    assert T0 == fact.at
+    assert fact.at == T0
     assert timezone.utc is fact.at.tzinfo
 
 
@@ -283,13 +283,13 @@ def test_bad_values_name_their_field(build: object, field: str) -> None:
 )
 def test_wa_id_parse_accepts_common_spellings(text: str) -> None:
     """`WaId.parse` strips '+', spaces, dashes, dots, parentheses and Twilio's prefix."""
-    assert "4915123456789" == str(WaId.parse(text))
+    assert str(WaId.parse(text)) == "4915123456789"
 
 
 def test_identities_print_as_their_value() -> None:
     """`str()` of an identity is what the APIs expect on the wire."""
-    assert "106540352242922" == str(PhoneNumberId("106540352242922"))
-    assert "US.13491208655302741918" == str(BusinessScopedUserId("US.13491208655302741918"))
+    assert str(PhoneNumberId("106540352242922")) == "106540352242922"
+    assert str(BusinessScopedUserId("US.13491208655302741918")) == "US.13491208655302741918"
 
 
 def test_conversation_is_frozen(conversation: Conversation) -> None:

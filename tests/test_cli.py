@@ -1,0 +1,144 @@
+"""The command line, through `main()` and through the real entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+
+from wa_outbound.cli import DEMO_STORY, main
+
+
+def run(*argv: str, now: datetime | None = None) -> tuple[int, str]:
+    """Run the CLI in-process with a fixed clock; return (status, output)."""
+    out = io.StringIO()
+    clock = (
+        (lambda: now) if now is not None else (lambda: datetime(2026, 11, 25, tzinfo=timezone.utc))
+    )
+    status = main(list(argv), clock=clock, out=out)
+    return status, out.getvalue()
+
+
+def test_demo_json_tells_the_whole_story() -> None:
+    """`demo --json` prints one JSON line per decision, covering every beat of the story."""
+    status, output = run("demo", "--json")
+    assert 0 == status
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert sum(len(step.asks) for step in DEMO_STORY) == len(lines)
+    by_step = {(line["step"], line["kind"]): line for line in lines}
+    assert by_step[1, "free_form"]["allowed"]
+    assert not by_step[3, "free_form"]["allowed"]
+    assert "send_template" == by_step[3, "free_form"]["instead"]
+    assert by_step[3, "utility_template"]["allowed"]
+    assert ["marketing_opted_out"] == [
+        r["code"] for r in by_step[4, "marketing_template"]["reasons"]
+    ]
+    assert by_step[4, "utility_template"]["allowed"]
+    assert ["no_call_permission"] == [r["code"] for r in by_step[5, "call"]["reasons"]]
+    assert by_step[6, "call"]["allowed"]
+
+
+def test_demo_text_shows_decisions_and_reasons() -> None:
+    """The text demo shows allowed and blocked sends with their reasons and alternatives."""
+    status, output = run("demo")
+    assert 0 == status
+    assert "free form: allowed" in output
+    assert "window_closed" in output
+    assert "instead" in output
+    assert "marketing_opted_out" in output
+
+
+def test_rules_json_lists_every_rule_with_its_source() -> None:
+    """`rules --at 2023-03-01 --json` gives the 2023 regime with values, dates and sources."""
+    status, output = run("rules", "--at", "2023-03-01", "--json")
+    assert 0 == status
+    document = json.loads(output)
+    assert "2023 regime" == document["rule_set"]
+    rules = {r["name"]: r for r in document["rules"]}
+    assert "PT24H" == rules["service_window"]["value"]
+    assert "PT72H" == rules["free_entry_point_window"]["value"]
+    assert "conversation_based" == rules["pricing_model"]["value"]
+    assert rules["business_initiated_calls"]["value"] is False
+    for rule in document["rules"]:
+        assert rule["source"]["url"].startswith("https://")
+        assert rule["effective_from"]
+
+
+def test_rules_default_to_now() -> None:
+    """Without `--at` the clock decides which set is shown."""
+    _, output = run("rules", "--json", now=datetime(2025, 8, 1, tzinfo=timezone.utc))
+    assert "business-initiated calling" == json.loads(output)["rule_set"]
+
+
+def test_rules_text() -> None:
+    """The text table names the set, the rules and their sources."""
+    status, output = run("rules", "--at", "2026-11-25")
+    assert 0 == status
+    assert "permanent call permissions" in output
+    assert "service_window" in output
+    assert "developers.facebook.com" in output
+    assert "(reported)" in output
+
+
+def test_rules_diff_json() -> None:
+    """`rules --diff` lists what changed between two dates, before and after."""
+    status, output = run("rules", "--diff", "2025-06-01", "2025-12-01", "--json")
+    assert 0 == status
+    document = json.loads(output)
+    changes = {c["name"]: c for c in document["changes"]}
+    assert "conversation_based" == changes["pricing_model"]["before"]["value"]
+    assert "per_message" == changes["pricing_model"]["after"]["value"]
+    assert "2025-07-01T00:00:00+00:00" == changes["pricing_model"]["after"]["effective_from"]
+    assert "service_window" not in changes
+
+
+def test_rules_diff_text() -> None:
+    """The text diff shows old and new values, and source-only changes as unchanged values."""
+    _, output = run("rules", "--diff", "2025-06-01", "2025-12-01")
+    assert "conversation_based -> per_message" in output
+    assert "value unchanged" in output
+    _, same = run("rules", "--diff", "2026-01-01", "2026-02-01")
+    assert "No rule changed" in same
+
+
+def test_rules_before_2023_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A date before the oldest set exits with status 1 and a clear message."""
+    status, _ = run("rules", "--at", "2020-01-01")
+    assert 1 == status
+    assert "no rule set before 2023-01-01" in capsys.readouterr().err
+
+
+def test_bad_dates_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unreadable date exits with argparse's status 2 and names the value."""
+    with pytest.raises(SystemExit) as info:
+        run("rules", "--at", "next tuesday")
+    assert 2 == info.value.code
+    assert "next tuesday" in capsys.readouterr().err
+
+
+def test_instants_with_zones_are_read_in_utc() -> None:
+    """`--at 2025-07-01T01:00+02:00` is still June 30 in UTC."""
+    _, output = run("rules", "--at", "2025-07-01T01:00+02:00", "--json")
+    assert "general opt-in policy" == json.loads(output)["rule_set"]
+
+
+def test_no_command_prints_help() -> None:
+    """Without a command the CLI prints its help and exits with 2."""
+    status, output = run()
+    assert 2 == status
+    assert "demo" in output
+
+
+def test_module_entry_point() -> None:
+    """`python -m wa_outbound demo --json` works as installed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "wa_outbound", "demo", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.count("\n") == sum(len(step.asks) for step in DEMO_STORY)
