@@ -3,7 +3,7 @@
 * `<!-- diagram: consent -->`, `<!-- diagram: marketing -->` and
   `<!-- diagram: call_permission -->` become Mermaid state diagrams drawn from
   `CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS` and `CALL_PERMISSION_TRANSITIONS`.
-* `<!-- rules: history -->` becomes a table of every dated change in `RULE_HISTORY`, and
+* `<!-- rules: history -->` becomes one section per dated change in `RULE_HISTORY`, and
   `<!-- rules: fields -->` a table of the `Rules` fields with their meaning.
 * The API reference page must render every name in `wa_outbound.__all__`; a missing one is a
   warning, which `mkdocs build --strict` turns into a failure.
@@ -15,7 +15,7 @@ import enum
 import logging
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from mkdocs.exceptions import PluginError
 
@@ -33,10 +33,12 @@ log = logging.getLogger("mkdocs.hooks.wa_outbound")
 PLACEHOLDER = re.compile(r"<!-- (diagram|rules): (\w+) -->")
 API_PAGE = "reference/api.md"
 NOT_RENDERED = frozenset({"__version__"})  # described in prose on the API page
+State = TypeVar("State", bound=enum.Enum)
+Input = TypeVar("Input", bound=enum.Enum)
 HOUR, DAY, WEEK = timedelta(hours=1), timedelta(days=1), timedelta(days=7)
 
 
-def state_diagram(table: Mapping[tuple[enum.Enum, enum.Enum], enum.Enum], start: enum.Enum) -> str:
+def state_diagram(table: Mapping[tuple[State, Input], State], start: State) -> str:
     """Return a Mermaid state diagram for a `(state, input) -> state` table.
 
     Inputs that lead between the same two states share one edge; self-loops are left out.
@@ -63,21 +65,30 @@ def show(value: object) -> str:
     return str(value)
 
 
+def cell(text: str) -> str:
+    """Return `text` safe for a Markdown table cell."""
+    return text.replace("|", r"\|").replace("\n", " ")
+
+
 def rule_history() -> str:
-    """Return a Markdown table of every dated change in `RULE_HISTORY`."""
-    rows = [
-        "| Rule set from | Rule | Value | Took effect | Source | Provenance |",
-        "|---|---|---|---|---|---|",
-    ]
+    """Return one Markdown section per change in `RULE_HISTORY`, with a table of its rules."""
+    parts = []
     for change in wa_outbound.RULE_HISTORY:
+        rows = [
+            f"### {change.effective_from.date().isoformat()}: {change.title}",
+            "",
+            "| Rule | Value | Took effect | Source | Provenance | Note |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, rule in change.rules.items():
             took = rule.effective_from.date().isoformat() if rule.effective_from else "—"
-            source = f"[{rule.source.title}]({rule.source.url})"
+            source = f"[{cell(rule.source.title)}]({rule.source.url})"
             rows.append(
-                f"| {change.effective_from.date().isoformat()} ({change.title}) | `{name}`"
-                f" | {show(rule.value)} | {took} | {source} | {rule.source.provenance.value} |"
+                f"| `{name}` | {show(rule.value)} | {took} | {source}"
+                f" | {rule.source.provenance.value} | {cell(rule.note)} |"
             )
-    return "\n".join(rows)
+        parts.append("\n".join(rows))
+    return "\n\n".join(parts)
 
 
 def rule_fields() -> str:
@@ -85,7 +96,7 @@ def rule_fields() -> str:
     latest = wa_outbound.builtin_rule_sets()[-1]
     rows = ["| Field | Meaning | Latest built-in value |", "|---|---|---|"]
     rows += [
-        f"| `{name}` | {wa_outbound.Rules.describe(name)} | {show(rule.value)} |"
+        f"| `{name}` | {cell(wa_outbound.Rules.describe(name))} | {show(rule.value)} |"
         for name, rule in latest.items()
     ]
     return "\n".join(rows)

@@ -157,15 +157,27 @@ _InputT = TypeVar("_InputT", bound=enum.Enum)
 def _fold(
     table: Mapping[tuple[_StateT, _InputT], _StateT],
     start: _StateT,
-    inputs: Iterable[tuple[datetime | None, _InputT]],
+    first: tuple[datetime | None, _InputT],
+    second: tuple[datetime | None, _InputT],
 ) -> tuple[_StateT, datetime | None]:
-    """Fold `table` over the inputs in time order; at equal instants later-listed kinds win.
+    """Fold `table` over the latest input of each of two kinds, in time order.
 
-    Returns the final state and the instant of the input that last changed it.
+    At equal instants `second` is applied last (callers pass the restrictive kind second, so
+    that a stop wins a tie). Returns the final state and the instant of the input that last
+    changed it.
     """
-    present = [(at, rank, kind) for rank, (at, kind) in enumerate(inputs) if at is not None]
+    (a, kind_a), (b, kind_b) = first, second
+    steps: tuple[tuple[datetime, _InputT], ...]
+    if a is None:
+        steps = () if b is None else ((b, kind_b),)
+    elif b is None:
+        steps = ((a, kind_a),)
+    elif a > b:
+        steps = ((b, kind_b), (a, kind_a))
+    else:
+        steps = ((a, kind_a), (b, kind_b))
     state, since = start, None
-    for at, _, kind in sorted(present, key=lambda item: (item[0], item[1])):
+    for at, kind in steps:
         new = table[state, kind]
         if new is not state:
             state, since = new, at
@@ -207,15 +219,14 @@ class Consent:
         status, since = _fold(
             CONSENT_TRANSITIONS,
             ConsentStatus.UNKNOWN,
-            ((self.opted_in_at, ConsentInput.OPT_IN), (self.opted_out_at, ConsentInput.OPT_OUT)),
+            (self.opted_in_at, ConsentInput.OPT_IN),
+            (self.opted_out_at, ConsentInput.OPT_OUT),
         )
         marketing, marketing_since = _fold(
             MARKETING_TRANSITIONS,
             MarketingStatus.RECEIVING,
-            (
-                (self.marketing_resumed_at, MarketingInput.RESUME),
-                (self.marketing_opted_out_at, MarketingInput.STOP),
-            ),
+            (self.marketing_resumed_at, MarketingInput.RESUME),
+            (self.marketing_opted_out_at, MarketingInput.STOP),
         )
         object.__setattr__(self, "status", status)
         object.__setattr__(self, "since", since)
@@ -315,14 +326,6 @@ class EntryPointVisit:
     replied_at: datetime | None = None
     """The business's first message after `referred_at`, if any."""
 
-    def free_window(self, rules: Rules) -> tuple[datetime, datetime] | None:
-        """Return `(start, end)` of the free entry point window this visit opened, if any."""
-        if self.replied_at is None:
-            return None
-        if self.replied_at - self.referred_at > rules.free_entry_point_reply_within.value:
-            return None
-        return self.replied_at, self.replied_at + rules.free_entry_point_window.value
-
 
 # --- the conversation -----------------------------------------------------------------------
 
@@ -384,14 +387,31 @@ class Conversation:
             conversation = conversation.apply(fact)
         return conversation
 
+    def window(self, rules: Rules) -> tuple[datetime | None, datetime | None]:
+        """Return the user's latest contact and the end of the window it opened, under `rules`.
+
+        The contact is the latest message, or the latest call where the rules say calls
+        open the window. The end is `None` if there was no contact, or if the platform
+        rejected a send as outside the window at or after it.
+        """
+        last = self.last_inbound_message_at
+        call = self.last_inbound_call_at
+        if (
+            call is not None
+            and rules.service_window_opened_by_calls.value
+            and (last is None or call > last)
+        ):
+            last = call
+        if last is None:
+            return None, None
+        closed = self.window_closed_at
+        if closed is not None and closed >= last:
+            return last, None
+        return last, last + rules.service_window.value
+
     def last_inbound_at(self, rules: Rules) -> datetime | None:
         """Return the latest user contact that opens the window under `rules`."""
-        message, call = self.last_inbound_message_at, self.last_inbound_call_at
-        if call is None or not rules.service_window_opened_by_calls.value:
-            return message
-        if message is None or call > message:
-            return call
-        return message
+        return self.window(rules)[0]
 
     def service_window_expires_at(self, rules: Rules) -> datetime | None:
         """Return when the customer service window closes (or closed); `None` if it is shut.
@@ -399,13 +419,7 @@ class Conversation:
         `None` means the user never wrote (or called, where calls count), or the platform
         rejected a send as outside the window after the user's latest contact.
         """
-        last = self.last_inbound_at(rules)
-        if last is None:
-            return None
-        closed = self.window_closed_at
-        if closed is not None and closed >= last:
-            return None
-        return last + rules.service_window.value
+        return self.window(rules)[1]
 
     def free_entry_point_window(self, rules: Rules) -> tuple[datetime, datetime] | None:
         """Return `(start, end)` of the latest free entry point window under `rules`, if any.
@@ -414,13 +428,17 @@ class Conversation:
         conversation-based pricing: "no new conversations will be opened until the free entry
         point conversation expires"; not restated for per-message pricing).
         """
+        if not self.entry_points:
+            return None
+        within = rules.free_entry_point_reply_within.value
+        length = rules.free_entry_point_window.value
         current: tuple[datetime, datetime] | None = None
         for visit in self.entry_points:
-            window = visit.free_window(rules)
-            if window is None:
+            replied = visit.replied_at
+            if replied is None or replied - visit.referred_at > within:
                 continue
-            if current is None or window[0] >= current[1]:
-                current = window
+            if current is None or replied >= current[1]:
+                current = (replied, replied + length)
         return current
 
     def call_permission_expires_at(self, rules: Rules) -> datetime | None:
@@ -447,18 +465,37 @@ class Conversation:
 # --- applying facts -------------------------------------------------------------------------
 
 
+def _replace(c: Conversation, **changes: Any) -> Conversation:  # noqa: ANN401
+    """Return `c` with `changes`: `attrs.evolve` without its per-call introspection.
+
+    `apply` runs for every webhook, and `evolve` costs about twice a plain constructor call.
+    """
+    get = changes.get
+    return Conversation(
+        business=c.business,
+        recipient=c.recipient,
+        last_inbound_message_at=get("last_inbound_message_at", c.last_inbound_message_at),
+        last_inbound_call_at=get("last_inbound_call_at", c.last_inbound_call_at),
+        window_closed_at=get("window_closed_at", c.window_closed_at),
+        last_outbound_at=get("last_outbound_at", c.last_outbound_at),
+        entry_points=get("entry_points", c.entry_points),
+        consent=get("consent", c.consent),
+        call_permission=get("call_permission", c.call_permission),
+    )
+
+
 def _inbound_message(c: Conversation, fact: InboundMessageReceived) -> Conversation:
     last = c.last_inbound_message_at
     if last is not None and last >= fact.at:
         return c
-    return attrs.evolve(c, last_inbound_message_at=fact.at)
+    return _replace(c, last_inbound_message_at=fact.at)
 
 
 def _inbound_call(c: Conversation, fact: InboundCallReceived) -> Conversation:
     last = c.last_inbound_call_at
     if last is not None and last >= fact.at:
         return c
-    return attrs.evolve(c, last_inbound_call_at=fact.at)
+    return _replace(c, last_inbound_call_at=fact.at)
 
 
 def _referral(c: Conversation, fact: ReferralReceived) -> Conversation:
@@ -477,7 +514,7 @@ def _referral(c: Conversation, fact: ReferralReceived) -> Conversation:
     reply = min(replies) if replies else None
     new = EntryPointVisit(referred_at=fact.at, entry_point=fact.entry_point, replied_at=reply)
     kept = sorted((*visits, new), key=lambda v: v.referred_at)[-2:]
-    return attrs.evolve(c, entry_points=tuple(kept))
+    return _replace(c, entry_points=tuple(kept))
 
 
 def _outbound(c: Conversation, fact: OutboundMessageSent) -> Conversation:
@@ -491,14 +528,22 @@ def _outbound(c: Conversation, fact: OutboundMessageSent) -> Conversation:
     last = _later(c.last_outbound_at, at)
     if last == c.last_outbound_at and visits == c.entry_points:
         return c
-    return attrs.evolve(c, last_outbound_at=last, entry_points=visits)
+    return _replace(c, last_outbound_at=last, entry_points=visits)
 
 
 def _consent(c: Conversation, **changes: Any) -> Conversation:  # noqa: ANN401
-    consent = attrs.evolve(c.consent, **changes)
-    if consent == c.consent:
+    old, get = c.consent, changes.get
+    consent = Consent(
+        opted_in_at=get("opted_in_at", old.opted_in_at),
+        opt_in_method=get("opt_in_method", old.opt_in_method),
+        opted_out_at=get("opted_out_at", old.opted_out_at),
+        opt_out_method=get("opt_out_method", old.opt_out_method),
+        marketing_opted_out_at=get("marketing_opted_out_at", old.marketing_opted_out_at),
+        marketing_resumed_at=get("marketing_resumed_at", old.marketing_resumed_at),
+    )
+    if consent == old:
         return c
-    return attrs.evolve(c, consent=consent)
+    return _replace(c, consent=consent)
 
 
 def _opt_in(c: Conversation, fact: OptInRecorded) -> Conversation:
@@ -539,7 +584,7 @@ def _call_permission(
         permission = c.call_permission.after(kind, fact.at, expires_at)
         if permission == c.call_permission:
             return c
-        return attrs.evolve(c, call_permission=permission)
+        return _replace(c, call_permission=permission)
 
     return step
 
@@ -548,7 +593,7 @@ def _send_rejected(c: Conversation, fact: SendRejected) -> Conversation:
     meaning = AUTHORITATIVE_CODES.get((fact.provider, fact.code))
     if meaning is CodeMeaning.WINDOW_CLOSED:
         closed = _later(c.window_closed_at, fact.at)
-        return c if closed == c.window_closed_at else attrs.evolve(c, window_closed_at=closed)
+        return c if closed == c.window_closed_at else _replace(c, window_closed_at=closed)
     if meaning is CodeMeaning.MARKETING_OPTED_OUT:
         return _marketing_opt_out(c, fact.at)
     return c

@@ -528,6 +528,8 @@ def rules_at(when: datetime) -> Rules:
         RuleDataError: `when` is before the oldest rule set (2023-01-01).
     """
     when = utc("when", when)
+    if when >= _STARTS[-1]:
+        return _SETS[-1]  # the common case: today's rules
     index = bisect.bisect_right(_STARTS, when) - 1
     if index < 0:
         raise RuleDataError(

@@ -26,6 +26,8 @@ def utc(field: str, value: datetime) -> datetime:
         NaiveDatetimeError: `value` has no time zone.
         InvalidValueError: `value` is not a datetime at all.
     """
+    if value.__class__ is datetime and value.tzinfo is UTC:
+        return value  # the common case, checked first because every question does it
     if not isinstance(value, datetime):
         raise InvalidValueError(field, value, "expected an aware datetime")
     offset = value.utcoffset()
