@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import itertools
 import subprocess
 import sys
 import timeit
@@ -17,7 +18,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import wa_outbound
-
 from wa_outbound import (
     Conversation,
     EntryPoint,
@@ -69,10 +69,9 @@ def bench_can_send(number: int, repeat: int) -> dict[str, float]:
     results["can_send free_form (rules looked up)"] = _rate(
         lambda: can_send(c, SendKind.FREE_FORM, now=now), number, repeat
     )
+    rotation = itertools.cycle(kinds)
     results["can_send every kind, round robin"] = _rate(
-        lambda it=iter(kinds * (number * repeat + 5)): can_send(c, next(it), now=now, rules=rules),
-        number,
-        repeat,
+        lambda: can_send(c, next(rotation), now=now, rules=rules), number, repeat
     )
     return results
 
