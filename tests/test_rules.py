@@ -32,10 +32,10 @@ UTC = timezone.utc
 def test_oldest_set_is_the_2023_regime() -> None:
     """The first built-in set is the 2023 regime, in force from 2023-01-01."""
     first = builtin_rule_sets()[0]
-    assert first.name == "2023 regime"
+    assert "2023 regime" == first.name
     assert datetime(2023, 1, 1, tzinfo=UTC) == first.effective_from
-    assert first.pricing_model.value == PricingModel.CONVERSATION_BASED
-    assert first.messaging_limit_scope.value == LimitScope.PHONE_NUMBER
+    assert PricingModel.CONVERSATION_BASED == first.pricing_model.value
+    assert LimitScope.PHONE_NUMBER == first.messaging_limit_scope.value
     assert first.business_initiated_calls.value is False
 
 
@@ -43,8 +43,8 @@ def test_current_set_has_todays_regime() -> None:
     """The rules in force today use per-message pricing and portfolio limits."""
     today = rules_at(datetime(2026, 11, 25, tzinfo=UTC))
     assert builtin_rule_sets()[-1] is today
-    assert today.pricing_model.value == PricingModel.PER_MESSAGE
-    assert today.messaging_limit_scope.value == LimitScope.BUSINESS_PORTFOLIO
+    assert PricingModel.PER_MESSAGE == today.pricing_model.value
+    assert LimitScope.BUSINESS_PORTFOLIO == today.messaging_limit_scope.value
     assert today.business_initiated_calls.value is True
     assert today.permanent_call_permission.value is True
     assert timedelta(hours=24) == today.service_window.value
@@ -73,14 +73,14 @@ def test_rules_at_switches_exactly_at_each_change(when: datetime, name: str) -> 
 def test_rules_at_accepts_other_time_zones() -> None:
     """An instant in another zone is compared in UTC (01:00 at +02:00 is still June 30 UTC)."""
     plus_two = timezone(timedelta(hours=2))
-    assert rules_at(datetime(2025, 7, 1, 1, 0, tzinfo=plus_two)).name == "general opt-in policy"
+    assert "general opt-in policy" == rules_at(datetime(2025, 7, 1, 1, 0, tzinfo=plus_two)).name
 
 
 def test_rules_before_the_oldest_set_are_refused() -> None:
     """Asking for 2022 raises `RuleDataError` naming the argument."""
     with pytest.raises(RuleDataError, match="when=") as info:
         rules_at(datetime(2022, 12, 31, 23, 59, tzinfo=UTC))
-    assert info.value.field == "when"
+    assert "when" == info.value.field
 
 
 def test_rules_at_refuses_naive_instants() -> None:
@@ -88,7 +88,7 @@ def test_rules_at_refuses_naive_instants() -> None:
     with pytest.raises(NaiveDatetimeError) as info:
         rules_at(datetime(2025, 1, 1))
     assert isinstance(info.value, ValueError)
-    assert info.value.field == "when"
+    assert "when" == info.value.field
 
 
 @given(st.datetimes(min_value=datetime(2023, 1, 1), max_value=datetime(2030, 1, 1)))
@@ -122,7 +122,7 @@ def test_evolve_with_a_bare_value_is_marked_as_an_override() -> None:
         rules_at(datetime(2026, 1, 1, tzinfo=UTC)), service_window=timedelta(hours=12)
     )
     assert timedelta(hours=12) == rules.service_window.value
-    assert rules.service_window.source.provenance == Provenance.OVERRIDE
+    assert Provenance.OVERRIDE == rules.service_window.source.provenance
     assert rules.service_window.effective_from is None
 
 
@@ -174,14 +174,14 @@ def test_diff_lists_exactly_the_changed_rules() -> None:
     assert "service_window" not in names
     assert {"business_initiated_calls", "pricing_model", "messaging_limit_scope"} <= set(names)
     pricing = next(c for c in changes if c.name == "pricing_model")
-    assert pricing.before.value == PricingModel.CONVERSATION_BASED
-    assert pricing.after.value == PricingModel.PER_MESSAGE
+    assert PricingModel.CONVERSATION_BASED == pricing.before.value
+    assert PricingModel.PER_MESSAGE == pricing.after.value
 
 
 def test_diff_of_a_set_with_itself_is_empty() -> None:
     """No rule differs between a set and itself."""
     for rules in builtin_rule_sets():
-        assert diff_rules(rules, rules) == ()
+        assert () == diff_rules(rules, rules)
 
 
 def test_consecutive_sets_differ_by_their_change() -> None:

@@ -117,14 +117,14 @@ def test_a_stop_is_not_undone_by_a_late_older_opt_in(conversation: Conversation)
     """An opt-in that happened before a stop, delivered after it, does not lift the stop."""
     stopped = conversation.apply(OptOutReceived(at=T0 + timedelta(hours=2)))
     late = stopped.apply(OptInRecorded(at=T0, method="old CRM import"))
-    assert late.consent.status == ConsentStatus.OPTED_OUT
+    assert ConsentStatus.OPTED_OUT == late.consent.status
 
 
 def test_a_stop_wins_a_tie(conversation: Conversation) -> None:
     """An opt-in and a stop at the same instant leave the user opted out, in either order."""
     a = conversation.apply(OptInRecorded(at=T0, method="form")).apply(OptOutReceived(at=T0))
     b = conversation.apply(OptOutReceived(at=T0)).apply(OptInRecorded(at=T0, method="form"))
-    assert a.consent.status == ConsentStatus.OPTED_OUT
+    assert ConsentStatus.OPTED_OUT == a.consent.status
     assert a == b
 
 
@@ -136,8 +136,8 @@ def test_an_opt_in_does_not_lift_a_marketing_stop(conversation: Conversation) ->
             OptInRecorded(at=T0 + timedelta(hours=1), method="web form"),
         ]
     )
-    assert c.consent.status == ConsentStatus.OPTED_IN
-    assert c.consent.marketing == MarketingStatus.STOPPED
+    assert ConsentStatus.OPTED_IN == c.consent.status
+    assert MarketingStatus.STOPPED == c.consent.marketing
 
 
 consent_histories = st.lists(
@@ -233,7 +233,7 @@ def test_unknown_input_is_an_invalid_transition(conversation: Conversation) -> N
     with pytest.raises(InvalidTransition, match="not a conversation fact") as info:
         conversation.apply("hello")  # type: ignore[arg-type]
     assert conversation == info.value.state
-    assert info.value.fact == "hello"
+    assert "hello" == info.value.fact
 
 
 def test_unrelated_error_codes_change_nothing(conversation: Conversation) -> None:

@@ -4,7 +4,8 @@ Theory of operation
 -------------------
 A `Conversation` remembers only what the platform's rules need, and changes only by applying
 past-tense facts (`wa_outbound._facts`). Webhooks arrive late, twice and out of order, so every
-part of the state is built to make `apply` idempotent and insensitive to delivery order:
+part of the state is built to make `apply` idempotent, and insensitive to delivery order
+except where noted (the free entry point, below):
 
 * **Customer service window.** The state keeps the latest inbound message and the latest
   inbound call (maxima: an older message never shrinks the window) and the latest instant at
@@ -15,7 +16,9 @@ part of the state is built to make `apply` idempotent and insensitive to deliver
 
 * **Free entry point.** The state keeps the latest two ad / Page-button referrals and, for
   each, the business's first reply after it. Whether a reply came soon enough, and how long the
-  free period lasts, are again rules read at question time.
+  free period lasts, are again rules read at question time. A referral applied after replies
+  that followed it cannot know which reply came first; it then records none, so the library
+  may miss a free period but never claims one that was not.
 
 * **Consent**, the **marketing preference** and **call permission** are small state machines
   given as tables (`CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS`,
@@ -38,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition, InvalidValueError
+from wa_outbound._errors import InvalidTransition, InvalidValueError, RuleDataError
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
     CallPermissionGranted,
@@ -448,10 +451,16 @@ class Conversation:
             return None
         if permission.expires_at is not None:
             return permission.expires_at
-        if rules.permanent_call_permission.value or permission.since is None:
+        since = permission.since
+        if since is None:  # pragma: no cover - a granted permission always has its instant
+            return None
+        # Whether a grant without an expiry can be permanent depends on the rules in force
+        # when it was granted: the caller's rules if they were, else the built-in ones.
+        granted_under = rules if rules.effective_from <= since else _rules_at_or_none(since)
+        if granted_under is not None and granted_under.permanent_call_permission.value:
             return None
         # Before permanent permissions existed, a grant without an expiry was temporary.
-        return permission.since + rules.call_permission_temporary_validity.value
+        return since + rules.call_permission_temporary_validity.value
 
     def can_send(
         self, kind: SendKind, *, now: datetime, rules: Rules | None = None
@@ -460,6 +469,15 @@ class Conversation:
         from wa_outbound._decision import can_send  # noqa: PLC0415 - avoids an import cycle
 
         return can_send(self, kind, now=now, rules=rules)
+
+
+def _rules_at_or_none(when: datetime) -> Rules | None:
+    from wa_outbound._rules import rules_at  # noqa: PLC0415 - _rules does not import us back
+
+    try:
+        return rules_at(when)
+    except RuleDataError:
+        return None
 
 
 # --- applying facts -------------------------------------------------------------------------

@@ -281,9 +281,8 @@ def _decide(c: Conversation, kind: SendKind, now: datetime, rules: Rules) -> Sen
             not window_open or rules.opt_in_required_inside_window.value
         ):
             reasons = (*reasons, _NO_OPT_IN)
-            instead = instead or (
-                Alternative.REPLY_FREE_FORM if window_open else Alternative.RECORD_OPT_IN
-            )
+            # Without an opt-in no template goes at all: that comes before any other advice.
+            instead = Alternative.REPLY_FREE_FORM if window_open else Alternative.RECORD_OPT_IN
 
     return SendDecision(
         kind, reasons, instead, window_end if window_open else None, free, next_change

@@ -123,7 +123,7 @@ class StoredDataError(InputError, ValueError):
     """Persisted state cannot be loaded back exactly.
 
     Attributes:
-        field: Path of the offending field in the stored document (e.g. ``consent.status``).
+        field: Path of the offending field in the stored document (e.g. ``consent.opted_in_at``).
         value: What was stored there.
     """
 
