@@ -230,3 +230,21 @@ def test_rule_fields_cover_every_rule() -> None:
     names = [name for name, _ in builtin_rule_sets()[0].items()]
     assert list(RULE_FIELDS) == names
     assert {a.name for a in attrs.fields(Rules)} - {"name", "effective_from"} == set(names)
+
+
+def test_every_rule_field_is_documented_once_for_people_and_once_for_the_cli() -> None:
+    """Each `Rules` field has a docstring literal, equal to the text the CLI prints."""
+    import ast
+    import inspect
+    import itertools
+
+    from wa_outbound import _rules
+
+    tree = ast.parse(inspect.getsource(_rules))
+    body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Rules").body
+    docs = {}
+    for node, after in itertools.pairwise(body):
+        if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr):
+            docs[node.target.id] = " ".join(after.value.value.split())  # type: ignore[attr-defined]
+    for name in RULE_FIELDS:
+        assert Rules.describe(name) == docs[name], name

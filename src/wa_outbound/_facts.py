@@ -231,6 +231,11 @@ AUTHORITATIVE_CODES: Final[dict[tuple[Provider, int], CodeMeaning]] = {
     # Meta "Cloud API error codes": 131050, the user stopped marketing messages.
     (Provider.META, 131050): CodeMeaning.MARKETING_OPTED_OUT,
 }
+"""Error codes that say something certain about the conversation, by (provider, code).
+
+`Conversation.apply(SendRejected(...))` uses them; any other code leaves the conversation as
+it was (the error taxonomy decides what to do about it).
+"""
 
 Fact = (
     InboundMessageReceived

@@ -168,34 +168,42 @@ class Rules:
         timedelta,
         positive=True,
     )
+    """How long after the user's latest message (or call) free-form messages may be sent."""
     service_window_opened_by_calls: Rule[bool] = _field(
         "Whether a call from the user opens or refreshes the customer service window.", bool
     )
+    """Whether a call from the user opens or refreshes the customer service window."""
     free_entry_point_reply_within: Rule[timedelta] = _field(
         "How soon the business must reply to an ad or Page-button message to open the"
         " free entry point window.",
         timedelta,
         positive=True,
     )
+    """How soon the business must reply to an ad or Page-button message to open the free entry
+    point window."""
     free_entry_point_window: Rule[timedelta] = _field(
         "How long the free entry point window lasts from the business's reply.",
         timedelta,
         positive=True,
     )
+    """How long the free entry point window lasts from the business's reply."""
 
     # --- calling --------------------------------------------------------------------------
     business_initiated_calls: Rule[bool] = _field(
         "Whether the platform lets a business call a WhatsApp user through the API.", bool
     )
+    """Whether the platform lets a business call a WhatsApp user through the API."""
     call_permission_temporary_validity: Rule[timedelta] = _field(
         "How long a temporary call permission lasts when the platform does not say.",
         timedelta,
         positive=True,
     )
+    """How long a temporary call permission lasts when the platform does not say."""
 
     permanent_call_permission: Rule[bool] = _field(
         "Whether a user can grant a call permission that never expires.", bool
     )
+    """Whether a user can grant a call permission that never expires."""
 
     # --- consent ----------------------------------------------------------------------------
     opt_in_required_inside_window: Rule[bool] = _field(
@@ -203,15 +211,19 @@ class Rules:
         " opt-in too (a free-form reply to the user never does).",
         bool,
     )
+    """Whether a template sent inside an open customer service window needs a recorded opt-in too
+    (a free-form reply to the user never does)."""
 
     # --- regime markers used by later features ------------------------------------------
     pricing_model: Rule[PricingModel] = _field(
         "How Meta charges: per 24-hour conversation or per delivered message.", PricingModel
     )
+    """How Meta charges: per 24-hour conversation or per delivered message."""
     messaging_limit_scope: Rule[LimitScope] = _field(
         "Whether messaging limits count per phone number or per business portfolio.",
         LimitScope,
     )
+    """Whether messaging limits count per phone number or per business portfolio."""
 
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
@@ -285,6 +297,11 @@ _API_LAUNCH: Final = Source(
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
 )
+_CONVERSATION_TYPES: Final = Source(
+    title="Meta, Conversation types (2023 text, conversation-based pricing)",
+    url="https://developers.facebook.com/docs/whatsapp/conversation-types",
+    checked=_CHECKED,
+)
 _PRICING: Final = Source(
     title="Meta, Pricing on the WhatsApp Business Platform (free entry point windows),"
     " updated 2026-03-30",
@@ -340,34 +357,41 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
             "service_window": Rule(
                 value=timedelta(hours=24),
                 effective_from=_day(2018, 8, 1),
-                source=_API_LAUNCH,
+                source=_SERVICE_MESSAGES,
                 note="Opened and reset by every user message; business messages never extend"
-                " it (Meta's pricing example closes it 24 h after the user's last message).",
+                " it (Meta's pricing example closes it 24 h after the user's last message)."
+                " In force since the API's launch in August 2018 (date reported: "
+                + _API_LAUNCH.url
+                + ").",
             ),
             "service_window_opened_by_calls": Rule(
                 value=False,
                 effective_from=_day(2018, 8, 1),
-                source=_API_LAUNCH,
-                note="Before the Calling API only user messages opened the window.",
+                source=_CONVERSATION_TYPES,
+                note="'When a customer messages you, a 24-hour timer called a customer service"
+                " window starts': only messages opened it before the Calling API.",
             ),
             "free_entry_point_reply_within": Rule(
                 value=timedelta(hours=24),
                 effective_from=_day(2022, 2, 1),
                 source=_CONVERSATION_PRICING,
-                note="Ad or Page-button messages from the Android or iOS app only.",
+                note="Ad or Page-button messages from the Android or iOS app only. The"
+                " 2022-02-01 start of conversation-based pricing is reported, not on Meta's page.",
             ),
             "free_entry_point_window": Rule(
                 value=timedelta(hours=72),
                 effective_from=_day(2022, 2, 1),
                 source=_CONVERSATION_PRICING,
                 note="Starts when the reply is delivered; all messages free; free-form still"
-                " needs the 24 h window. No new conversation opens while it lasts.",
+                " needs the 24 h window. No new conversation opens while it lasts. The"
+                " 2022-02-01 date is reported.",
             ),
             "business_initiated_calls": Rule(
                 value=False,
                 effective_from=_day(2018, 8, 1),
                 source=_CALLING_LAUNCH,
-                note="No calling API: a business could only invite the user to call it.",
+                note="No calling API before its 2025 launch: a business could only invite the"
+                " user to call it.",
             ),
             "call_permission_temporary_validity": Rule(
                 value=timedelta(days=7),
@@ -391,6 +415,7 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=PricingModel.CONVERSATION_BASED,
                 effective_from=_day(2022, 2, 1),
                 source=_CONVERSATION_PRICING,
+                note="Four categories from 2023-06-01 (Meta); the 2022-02-01 start is reported.",
             ),
             "messaging_limit_scope": Rule(
                 value=LimitScope.PHONE_NUMBER,
@@ -488,6 +513,11 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         },
     ),
 )
+"""Every dated platform change, oldest first: the 2023 regime, then each change since.
+
+The built-in rule sets (`builtin_rule_sets()`, `rules_at()`) are this history folded up to
+each change. Adding a change here is how the library learns a new platform rule.
+"""
 
 
 def _fold(history: tuple[RuleChange, ...]) -> tuple[Rules, ...]:
