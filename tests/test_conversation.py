@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from random import Random
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wa_outbound import (
     BusinessScopedUserId,
@@ -14,6 +17,7 @@ from wa_outbound import (
     ConsentStatus,
     Conversation,
     EntryPoint,
+    Fact,
     InboundCallReceived,
     InboundMessageReceived,
     InvalidValueError,
@@ -31,6 +35,7 @@ from wa_outbound import (
     WaId,
     rules_at,
 )
+from wa_outbound.testing import conversations, facts, instants
 
 from .conftest import T0, T2023
 
@@ -316,3 +321,39 @@ def test_conversation_is_frozen(conversation: Conversation) -> None:
     """A conversation cannot be changed in place."""
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         conversation.last_inbound_message_at = T0  # type: ignore[misc]
+
+
+@given(conversations(), facts())
+def test_applying_a_fact_twice_equals_applying_it_once(
+    conversation: Conversation, fact: Fact
+) -> None:
+    """Duplicate webhooks are harmless: `apply` is idempotent for every fact."""
+    once = conversation.apply(fact)
+    assert once == once.apply(fact)
+
+
+@given(conversations(), instants(), instants())
+def test_an_older_message_never_shrinks_the_window_property(
+    conversation: Conversation, first: datetime, second: datetime
+) -> None:
+    """Whatever the state, a second inbound message never moves the window's end earlier."""
+    after_first = conversation.apply(InboundMessageReceived(at=first))
+    after_both = after_first.apply(InboundMessageReceived(at=second))
+    before = after_first.service_window_expires_at(TODAY)
+    after = after_both.service_window_expires_at(TODAY)
+    if before is not None and after is not None:
+        assert after >= before
+
+
+order_free_facts = facts().filter(
+    lambda f: not isinstance(f, (ReferralReceived, OutboundMessageSent))
+)
+
+
+@given(st.lists(order_free_facts, max_size=10), st.randoms(use_true_random=False))
+def test_delivery_order_does_not_matter(fact_list: list[Fact], random: Random) -> None:
+    """Except for entry-point replies, any delivery order of the same facts gives one state."""
+    start = Conversation(business=PhoneNumberId("1"), recipient=WaId("4915123456789"))
+    shuffled = list(fact_list)
+    random.shuffle(shuffled)
+    assert start.apply_all(fact_list) == start.apply_all(shuffled)

@@ -295,14 +295,17 @@ class CallPermission:
     def after(
         self, kind: CallPermissionInput, at: datetime, expires_at: datetime | None
     ) -> CallPermission:
-        """Return the permission after the user's answer `kind` given at `at`."""
-        if self.since is not None:
-            current = _CALL_BY_STATUS.get(self.status)
-            if at < self.since or (
-                at == self.since
-                and current is not None
-                and _CALL_PRECEDENCE[kind] < _CALL_PRECEDENCE[current]
-            ):
+        """Return the permission after the user's answer `kind` given at `at`.
+
+        The latest answer counts. At equal instants the more restrictive one wins (a
+        withdrawal over a rejection over a grant; the sooner-expiring of two grants), so
+        that the result does not depend on the order answers are applied in.
+        """
+        current = _CALL_BY_STATUS.get(self.status)
+        if self.since is not None and current is not None:
+            new_key = (at, _CALL_PRECEDENCE[kind], _expiry_rank(expires_at))
+            old_key = (self.since, _CALL_PRECEDENCE[current], _expiry_rank(self.expires_at))
+            if new_key <= old_key:
                 return self
         status = CALL_PERMISSION_TRANSITIONS[self.status, kind]
         return CallPermission(
@@ -310,6 +313,11 @@ class CallPermission:
             since=at,
             expires_at=expires_at if status is CallPermissionStatus.GRANTED else None,
         )
+
+
+def _expiry_rank(expires_at: datetime | None) -> tuple[int, float]:
+    """Rank grants by restrictiveness: permanent lowest, then later expiries below earlier."""
+    return (0, 0.0) if expires_at is None else (1, -expires_at.timestamp())
 
 
 _CALL_BY_STATUS: Final = {_CS.GRANTED: _CI.GRANT, _CS.REJECTED: _CI.REJECT, _CS.REVOKED: _CI.REVOKE}
@@ -565,8 +573,9 @@ def _consent(c: Conversation, **changes: Any) -> Conversation:  # noqa: ANN401
 
 
 def _opt_in(c: Conversation, fact: OptInRecorded) -> Conversation:
+    # The latest opt-in counts; at equal instants the method decides, so order never does.
     current = c.consent.opted_in_at
-    if current is not None and current >= fact.at:
+    if current is not None and (current, c.consent.opt_in_method) >= (fact.at, fact.method):
         return c
     return _consent(c, opted_in_at=fact.at, opt_in_method=fact.method)
 
@@ -575,7 +584,7 @@ def _opt_out(c: Conversation, fact: OptOutReceived) -> Conversation:
     if fact.scope is OptOutScope.MARKETING:
         return _marketing_opt_out(c, fact.at)
     current = c.consent.opted_out_at
-    if current is not None and current >= fact.at:
+    if current is not None and (current, c.consent.opt_out_method) >= (fact.at, fact.method):
         return c
     return _consent(c, opted_out_at=fact.at, opt_out_method=fact.method)
 
