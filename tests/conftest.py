@@ -1,4 +1,4 @@
-"""Shared fixtures and Hypothesis profiles (`HYPOTHESIS_PROFILE=dev|ci`)."""
+"""Shared fixtures and Hypothesis profiles (`HYPOTHESIS_PROFILE=dev|ci|deep`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True
 settings.register_profile(
     "dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+settings.register_profile("deep", max_examples=2000, deadline=None, stateful_step_count=80)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
