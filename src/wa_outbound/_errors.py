@@ -50,18 +50,8 @@ class WaOutboundError(Exception):
     """Root of every exception raised by `wa_outbound`."""
 
 
-class UsageError(WaOutboundError):
-    """The calling code asked for something impossible (local misuse)."""
-
-
-class InvalidValueError(UsageError, ValueError):
-    """A field holds a value outside its domain.
-
-    Attributes:
-        field: Name of the offending field (dotted for nested values).
-        value: The value that was refused.
-        reason: Why it was refused.
-    """
+class _FieldError(WaOutboundError):
+    """An error about one field's value: keeps the field, the value and the reason."""
 
     def __init__(self, field: str, value: object, reason: str) -> None:
         """Build the error from the field, the refused value and the reason."""
@@ -69,6 +59,20 @@ class InvalidValueError(UsageError, ValueError):
         self.value = value
         self.reason = reason
         super().__init__(f"{field}={_shown(value)}: {reason}")
+
+
+class UsageError(WaOutboundError):
+    """The calling code asked for something impossible (local misuse)."""
+
+
+class InvalidValueError(_FieldError, UsageError, ValueError):
+    """A field holds a value outside its domain.
+
+    Attributes:
+        field: Name of the offending field (dotted for nested values).
+        value: The value that was refused.
+        reason: Why it was refused.
+    """
 
 
 class NaiveDatetimeError(InvalidValueError):
@@ -99,37 +103,25 @@ class InvalidTransition(UsageError):  # noqa: N818 - the name users know from h1
         super().__init__(f"cannot apply {_shown(fact)} to {_shown(state)}: {reason}")
 
 
-class RuleDataError(UsageError):
+class RuleDataError(_FieldError, UsageError):
     """Rule data is missing, malformed, or asked for at an instant no rule set covers.
 
     Attributes:
         field: The rule (or argument) concerned.
         value: The offending value.
+        reason: Why it was refused.
     """
-
-    def __init__(self, field: str, value: object, reason: str) -> None:
-        """Build the error from the rule field, the value and the reason."""
-        self.field = field
-        self.value = value
-        self.reason = reason
-        super().__init__(f"{field}={_shown(value)}: {reason}")
 
 
 class InputError(WaOutboundError):
     """Data that came from outside the calling code cannot be used."""
 
 
-class StoredDataError(InputError, ValueError):
+class StoredDataError(_FieldError, InputError, ValueError):
     """Persisted state cannot be loaded back exactly.
 
     Attributes:
         field: Path of the offending field in the stored document (e.g. ``consent.opted_in_at``).
         value: What was stored there.
+        reason: Why it cannot be loaded.
     """
-
-    def __init__(self, field: str, value: object, reason: str) -> None:
-        """Build the error from the field path, the stored value and the reason."""
-        self.field = field
-        self.value = value
-        self.reason = reason
-        super().__init__(f"{field}={_shown(value)}: {reason}")

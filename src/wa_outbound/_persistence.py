@@ -155,23 +155,18 @@ def _explain(error: BaseException, body: dict[str, Any]) -> StoredDataError:
         if isinstance(leaf, cattrs.ForbiddenExtraKeysError):
             extra = sorted(leaf.extra_fields)
             return StoredDataError(_path([*path, extra[0]]), extra[0], "unknown field")
-        if isinstance(leaf, cattrs.ClassValidationError):
-            with_notes, _ = leaf.group_exceptions()
-            if with_notes:
-                leaf, note = with_notes[0]
-                path.append(note.name)
-                continue
+        if not isinstance(leaf, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
+            break
+        # Follow the first failure down, noting the attribute name or list index on the way.
+        with_notes, _ = leaf.group_exceptions()
+        if not with_notes:
             leaf = leaf.exceptions[0]
             continue
-        if isinstance(leaf, cattrs.IterableValidationError):
-            with_notes_i, _ = leaf.group_exceptions()
-            if with_notes_i:
-                leaf, note_i = with_notes_i[0]
-                path.append(note_i.index)
-                continue
-            leaf = leaf.exceptions[0]
-            continue
-        break
+        leaf, note = with_notes[0]
+        if isinstance(note, cattrs.IterableValidationNote):
+            path.append(note.index)
+        else:
+            path.append(note.name)
     if isinstance(leaf, _MissingFieldError):
         return StoredDataError(_path([*path, leaf.name]), None, "required field is missing")
     value = _lookup(body, path)
