@@ -224,6 +224,23 @@ def can_send(
     return _decide(conversation, kind, now, rules)
 
 
+# Enum members as plain module names: reading one through its class costs about 100 ns on
+# CPython 3.11, and deciding reads several per call.
+_ALTERNATIVE_RECORD_OPT_IN: Final = Alternative.RECORD_OPT_IN
+_ALTERNATIVE_REPLY_FREE_FORM: Final = Alternative.REPLY_FREE_FORM
+_ALTERNATIVE_SEND_NON_MARKETING: Final = Alternative.SEND_NON_MARKETING
+_ALTERNATIVE_SEND_TEMPLATE: Final = Alternative.SEND_TEMPLATE
+_ALTERNATIVE_WAIT_FOR_USER: Final = Alternative.WAIT_FOR_USER
+_CONSENTSTATUS_OPTED_OUT: Final = ConsentStatus.OPTED_OUT
+_CONSENTSTATUS_UNKNOWN: Final = ConsentStatus.UNKNOWN
+_MARKETINGSTATUS_STOPPED: Final = MarketingStatus.STOPPED
+_REASON_MARKETING_OPTED_OUT: Final = Reason.MARKETING_OPTED_OUT
+_REASON_OPTED_OUT: Final = Reason.OPTED_OUT
+_SENDKIND_CALL: Final = SendKind.CALL
+_SENDKIND_FREE_FORM: Final = SendKind.FREE_FORM
+_SENDKIND_MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
+
+
 def _decide(c: Conversation, kind: SendKind, now: datetime, rules: Rules) -> SendDecision:  # noqa: C901, PLR0912
     """Compute the decision; inputs are already checked.
 
@@ -254,35 +271,35 @@ def _decide(c: Conversation, kind: SendKind, now: datetime, rules: Rules) -> Sen
     consent = c.consent
     status = consent.status
 
-    if kind is SendKind.FREE_FORM:
+    if kind is _SENDKIND_FREE_FORM:
         if not window_open:
             reasons = (_window_reason(c, rules, window_end, last_inbound),)
-            instead = Alternative.SEND_TEMPLATE
-        elif status is ConsentStatus.OPTED_OUT and not _after_stop(last_inbound, consent.since):
-            reasons = (BlockReason(Reason.OPTED_OUT, consent.since),)
-            instead = Alternative.WAIT_FOR_USER
-    elif kind is SendKind.CALL:
+            instead = _ALTERNATIVE_SEND_TEMPLATE
+        elif status is _CONSENTSTATUS_OPTED_OUT and not _after_stop(last_inbound, consent.since):
+            reasons = (BlockReason(_REASON_OPTED_OUT, consent.since),)
+            instead = _ALTERNATIVE_WAIT_FOR_USER
+    elif kind is _SENDKIND_CALL:
         blocked, instead, expires = _call_reasons(c, rules, now)
         if expires is not None and (next_change is None or expires < next_change):
             next_change = expires
-        if status is ConsentStatus.OPTED_OUT and not _granted_after_stop(c):
-            blocked.append(BlockReason(Reason.OPTED_OUT, consent.since))
-            instead = instead or Alternative.WAIT_FOR_USER
+        if status is _CONSENTSTATUS_OPTED_OUT and not _granted_after_stop(c):
+            blocked.append(BlockReason(_REASON_OPTED_OUT, consent.since))
+            instead = instead or _ALTERNATIVE_WAIT_FOR_USER
         reasons = tuple(blocked)
-    elif status is ConsentStatus.OPTED_OUT:
-        reasons = (BlockReason(Reason.OPTED_OUT, consent.since),)
+    elif status is _CONSENTSTATUS_OPTED_OUT:
+        reasons = (BlockReason(_REASON_OPTED_OUT, consent.since),)
         replying = window_open and _after_stop(last_inbound, consent.since)
-        instead = Alternative.REPLY_FREE_FORM if replying else Alternative.WAIT_FOR_USER
+        instead = _ALTERNATIVE_REPLY_FREE_FORM if replying else _ALTERNATIVE_WAIT_FOR_USER
     else:
-        if kind is SendKind.MARKETING_TEMPLATE and consent.marketing is MarketingStatus.STOPPED:
-            reasons = (BlockReason(Reason.MARKETING_OPTED_OUT, consent.marketing_since),)
-            instead = Alternative.SEND_NON_MARKETING
-        if status is ConsentStatus.UNKNOWN and (
+        if kind is _SENDKIND_MARKETING_TEMPLATE and consent.marketing is _MARKETINGSTATUS_STOPPED:
+            reasons = (BlockReason(_REASON_MARKETING_OPTED_OUT, consent.marketing_since),)
+            instead = _ALTERNATIVE_SEND_NON_MARKETING
+        if status is _CONSENTSTATUS_UNKNOWN and (
             not window_open or rules.opt_in_required_inside_window.value
         ):
             reasons = (*reasons, _NO_OPT_IN)
             # Without an opt-in no template goes at all: that comes before any other advice.
-            instead = Alternative.REPLY_FREE_FORM if window_open else Alternative.RECORD_OPT_IN
+            instead = _ALTERNATIVE_REPLY_FREE_FORM if window_open else _ALTERNATIVE_RECORD_OPT_IN
 
     return SendDecision(
         kind, reasons, instead, window_end if window_open else None, free, next_change

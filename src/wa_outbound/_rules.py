@@ -557,7 +557,8 @@ def rules_at(when: datetime) -> Rules:
         NaiveDatetimeError: `when` has no time zone.
         RuleDataError: `when` is before the oldest rule set (2023-01-01).
     """
-    when = utc("when", when)
+    if when.__class__ is not datetime or when.tzinfo is not UTC:  # the fast path skips a call
+        when = utc("when", when)
     if when >= _STARTS[-1]:
         return _SETS[-1]  # the common case: today's rules
     index = bisect.bisect_right(_STARTS, when) - 1
