@@ -13,7 +13,9 @@ WaOutboundError
 │   ├── InvalidTransition      a fact that the state cannot take
 │   └── RuleDataError          rule data that is missing, malformed or not in force
 └── InputError                 data from outside that cannot be used
-    └── StoredDataError        persisted state that cannot be loaded back  (also ValueError)
+    ├── StoredDataError        persisted state that cannot be loaded back  (also ValueError)
+    ├── WebhookParseError      a webhook body that is not a webhook at all (also ValueError)
+    └── SignatureMismatch      a webhook whose signature is missing or wrong
 ```
 
 Remote errors (what Meta or Twilio answer) are a third branch added by the transports.
@@ -30,9 +32,11 @@ __all__ = [
     "InvalidValueError",
     "NaiveDatetimeError",
     "RuleDataError",
+    "SignatureMismatch",
     "StoredDataError",
     "UsageError",
     "WaOutboundError",
+    "WebhookParseError",
 ]
 
 _MAX_SHOWN: Final = 80
@@ -125,3 +129,35 @@ class StoredDataError(_FieldError, InputError, ValueError):
         value: What was stored there.
         reason: Why it cannot be loaded.
     """
+
+
+class WebhookParseError(InputError, ValueError):
+    """A webhook body is not a webhook: not JSON, not an object, too large, wrong shape.
+
+    Odd events inside a well-formed body never raise this: they become `UnknownEvent`s.
+
+    Attributes:
+        reason: What is wrong with the body.
+    """
+
+    def __init__(self, reason: str) -> None:
+        """Build the error from the reason."""
+        self.reason = reason
+        super().__init__(f"webhook body refused: {reason}")
+
+
+class SignatureMismatch(InputError):  # noqa: N818 - named after what happened, like the header
+    """A webhook's signature header is missing, malformed, or matches none of the secrets.
+
+    Raised before the body is parsed: nothing from an unsigned body is ever read.
+
+    Attributes:
+        header: The signature header concerned.
+        reason: What is wrong with it.
+    """
+
+    def __init__(self, header: str, reason: str) -> None:
+        """Build the error from the header name and the reason."""
+        self.header = header
+        self.reason = reason
+        super().__init__(f"{header}: {reason}")

@@ -1,0 +1,428 @@
+"""Typed webhook events: what Meta's and Twilio's webhooks say, one frozen value per event.
+
+Parsers (`wa_outbound.webhooks`) turn raw request bodies into these values; `to_facts` turns
+them into the core's facts. Every event keeps the raw JSON object it came from (`raw`), so
+nothing the platform sent is lost even where this library does not model it yet, and anything
+not understood becomes an `UnknownEvent` instead of an error.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from wa_outbound._facts import Provider
+
+__all__ = [
+    "AccountUpdate",
+    "BusinessCapabilityUpdate",
+    "CallEvent",
+    "CallPermissionReply",
+    "Conversation",
+    "Event",
+    "InboundMessage",
+    "MessageStatus",
+    "OutOfBandError",
+    "PhoneNumberQualityUpdate",
+    "Pricing",
+    "Referral",
+    "StatusKind",
+    "TemplateCategoryUpdate",
+    "TemplateQualityUpdate",
+    "TemplateStatusUpdate",
+    "UnknownEvent",
+    "UserPreferenceUpdate",
+    "WebhookError",
+]
+
+
+class StatusKind(enum.Enum):
+    """Where an outbound message is, as the platform reports it."""
+
+    SENT = "sent"
+    """The platform accepted and sent it."""
+    DELIVERED = "delivered"
+    """It reached the user's device."""
+    READ = "read"
+    """The user opened it."""
+    PLAYED = "played"
+    """The user played a voice message."""
+    FAILED = "failed"
+    """It could not be delivered (see the status's errors)."""
+    DELETED = "deleted"
+    """The user deleted it (reported by some providers)."""
+    UNDELIVERED = "undelivered"
+    """Twilio: the carrier could not deliver it."""
+
+
+@attrs.frozen(kw_only=True)
+class WebhookError:
+    """An error object inside a webhook (`errors[]`)."""
+
+    code: int
+    """The provider's error code (for example 131047, or Twilio's 63016)."""
+    title: str = ""
+    """Short title."""
+    message: str = ""
+    """Message text."""
+    details: str = ""
+    """`error_data.details`: the human-readable detail."""
+
+
+@attrs.frozen(kw_only=True)
+class Referral:
+    """Where the user came from: a click-to-WhatsApp ad or a Facebook Page post."""
+
+    source_type: str
+    """`ad` or `post`."""
+    source_id: str = ""
+    """The ad or post id."""
+    source_url: str = ""
+    """The ad or post URL."""
+    headline: str = ""
+    """The ad's headline."""
+    ctwa_clid: str = ""
+    """Click id of a click-to-WhatsApp ad."""
+
+
+@attrs.frozen(kw_only=True)
+class Conversation:
+    """The `conversation` object of a status (conversation-based pricing era)."""
+
+    id: str
+    """Conversation id."""
+    origin_type: str = ""
+    """Category that opened it: `marketing`, `utility`, `service`, `referral_conversion`, ..."""
+    expires_at: datetime | None = None
+    """When it expires (only on the first `sent` status)."""
+
+
+@attrs.frozen(kw_only=True)
+class Pricing:
+    """The `pricing` object of a status."""
+
+    billable: bool | None = None
+    """Whether the message is charged (deprecated by Meta; may be absent)."""
+    pricing_model: str = ""
+    """`CBP` (conversation-based, until 2025-06-30) or `PMP` (per-message)."""
+    category: str = ""
+    """`marketing`, `utility`, `authentication`, `authentication_international`, `service`, ..."""
+    type: str = ""
+    """`regular`, `free_customer_service` or `free_entry_point` (per-message pricing)."""
+
+
+@attrs.frozen(kw_only=True)
+class InboundMessage:
+    """A message a user sent to the business (`messages[]`)."""
+
+    provider: Provider
+    """Who delivered the webhook."""
+    phone_number_id: str
+    """The business phone number that received it (Twilio: the `To` address)."""
+    message_id: str
+    """The message id (`wamid...` or Twilio `SM...`)."""
+    at: datetime
+    """When the user sent it."""
+    type: str
+    """`text`, `image`, `button`, `interactive`, `location`, ..."""
+    wa_id: str = ""
+    """The user's WhatsApp id (phone number digits), when given."""
+    user_id: str = ""
+    """The user's business-scoped user id, when given."""
+    profile_name: str = ""
+    """The user's profile name, when given."""
+    text: str = ""
+    """Text body, button text or reply title, when the message has one."""
+    button_payload: str = ""
+    """Payload of a quick-reply button (for example a marketing opt-out button)."""
+    context_id: str = ""
+    """The message this one replies to."""
+    referral: Referral | None = None
+    """Set when the user came from an ad or a Facebook Page button."""
+    waba_id: str = ""
+    """The WhatsApp Business Account (`entry.id`)."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The message object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class CallPermissionReply:
+    """A user's answer to a call permission request (`interactive.call_permission_reply`)."""
+
+    provider: Provider
+    """Who delivered the webhook."""
+    phone_number_id: str
+    """The business phone number."""
+    message_id: str
+    """The reply's message id."""
+    at: datetime
+    """When the user answered."""
+    wa_id: str
+    """The user."""
+    accepted: bool
+    """Whether the user accepted."""
+    permanent: bool = False
+    """Whether the permission is permanent."""
+    expires_at: datetime | None = None
+    """End of a temporary permission."""
+    response_source: str = ""
+    """`user_action` or `automatic` (the user called with callback permission on)."""
+    waba_id: str = ""
+    """The WhatsApp Business Account."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The message object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class MessageStatus:
+    """A status of an outbound message (`statuses[]`, or a Twilio status callback)."""
+
+    provider: Provider
+    """Who delivered the webhook."""
+    phone_number_id: str
+    """The business phone number that sent the message."""
+    message_id: str
+    """The message id (`wamid...` or `SM...`)."""
+    status: StatusKind
+    """Where the message is."""
+    at: datetime | None
+    """When the status happened (Twilio callbacks carry no time)."""
+    recipient_id: str = ""
+    """The user (wa_id), when given."""
+    biz_opaque_callback_data: str = ""
+    """The tracking string the business attached when sending."""
+    conversation: Conversation | None = None
+    """Conversation object, if present."""
+    pricing: Pricing | None = None
+    """Pricing object, if present."""
+    errors: tuple[WebhookError, ...] = ()
+    """Why it failed, for `failed` / `undelivered`."""
+    waba_id: str = ""
+    """The WhatsApp Business Account."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The status object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class OutOfBandError:
+    """Errors reported outside any message (`value.errors[]`)."""
+
+    phone_number_id: str
+    """The business phone number concerned, if any."""
+    errors: tuple[WebhookError, ...]
+    """The errors."""
+    waba_id: str = ""
+    """The WhatsApp Business Account."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The value object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class TemplateStatusUpdate:
+    """`message_template_status_update`: a template was approved, paused, disabled, ..."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    at: datetime | None
+    """When (`entry.time`)."""
+    event: str
+    """`APPROVED`, `REJECTED`, `PAUSED`, `DISABLED`, `FLAGGED`, `PENDING_DELETION`, ..."""
+    template_id: str
+    """The template's id."""
+    template_name: str = ""
+    """Its name."""
+    language: str = ""
+    """Its language code."""
+    reason: str = ""
+    """Rejection reason, when given."""
+    category: str = ""
+    """Its category, when given."""
+    disable_date: str = ""
+    """For flagged templates: when it will be disabled."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The value object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class TemplateQualityUpdate:
+    """`message_template_quality_update`: a template's quality score changed."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    at: datetime | None
+    """When (`entry.time`)."""
+    template_id: str
+    """The template's id."""
+    previous_quality: str
+    """`GREEN`, `YELLOW`, `RED` or `UNKNOWN`."""
+    new_quality: str
+    """`GREEN`, `YELLOW`, `RED` or `UNKNOWN`."""
+    template_name: str = ""
+    """Its name."""
+    language: str = ""
+    """Its language code."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The value object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class TemplateCategoryUpdate:
+    """`template_category_update`: Meta will change, or changed, a template's category."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    at: datetime | None
+    """When (`entry.time`)."""
+    template_id: str
+    """The template's id."""
+    new_category: str
+    """The category it gets."""
+    previous_category: str = ""
+    """The category it had (completed changes)."""
+    correct_category: str = ""
+    """The category Meta considers correct (impending changes)."""
+    category_update_at: datetime | None = None
+    """When an impending change takes effect."""
+    template_name: str = ""
+    """Its name."""
+    language: str = ""
+    """Its language code."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The value object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class PhoneNumberQualityUpdate:
+    """`phone_number_quality_update`: a number's quality or messaging limit changed."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    at: datetime | None
+    """When (`entry.time`)."""
+    display_phone_number: str
+    """The number, as displayed."""
+    event: str
+    """`FLAGGED`, `UNFLAGGED`, `UPGRADE`, `DOWNGRADE`, ..."""
+    current_limit: str = ""
+    """Messaging tier (`TIER_250`, ...; removed by Meta in February 2026)."""
+    old_limit: str = ""
+    """Previous tier, when given."""
+    max_daily_conversations_per_business: int | None = None
+    """The portfolio's messaging limit (-1 = unlimited), when given."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The value object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class AccountUpdate:
+    """`account_update`: something happened to the WhatsApp Business Account."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    at: datetime | None
+    """When (`entry.time`)."""
+    event: str
+    """`ACCOUNT_RESTRICTION`, `ACCOUNT_VIOLATION`, `DISABLED_UPDATE`, ..."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The value object as received (event-specific details live here)."""
+
+
+@attrs.frozen(kw_only=True)
+class BusinessCapabilityUpdate:
+    """`business_capability_update`: the portfolio's limits changed."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    at: datetime | None
+    """When (`entry.time`)."""
+    max_daily_conversations_per_business: int | None = None
+    """Messaging limit of the business portfolio (-1 = unlimited)."""
+    max_daily_conversation_per_phone: int | None = None
+    """Per-number limit (removed by Meta in February 2026)."""
+    max_phone_numbers_per_business: int | None = None
+    """How many numbers the portfolio may have."""
+    max_phone_numbers_per_waba: int | None = None
+    """How many numbers one account may have."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The value object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class UserPreferenceUpdate:
+    """`user_preferences`: a user stopped or resumed marketing messages."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    phone_number_id: str
+    """The business phone number the preference applies to."""
+    wa_id: str
+    """The user."""
+    at: datetime
+    """When the user changed it."""
+    value: str
+    """`stop` or `resume`."""
+    category: str = ""
+    """`marketing_messages`."""
+    detail: str = ""
+    """Meta's sentence."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The preference object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class CallEvent:
+    """A call webhook (`calls[]`): a call connected or terminated."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    phone_number_id: str
+    """The business phone number."""
+    call_id: str
+    """The call's id."""
+    event: str
+    """`connect`, `terminate`, ..."""
+    at: datetime | None
+    """When."""
+    wa_id: str = ""
+    """The user (`from` for user-initiated calls, `to` for business-initiated ones)."""
+    direction: str = ""
+    """`USER_INITIATED` or `BUSINESS_INITIATED`."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The call object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class UnknownEvent:
+    """Anything the parser did not recognise or could not read: kept, never dropped."""
+
+    provider: Provider
+    """Who delivered the webhook."""
+    field: str
+    """The webhook field (`messages`, `flows`, ...) or the part that was not understood."""
+    reason: str
+    """Why it is unknown: "unsupported field", "missing id", ..."""
+    waba_id: str = ""
+    """The WhatsApp Business Account, when known."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """What was received."""
+
+
+Event = (
+    InboundMessage
+    | CallPermissionReply
+    | MessageStatus
+    | OutOfBandError
+    | TemplateStatusUpdate
+    | TemplateQualityUpdate
+    | TemplateCategoryUpdate
+    | PhoneNumberQualityUpdate
+    | AccountUpdate
+    | BusinessCapabilityUpdate
+    | UserPreferenceUpdate
+    | CallEvent
+    | UnknownEvent
+)
+"""Any webhook event."""

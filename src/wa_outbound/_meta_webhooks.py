@@ -1,0 +1,707 @@
+"""Meta Cloud API webhooks: signature, subscription handshake, and raw body -> typed events.
+
+Theory of operation
+-------------------
+Meta POSTs JSON to the business's callback URL, signed with the app secret in
+`X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. One POST may carry several
+`entry[]`, each with several `changes[]`, each with several `messages[]` / `statuses[]`
+(Meta batches; peers that read only `entry[0].changes[0].statuses[0]` lose events). So:
+
+1. The signature is checked over the **raw bytes**, before anything is parsed, against every
+   secret given (to allow rotation), in constant time. Re-encoded JSON would not match.
+2. The body is decoded once. A body that is not a JSON object with an `entry` list raises
+   `WebhookParseError`; nothing else ever raises.
+3. Every entry, every change and every item becomes an event, in order. An item that cannot be
+   read becomes an `UnknownEvent` carrying the raw value and the reason, so one odd event
+   never costs the others. Unknown fields become `UnknownEvent`s too.
+
+Sources: Meta "Webhooks" and webhook reference pages (messages, statuses,
+message_template_status_update, message_template_quality_update, template_category_update,
+phone_number_quality_update, account_update, business_capability_update, user_preferences,
+calls), as summarised with their URLs in the project's TRANSPORT.md and DOMAIN.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from wa_outbound._errors import SignatureMismatch, WebhookParseError
+from wa_outbound._events import (
+    AccountUpdate,
+    BusinessCapabilityUpdate,
+    CallEvent,
+    CallPermissionReply,
+    Conversation,
+    Event,
+    InboundMessage,
+    MessageStatus,
+    OutOfBandError,
+    PhoneNumberQualityUpdate,
+    Pricing,
+    Referral,
+    StatusKind,
+    TemplateCategoryUpdate,
+    TemplateQualityUpdate,
+    TemplateStatusUpdate,
+    UnknownEvent,
+    UserPreferenceUpdate,
+    WebhookError,
+)
+from wa_outbound._facts import Provider
+from wa_outbound._time import UTC
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "SIGNATURE_HEADER",
+    "answer_subscription",
+    "parse_meta_events",
+    "read_meta_webhook",
+    "verify_meta_signature",
+]
+
+SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
+"""The header Meta signs webhooks with."""
+DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
+"""Bodies larger than this are refused unread (Meta batches stay far below it)."""
+
+_META: Final = Provider.META
+
+
+# --- signature and handshake ----------------------------------------------------------------
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is not None:
+        return value
+    wanted = name.lower()
+    for key, candidate in headers.items():
+        if key.lower() == wanted:
+            return candidate
+    return None
+
+
+def verify_meta_signature(
+    body: bytes, signature: str | None, app_secrets: Sequence[str | bytes]
+) -> None:
+    """Check `X-Hub-Signature-256` over the raw body against each app secret.
+
+    Args:
+        body: The request body exactly as received (not re-encoded JSON).
+        signature: The header's value, `sha256=<hex>`, or `None` if it was absent.
+        app_secrets: The app secret, or several during a rotation.
+
+    Raises:
+        SignatureMismatch: The header is absent, malformed, or matches no secret.
+    """
+    if not app_secrets:
+        raise SignatureMismatch(SIGNATURE_HEADER, "no app secret configured to check it")
+    if signature is None:
+        raise SignatureMismatch(SIGNATURE_HEADER, "header missing")
+    scheme, _, digest = signature.strip().partition("=")
+    if scheme.lower() != "sha256" or not digest:
+        raise SignatureMismatch(SIGNATURE_HEADER, "expected 'sha256=<hex digest>'")
+    given = digest.lower().encode("ascii", "replace")
+    matched = False
+    for secret in app_secrets:
+        key = secret.encode() if isinstance(secret, str) else secret
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
+        # Check every secret, so the time taken does not tell which one matched.
+        matched |= hmac.compare_digest(expected, given)
+    if not matched:
+        raise SignatureMismatch(SIGNATURE_HEADER, "does not match the body for any app secret")
+
+
+def answer_subscription(query: Mapping[str, str], verify_token: str) -> tuple[int, str]:
+    """Answer Meta's subscription handshake (`GET ?hub.mode=subscribe&hub.verify_token=...`).
+
+    Returns:
+        `(200, challenge)` when the mode is `subscribe` and the token matches, else
+        `(403, "Forbidden")`: the HTTP status and body to send back.
+    """
+    mode = query.get("hub.mode")
+    token = query.get("hub.verify_token", "")
+    challenge = query.get("hub.challenge")
+    if (
+        mode == "subscribe"
+        and challenge is not None
+        and verify_token
+        and hmac.compare_digest(token.encode(), verify_token.encode())
+    ):
+        return 200, challenge
+    return 403, "Forbidden"
+
+
+# --- reading the body -----------------------------------------------------------------------
+
+
+def read_meta_webhook(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    app_secrets: Sequence[str | bytes],
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> tuple[Event, ...]:
+    """Verify a Meta webhook POST and return every event in it, in order.
+
+    Args:
+        body: The raw request body.
+        headers: The request headers (any capitalisation).
+        app_secrets: The app secret(s) to verify the signature with.
+        max_body_bytes: Larger bodies are refused before anything else.
+
+    Raises:
+        WebhookParseError: The body is too large or is not a webhook at all.
+        SignatureMismatch: The signature is missing or wrong (checked before parsing).
+    """
+    if len(body) > max_body_bytes:
+        raise WebhookParseError(f"body of {len(body)} bytes exceeds {max_body_bytes}")
+    verify_meta_signature(body, _header(headers, SIGNATURE_HEADER), app_secrets)
+    return parse_meta_events(body, max_body_bytes=max_body_bytes)
+
+
+def parse_meta_events(
+    body: bytes | str | Mapping[str, Any], *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> tuple[Event, ...]:
+    """Return every event of a Meta webhook body, without checking any signature.
+
+    Use `read_meta_webhook` for requests from the network; this is for bodies already verified
+    (a queue, a replay, a test).
+
+    Raises:
+        WebhookParseError: The body is not a JSON object with an `entry` list.
+    """
+    document = _decode(body, max_body_bytes)
+    entries = document.get("entry")
+    if not isinstance(entries, list):
+        raise WebhookParseError("no 'entry' list")
+    if document.get("object") not in (None, "whatsapp_business_account"):
+        return (
+            UnknownEvent(
+                provider=_META, field="object", reason="not a WhatsApp webhook", raw=document
+            ),
+        )
+    events: list[Event] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            events.append(
+                UnknownEvent(provider=_META, field="entry", reason="not an object", raw=entry)
+            )
+            continue
+        waba_id = _text(entry.get("id"))
+        at = _instant_or_none(entry.get("time"))
+        changes = entry.get("changes")
+        if not isinstance(changes, list):
+            events.append(
+                UnknownEvent(
+                    provider=_META,
+                    field="entry",
+                    reason="no 'changes' list",
+                    waba_id=waba_id,
+                    raw=entry,
+                )
+            )
+            continue
+        for change in changes:
+            _read_change(change, waba_id, at, events)
+    return tuple(events)
+
+
+def _decode(body: bytes | str | Mapping[str, Any], limit: int) -> dict[str, Any]:
+    if isinstance(body, Mapping):
+        document: object = body
+    else:
+        if len(body) > limit:
+            raise WebhookParseError(f"body of {len(body)} bytes exceeds {limit}")
+        try:
+            document = json.loads(body)
+        except (ValueError, RecursionError) as error:  # JSON, UTF-8 and nesting errors
+            raise WebhookParseError(f"not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise WebhookParseError(f"expected a JSON object, got {type(document).__name__}")
+    return dict(document)
+
+
+def _read_change(change: object, waba_id: str, at: datetime | None, events: list[Event]) -> None:
+    if not isinstance(change, dict):
+        events.append(
+            UnknownEvent(
+                provider=_META, field="change", reason="not an object", waba_id=waba_id, raw=change
+            )
+        )
+        return
+    field = change.get("field")
+    value = change.get("value")
+    if not isinstance(field, str) or not isinstance(value, dict):
+        events.append(
+            UnknownEvent(
+                provider=_META,
+                field=str(field),
+                reason="change without field or value",
+                waba_id=waba_id,
+                raw=change,
+            )
+        )
+        return
+    expand = _LIST_FIELDS.get(field)
+    if expand is not None:
+        expand(value, waba_id, events)
+        return
+    reader = _FIELD_READERS.get(field)
+    if reader is None:
+        events.append(
+            UnknownEvent(
+                provider=_META, field=field, reason="unsupported field", waba_id=waba_id, raw=value
+            )
+        )
+        return
+    events.append(_guarded(field, waba_id, reader, value, waba_id, at))
+
+
+def _guarded(
+    field: str,
+    waba_id: str,
+    read: Callable[..., Event],
+    raw: object,
+    *args: object,
+) -> Event:
+    """Return `read(raw, *args)`; whatever goes wrong makes it an `UnknownEvent`, not an error."""
+    try:
+        return read(raw, *args)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
+        return UnknownEvent(
+            provider=_META,
+            field=field,
+            reason=f"unreadable: {type(error).__name__}: {error}",
+            waba_id=waba_id,
+            raw=raw,
+        )
+
+
+# --- small readers --------------------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    """A string field; numbers (ids sometimes arrive as ints) become their decimal text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _required(mapping: Mapping[str, Any], key: str) -> str:
+    text = _text(mapping.get(key))
+    if not text:
+        raise KeyError(key)
+    return text
+
+
+def _instant(value: object) -> datetime:
+    """A unix timestamp (int, or digits as text) as an aware UTC datetime."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError("timestamp")
+    seconds = int(value)
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _instant_or_none(value: object) -> datetime | None:
+    try:
+        return None if value is None else _instant(value)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _errors(value: object) -> tuple[WebhookError, ...]:
+    if not isinstance(value, list):
+        return ()
+    found = []
+    for item in value:
+        if not isinstance(item, dict):
+            continue
+        code = _int_or_none(item.get("code"))
+        if code is None:
+            continue
+        data = item.get("error_data")
+        details = data.get("details") if isinstance(data, dict) else data
+        found.append(
+            WebhookError(
+                code=code,
+                title=_text(item.get("title")),
+                message=_text(item.get("message")),
+                details=_text(details),
+            )
+        )
+    return tuple(found)
+
+
+# --- field "messages": inbound messages, statuses, errors -----------------------------------
+
+
+def _read_messages(value: dict[str, Any], waba_id: str, events: list[Event]) -> None:
+    metadata = value.get("metadata")
+    phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
+    names = _profile_names(value.get("contacts"))
+    recognised = False
+    for kind, read, args in (
+        ("messages", _message, (phone_number_id, waba_id, names)),
+        ("statuses", _status, (phone_number_id, waba_id)),
+        ("calls", _call, (phone_number_id, waba_id)),
+    ):
+        items = value.get(kind)
+        if items is None:
+            continue
+        recognised = True
+        if not isinstance(items, list):
+            events.append(
+                UnknownEvent(
+                    provider=_META, field=kind, reason="not a list", waba_id=waba_id, raw=items
+                )
+            )
+            continue
+        events.extend(_guarded(kind, waba_id, read, item, *args) for item in items)
+    if "errors" in value:
+        recognised = True
+        errors = _errors(value.get("errors"))
+        events.append(
+            OutOfBandError(
+                phone_number_id=phone_number_id, errors=errors, waba_id=waba_id, raw=value
+            )
+        )
+    if not recognised:
+        events.append(
+            UnknownEvent(
+                provider=_META,
+                field="messages",
+                reason="nothing recognised in value",
+                waba_id=waba_id,
+                raw=value,
+            )
+        )
+
+
+def _profile_names(contacts: object) -> dict[str, str]:
+    """Map each contact's wa_id and user id to its profile name."""
+    names: dict[str, str] = {}
+    if not isinstance(contacts, list):
+        return names
+    for contact in contacts:
+        if not isinstance(contact, dict):
+            continue
+        profile = contact.get("profile")
+        name = _text(profile.get("name")) if isinstance(profile, dict) else ""
+        for key in ("wa_id", "user_id"):
+            identity = _text(contact.get(key))
+            if identity:
+                names[identity] = name
+    return names
+
+
+def _message(item: object, phone_number_id: str, waba_id: str, names: Mapping[str, str]) -> Event:
+    if not isinstance(item, dict):
+        raise TypeError("message is not an object")
+    message_id = _required(item, "id")
+    at = _instant(item.get("timestamp"))
+    wa_id = _text(item.get("from"))
+    user_id = _text(item.get("from_user_id")) or _text(item.get("user_id"))
+    if not wa_id and not user_id:
+        raise KeyError("from")
+    kind = _text(item.get("type")) or "unknown"
+    interactive = item.get("interactive")
+    if kind == "interactive" and isinstance(interactive, dict):
+        reply = interactive.get("call_permission_reply")
+        if interactive.get("type") == "call_permission_reply" and isinstance(reply, dict):
+            return _call_permission_reply(
+                item,
+                reply,
+                message_id=message_id,
+                at=at,
+                wa_id=wa_id,
+                phone_number_id=phone_number_id,
+                waba_id=waba_id,
+            )
+    text, payload = _message_text(item, kind)
+    context = item.get("context")
+    referral = item.get("referral")
+    return InboundMessage(
+        provider=_META,
+        phone_number_id=phone_number_id,
+        message_id=message_id,
+        at=at,
+        type=kind,
+        wa_id=wa_id,
+        user_id=user_id,
+        profile_name=names.get(wa_id) or names.get(user_id, ""),
+        text=text,
+        button_payload=payload,
+        context_id=_text(context.get("id")) if isinstance(context, dict) else "",
+        referral=_referral(referral) if isinstance(referral, dict) else None,
+        waba_id=waba_id,
+        raw=item,
+    )
+
+
+def _message_text(item: dict[str, Any], kind: str) -> tuple[str, str]:
+    """Return (text, button payload) of a message, where it has them."""
+    body = item.get(kind)
+    if not isinstance(body, dict):
+        return "", ""
+    if kind == "text":
+        return _text(body.get("body")), ""
+    if kind == "button":
+        return _text(body.get("text")), _text(body.get("payload"))
+    if kind == "interactive":
+        for key in ("button_reply", "list_reply"):
+            reply = body.get(key)
+            if isinstance(reply, dict):
+                return _text(reply.get("title")), _text(reply.get("id"))
+    return _text(body.get("caption")), ""
+
+
+def _referral(value: dict[str, Any]) -> Referral:
+    return Referral(
+        source_type=_text(value.get("source_type")),
+        source_id=_text(value.get("source_id")),
+        source_url=_text(value.get("source_url")),
+        headline=_text(value.get("headline")),
+        ctwa_clid=_text(value.get("ctwa_clid")),
+    )
+
+
+def _call_permission_reply(
+    item: dict[str, Any],
+    reply: dict[str, Any],
+    *,
+    message_id: str,
+    at: datetime,
+    wa_id: str,
+    phone_number_id: str,
+    waba_id: str,
+) -> CallPermissionReply:
+    response = _text(reply.get("response"))
+    if response not in ("accept", "reject"):
+        raise ValueError(f"call_permission_reply.response={response!r}")
+    permanent = reply.get("is_permanent") is True
+    expires = _instant_or_none(reply.get("expiration_timestamp"))
+    return CallPermissionReply(
+        provider=_META,
+        phone_number_id=phone_number_id,
+        message_id=message_id,
+        at=at,
+        wa_id=wa_id,
+        accepted=response == "accept",
+        permanent=permanent,
+        expires_at=None if permanent else expires,
+        response_source=_text(reply.get("response_source")),
+        waba_id=waba_id,
+        raw=item,
+    )
+
+
+_STATUSES: Final = {kind.value: kind for kind in StatusKind}
+
+
+def _status(item: object, phone_number_id: str, waba_id: str) -> MessageStatus:
+    if not isinstance(item, dict):
+        raise TypeError("status is not an object")
+    status = _STATUSES[_required(item, "status")]
+    conversation = item.get("conversation")
+    pricing = item.get("pricing")
+    return MessageStatus(
+        provider=_META,
+        phone_number_id=phone_number_id,
+        message_id=_required(item, "id"),
+        status=status,
+        at=_instant(item.get("timestamp")),
+        recipient_id=_text(item.get("recipient_id")) or _text(item.get("recipient_user_id")),
+        biz_opaque_callback_data=_text(item.get("biz_opaque_callback_data")),
+        conversation=_conversation(conversation) if isinstance(conversation, dict) else None,
+        pricing=_pricing(pricing) if isinstance(pricing, dict) else None,
+        errors=_errors(item.get("errors")),
+        waba_id=waba_id,
+        raw=item,
+    )
+
+
+def _conversation(value: dict[str, Any]) -> Conversation:
+    origin = value.get("origin")
+    return Conversation(
+        id=_text(value.get("id")),
+        origin_type=_text(origin.get("type")) if isinstance(origin, dict) else "",
+        expires_at=_instant_or_none(value.get("expiration_timestamp")),
+    )
+
+
+def _pricing(value: dict[str, Any]) -> Pricing:
+    billable = value.get("billable")
+    return Pricing(
+        billable=billable if isinstance(billable, bool) else None,
+        pricing_model=_text(value.get("pricing_model")),
+        category=_text(value.get("category")),
+        type=_text(value.get("type")),
+    )
+
+
+def _call(item: object, phone_number_id: str, waba_id: str) -> CallEvent:
+    if not isinstance(item, dict):
+        raise TypeError("call is not an object")
+    direction = _text(item.get("direction"))
+    user = item.get("to") if direction == "BUSINESS_INITIATED" else item.get("from")
+    return CallEvent(
+        waba_id=waba_id,
+        phone_number_id=phone_number_id,
+        call_id=_required(item, "id"),
+        event=_required(item, "event"),
+        at=_instant_or_none(item.get("timestamp")),
+        wa_id=_text(user),
+        direction=direction,
+        raw=item,
+    )
+
+
+# --- other fields ---------------------------------------------------------------------------
+
+
+def _template_status(value: dict[str, Any], waba_id: str, at: datetime | None) -> Event:
+    disable = value.get("disable_info")
+    return TemplateStatusUpdate(
+        waba_id=waba_id,
+        at=at,
+        event=_required(value, "event"),
+        template_id=_required(value, "message_template_id"),
+        template_name=_text(value.get("message_template_name")),
+        language=_text(value.get("message_template_language")),
+        reason=_text(value.get("reason")),
+        category=_text(value.get("message_template_category")),
+        disable_date=_text(disable.get("disable_date")) if isinstance(disable, dict) else "",
+        raw=value,
+    )
+
+
+def _template_quality(value: dict[str, Any], waba_id: str, at: datetime | None) -> Event:
+    return TemplateQualityUpdate(
+        waba_id=waba_id,
+        at=at,
+        template_id=_required(value, "message_template_id"),
+        previous_quality=_text(value.get("previous_quality_score")),
+        new_quality=_required(value, "new_quality_score"),
+        template_name=_text(value.get("message_template_name")),
+        language=_text(value.get("message_template_language")),
+        raw=value,
+    )
+
+
+def _template_category(value: dict[str, Any], waba_id: str, at: datetime | None) -> Event:
+    return TemplateCategoryUpdate(
+        waba_id=waba_id,
+        at=at,
+        template_id=_required(value, "message_template_id"),
+        new_category=_required(value, "new_category"),
+        previous_category=_text(value.get("previous_category")),
+        correct_category=_text(value.get("correct_category")),
+        category_update_at=_instant_or_none(value.get("category_update_timestamp")),
+        template_name=_text(value.get("message_template_name")),
+        language=_text(value.get("message_template_language")),
+        raw=value,
+    )
+
+
+def _phone_quality(value: dict[str, Any], waba_id: str, at: datetime | None) -> Event:
+    return PhoneNumberQualityUpdate(
+        waba_id=waba_id,
+        at=at,
+        display_phone_number=_text(value.get("display_phone_number")),
+        event=_required(value, "event"),
+        current_limit=_text(value.get("current_limit")),
+        old_limit=_text(value.get("old_limit")),
+        max_daily_conversations_per_business=_int_or_none(
+            value.get("max_daily_conversations_per_business")
+        ),
+        raw=value,
+    )
+
+
+def _account(value: dict[str, Any], waba_id: str, at: datetime | None) -> Event:
+    return AccountUpdate(waba_id=waba_id, at=at, event=_required(value, "event"), raw=value)
+
+
+def _capability(value: dict[str, Any], waba_id: str, at: datetime | None) -> Event:
+    return BusinessCapabilityUpdate(
+        waba_id=waba_id,
+        at=at,
+        max_daily_conversations_per_business=_int_or_none(
+            value.get("max_daily_conversations_per_business")
+        ),
+        max_daily_conversation_per_phone=_int_or_none(
+            value.get("max_daily_conversation_per_phone")
+        ),
+        max_phone_numbers_per_business=_int_or_none(value.get("max_phone_numbers_per_business")),
+        max_phone_numbers_per_waba=_int_or_none(value.get("max_phone_numbers_per_waba")),
+        raw=value,
+    )
+
+
+def _read_user_preferences(value: dict[str, Any], waba_id: str, events: list[Event]) -> None:
+    metadata = value.get("metadata")
+    phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
+    items = value.get("user_preferences")
+    if not isinstance(items, list):
+        events.append(
+            UnknownEvent(
+                provider=_META,
+                field="user_preferences",
+                reason="no list",
+                waba_id=waba_id,
+                raw=value,
+            )
+        )
+        return
+    events.extend(
+        _guarded("user_preferences", waba_id, _user_preference, item, phone_number_id, waba_id)
+        for item in items
+    )
+
+
+def _user_preference(item: object, phone_number_id: str, waba_id: str) -> Event:
+    if not isinstance(item, dict):
+        raise TypeError("preference is not an object")
+    return UserPreferenceUpdate(
+        waba_id=waba_id,
+        phone_number_id=phone_number_id,
+        wa_id=_required(item, "wa_id"),
+        at=_instant(item.get("timestamp")),
+        value=_required(item, "value"),
+        category=_text(item.get("category")),
+        detail=_text(item.get("detail")),
+        raw=item,
+    )
+
+
+_LIST_FIELDS: Final[dict[str, Callable[[dict[str, Any], str, list[Event]], None]]] = {
+    "messages": _read_messages,
+    "user_preferences": _read_user_preferences,
+}
+
+_FIELD_READERS: Final[dict[str, Callable[[dict[str, Any], str, datetime | None], Event]]] = {
+    "message_template_status_update": _template_status,
+    "message_template_quality_update": _template_quality,
+    "template_category_update": _template_category,
+    "phone_number_quality_update": _phone_quality,
+    "account_update": _account,
+    "business_capability_update": _capability,
+}
