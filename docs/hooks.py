@@ -5,6 +5,9 @@
   `CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS` and `CALL_PERMISSION_TRANSITIONS`.
 * `<!-- rules: history -->` becomes one section per dated change in `RULE_HISTORY`, and
   `<!-- rules: fields -->` a table of the `Rules` fields with their meaning.
+* `<!-- errors: meta -->` and `<!-- errors: twilio -->` become a table of that provider's
+  error codes from `ERROR_CODES` and `ERROR_CODE_RANGES`, `<!-- errors: transport -->` one of
+  `TRANSPORT_FAILURES`, and `<!-- errors: backoff -->` one of the `Backoff` schedules.
 * The API reference page must render every name in `wa_outbound.__all__`; a missing one is a
   warning, which `mkdocs build --strict` turns into a failure.
 """
@@ -20,6 +23,13 @@ from typing import TYPE_CHECKING, TypeVar
 from mkdocs.exceptions import PluginError
 
 import wa_outbound
+from wa_outbound import (
+    ERROR_CODE_RANGES,
+    ERROR_CODES,
+    TRANSPORT_FAILURES,
+    Backoff,
+    ErrorInfo,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mkdocs.hooks.wa_outbound")
 
-PLACEHOLDER = re.compile(r"<!-- (diagram|rules): (\w+) -->")
+PLACEHOLDER = re.compile(r"<!-- (diagram|rules|errors): (\w+) -->")
 API_PAGE = "reference/api.md"
 NOT_RENDERED = frozenset({"__version__"})  # described in prose on the API page
 State = TypeVar("State", bound=enum.Enum)
@@ -102,9 +112,81 @@ def rule_fields() -> str:
     return "\n".join(rows)
 
 
+def source_link(info: ErrorInfo) -> str:
+    """Return a row's source as a Markdown link followed by its provenance."""
+    return f"[{cell(info.source.title)}]({info.source.url}) ({info.source.provenance.value})"
+
+
+def error_codes(provider: wa_outbound.Provider) -> str:
+    """Return a Markdown table of one provider's error codes, ranges included, by code."""
+    rows: list[tuple[int, str, ErrorInfo]] = [
+        (code, str(code), info) for (owner, code), info in ERROR_CODES.items() if owner is provider
+    ]
+    rows += [
+        (codes.start, f"{codes.start}-{codes[-1]}", info)
+        for owner, codes, info in ERROR_CODE_RANGES
+        if owner is provider
+    ]
+    lines = [
+        "| Code | Title | Action | Backoff | What to do | Source |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {label} | {cell(info.title)} | {show(info.action)} | {show(info.backoff)}"
+        f" | {cell(info.reason)} | {source_link(info)} |"
+        for _, label, info in sorted(rows, key=lambda row: row[0])
+    ]
+    return "\n".join(lines)
+
+
+def transport_failures() -> str:
+    """Return a Markdown table of `TRANSPORT_FAILURES`."""
+    lines = ["| Failure | Reached the platform | Action | What to do |", "|---|---|---|---|"]
+    lines += [
+        f"| {show(failure)} | {show(info.reach)} | {show(info.action)} | {cell(info.reason)} |"
+        for failure, info in TRANSPORT_FAILURES.items()
+    ]
+    return "\n".join(lines)
+
+
+def backoff_schedules() -> str:
+    """Return a Markdown table of the `Backoff` schedules and their first delays."""
+    lines = ["| Backoff | Schedule | Attempts 0, 1, 2, 3 |", "|---|---|---|"]
+    for backoff in Backoff:
+        delays = [backoff.delay(attempt) for attempt in range(4)]
+        shown = ", ".join("—" if delay is None else show_short(delay) for delay in delays)
+        lines.append(f"| {show(backoff)} | {backoff.summary} | {shown} |")
+    return "\n".join(lines)
+
+
+def show_short(value: timedelta) -> str:
+    """Return a short delay as the docs write it: `16 s`, `2 min`, `6 h`."""
+    seconds = int(value.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
+
+
+def error_table(name: str, placeholder: str) -> str:
+    """Return the generated table for one `<!-- errors: ... -->` placeholder."""
+    if name == "meta":
+        return error_codes(wa_outbound.Provider.META)
+    if name == "twilio":
+        return error_codes(wa_outbound.Provider.TWILIO)
+    if name == "transport":
+        return transport_failures()
+    if name == "backoff":
+        return backoff_schedules()
+    raise PluginError(f"unknown placeholder {placeholder!r}")
+
+
 def expand(match: re.Match[str]) -> str:
     """Return the generated text for one placeholder."""
     kind, name = match.groups()
+    if kind == "errors":
+        return error_table(name, match.group(0))
     consent, permission = wa_outbound.Consent(), wa_outbound.CallPermission()
     if (kind, name) == ("diagram", "consent"):
         return state_diagram(wa_outbound.CONSENT_TRANSITIONS, consent.status)
