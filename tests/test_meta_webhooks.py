@@ -647,3 +647,23 @@ def test_stored_events_with_bad_instants(at: object) -> None:
     data["at"] = at
     with pytest.raises(StoredDataError, match="cannot load"):
         load_event(data)
+
+
+def test_same_events_with_or_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stdlib decoder gives the same events; bodies orjson refuses still parse."""
+    from wa_outbound import _meta_webhooks
+
+    body = p.body_of(batch())
+    with_orjson = parse_meta_events(body)
+    assert 7 == len(parse_meta_events(body.replace(b"}]}]}", b"}]}]}", 1) + b" "))
+    assert () == parse_meta_events(b'{"entry": [], "big": 1' + b"0" * 40 + b"}")
+    monkeypatch.setattr(_meta_webhooks, "_orjson_loads", None)
+    assert with_orjson == parse_meta_events(body)
+    with pytest.raises(WebhookParseError, match="not JSON"):
+        parse_meta_events(b"{")
+
+
+def test_signature_digest_must_be_hex() -> None:
+    """A digest that is not hexadecimal is refused as malformed."""
+    with pytest.raises(SignatureMismatch, match="not hexadecimal"):
+        verify_meta_signature(b"{}", "sha256=zz", [p.APP_SECRET])

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from wa_outbound._facts import Provider
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "AccountUpdate",
@@ -36,7 +39,20 @@ __all__ = [
     "UnknownEvent",
     "UserPreferenceUpdate",
     "WebhookError",
+    "find_header",
 ]
+
+
+def find_header(headers: Mapping[str, str], name: str) -> str | None:
+    """Return the header `name` from `headers`, whatever the capitalisation, or `None`."""
+    value = headers.get(name)
+    if value is not None:
+        return value
+    wanted = name.lower()
+    for key, candidate in headers.items():
+        if key.lower() == wanted:
+            return candidate
+    return None
 
 
 class StatusKind(enum.Enum):

@@ -51,6 +51,7 @@ from wa_outbound._events import (
     UnknownEvent,
     UserPreferenceUpdate,
     WebhookError,
+    find_header,
 )
 from wa_outbound._facts import Provider
 from wa_outbound._time import UTC
@@ -71,19 +72,14 @@ DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 
 _META: Final = Provider.META
 
+_orjson_loads: Callable[[bytes | str], object] | None
+try:  # an optional speed-up (the `fast` extra)
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson_loads = None
+
 
 # --- signature and handshake ----------------------------------------------------------------
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is not None:
-        return value
-    wanted = name.lower()
-    for key, candidate in headers.items():
-        if key.lower() == wanted:
-            return candidate
-    return None
 
 
 def verify_meta_signature(
@@ -106,13 +102,15 @@ def verify_meta_signature(
     scheme, _, digest = signature.strip().partition("=")
     if scheme.lower() != "sha256" or not digest:
         raise SignatureMismatch(SIGNATURE_HEADER, "expected 'sha256=<hex digest>'")
-    given = digest.lower().encode("ascii", "replace")
+    try:
+        given = bytes.fromhex(digest)
+    except ValueError:
+        raise SignatureMismatch(SIGNATURE_HEADER, "digest is not hexadecimal") from None
     matched = False
     for secret in app_secrets:
         key = secret.encode() if isinstance(secret, str) else secret
-        expected = hmac.new(key, body, hashlib.sha256).hexdigest().encode()
         # Check every secret, so the time taken does not tell which one matched.
-        matched |= hmac.compare_digest(expected, given)
+        matched |= hmac.compare_digest(hmac.digest(key, body, hashlib.sha256), given)
     if not matched:
         raise SignatureMismatch(SIGNATURE_HEADER, "does not match the body for any app secret")
 
@@ -161,7 +159,7 @@ def read_meta_webhook(
     """
     if len(body) > max_body_bytes:
         raise WebhookParseError(f"body of {len(body)} bytes exceeds {max_body_bytes}")
-    verify_meta_signature(body, _header(headers, SIGNATURE_HEADER), app_secrets)
+    verify_meta_signature(body, find_header(headers, SIGNATURE_HEADER), app_secrets)
     return parse_meta_events(body, max_body_bytes=max_body_bytes)
 
 
@@ -212,19 +210,33 @@ def parse_meta_events(
     return tuple(events)
 
 
-def _decode(body: bytes | str | Mapping[str, Any], limit: int) -> dict[str, Any]:
+def _decode(body: bytes | str | Mapping[str, Any], limit: int) -> Mapping[str, Any]:
     if isinstance(body, Mapping):
         document: object = body
     else:
         if len(body) > limit:
             raise WebhookParseError(f"body of {len(body)} bytes exceeds {limit}")
-        try:
-            document = json.loads(body)
-        except (ValueError, RecursionError) as error:  # JSON, UTF-8 and nesting errors
-            raise WebhookParseError(f"not JSON: {error}") from None
+        document = _loads(body)
     if not isinstance(document, dict):
         raise WebhookParseError(f"expected a JSON object, got {type(document).__name__}")
-    return dict(document)
+    return document
+
+
+def _loads(body: bytes | str) -> object:
+    """Decode JSON with orjson when it is installed (about 3x faster), else the stdlib.
+
+    A document orjson refuses is tried again with the stdlib, so orjson never refuses a body the
+    stdlib accepts. (orjson reads integers beyond 64 bits as floats; Meta sends ids as text.)
+    """
+    if _orjson_loads is not None:
+        try:
+            return _orjson_loads(body)
+        except ValueError:
+            pass
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:  # JSON, UTF-8 and nesting errors
+        raise WebhookParseError(f"not JSON: {error}") from None
 
 
 def _read_change(change: object, waba_id: str, at: datetime | None, events: list[Event]) -> None:

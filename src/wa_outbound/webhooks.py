@@ -9,7 +9,9 @@ for item in webhooks.facts_from_events(events, stop_keywords={"STOP"}):
     store.save(conversation)
 ```
 
-No HTTP framework is needed: pass the raw body bytes and the headers. The how-to guide shows
+Twilio's callbacks go through `read_twilio_webhook(url, body, headers, auth_tokens=...,
+received_at=...)` into the same event types. No HTTP framework is needed: pass the raw body
+bytes and the headers. The how-to guide shows
 Starlette / FastAPI, Flask and Django handlers. Events can be stored and replayed with
 `dump_event` / `load_event` (a tagged JSON format; the event's `raw` payload is kept).
 """
@@ -58,6 +60,15 @@ from wa_outbound._meta_webhooks import (
     verify_meta_signature,
 )
 from wa_outbound._time import UTC
+from wa_outbound._twilio_webhooks import (
+    TWILIO_MAX_BODY_BYTES,
+    TWILIO_SIGNATURE_HEADER,
+    parse_twilio_events,
+    parse_twilio_form,
+    read_twilio_webhook,
+    verify_twilio_body_signature,
+    verify_twilio_signature,
+)
 
 if TYPE_CHECKING:
     import cattrs
@@ -66,6 +77,8 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DELIVERY_RANK",
     "SIGNATURE_HEADER",
+    "TWILIO_MAX_BODY_BYTES",
+    "TWILIO_SIGNATURE_HEADER",
     "AccountUpdate",
     "BusinessCapabilityUpdate",
     "CallEvent",
@@ -94,9 +107,14 @@ __all__ = [
     "facts_from_events",
     "load_event",
     "parse_meta_events",
+    "parse_twilio_events",
+    "parse_twilio_form",
     "read_meta_webhook",
+    "read_twilio_webhook",
     "track_delivery",
     "verify_meta_signature",
+    "verify_twilio_body_signature",
+    "verify_twilio_signature",
 ]
 
 _TAG: Final = "event_type"
