@@ -667,3 +667,16 @@ def test_signature_digest_must_be_hex() -> None:
     """A digest that is not hexadecimal is refused as malformed."""
     with pytest.raises(SignatureMismatch, match="not hexadecimal"):
         verify_meta_signature(b"{}", "sha256=zz", [p.APP_SECRET])
+
+
+def test_already_decoded_bodies_may_hold_string_subclasses() -> None:
+    """A mapping body (from a framework or a queue) may use `str` subclasses; they are text."""
+
+    class Text(str):
+        __slots__ = ()
+
+    document = p.envelope(
+        p.entry(p.messages_change(messages=[p.text_message(Text("wamid.X"), p.T, "hi")]))
+    )
+    (event,) = parse_meta_events(document)
+    assert "wamid.X" == event.message_id

@@ -300,6 +300,8 @@ def _guarded(
 
 def _text(value: object) -> str:
     """A string field; numbers (ids sometimes arrive as ints) become their decimal text."""
+    if value.__class__ is str:  # the common case first: this runs a dozen times per event
+        return value
     if isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -368,16 +370,14 @@ def _errors(value: object) -> tuple[WebhookError, ...]:
 def _read_messages(value: dict[str, Any], waba_id: str, events: list[Event]) -> None:
     metadata = value.get("metadata")
     phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
-    names = _profile_names(value.get("contacts"))
     recognised = False
-    for kind, read, args in (
-        ("messages", _message, (phone_number_id, waba_id, names)),
-        ("statuses", _status, (phone_number_id, waba_id)),
-        ("calls", _call, (phone_number_id, waba_id)),
-    ):
+    for kind, read in _ITEM_READERS:
         items = value.get(kind)
         if items is None:
             continue
+        args: tuple[object, ...] = (phone_number_id, waba_id)
+        if read is _message:  # only messages need the senders' profile names
+            args = (*args, _profile_names(value.get("contacts")))
         recognised = True
         if not isinstance(items, list):
             events.append(
@@ -584,6 +584,14 @@ def _call(item: object, phone_number_id: str, waba_id: str) -> CallEvent:
         direction=direction,
         raw=item,
     )
+
+
+_ITEM_READERS: Final[tuple[tuple[str, Callable[..., Event]], ...]] = (
+    ("messages", _message),
+    ("statuses", _status),
+    ("calls", _call),
+)
+"""The lists a `messages` change may carry, and how to read one item of each."""
 
 
 # --- other fields ---------------------------------------------------------------------------
