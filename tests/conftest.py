@@ -1,4 +1,4 @@
-"""Shared fixtures and Hypothesis profiles (`HYPOTHESIS_PROFILE=dev|ci|deep`)."""
+"""Shared fixtures and Hypothesis profiles (`HYPOTHESIS_PROFILE=dev|ci|deep|fuzz`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ settings.register_profile(
     "dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("deep", max_examples=2000, deadline=None, stateful_step_count=80)
+settings.register_profile("fuzz", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

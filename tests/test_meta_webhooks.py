@@ -434,6 +434,7 @@ shaped = st.recursive(
 )
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=512))
 def test_fuzz_arbitrary_bytes(body: bytes) -> None:
     """Arbitrary bytes either parse or raise `WebhookParseError`; nothing else escapes."""
@@ -441,6 +442,7 @@ def test_fuzz_arbitrary_bytes(body: bytes) -> None:
         parse_meta_events(body)
 
 
+@pytest.mark.fuzz
 @given(
     st.lists(st.dictionaries(keys, shaped, max_size=5), max_size=3),
     st.sampled_from(
@@ -462,8 +464,11 @@ def test_fuzz_webhook_shaped_junk(values: list[dict[str, Any]], field: str) -> N
     events = parse_meta_events(p.body_of(document))
     if field not in {"messages", "user_preferences"}:  # these carry lists, possibly empty
         assert len(values) == len(events)
+    for event in events:  # whatever was read can be stored and loaded back equal
+        assert event == load_event(json.loads(json.dumps(dump_event(event))))
 
 
+@pytest.mark.fuzz
 @given(shaped)
 def test_fuzz_mutated_envelopes(junk: Any) -> None:
     """Junk anywhere in an otherwise valid batch never raises anything but the defined error."""

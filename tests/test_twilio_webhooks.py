@@ -779,6 +779,7 @@ PARAMS = st.dictionaries(
 )
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes_only_ever_raise_parse_errors(body: bytes) -> None:
     """Any bytes either give exactly one event or raise `WebhookParseError`."""
@@ -789,6 +790,7 @@ def test_arbitrary_bytes_only_ever_raise_parse_errors(body: bytes) -> None:
     assert 1 == len(events)
 
 
+@pytest.mark.fuzz
 @given(PARAMS)
 def test_arbitrary_parameters_always_give_one_event(params: dict[str, str | list[str]]) -> None:
     """Any mapping of strings gives exactly one event and never raises."""
@@ -812,6 +814,7 @@ def test_signed_requests_always_verify(params: dict[str, str | list[str]], url: 
     assert 1 == len(events)
 
 
+@pytest.mark.fuzz
 @given(st.binary(max_size=400), st.text(max_size=40))
 def test_arbitrary_requests_raise_only_input_errors(body: bytes, signature: str) -> None:
     """Any body with any signature is refused with `SignatureMismatch` or `WebhookParseError`."""
