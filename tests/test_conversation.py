@@ -357,3 +357,21 @@ def test_delivery_order_does_not_matter(fact_list: list[Fact], random: Random) -
     shuffled = list(fact_list)
     random.shuffle(shuffled)
     assert start.apply_all(fact_list) == start.apply_all(shuffled)
+
+
+def test_window_queries_agree(conversation: Conversation) -> None:
+    """`last_inbound_at` and `service_window_expires_at` read the same window."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    assert (T0, T0 + 24 * H) == c.window(TODAY)
+    assert T0 == c.last_inbound_at(TODAY)
+    assert conversation.free_entry_point_window(TODAY) is None
+
+
+def test_datetime_subclasses_in_utc_are_accepted() -> None:
+    """An aware UTC instant of a `datetime` subclass is accepted as it is."""
+
+    class Instant(datetime):
+        pass
+
+    at = Instant(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    assert T0 == InboundMessageReceived(at=at).at

@@ -333,3 +333,22 @@ def test_every_reason_and_alternative_is_reachable() -> None:
         assert f"Reason.{member.name}" in source, member
     for alternative in Alternative:
         assert f"Alternative.{alternative.name}" in source, alternative
+
+
+def test_reasons_print_as_sentences(conversation: Conversation) -> None:
+    """`str(reason)` is its sentence."""
+    decision = can_send(conversation, SendKind.FREE_FORM, now=T0)
+    assert decision.reasons[0].message == str(decision.reasons[0])
+
+
+def test_no_change_announced_after_the_free_window(conversation: Conversation) -> None:
+    """Once the free entry point window is over, it no longer sets `next_change_at`."""
+    c = opted_in(conversation).apply_all(
+        [
+            ReferralReceived(at=T0, entry_point=EntryPoint.CLICK_TO_WHATSAPP_AD),
+            OutboundMessageSent(at=T0 + H),
+        ]
+    )
+    decision = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0 + 100 * H)
+    assert not decision.free_entry_point
+    assert decision.next_change_at is None
