@@ -142,3 +142,12 @@ def test_module_entry_point() -> None:
         check=True,
     )
     assert result.stdout.count("\n") == sum(len(step.asks) for step in DEMO_STORY)
+
+
+def test_rules_with_several_values_print_as_lists() -> None:
+    """A rule holding several durations prints as a JSON list and a comma-separated text."""
+    _, output = run("rules", "--at", "2026-11-25", "--json")
+    rules = {r["name"]: r for r in json.loads(output)["rules"]}
+    assert ["PT3H", "PT6H"] == rules["template_pause_durations"]["value"]
+    _, text = run("rules", "--at", "2026-11-25")
+    assert "3 h, 6 h" in text

@@ -312,3 +312,251 @@ def test_any_delivery_order_ends_at_the_furthest_status(
     furthest = max(DELIVERY_RANK[kind] for kind, _ in history)
     assert furthest == DELIVERY_RANK[delivery.status]
     assert min(e.at for e in events if DELIVERY_RANK[e.status] == furthest) == delivery.at  # type: ignore[type-var]
+
+
+# --- templates and account health -----------------------------------------------------------
+
+from wa_outbound import (  # noqa: E402 - grouped with the tests that use them
+    AccountRestricted,
+    AccountRestrictionLifted,
+    AccountViolationReported,
+    BusinessVerificationChanged,
+    MessagingLimit,
+    MessagingLimitChanged,
+    PhoneNumberStatus,
+    PhoneNumberStatusChanged,
+    QualityScore,
+    TemplateCategoryChanged,
+    TemplateQualityChanged,
+    TemplateState,
+    TemplateStatus,
+    TemplateStatusChanged,
+    VerificationStatus,
+    template_sendable,
+)
+from wa_outbound.webhooks import (  # noqa: E402
+    AccountFactFor,
+    BusinessCapabilityUpdate,
+    PhoneNumberQualityUpdate,
+    TemplateCategoryUpdate,
+    TemplateFactFor,
+    TemplateQualityUpdate,
+    TemplateStatusUpdate,
+)
+
+
+def test_template_events_become_template_facts() -> None:
+    """Status, quality and category updates become facts for the template they name."""
+    events = [
+        TemplateStatusUpdate(
+            waba_id="1",
+            at=AT,
+            event="FLAGGED",
+            template_id="99",
+            template_name="promo",
+            language="en_US",
+            disable_date=str(int((AT + timedelta(days=7)).timestamp())),
+        ),
+        TemplateQualityUpdate(
+            waba_id="1", at=AT, template_id="99", previous_quality="GREEN", new_quality="RED"
+        ),
+        TemplateCategoryUpdate(
+            waba_id="1",
+            at=AT,
+            template_id="99",
+            new_category="UTILITY",
+            correct_category="MARKETING",
+            category_update_at=AT + timedelta(days=1),
+        ),
+    ]
+    items = facts_from_events(events)
+    assert all(isinstance(i, TemplateFactFor) for i in items)
+    flagged, quality, category = (i.fact for i in items)  # type: ignore[union-attr]
+    assert (
+        TemplateStatusChanged(at=AT, event="FLAGGED", disable_at=AT + timedelta(days=7)) == flagged
+    )
+    assert (
+        TemplateQualityChanged(at=AT, new=QualityScore.RED, previous=QualityScore.GREEN) == quality
+    )
+    assert (
+        TemplateCategoryChanged(
+            at=AT,
+            new_category="UTILITY",
+            correct_category="MARKETING",
+            takes_effect_at=AT + timedelta(days=1),
+        )
+        == category
+    )
+    assert ("1", "99", "promo", "en_US") == (
+        items[0].waba_id,
+        items[0].template_id,
+        items[0].template_name,
+        items[0].language,  # type: ignore[union-attr]
+    )
+
+
+def test_a_paused_template_from_webhooks_is_not_sendable() -> None:
+    """A PAUSED webhook, applied through its fact, blocks the template for 3 hours."""
+    paused = TemplateStatusUpdate(waba_id="1", at=AT, event="PAUSED", template_id="99")
+    state = TemplateState(template_id="99")
+    for item in facts_from_events(
+        [
+            TemplateStatusUpdate(
+                waba_id="1", at=AT - timedelta(days=1), event="APPROVED", template_id="99"
+            ),
+            paused,
+        ]
+    ):
+        state = state.apply(item.fact)  # type: ignore[arg-type]
+    assert TemplateStatus.PAUSED == state.status
+    decision = template_sendable(state, now=AT + timedelta(hours=1))
+    assert not decision.allowed
+    assert AT + timedelta(hours=3) == decision.next_change_at
+
+
+def test_unreadable_template_values_give_no_fact() -> None:
+    """An unknown quality score, or a missing time, yields no template fact."""
+    events = [
+        TemplateQualityUpdate(
+            waba_id="1", at=AT, template_id="9", previous_quality="", new_quality="BLUE"
+        ),
+        TemplateStatusUpdate(waba_id="1", at=None, event="PAUSED", template_id="9"),
+    ]
+    assert () == facts_from_events(events)
+    (item,) = facts_from_events(
+        [
+            TemplateStatusUpdate(
+                waba_id="1", at=AT, event="FLAGGED", template_id="9", disable_date="soon"
+            )
+        ]
+    )
+    assert item.fact.disable_at is None  # type: ignore[union-attr]
+    (item,) = facts_from_events(
+        [
+            TemplateQualityUpdate(
+                waba_id="1", at=AT, template_id="9", previous_quality="", new_quality="GREEN"
+            )
+        ]
+    )
+    assert item.fact.previous is None  # type: ignore[union-attr]
+    (item,) = facts_from_events(
+        [
+            TemplateStatusUpdate(
+                waba_id="1", at=AT, event="FLAGGED", template_id="9", disable_date="9" * 30
+            )
+        ]
+    )
+    assert item.fact.disable_at is None  # type: ignore[union-attr]
+
+
+def phone(event: str, **raw: object) -> PhoneNumberQualityUpdate:
+    """A phone_number_quality_update event with its raw value."""
+    return PhoneNumberQualityUpdate(
+        waba_id="1",
+        at=AT,
+        display_phone_number="15550001111",
+        event=event,
+        raw={"event": event, **raw},
+    )
+
+
+def account_fact(event: object) -> object:
+    """The single account fact an event yields."""
+    (item,) = facts_from_events([event])  # type: ignore[list-item]
+    assert isinstance(item, AccountFactFor)
+    return item.fact
+
+
+def test_phone_number_quality_updates() -> None:
+    """Flagged / unflagged change the status; upgrades change the limit; others say nothing."""
+    assert PhoneNumberStatusChanged(at=AT, status=PhoneNumberStatus.FLAGGED) == account_fact(
+        phone("FLAGGED")
+    )
+    assert PhoneNumberStatusChanged(at=AT, status=PhoneNumberStatus.CONNECTED) == account_fact(
+        phone("UNFLAGGED")
+    )
+    upgrade = account_fact(
+        phone("UPGRADE", max_daily_conversations_per_business=10000, old_limit="TIER_2K")
+    )
+    assert (
+        MessagingLimitChanged(
+            at=AT, limit=MessagingLimit(users=10000), previous=MessagingLimit(users=2000)
+        )
+        == upgrade
+    )
+    downgrade = account_fact(phone("DOWNGRADE", current_limit="TIER_1K"))
+    assert MessagingLimit(users=1000) == downgrade.limit  # type: ignore[attr-defined]
+    assert () == facts_from_events(
+        [
+            phone("THROUGHPUT_UPGRADE", current_limit="TIER_UNLIMITED"),
+            phone("ONBOARDING"),
+            phone("UPGRADE"),
+            phone("UPGRADE", current_limit="TIER_NOT_SET"),
+            phone("UPGRADE", current_limit="TIER_WEIRD"),
+        ]
+    )
+
+
+def test_capability_updates_set_the_limit() -> None:
+    """The portfolio (or per-phone) limit field sets the limit; -1 means unlimited."""
+
+    def capability(**raw: object) -> BusinessCapabilityUpdate:
+        return BusinessCapabilityUpdate(waba_id="1", at=AT, raw=raw)
+
+    assert (
+        MessagingLimit.unlimited()
+        == account_fact(capability(max_daily_conversations_per_business=-1)).limit
+    )  # type: ignore[attr-defined]
+    assert (
+        MessagingLimit(users=250)
+        == account_fact(capability(max_daily_conversation_per_phone=250)).limit
+    )  # type: ignore[attr-defined]
+    assert () == facts_from_events([capability(max_phone_numbers_per_business=20)])
+    assert () == facts_from_events([capability(max_daily_conversations_per_business=[1])])
+    assert () == facts_from_events([BusinessCapabilityUpdate(waba_id="1", at=AT, raw="junk")])
+    assert () == facts_from_events([BusinessCapabilityUpdate(waba_id="1", at=None)])
+
+
+def test_account_updates() -> None:
+    """Restrictions, their lifting, violations and verification become account facts."""
+
+    def update(event: str, **raw: object) -> AccountUpdate:
+        return AccountUpdate(waba_id="1", at=AT, event=event, raw={"event": event, **raw})
+
+    until = int((AT + timedelta(days=1)).timestamp())
+    restricted = account_fact(
+        update(
+            "ACCOUNT_RESTRICTION",
+            restriction_info=[
+                {"restriction_type": "RESTRICTED_BIZ_INITIATED_MESSAGING", "expiration": until},
+                {"restriction_type": "RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION"},
+                "junk",
+            ],
+        )
+    )
+    assert isinstance(restricted, AccountRestricted)
+    assert [AT + timedelta(days=1), None] == [r.until for r in restricted.restrictions]
+    assert AccountRestrictionLifted(at=AT) == account_fact(
+        update("ACCOUNT_RESTRICTION", restriction_info=[])
+    )
+    assert AccountViolationReported(at=AT, violation_type="SCAM") == account_fact(
+        update("ACCOUNT_VIOLATION", violation_info={"violation_type": "SCAM"})
+    )
+    assert BusinessVerificationChanged(at=AT, status=VerificationStatus.VERIFIED) == account_fact(
+        update(
+            "PARTNER_CLIENT_CERTIFICATION_STATUS_UPDATE",
+            partner_client_certification_info={"status": "APPROVED"},
+        )
+    )
+    assert () == facts_from_events(
+        [
+            update("ACCOUNT_RESTRICTION"),
+            update("ACCOUNT_VIOLATION"),
+            update(
+                "PARTNER_CLIENT_CERTIFICATION_STATUS_UPDATE",
+                partner_client_certification_info={"status": "DISCARDED"},
+            ),
+            update("PARTNER_ADDED"),
+            update("ACCOUNT_RESTRICTION", restriction_info=[{"restriction_type": ""}]),
+        ]
+    )

@@ -56,7 +56,9 @@ def test_current_set_has_todays_regime() -> None:
     ("when", "name"),
     [
         (datetime(2023, 1, 1, tzinfo=UTC), "2023 regime"),
-        (datetime(2024, 10, 31, 23, 59, 59, tzinfo=UTC), "2023 regime"),
+        (datetime(2024, 10, 9, 23, 59, 59, tzinfo=UTC), "2023 regime"),
+        (datetime(2024, 10, 10, tzinfo=UTC), "24-hour template review"),
+        (datetime(2024, 10, 31, 23, 59, 59, tzinfo=UTC), "24-hour template review"),
         (datetime(2024, 11, 1, tzinfo=UTC), "general opt-in policy"),
         (datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC), "general opt-in policy"),
         (datetime(2025, 7, 1, tzinfo=UTC), "per-message pricing"),

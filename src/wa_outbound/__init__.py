@@ -15,6 +15,9 @@ Example:
     True
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from wa_outbound._conversation import (
     CALL_PERMISSION_TRANSITIONS,
     CONSENT_TRANSITIONS,
@@ -85,24 +88,112 @@ from wa_outbound._rules import (
     diff_rules,
     rules_at,
 )
-from wa_outbound._taxonomy import (
-    ERROR_CODE_RANGES,
-    ERROR_CODES,
-    MAX_RETRY_DELAY,
-    TRANSPORT_FAILURES,
-    Backoff,
-    ErrorInfo,
-    Reach,
-    RetryAction,
-    RetryDecision,
-    TransportFailure,
-    classify_error,
-    classify_transport_failure,
-)
+
+if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them here
+    from wa_outbound._account import (
+        MESSAGING_TIERS,
+        AccountFact,
+        AccountHealth,
+        AccountRestricted,
+        AccountRestrictionLifted,
+        AccountViolationReported,
+        BusinessVerificationChanged,
+        MessagingLimit,
+        MessagingLimitChanged,
+        PhoneNumberStatus,
+        PhoneNumberStatusChanged,
+        QualityRating,
+        QualityRatingChanged,
+        Restriction,
+        VerificationStatus,
+    )
+    from wa_outbound._taxonomy import (
+        ERROR_CODE_RANGES,
+        ERROR_CODES,
+        MAX_RETRY_DELAY,
+        TRANSPORT_FAILURES,
+        Backoff,
+        ErrorInfo,
+        Reach,
+        RetryAction,
+        RetryDecision,
+        TransportFailure,
+        classify_error,
+        classify_transport_failure,
+    )
+    from wa_outbound._template_lifecycle import (
+        TEMPLATE_TRANSITIONS,
+        QualityScore,
+        TemplateCategoryChanged,
+        TemplateDecision,
+        TemplateEvent,
+        TemplateFact,
+        TemplateInput,
+        TemplateNote,
+        TemplateQualityChanged,
+        TemplateReason,
+        TemplateState,
+        TemplateStatus,
+        TemplateStatusChanged,
+        TemplateSubmitted,
+        template_sendable,
+    )
+
+# Names from modules that most callers never touch on their hot path (templates, account
+# health, the error taxonomy) load on first access, so that `import wa_outbound` stays cheap.
+_LAZY: _typing.Final[dict[str, str]] = {
+    "MESSAGING_TIERS": "wa_outbound._account",
+    "AccountFact": "wa_outbound._account",
+    "AccountHealth": "wa_outbound._account",
+    "AccountRestricted": "wa_outbound._account",
+    "AccountRestrictionLifted": "wa_outbound._account",
+    "AccountViolationReported": "wa_outbound._account",
+    "BusinessVerificationChanged": "wa_outbound._account",
+    "MessagingLimit": "wa_outbound._account",
+    "MessagingLimitChanged": "wa_outbound._account",
+    "PhoneNumberStatus": "wa_outbound._account",
+    "PhoneNumberStatusChanged": "wa_outbound._account",
+    "QualityRating": "wa_outbound._account",
+    "QualityRatingChanged": "wa_outbound._account",
+    "Restriction": "wa_outbound._account",
+    "VerificationStatus": "wa_outbound._account",
+    "TEMPLATE_TRANSITIONS": "wa_outbound._template_lifecycle",
+    "QualityScore": "wa_outbound._template_lifecycle",
+    "TemplateCategoryChanged": "wa_outbound._template_lifecycle",
+    "TemplateDecision": "wa_outbound._template_lifecycle",
+    "TemplateEvent": "wa_outbound._template_lifecycle",
+    "TemplateFact": "wa_outbound._template_lifecycle",
+    "TemplateInput": "wa_outbound._template_lifecycle",
+    "TemplateNote": "wa_outbound._template_lifecycle",
+    "TemplateQualityChanged": "wa_outbound._template_lifecycle",
+    "TemplateReason": "wa_outbound._template_lifecycle",
+    "TemplateState": "wa_outbound._template_lifecycle",
+    "TemplateStatus": "wa_outbound._template_lifecycle",
+    "TemplateStatusChanged": "wa_outbound._template_lifecycle",
+    "TemplateSubmitted": "wa_outbound._template_lifecycle",
+    "template_sendable": "wa_outbound._template_lifecycle",
+    "ERROR_CODE_RANGES": "wa_outbound._taxonomy",
+    "ERROR_CODES": "wa_outbound._taxonomy",
+    "MAX_RETRY_DELAY": "wa_outbound._taxonomy",
+    "TRANSPORT_FAILURES": "wa_outbound._taxonomy",
+    "Backoff": "wa_outbound._taxonomy",
+    "ErrorInfo": "wa_outbound._taxonomy",
+    "Reach": "wa_outbound._taxonomy",
+    "RetryAction": "wa_outbound._taxonomy",
+    "RetryDecision": "wa_outbound._taxonomy",
+    "TransportFailure": "wa_outbound._taxonomy",
+    "classify_error": "wa_outbound._taxonomy",
+    "classify_transport_failure": "wa_outbound._taxonomy",
+}
 
 
-def __getattr__(name: str) -> str:
-    """Compute `__version__` on first use (importlib.metadata is slow to import)."""
+def __getattr__(name: str) -> object:
+    """Load lazily exported names on first use; compute `__version__` (slow metadata)."""
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(_importlib.import_module(module), name)
+        globals()[name] = value
+        return value
     if name == "__version__":
         import importlib.metadata  # noqa: PLC0415 - deferred on purpose
 
@@ -121,12 +212,20 @@ __all__ = [
     "ERROR_CODE_RANGES",
     "MARKETING_TRANSITIONS",
     "MAX_RETRY_DELAY",
+    "MESSAGING_TIERS",
     "RULE_HISTORY",
+    "TEMPLATE_TRANSITIONS",
     "TRANSPORT_FAILURES",
+    "AccountFact",
+    "AccountHealth",
+    "AccountRestricted",
+    "AccountRestrictionLifted",
+    "AccountViolationReported",
     "Alternative",
     "Backoff",
     "BlockReason",
     "BusinessScopedUserId",
+    "BusinessVerificationChanged",
     "CallPermission",
     "CallPermissionGranted",
     "CallPermissionInput",
@@ -151,19 +250,27 @@ __all__ = [
     "MarketingInput",
     "MarketingResumed",
     "MarketingStatus",
+    "MessagingLimit",
+    "MessagingLimitChanged",
     "NaiveDatetimeError",
     "OptInRecorded",
     "OptOutReceived",
     "OptOutScope",
     "OutboundMessageSent",
     "PhoneNumberId",
+    "PhoneNumberStatus",
+    "PhoneNumberStatusChanged",
     "PricingModel",
     "Provenance",
     "Provider",
+    "QualityRating",
+    "QualityRatingChanged",
+    "QualityScore",
     "Reach",
     "Reason",
     "Recipient",
     "ReferralReceived",
+    "Restriction",
     "RetryAction",
     "RetryDecision",
     "Rule",
@@ -177,8 +284,21 @@ __all__ = [
     "SignatureMismatch",
     "Source",
     "StoredDataError",
+    "TemplateCategoryChanged",
+    "TemplateDecision",
+    "TemplateEvent",
+    "TemplateFact",
+    "TemplateInput",
+    "TemplateNote",
+    "TemplateQualityChanged",
+    "TemplateReason",
+    "TemplateState",
+    "TemplateStatus",
+    "TemplateStatusChanged",
+    "TemplateSubmitted",
     "TransportFailure",
     "UsageError",
+    "VerificationStatus",
     "WaId",
     "WaOutboundError",
     "WebhookParseError",
@@ -191,4 +311,10 @@ __all__ = [
     "dump_conversation",
     "load_conversation",
     "rules_at",
+    "template_sendable",
 ]
+
+
+def __dir__() -> list[str]:
+    """List the public names, loaded or not."""
+    return sorted({*globals(), *__all__})

@@ -10,8 +10,16 @@ Meta does not act on keywords such as "STOP" (the business must: WhatsApp Busine
 Policy); `facts_from_events` turns the keywords and button payloads the host names into
 opt-out and opt-in facts.
 
-Template, quality and capability events feed the template and messaging-limit machines, which
-consume the events directly; they yield no conversation facts.
+Template events become `TemplateFactFor` items (facts for a `TemplateState`), and phone number
+quality, capability and account events become `AccountFactFor` items (facts for an
+`AccountHealth`), so one loop feeds every machine:
+
+```python
+for item in facts_from_events(events):
+    if isinstance(item, ConversationFact): ...   # conversations[item.business, item.recipient]
+    elif isinstance(item, TemplateFactFor): ...  # templates[item.template_id]
+    else: ...                                    # accounts[item.waba_id]
+```
 """
 
 from __future__ import annotations
@@ -22,14 +30,33 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from wa_outbound._account import (
+    AccountFact,
+    AccountRestricted,
+    AccountRestrictionLifted,
+    AccountViolationReported,
+    BusinessVerificationChanged,
+    MessagingLimit,
+    MessagingLimitChanged,
+    PhoneNumberStatus,
+    PhoneNumberStatusChanged,
+    Restriction,
+    VerificationStatus,
+)
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._events import (
+    AccountUpdate,
+    BusinessCapabilityUpdate,
     CallEvent,
     CallPermissionReply,
     Event,
     InboundMessage,
     MessageStatus,
+    PhoneNumberQualityUpdate,
     StatusKind,
+    TemplateCategoryUpdate,
+    TemplateQualityUpdate,
+    TemplateStatusUpdate,
     UserPreferenceUpdate,
     WebhookError,
 )
@@ -51,15 +78,25 @@ from wa_outbound._facts import (
 )
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._rules import rules_at
-from wa_outbound._time import utc
+from wa_outbound._template_lifecycle import (
+    QualityScore,
+    TemplateCategoryChanged,
+    TemplateFact,
+    TemplateQualityChanged,
+    TemplateStatusChanged,
+)
+from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Collection, Iterable, Mapping
 
 __all__ = [
     "DELIVERY_RANK",
+    "AccountFactFor",
     "ConversationFact",
+    "EventFact",
     "MessageDelivery",
+    "TemplateFactFor",
     "facts_from_events",
     "track_delivery",
 ]
@@ -75,6 +112,38 @@ class ConversationFact:
     """The user."""
     fact: Fact
     """What happened."""
+
+
+@attrs.frozen(kw_only=True)
+class TemplateFactFor:
+    """A fact and the message template it belongs to."""
+
+    waba_id: str
+    """The WhatsApp Business Account that owns the template."""
+    template_id: str
+    """The template's id (one name in one language)."""
+    template_name: str
+    """The template's name, when the webhook gave it."""
+    language: str
+    """The template's language, when the webhook gave it."""
+    fact: TemplateFact
+    """What happened."""
+
+
+@attrs.frozen(kw_only=True)
+class AccountFactFor:
+    """A fact and the account (and phone number, where known) it belongs to."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    display_phone_number: str
+    """The phone number concerned, for number-level events; empty for account-wide ones."""
+    fact: AccountFact
+    """What happened."""
+
+
+EventFact = ConversationFact | TemplateFactFor | AccountFactFor
+"""What `facts_from_events` returns: a fact and the state it belongs to."""
 
 
 def _recipient(wa_id: str, user_id: str = "") -> Recipient | None:
@@ -107,8 +176,8 @@ def facts_from_events(
     start_keywords: Collection[str] = (),
     marketing_stop_payloads: Collection[str] = (),
     received_at: datetime | None = None,
-) -> tuple[ConversationFact, ...]:
-    """Return the conversation facts the events imply, in the events' order.
+) -> tuple[EventFact, ...]:
+    """Return the facts the events imply, each with the state it belongs to, in order.
 
     Args:
         events: Parsed webhook events.
@@ -119,8 +188,9 @@ def facts_from_events(
         received_at: When the webhook arrived, for events that carry no time (Twilio status
             callbacks); such events yield no facts when it is not given.
 
-    Events with no usable business number or user identity, and events about templates,
-    quality or limits, yield no conversation facts.
+    Conversation facts come as `ConversationFact`, template facts as `TemplateFactFor`,
+    account health facts as `AccountFactFor`. Events with no usable identity or no time, and
+    events with no fact to give (unknown events, a number's onboarding), yield nothing.
 
     Raises:
         NaiveDatetimeError: `received_at` has no time zone.
@@ -128,10 +198,19 @@ def facts_from_events(
     fallback = None if received_at is None else utc("received_at", received_at)
     stops, starts = _keywords(stop_keywords), _keywords(start_keywords)
     marketing_stops = _keywords(marketing_stop_payloads)
-    found: list[ConversationFact] = []
+    found: list[EventFact] = []
     for event in events:
-        for business, recipient, fact in _facts(event, stops, starts, marketing_stops, fallback):
-            found.append(ConversationFact(business=business, recipient=recipient, fact=fact))
+        if isinstance(event, (TemplateStatusUpdate, TemplateQualityUpdate, TemplateCategoryUpdate)):
+            found.extend(_template_facts(event))
+        elif isinstance(event, (PhoneNumberQualityUpdate, BusinessCapabilityUpdate, AccountUpdate)):
+            found.extend(_account_facts(event))
+        else:
+            found.extend(
+                ConversationFact(business=business, recipient=recipient, fact=fact)
+                for business, recipient, fact in _facts(
+                    event, stops, starts, marketing_stops, fallback
+                )
+            )
     return tuple(found)
 
 
@@ -269,6 +348,150 @@ def _call(event: CallEvent) -> list[_Found]:
     if event.direction == "BUSINESS_INITIATED" or event.event != "connect":
         return []
     return [(business, recipient, InboundCallReceived(at=event.at, call_id=event.call_id))]
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def _template_facts(
+    event: TemplateStatusUpdate | TemplateQualityUpdate | TemplateCategoryUpdate,
+) -> list[TemplateFactFor]:
+    at = event.at
+    if at is None:
+        return []
+    fact: TemplateFact
+    try:
+        if isinstance(event, TemplateStatusUpdate):
+            fact = TemplateStatusChanged(
+                at=at,
+                event=event.event,
+                reason=event.reason,
+                disable_at=_unix_or_none(event.disable_date),
+            )
+        elif isinstance(event, TemplateQualityUpdate):
+            fact = TemplateQualityChanged(
+                at=at,
+                new=QualityScore(event.new_quality),
+                previous=QualityScore(event.previous_quality) if event.previous_quality else None,
+            )
+        else:
+            fact = TemplateCategoryChanged(
+                at=at,
+                new_category=event.new_category,
+                previous_category=event.previous_category,
+                correct_category=event.correct_category,
+                takes_effect_at=event.category_update_at,
+            )
+    except (ValueError, InvalidValueError):  # a value the machine does not know: no fact
+        return []
+    return [
+        TemplateFactFor(
+            waba_id=event.waba_id,
+            template_id=event.template_id,
+            template_name=event.template_name,
+            language=event.language,
+            fact=fact,
+        )
+    ]
+
+
+def _unix_or_none(text: str) -> datetime | None:
+    if not text.isdigit():
+        return None
+    try:
+        return datetime.fromtimestamp(int(text), UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+# --- account health -------------------------------------------------------------------------
+
+
+def _account_facts(
+    event: PhoneNumberQualityUpdate | BusinessCapabilityUpdate | AccountUpdate,
+) -> list[AccountFactFor]:
+    at = event.at
+    if at is None:
+        return []
+    try:
+        facts = _account_event_facts(event, at)
+    except InvalidValueError:  # a value the machine does not know: no fact
+        return []
+    number = event.display_phone_number if isinstance(event, PhoneNumberQualityUpdate) else ""
+    return [
+        AccountFactFor(waba_id=event.waba_id, display_phone_number=number, fact=f) for f in facts
+    ]
+
+
+def _limit(raw: Mapping[str, object], primary: str, fallback: str) -> MessagingLimit | None:
+    """The limit in `raw[primary]` (or `raw[fallback]`), in any of Meta's spellings."""
+    for field in (primary, fallback):
+        value = raw.get(field)
+        if isinstance(value, (int, str)):
+            return MessagingLimit.parse(value, field=field)
+        if value is not None:
+            raise InvalidValueError(field, value, "expected a limit or a tier string")
+    return None
+
+
+def _account_event_facts(  # noqa: C901, PLR0911 - one branch per documented event
+    event: PhoneNumberQualityUpdate | BusinessCapabilityUpdate | AccountUpdate, at: datetime
+) -> list[AccountFact]:
+    raw = event.raw if isinstance(event.raw, dict) else {}
+    if isinstance(event, BusinessCapabilityUpdate):
+        limit = _limit(
+            raw, "max_daily_conversations_per_business", "max_daily_conversation_per_phone"
+        )
+        return [] if limit is None else [MessagingLimitChanged(at=at, limit=limit)]
+    if isinstance(event, PhoneNumberQualityUpdate):
+        if event.event == "FLAGGED":
+            return [PhoneNumberStatusChanged(at=at, status=PhoneNumberStatus.FLAGGED)]
+        if event.event == "UNFLAGGED":
+            return [PhoneNumberStatusChanged(at=at, status=PhoneNumberStatus.CONNECTED)]
+        if event.event in {"UPGRADE", "DOWNGRADE"}:
+            # THROUGHPUT_UPGRADE also says TIER_UNLIMITED, about throughput: not a limit.
+            limit = _limit(raw, "max_daily_conversations_per_business", "current_limit")
+            previous = _limit(raw, "old_limit", "old_limit")
+            if limit is None:
+                return []
+            return [MessagingLimitChanged(at=at, limit=limit, previous=previous)]
+        return []
+    if event.event == "ACCOUNT_RESTRICTION":
+        infos = raw.get("restriction_info")
+        if not isinstance(infos, list):
+            return []
+        restrictions = tuple(
+            Restriction(
+                restriction_type=str(info.get("restriction_type", "")),
+                until=_unix_or_none(str(info.get("expiration", ""))),
+            )
+            for info in infos
+            if isinstance(info, dict)
+        )
+        if not restrictions:
+            return [AccountRestrictionLifted(at=at)]
+        return [AccountRestricted(at=at, restrictions=restrictions)]
+    if event.event == "ACCOUNT_VIOLATION":
+        info = raw.get("violation_info")
+        kind = info.get("violation_type") if isinstance(info, dict) else None
+        return [AccountViolationReported(at=at, violation_type=kind)] if kind else []
+    if event.event == "PARTNER_CLIENT_CERTIFICATION_STATUS_UPDATE":
+        info = raw.get("partner_client_certification_info")
+        status = info.get("status") if isinstance(info, dict) else None
+        verification = _CERTIFICATION.get(str(status))
+        if verification is None:
+            return []
+        return [BusinessVerificationChanged(at=at, status=verification)]
+    return []
+
+
+_CERTIFICATION: Final[dict[str, VerificationStatus]] = {
+    "APPROVED": VerificationStatus.VERIFIED,
+    "PENDING": VerificationStatus.PENDING,
+    "FAILED": VerificationStatus.FAILED,
+    "REVOKED": VerificationStatus.REVOKED,
+}
+"""`partner_client_certification_info.status` -> business verification (DISCARDED: no fact)."""
 
 
 # --- delivery status ------------------------------------------------------------------------

@@ -148,6 +148,22 @@ def _field(doc: str, kind: type, *, positive: bool = False) -> Any:  # noqa: ANN
     )
 
 
+def _durations(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
+    """Check that a `Rule` field holds a non-empty tuple of positive durations."""
+    value = rule.value
+    if not isinstance(value, tuple) or not value:
+        raise RuleDataError(attribute.name, value, "expected a non-empty tuple of timedeltas")
+    for item in value:
+        if not isinstance(item, timedelta) or not item > timedelta(0):
+            raise RuleDataError(
+                attribute.name, value, "every duration must be a timedelta greater than zero"
+            )
+
+
+def _durations_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_durations, metadata={"doc": doc})
+
+
 @attrs.frozen(kw_only=True)
 class Rules:
     """The platform rules in force at one instant.
@@ -224,6 +240,20 @@ class Rules:
         LimitScope,
     )
     """Whether messaging limits count per phone number or per business portfolio."""
+
+    # --- templates --------------------------------------------------------------------------
+    template_review_time: Rule[timedelta] = _field(
+        "How long Meta may take to review a submitted template; a longer wait is overdue.",
+        timedelta,
+        positive=True,
+    )
+    """How long Meta may take to review a submitted template; a longer wait is overdue."""
+    template_pause_durations: Rule[tuple[timedelta, ...]] = _durations_field(
+        "How long each successive low-quality pause of a template lasts; the pause after the"
+        " last one disables the template.",
+    )
+    """How long each successive low-quality pause of a template lasts; the pause after the last
+    one disables the template."""
 
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
@@ -348,6 +378,27 @@ _CALLING_LAUNCH: Final = Source(
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
 )
+_TEMPLATE_REVIEW: Final = Source(
+    title="Meta, Template review ('It can take up to 24 hours for an approval decision to be"
+    " made')",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-review",
+    checked=_CHECKED,
+)
+_TEMPLATE_REVIEW_2023: Final = Source(
+    title="Zavu, Template Approval Process (typical review 24-48 hours; the February 2023"
+    " product brief: approval can take up to 48 hours)",
+    url="https://docs.zavu.dev/guides/whatsapp/templates/approval",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_TEMPLATE_REVIEW_DATE: Final = (
+    "https://awsapichanges.com/archive/changes/2352cb-social-messaging.html"
+)
+_TEMPLATE_PAUSING: Final = Source(
+    title="Meta, Template pausing (1st instance 3 hours, 2nd 6 hours, 3rd disabled)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pausing",
+    checked=_CHECKED,
+)
 
 RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
     RuleChange(
@@ -421,6 +472,37 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=LimitScope.PHONE_NUMBER,
                 effective_from=_day(2018, 8, 1),
                 source=_LIMITS_2023,
+            ),
+            "template_review_time": Rule(
+                value=timedelta(hours=48),
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_REVIEW_2023,
+                note="As the February 2023 product brief states it; no Meta page with 48 h was"
+                " found, and no start date is known, so the baseline's date is used.",
+            ),
+            "template_pause_durations": Rule(
+                value=(timedelta(hours=3), timedelta(hours=6)),
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_PAUSING,
+                note="The third pause disables the template; an un-pause arrives as an APPROVED"
+                " status event. The page gives no start date (the 2023 brief already describes"
+                " pauses), so the baseline's date is used.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2024, 10, 10),
+        title="24-hour template review",
+        rules={
+            "template_review_time": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2024, 10, 10),
+                source=_TEMPLATE_REVIEW,
+                note="Meta's page is undated. The date is the earliest dated third-party"
+                " statement found: AWS End User Messaging Social, whose guide says 'Meta's"
+                " review can take up to 24 hours', launched on 2024-10-10 ("
+                + _TEMPLATE_REVIEW_DATE
+                + "). The change may be older; a later date keeps the longer wait meanwhile.",
             ),
         },
     ),

@@ -117,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _json_value(value: object) -> object:
+    if isinstance(value, tuple):
+        return [_json_value(item) for item in value]
     if isinstance(value, timedelta):
         seconds = int(value.total_seconds())
         return f"PT{seconds // 3600}H" if seconds % 3600 == 0 else f"PT{seconds}S"
@@ -126,6 +128,8 @@ def _json_value(value: object) -> object:
 
 
 def _text_value(value: object) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(_text_value(item) for item in value)
     if isinstance(value, timedelta):
         hours = value.total_seconds() / 3600
         return f"{hours / 24:g} days" if hours % 24 == 0 and hours >= 48 else f"{hours:g} h"  # noqa: PLR2004

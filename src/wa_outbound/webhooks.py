@@ -25,8 +25,11 @@ from typing import TYPE_CHECKING, Any, Final
 from wa_outbound._errors import SignatureMismatch, StoredDataError, WebhookParseError
 from wa_outbound._event_facts import (
     DELIVERY_RANK,
+    AccountFactFor,
     ConversationFact,
+    EventFact,
     MessageDelivery,
+    TemplateFactFor,
     facts_from_events,
     track_delivery,
 )
@@ -79,6 +82,7 @@ __all__ = [
     "SIGNATURE_HEADER",
     "TWILIO_MAX_BODY_BYTES",
     "TWILIO_SIGNATURE_HEADER",
+    "AccountFactFor",
     "AccountUpdate",
     "BusinessCapabilityUpdate",
     "CallEvent",
@@ -86,6 +90,7 @@ __all__ = [
     "Conversation",
     "ConversationFact",
     "Event",
+    "EventFact",
     "InboundMessage",
     "MessageDelivery",
     "MessageStatus",
@@ -96,6 +101,7 @@ __all__ = [
     "SignatureMismatch",
     "StatusKind",
     "TemplateCategoryUpdate",
+    "TemplateFactFor",
     "TemplateQualityUpdate",
     "TemplateStatusUpdate",
     "UnknownEvent",
