@@ -73,6 +73,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import attrs
 
 from wa_outbound._errors import InvalidTransition, InvalidValueError
+from wa_outbound._facts import at_field, non_empty_field
 from wa_outbound._ids import PhoneNumberId
 from wa_outbound._time import utc
 
@@ -394,10 +395,6 @@ def _merge(restrictions: Iterable[Restriction]) -> tuple[Restriction, ...]:
 # --- facts ----------------------------------------------------------------------------------
 
 
-def _at(value: datetime) -> datetime:
-    return utc("at", value)
-
-
 def _member(cls: type[enum.Enum]) -> Callable[[object, attrs.Attribute[Any], object], None]:
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, cls):
@@ -436,11 +433,6 @@ def _restrictions(value: Iterable[Restriction]) -> tuple[Restriction, ...]:
     return _merge(value)
 
 
-def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must not be empty")
-
-
 @attrs.frozen(kw_only=True)
 class QualityRatingChanged:
     """The platform reported the number's quality rating.
@@ -450,7 +442,7 @@ class QualityRatingChanged:
     consequences (`FLAGGED`, `UNFLAGGED`, tier changes).
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the platform reported it."""
     rating: QualityRating = attrs.field(validator=_member(QualityRating))
     """The rating reported."""
@@ -468,7 +460,7 @@ class PhoneNumberStatusChanged:
     `UNFLAGGED` (status CONNECTED), or the Graph API field `status` of the phone number.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the platform reported it (`entry.time`)."""
     status: PhoneNumberStatus = attrs.field(validator=_member(PhoneNumberStatus))
     """The status reported."""
@@ -484,7 +476,7 @@ class MessagingLimitChanged:
     `max_daily_conversations_per_business`). Read values with `MessagingLimit.parse`.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the platform reported it (`entry.time`)."""
     limit: MessagingLimit = attrs.field(validator=_limit)
     """The limit now in force."""
@@ -500,7 +492,7 @@ class AccountRestricted:
     `restriction_info[]` (`restriction_type`, `expiration`). The list replaces any earlier one.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the platform reported it (`entry.time`)."""
     restrictions: tuple[Restriction, ...] = attrs.field(converter=_restrictions)
     """What is restricted and until when: one entry per type (duplicates merged, later expiry
@@ -522,7 +514,7 @@ class AccountRestrictionLifted:
     `restriction_info` is empty. Restrictions with an `expiration` end on their own.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the restrictions were lifted."""
 
 
@@ -535,7 +527,7 @@ class BusinessVerificationChanged:
     `business_verification_status` of the WhatsApp Business Account.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the platform reported it."""
     status: VerificationStatus = attrs.field(validator=_member(VerificationStatus))
     """The verification status reported."""
@@ -548,9 +540,9 @@ class AccountViolationReported:
     Source: `account_update` with `event` `ACCOUNT_VIOLATION` (`violation_info.violation_type`).
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the platform reported it (`entry.time`)."""
-    violation_type: str = attrs.field(validator=_non_empty)
+    violation_type: str = attrs.field(validator=non_empty_field)
     """As Meta spells it, for example `ALCOHOL`, `ADULT` or `SCAM`."""
 
 

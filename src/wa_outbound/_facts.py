@@ -38,7 +38,8 @@ __all__ = [
 ]
 
 
-def _at(value: datetime) -> datetime:
+def at_field(value: datetime) -> datetime:
+    """Converter for a fact's `at`: an aware instant, normalised to UTC."""
     return utc("at", value)
 
 
@@ -46,12 +47,14 @@ def _expires_at(value: datetime | None) -> datetime | None:
     return None if value is None else utc("expires_at", value)
 
 
-def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+def text_field(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    """Validator: the field holds text (possibly empty)."""
     if not isinstance(value, str):
         raise InvalidValueError(attribute.name, value, "expected text")
 
 
-def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+def non_empty_field(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    """Validator: the field holds text that is not blank."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidValueError(attribute.name, value, "must not be empty")
 
@@ -87,9 +90,9 @@ class OptOutScope(enum.Enum):
 class InboundMessageReceived:
     """The user sent the business a message; opens or refreshes the customer service window."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the user sent it (the webhook's `timestamp`)."""
-    message_id: str = attrs.field(default="", validator=_text)
+    message_id: str = attrs.field(default="", validator=text_field)
     """The platform's message id (`wamid...` or Twilio `SM...`), if known."""
 
 
@@ -97,9 +100,9 @@ class InboundMessageReceived:
 class InboundCallReceived:
     """The user called the business; opens the window where the rules say calls do."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the call started."""
-    call_id: str = attrs.field(default="", validator=_text)
+    call_id: str = attrs.field(default="", validator=text_field)
     """The platform's call id, if known."""
 
 
@@ -110,13 +113,13 @@ class ReferralReceived:
     It counts as an inbound message too: there is no need to apply both.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the user sent the message."""
     entry_point: EntryPoint
     """Where the user came from."""
-    source_id: str = attrs.field(default="", validator=_text)
+    source_id: str = attrs.field(default="", validator=text_field)
     """The ad or post id from the referral (`referral.source_id`)."""
-    message_id: str = attrs.field(default="", validator=_text)
+    message_id: str = attrs.field(default="", validator=text_field)
     """The platform's message id, if known."""
 
 
@@ -124,9 +127,9 @@ class ReferralReceived:
 class OutboundMessageSent:
     """The business sent the user a message (any kind) and the platform accepted it."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When it was sent."""
-    message_id: str = attrs.field(default="", validator=_text)
+    message_id: str = attrs.field(default="", validator=text_field)
     """The platform's message id, if known."""
 
 
@@ -134,9 +137,9 @@ class OutboundMessageSent:
 class OptInRecorded:
     """The user explicitly agreed to receive messages from the business."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the user agreed."""
-    method: str = attrs.field(validator=_non_empty)
+    method: str = attrs.field(validator=non_empty_field)
     """How: "checkout checkbox", "web form", "keyword START", ... (kept as evidence)."""
 
 
@@ -144,11 +147,11 @@ class OptInRecorded:
 class OptOutReceived:
     """The user asked to stop receiving messages (all, or marketing only)."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the user asked."""
     scope: OptOutScope = OptOutScope.ALL
     """What the user stopped."""
-    method: str = attrs.field(default="", validator=_text)
+    method: str = attrs.field(default="", validator=text_field)
     """How: "keyword STOP", "stop promotions button", "support ticket", ..."""
 
 
@@ -156,7 +159,7 @@ class OptOutReceived:
 class MarketingResumed:
     """The user resumed marketing messages (the platform's "Resume promotions")."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the user resumed them."""
 
 
@@ -169,7 +172,7 @@ def _after_at(instance: CallPermissionGranted, _attribute: object, value: dateti
 class CallPermissionGranted:
     """The user allowed the business to call them, until `expires_at` or for good."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the user granted it."""
     expires_at: datetime | None = attrs.field(
         default=None, converter=_expires_at, validator=_after_at
@@ -181,7 +184,7 @@ class CallPermissionGranted:
 class CallPermissionRejected:
     """The user declined the business's call permission request."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the user declined."""
 
 
@@ -189,7 +192,7 @@ class CallPermissionRejected:
 class CallPermissionRevoked:
     """The user withdrew a call permission granted earlier."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the user withdrew it."""
 
 
@@ -202,13 +205,13 @@ class SendRejected:
     clock says; 131050 (Meta) means the user stopped marketing messages.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When the platform reported the failure."""
     provider: Provider
     """Who reported it."""
     code: int
     """The provider's error code."""
-    message_id: str = attrs.field(default="", validator=_text)
+    message_id: str = attrs.field(default="", validator=text_field)
     """The failed message's id, if known."""
 
 

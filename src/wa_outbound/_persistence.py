@@ -20,7 +20,7 @@ import attrs
 from wa_outbound._conversation import Conversation
 from wa_outbound._errors import StoredDataError, WaOutboundError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, WaId
-from wa_outbound._time import UTC
+from wa_outbound._time import iso_instant, parse_iso_instant
 
 if TYPE_CHECKING:
     import cattrs
@@ -29,21 +29,6 @@ __all__ = ["FORMAT", "VERSION", "dump_conversation", "load_conversation"]
 
 FORMAT: Final = "wa_outbound.conversation"
 VERSION: Final = 1
-
-
-def _dump_instant(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _load_instant(value: object, _type: object) -> datetime:
-    if not isinstance(value, str):
-        msg = "expected an ISO 8601 instant as text"
-        raise TypeError(msg)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.utcoffset() is None:
-        msg = "instant has no time zone"
-        raise ValueError(msg)
-    return parsed.astimezone(UTC)
 
 
 def _dump_recipient(value: WaId | BusinessScopedUserId) -> dict[str, str]:
@@ -74,8 +59,8 @@ def _converter() -> cattrs.Converter:
     import cattrs  # noqa: PLC0415 - deferred so that importing wa_outbound stays cheap
 
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
-    converter.register_unstructure_hook(datetime, _dump_instant)
-    converter.register_structure_hook(datetime, _load_instant)
+    converter.register_unstructure_hook(datetime, iso_instant)
+    converter.register_structure_hook(datetime, parse_iso_instant)
     converter.register_unstructure_hook(PhoneNumberId, lambda v: v.value)
     converter.register_structure_hook(PhoneNumberId, _load_id)
     for cls in (WaId, BusinessScopedUserId):

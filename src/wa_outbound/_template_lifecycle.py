@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from wa_outbound._errors import InvalidTransition, InvalidValueError
+from wa_outbound._facts import at_field, non_empty_field, text_field
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
 
@@ -201,26 +202,12 @@ _BY_VALUE: Final[dict[str, TemplateInput]] = {kind.value: kind for kind in _I}
 # --- facts ----------------------------------------------------------------------------------
 
 
-def _at(value: datetime) -> datetime:
-    return utc("at", value)
-
-
 def _disable_at(value: datetime | None) -> datetime | None:
     return None if value is None else utc("disable_at", value)
 
 
 def _takes_effect_at(value: datetime | None) -> datetime | None:
     return None if value is None else utc("takes_effect_at", value)
-
-
-def _text(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str):
-        raise InvalidValueError(attribute.name, value, "expected text")
-
-
-def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must not be empty")
 
 
 def _quality(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -232,7 +219,7 @@ def _quality(_instance: object, attribute: attrs.Attribute[Any], value: object) 
 class TemplateSubmitted:
     """The business submitted the template for review (created it, or edited it)."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When it was submitted."""
 
 
@@ -240,11 +227,11 @@ class TemplateSubmitted:
 class TemplateStatusChanged:
     """Meta reported a template status event (`message_template_status_update`)."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When (the webhook's `entry.time`)."""
-    event: str = attrs.field(validator=_non_empty)
+    event: str = attrs.field(validator=non_empty_field)
     """Meta's `event` value: `APPROVED`, `PAUSED`, `FLAGGED`, ...; unknown values are kept."""
-    reason: str = attrs.field(default="", validator=_text)
+    reason: str = attrs.field(default="", validator=text_field)
     """Meta's `reason` (for REJECTED: `INVALID_FORMAT`, `PROMOTIONAL`, ...), if any."""
     disable_at: datetime | None = attrs.field(default=None, converter=_disable_at)
     """For FLAGGED: when the template will be disabled (`disable_info.disable_date`)."""
@@ -259,7 +246,7 @@ class TemplateStatusChanged:
 class TemplateQualityChanged:
     """Meta reported a new quality score (`message_template_quality_update`)."""
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When (the webhook's `entry.time`)."""
     new: QualityScore = attrs.field(validator=_quality)
     """The new score (`new_quality_score`)."""
@@ -275,13 +262,13 @@ class TemplateCategoryChanged:
     then the category in force until then. A completed change carries `previous_category`.
     """
 
-    at: datetime = attrs.field(converter=_at)
+    at: datetime = attrs.field(converter=at_field)
     """When (the webhook's `entry.time`)."""
-    new_category: str = attrs.field(validator=_non_empty)
+    new_category: str = attrs.field(validator=non_empty_field)
     """The category in force (impending change) or the category it got (completed change)."""
-    previous_category: str = attrs.field(default="", validator=_text)
+    previous_category: str = attrs.field(default="", validator=text_field)
     """The category it had (completed change)."""
-    correct_category: str = attrs.field(default="", validator=_text)
+    correct_category: str = attrs.field(default="", validator=text_field)
     """The category it will get (impending change)."""
     takes_effect_at: datetime | None = attrs.field(default=None, converter=_takes_effect_at)
     """When an impending change takes effect (`category_update_timestamp`)."""
@@ -331,9 +318,9 @@ class TemplateState:
 
     template_id: str = attrs.field(validator=_template_id)
     """Meta's template id."""
-    name: str = attrs.field(default="", validator=_text)
+    name: str = attrs.field(default="", validator=text_field)
     """The template's name."""
-    language: str = attrs.field(default="", validator=_text)
+    language: str = attrs.field(default="", validator=text_field)
     """Its language code (`en_US`, ...)."""
     events: tuple[TemplateEvent, ...] = ()
     """The latest status event of each kind, oldest first."""

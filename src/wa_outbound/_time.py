@@ -10,7 +10,7 @@ from typing import Final
 
 from wa_outbound._errors import InvalidValueError, NaiveDatetimeError
 
-__all__ = ["UTC", "utc"]
+__all__ = ["UTC", "iso_instant", "parse_iso_instant", "utc"]
 
 UTC: Final = timezone.utc
 
@@ -36,3 +36,25 @@ def utc(field: str, value: datetime) -> datetime:
     if value.tzinfo is UTC:
         return value
     return value.astimezone(UTC)
+
+
+def iso_instant(value: datetime) -> str:
+    """Write an instant as ISO 8601 text in UTC, with a `Z`: `2026-11-23T09:00:00Z`."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_iso_instant(value: object, _type: object = None) -> datetime:
+    """Read an instant written by `iso_instant` (a cattrs structure hook, too).
+
+    Raises:
+        TypeError: `value` is not text.
+        ValueError: `value` is not an ISO 8601 instant with a time zone.
+    """
+    if not isinstance(value, str):
+        msg = "expected an ISO 8601 instant as text"
+        raise TypeError(msg)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.utcoffset() is None:
+        msg = "instant has no time zone"
+        raise ValueError(msg)
+    return parsed.astimezone(UTC)

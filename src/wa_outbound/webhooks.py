@@ -62,7 +62,7 @@ from wa_outbound._meta_webhooks import (
     read_meta_webhook,
     verify_meta_signature,
 )
-from wa_outbound._time import UTC
+from wa_outbound._time import iso_instant, parse_iso_instant
 from wa_outbound._twilio_webhooks import (
     TWILIO_MAX_BODY_BYTES,
     TWILIO_SIGNATURE_HEADER,
@@ -141,27 +141,14 @@ _EVENT_TYPES: Final = (
 )
 
 
-def _load_instant(value: object, _type: object) -> datetime:
-    if not isinstance(value, str):
-        msg = "expected an ISO 8601 instant"
-        raise TypeError(msg)
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.utcoffset() is None:
-        msg = "instant has no time zone"
-        raise ValueError(msg)
-    return parsed.astimezone(UTC)
-
-
 @functools.cache
 def _converter() -> cattrs.Converter:
     import cattrs  # noqa: PLC0415 - deferred: only storing events needs it
     from cattrs.strategies import configure_tagged_union  # noqa: PLC0415
 
     converter = cattrs.Converter(forbid_extra_keys=True)
-    converter.register_unstructure_hook(
-        datetime, lambda v: v.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    )
-    converter.register_structure_hook(datetime, _load_instant)
+    converter.register_unstructure_hook(datetime, iso_instant)
+    converter.register_structure_hook(datetime, parse_iso_instant)
     converter.register_structure_hook(Any, lambda value, _type: value)
     configure_tagged_union(
         Event,
