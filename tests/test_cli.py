@@ -28,7 +28,8 @@ def test_demo_json_tells_the_whole_story() -> None:
     status, output = run("demo", "--json")
     assert 0 == status
     lines = [json.loads(line) for line in output.splitlines()]
-    assert sum(len(step.asks) for step in DEMO_STORY) == len(lines)
+    asked = sum(len(step.asks) + step.ask_template for step in DEMO_STORY)
+    assert asked == len(lines)
     by_step = {(line["step"], line["kind"]): line for line in lines}
     assert by_step[1, "free_form"]["allowed"]
     assert not by_step[3, "free_form"]["allowed"]
@@ -38,8 +39,12 @@ def test_demo_json_tells_the_whole_story() -> None:
         r["code"] for r in by_step[4, "marketing_template"]["reasons"]
     ]
     assert by_step[4, "utility_template"]["allowed"]
-    assert ["no_call_permission"] == [r["code"] for r in by_step[5, "call"]["reasons"]]
-    assert by_step[6, "call"]["allowed"]
+    assert ["no_call_permission"] == [r["code"] for r in by_step[6, "call"]["reasons"]]
+    assert not by_step[5, "campaign_template"]["allowed"]
+    assert ["paused"] == [r["code"] for r in by_step[5, "campaign_template"]["reasons"]]
+    assert "2026-11-24T18:30:00+00:00" == by_step[5, "campaign_template"]["next_change_at"]
+    assert by_step[7, "call"]["allowed"]
+    assert by_step[8, "campaign_template"]["allowed"]
 
 
 def test_demo_text_shows_decisions_and_reasons() -> None:
@@ -50,6 +55,8 @@ def test_demo_text_shows_decisions_and_reasons() -> None:
     assert "window_closed" in output
     assert "instead" in output
     assert "marketing_opted_out" in output
+    assert "template winter_sale: blocked" in output
+    assert "template winter_sale: sendable" in output
 
 
 def test_rules_json_lists_every_rule_with_its_source() -> None:
@@ -141,7 +148,9 @@ def test_module_entry_point() -> None:
         text=True,
         check=True,
     )
-    assert result.stdout.count("\n") == sum(len(step.asks) for step in DEMO_STORY)
+    assert result.stdout.count("\n") == sum(
+        len(step.asks) + step.ask_template for step in DEMO_STORY
+    )
 
 
 def test_rules_with_several_values_print_as_lists() -> None:

@@ -35,6 +35,14 @@ from wa_outbound._facts import (
 )
 from wa_outbound._ids import PhoneNumberId, WaId
 from wa_outbound._rules import Rule, Rules, diff_rules, rules_at
+from wa_outbound._template_lifecycle import (
+    TemplateDecision,
+    TemplateFact,
+    TemplateState,
+    TemplateStatusChanged,
+    TemplateSubmitted,
+    template_sendable,
+)
 from wa_outbound._time import UTC
 
 if TYPE_CHECKING:
@@ -267,6 +275,10 @@ class DemoStep:
     """Facts applied to the conversation at this step."""
     asks: tuple[SendKind, ...] = ()
     """Send kinds to decide after the facts."""
+    template_facts: tuple[TemplateFact, ...] = ()
+    """Facts about the shop's campaign template, applied at this step."""
+    ask_template: bool = False
+    """Whether to ask if the campaign template may be sent now."""
 
 
 _T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -307,6 +319,14 @@ DEMO_STORY: tuple[DemoStep, ...] = (
         asks=(SendKind.MARKETING_TEMPLATE, SendKind.UTILITY_TEMPLATE),
     ),
     DemoStep(
+        at=_T0 + timedelta(hours=30, minutes=30),
+        story="Too many customers block the winter-sale template: Meta pauses it mid-campaign.",
+        template_facts=(
+            TemplateStatusChanged(at=_T0 + timedelta(hours=30, minutes=30), event="PAUSED"),
+        ),
+        ask_template=True,
+    ),
+    DemoStep(
         at=_T0 + timedelta(hours=31),
         story="Support wants to call Ana about a damaged parcel.",
         asks=(SendKind.CALL,),
@@ -322,6 +342,14 @@ DEMO_STORY: tuple[DemoStep, ...] = (
             ),
         ),
         asks=(SendKind.CALL, SendKind.FREE_FORM),
+    ),
+    DemoStep(
+        at=_T0 + timedelta(hours=34),
+        story="The pause is over and Meta approves the template again: the campaign resumes.",
+        template_facts=(
+            TemplateStatusChanged(at=_T0 + timedelta(hours=33, minutes=31), event="APPROVED"),
+        ),
+        ask_template=True,
     ),
 )
 """The demo story; later features add steps (templates, limits, cost) here."""
@@ -347,20 +375,67 @@ def _decision_json(step: int, at: datetime, decision: SendDecision) -> dict[str,
 
 def _demo(stream: TextIO, *, as_json: bool) -> int:
     conversation = Conversation(business=_BUSINESS, recipient=_CUSTOMER)
+    template = _CAMPAIGN_TEMPLATE
     console = None if as_json else _console(stream)
     if console is not None:
         console.rule("[bold]wa_outbound demo[/]: one customer, one shop, the rules in force")
     for number, step in enumerate(DEMO_STORY, start=1):
         conversation = conversation.apply_all(step.facts)
+        for fact in step.template_facts:
+            template = template.apply(fact)
         decisions = [can_send(conversation, kind, now=step.at) for kind in step.asks]
+        checked = template_sendable(template, now=step.at) if step.ask_template else None
         if console is None:
             for decision in decisions:
                 print(json.dumps(_decision_json(number, step.at, decision)), file=stream)
+            if checked is not None:
+                print(json.dumps(_template_json(number, step.at, checked)), file=stream)
             continue
         console.print(f"\n[bold]{number}. {step.at:%a %d %b %H:%M} UTC[/]  {step.story}")
         for decision in decisions:
             _print_decision(console, decision)
+        if checked is not None:
+            _print_template(console, checked)
     return 0
+
+
+# The shop's campaign template, approved before the story starts.
+_CAMPAIGN_TEMPLATE = TemplateState(
+    template_id="1203948571",
+    name="winter_sale",
+    language="en_US",
+).apply_all(
+    (
+        TemplateSubmitted(at=_T0 - timedelta(days=3)),
+        TemplateStatusChanged(at=_T0 - timedelta(days=2), event="APPROVED"),
+    )
+)
+
+
+def _template_json(step: int, at: datetime, decision: TemplateDecision) -> dict[str, Any]:
+    return {
+        "step": step,
+        "at": at.isoformat(),
+        "kind": "campaign_template",
+        "template": _CAMPAIGN_TEMPLATE.name,
+        "allowed": decision.allowed,
+        "status": decision.status.value,
+        "reasons": [{"code": r.code.value, "message": r.message} for r in decision.reasons],
+        "next_change_at": None
+        if decision.next_change_at is None
+        else decision.next_change_at.isoformat(),
+    }
+
+
+def _print_template(console: Any, decision: TemplateDecision) -> None:  # noqa: ANN401
+    name = _CAMPAIGN_TEMPLATE.name
+    if decision.allowed:
+        console.print(f"   [green]✔ template {name}: sendable[/]")
+        return
+    until = "" if decision.next_change_at is None else f" until {decision.next_change_at:%a %H:%M}"
+    console.print(f"   [red]✘ template {name}: blocked{until}[/]")
+    for reason in decision.reasons:
+        console.print(f"      [dim]{reason.code.value}[/]: {reason.message}")
 
 
 def _print_decision(console: Any, decision: SendDecision) -> None:  # noqa: ANN401
