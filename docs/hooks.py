@@ -1,8 +1,9 @@
 """MkDocs hook: build docs content from the library's own tables, so it cannot drift.
 
-* `<!-- diagram: consent -->`, `<!-- diagram: marketing -->` and
-  `<!-- diagram: call_permission -->` become Mermaid state diagrams drawn from
-  `CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS` and `CALL_PERMISSION_TRANSITIONS`.
+* `<!-- diagram: consent -->`, `<!-- diagram: marketing -->`,
+  `<!-- diagram: call_permission -->` and `<!-- diagram: template -->` become Mermaid state
+  diagrams drawn from `CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS`,
+  `CALL_PERMISSION_TRANSITIONS` and `TEMPLATE_TRANSITIONS`.
 * `<!-- rules: history -->` becomes one section per dated change in `RULE_HISTORY`, and
   `<!-- rules: fields -->` a table of the `Rules` fields with their meaning.
 * `<!-- errors: meta -->` and `<!-- errors: twilio -->` become a table of that provider's
@@ -182,23 +183,32 @@ def error_table(name: str, placeholder: str) -> str:
     raise PluginError(f"unknown placeholder {placeholder!r}")
 
 
+def diagram(name: str) -> str | None:
+    """Return the Mermaid diagram of the machine called `name`, or `None` if there is none."""
+    consent, permission = wa_outbound.Consent(), wa_outbound.CallPermission()
+    machines = {
+        "consent": (wa_outbound.CONSENT_TRANSITIONS, consent.status),
+        "marketing": (wa_outbound.MARKETING_TRANSITIONS, consent.marketing),
+        "call_permission": (wa_outbound.CALL_PERMISSION_TRANSITIONS, permission.status),
+        "template": (wa_outbound.TEMPLATE_TRANSITIONS, wa_outbound.TemplateStatus.PENDING),
+    }
+    machine = machines.get(name)
+    return None if machine is None else state_diagram(*machine)  # type: ignore[arg-type]
+
+
 def expand(match: re.Match[str]) -> str:
     """Return the generated text for one placeholder."""
     kind, name = match.groups()
     if kind == "errors":
         return error_table(name, match.group(0))
-    consent, permission = wa_outbound.Consent(), wa_outbound.CallPermission()
-    if (kind, name) == ("diagram", "consent"):
-        return state_diagram(wa_outbound.CONSENT_TRANSITIONS, consent.status)
-    if (kind, name) == ("diagram", "marketing"):
-        return state_diagram(wa_outbound.MARKETING_TRANSITIONS, consent.marketing)
-    if (kind, name) == ("diagram", "call_permission"):
-        return state_diagram(wa_outbound.CALL_PERMISSION_TRANSITIONS, permission.status)
+    generated = diagram(name) if kind == "diagram" else None
     if (kind, name) == ("rules", "history"):
-        return rule_history()
-    if (kind, name) == ("rules", "fields"):
-        return rule_fields()
-    raise PluginError(f"unknown placeholder {match.group(0)!r}")
+        generated = rule_history()
+    elif (kind, name) == ("rules", "fields"):
+        generated = rule_fields()
+    if generated is None:
+        raise PluginError(f"unknown placeholder {match.group(0)!r}")
+    return generated
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
