@@ -107,6 +107,7 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         Restriction,
         VerificationStatus,
     )
+    from wa_outbound._pacing import Pacer, ThroughputClass, TokenBucket
     from wa_outbound._taxonomy import (
         ERROR_CODE_RANGES,
         ERROR_CODES,
@@ -142,6 +143,9 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
 # Names from modules that most callers never touch on their hot path (templates, account
 # health, the error taxonomy) load on first access, so that `import wa_outbound` stays cheap.
 _LAZY: _typing.Final[dict[str, str]] = {
+    "Pacer": "wa_outbound._pacing",
+    "ThroughputClass": "wa_outbound._pacing",
+    "TokenBucket": "wa_outbound._pacing",
     "MESSAGING_TIERS": "wa_outbound._account",
     "AccountFact": "wa_outbound._account",
     "AccountHealth": "wa_outbound._account",
@@ -257,6 +261,7 @@ __all__ = [
     "OptOutReceived",
     "OptOutScope",
     "OutboundMessageSent",
+    "Pacer",
     "PhoneNumberId",
     "PhoneNumberStatus",
     "PhoneNumberStatusChanged",
@@ -296,6 +301,8 @@ __all__ = [
     "TemplateStatus",
     "TemplateStatusChanged",
     "TemplateSubmitted",
+    "ThroughputClass",
+    "TokenBucket",
     "TransportFailure",
     "UsageError",
     "VerificationStatus",

@@ -255,6 +255,44 @@ class Rules:
     """How long each successive low-quality pause of a template lasts; the pause after the last
     one disables the template."""
 
+    # --- pacing -----------------------------------------------------------------------------
+    throughput_default: Rule[int] = _field(
+        "How many messages per second a business phone number may handle by default.",
+        int,
+        positive=True,
+    )
+    """How many messages per second a business phone number may handle by default."""
+    throughput_upgraded: Rule[int] = _field(
+        "How many messages per second a business phone number may handle after Meta's automatic"
+        " throughput upgrade.",
+        int,
+        positive=True,
+    )
+    """How many messages per second a business phone number may handle after Meta's automatic
+    throughput upgrade."""
+    throughput_coexistence: Rule[int] = _field(
+        "How many messages per second a number used with both the WhatsApp Business app and the"
+        " Cloud API may handle.",
+        int,
+        positive=True,
+    )
+    """How many messages per second a number used with both the WhatsApp Business app and the
+    Cloud API may handle."""
+    pair_rate_interval: Rule[timedelta] = _field(
+        "How long a business number must wait, on average, between two messages to the same user.",
+        timedelta,
+        positive=True,
+    )
+    """How long a business number must wait, on average, between two messages to the same user."""
+    pair_rate_burst: Rule[int] = _field(
+        "How many messages a business number may send to the same user at once, borrowing"
+        " against the pair rate.",
+        int,
+        positive=True,
+    )
+    """How many messages a business number may send to the same user at once, borrowing against
+    the pair rate."""
+
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
         utc("effective_from", self.effective_from)
@@ -400,6 +438,22 @@ _TEMPLATE_PAUSING: Final = Source(
     checked=_CHECKED,
 )
 
+_THROUGHPUT: Final = Source(
+    title="Meta, Throughput (80 mps by default, 1,000 mps by automatic upgrade, 20 mps for"
+    " WhatsApp Business app numbers), updated 2026-05-21",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/throughput",
+    checked=_CHECKED,
+)
+_PAIR_RATE: Final = Source(
+    title="Meta, Cloud API overview, 'Pair rate limits' (2025 text, seen only in a third-party"
+    " copy: 1 message every 6 seconds to the same user, bursts of up to 45 messages in"
+    " 6 seconds) - UNCONFIRMED on Meta's current pages",
+    url="https://developers.facebook.com/docs/whatsapp/cloud-api/overview",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_PAIR_RATE_REPORT: Final = "https://dev.to/wapgrowai_org/whatsapp-cloud-api-rate-limits-in-practice-throughput-pair-rate-messaging-limits-and-error-codes-1i7k"
+
 RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
     RuleChange(
         effective_from=_day(2023, 1, 1),
@@ -487,6 +541,49 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 note="The third pause disables the template; an un-pause arrives as an APPROVED"
                 " status event. The page gives no start date (the 2023 brief already describes"
                 " pauses), so the baseline's date is used.",
+            ),
+            "throughput_default": Rule(
+                value=80,
+                effective_from=_day(2023, 1, 1),
+                source=_THROUGHPUT,
+                note="Per registered number, inbound and outbound messages of every type"
+                " together; above it the API answers 130429. The page gives no start date, so"
+                " the baseline's date is used.",
+            ),
+            "throughput_upgraded": Rule(
+                value=1000,
+                effective_from=_day(2023, 1, 1),
+                source=_THROUGHPUT,
+                note="Free and automatic for eligible numbers (unlimited messaging tier, quality"
+                " not low); the upgrade makes the number unusable for up to a minute (131057)."
+                " No start date found, so the baseline's date is used.",
+            ),
+            "throughput_coexistence": Rule(
+                value=20,
+                effective_from=_day(2023, 1, 1),
+                source=_THROUGHPUT,
+                note="Coexistence (Business app and Cloud API on one number, Business app 2.24.17"
+                " or later) did not exist in early 2023; the rule is only used for such numbers,"
+                " so the baseline's date is kept. A 2025 copy of Meta's Cloud API overview gave"
+                " 5 mps; when it became 20 is unknown.",
+            ),
+            "pair_rate_interval": Rule(
+                value=timedelta(seconds=6),
+                effective_from=_day(2023, 1, 1),
+                source=_PAIR_RATE,
+                note="About 10 messages a minute to one user; above it the API answers 131056."
+                " Meta's current Throughput page only names the pair rate limit, without a"
+                " number; the 6 s figure is also reported by " + _PAIR_RATE_REPORT + ". No start"
+                " date found, so the baseline's date is used.",
+            ),
+            "pair_rate_burst": Rule(
+                value=45,
+                effective_from=_day(2023, 1, 1),
+                source=_PAIR_RATE,
+                note="UNCONFIRMED: only in a third-party copy of an older Meta text. A burst"
+                " borrows against the pair rate: after n messages at once, the next waits about"
+                " n x 6 s. Override it with attrs.evolve if you know better. No start date found,"
+                " so the baseline's date is used.",
             ),
         },
     ),
