@@ -107,6 +107,14 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         Restriction,
         VerificationStatus,
     )
+    from wa_outbound._ledger import (
+        InMemoryLedgerStore,
+        LedgerStore,
+        LimitLedger,
+        LimitScopeKey,
+        dump_ledger,
+        load_ledger,
+    )
     from wa_outbound._pacing import Pacer, ThroughputClass, TokenBucket
     from wa_outbound._taxonomy import (
         ERROR_CODE_RANGES,
@@ -143,6 +151,12 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
 # Names from modules that most callers never touch on their hot path (templates, account
 # health, the error taxonomy) load on first access, so that `import wa_outbound` stays cheap.
 _LAZY: _typing.Final[dict[str, str]] = {
+    "InMemoryLedgerStore": "wa_outbound._ledger",
+    "LedgerStore": "wa_outbound._ledger",
+    "LimitLedger": "wa_outbound._ledger",
+    "LimitScopeKey": "wa_outbound._ledger",
+    "dump_ledger": "wa_outbound._ledger",
+    "load_ledger": "wa_outbound._ledger",
     "Pacer": "wa_outbound._pacing",
     "ThroughputClass": "wa_outbound._pacing",
     "TokenBucket": "wa_outbound._pacing",
@@ -245,12 +259,16 @@ __all__ = [
     "EntryPointVisit",
     "ErrorInfo",
     "Fact",
+    "InMemoryLedgerStore",
     "InboundCallReceived",
     "InboundMessageReceived",
     "InputError",
     "InvalidTransition",
     "InvalidValueError",
+    "LedgerStore",
+    "LimitLedger",
     "LimitScope",
+    "LimitScopeKey",
     "MarketingInput",
     "MarketingResumed",
     "MarketingStatus",
@@ -316,7 +334,9 @@ __all__ = [
     "classify_transport_failure",
     "diff_rules",
     "dump_conversation",
+    "dump_ledger",
     "load_conversation",
+    "load_ledger",
     "rules_at",
     "template_sendable",
 ]

@@ -30,7 +30,7 @@ def _check(pattern: re.Pattern[str], field: str, value: object, what: str) -> No
         raise InvalidValueError(field, value, f"expected {what}")
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class WaId:
     """A WhatsApp user ID: the user's phone number in E.164 form without the leading "+".
 
@@ -68,7 +68,7 @@ class WaId:
         return self.value
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class BusinessScopedUserId:
     """A business-scoped user ID (BSUID), which may stand in for a phone number since 2026."""
 
@@ -84,7 +84,7 @@ class BusinessScopedUserId:
         return self.value
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class PhoneNumberId:
     """The Graph API id of a business phone number (not the phone number itself)."""
 

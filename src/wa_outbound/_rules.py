@@ -293,6 +293,16 @@ class Rules:
     """How many messages a business number may send to the same user at once, borrowing against
     the pair rate."""
 
+    # --- messaging limits -------------------------------------------------------------------
+    messaging_limit_window: Rule[timedelta] = _field(
+        "How long a recipient reached outside a customer service window keeps counting against"
+        " the messaging limit: the moving period over which unique recipients are counted.",
+        timedelta,
+        positive=True,
+    )
+    """How long a recipient reached outside a customer service window keeps counting against the
+    messaging limit: the moving period over which unique recipients are counted."""
+
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
         utc("effective_from", self.effective_from)
@@ -584,6 +594,21 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 " borrows against the pair rate: after n messages at once, the next waits about"
                 " n x 6 s. Override it with attrs.evolve if you know better. No start date found,"
                 " so the baseline's date is used.",
+            ),
+            "messaging_limit_window": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2023, 1, 1),
+                source=Source(
+                    title="Meta, Messaging Limits ('unique WhatsApp user phone numbers your"
+                    " business can deliver messages to, outside of a customer service window,"
+                    " within a moving 24-hour period')",
+                    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits",
+                    checked=_CHECKED,
+                ),
+                note="The same 24 hours under the 2023 per-number regime (then counted as"
+                " business-initiated conversations in a rolling 24 hours, per the AWS page of"
+                " messaging_limit_scope). Meta counts deliveries; counting sends is the safe"
+                " side. No start date found, so the baseline's date is used.",
             ),
         },
     ),
