@@ -147,6 +147,14 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         TemplateSubmitted,
         template_sendable,
     )
+    from wa_outbound._tiers import (
+        RampStep,
+        TierBlocker,
+        TierBlockerCode,
+        TierProjection,
+        project_tier,
+        ramp_up,
+    )
 
 # Names from modules that most callers never touch on their hot path (templates, account
 # health, the error taxonomy) load on first access, so that `import wa_outbound` stays cheap.
@@ -157,6 +165,12 @@ _LAZY: _typing.Final[dict[str, str]] = {
     "LimitScopeKey": "wa_outbound._ledger",
     "dump_ledger": "wa_outbound._ledger",
     "load_ledger": "wa_outbound._ledger",
+    "RampStep": "wa_outbound._tiers",
+    "TierBlocker": "wa_outbound._tiers",
+    "TierBlockerCode": "wa_outbound._tiers",
+    "TierProjection": "wa_outbound._tiers",
+    "project_tier": "wa_outbound._tiers",
+    "ramp_up": "wa_outbound._tiers",
     "Pacer": "wa_outbound._pacing",
     "ThroughputClass": "wa_outbound._pacing",
     "TokenBucket": "wa_outbound._pacing",
@@ -289,6 +303,7 @@ __all__ = [
     "QualityRating",
     "QualityRatingChanged",
     "QualityScore",
+    "RampStep",
     "Reach",
     "Reason",
     "Recipient",
@@ -320,6 +335,9 @@ __all__ = [
     "TemplateStatusChanged",
     "TemplateSubmitted",
     "ThroughputClass",
+    "TierBlocker",
+    "TierBlockerCode",
+    "TierProjection",
     "TokenBucket",
     "TransportFailure",
     "UsageError",
@@ -337,6 +355,8 @@ __all__ = [
     "dump_ledger",
     "load_conversation",
     "load_ledger",
+    "project_tier",
+    "ramp_up",
     "rules_at",
     "template_sendable",
 ]

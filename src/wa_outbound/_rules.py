@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
@@ -162,6 +163,37 @@ def _durations(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[An
 
 def _durations_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
     return attrs.field(converter=_as_rule, validator=_durations, metadata={"doc": doc})
+
+
+def _ascending_tiers(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
+    """Check that a `Rule` field holds a non-empty, strictly ascending tuple of positive ints."""
+    value = rule.value
+    if not isinstance(value, tuple) or not value:
+        raise RuleDataError(attribute.name, value, "expected a non-empty tuple of ints")
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+            raise RuleDataError(
+                attribute.name, value, "every tier must be an int greater than zero"
+            )
+    if any(low >= high for low, high in itertools.pairwise(value)):
+        raise RuleDataError(attribute.name, value, "tiers must be strictly ascending")
+
+
+def _tiers_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_ascending_tiers, metadata={"doc": doc})
+
+
+def _share(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
+    """Check that a `Rule` field holds a float in (0, 1]."""
+    value = rule.value
+    if not isinstance(value, float):
+        raise RuleDataError(attribute.name, value, "expected a float")
+    if not 0.0 < value <= 1.0:
+        raise RuleDataError(attribute.name, value, "must be greater than 0 and at most 1")
+
+
+def _share_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_share, metadata={"doc": doc})
 
 
 @attrs.frozen(kw_only=True)
@@ -302,6 +334,44 @@ class Rules:
     )
     """How long a recipient reached outside a customer service window keeps counting against the
     messaging limit: the moving period over which unique recipients are counted."""
+    messaging_limit_tiers: Rule[tuple[int, ...]] = _tiers_field(
+        "The messaging limits below unlimited, lowest first: the ladder a business climbs one"
+        " step at a time."
+    )
+    """The messaging limits below unlimited, lowest first: the ladder a business climbs one step
+    at a time."""
+    verified_starting_limit: Rule[int] = _field(
+        "The messaging limit a verified business reaches by verification (or another scaling"
+        " path); automatic upgrades start from it.",
+        int,
+        positive=True,
+    )
+    """The messaging limit a verified business reaches by verification (or another scaling path);
+    automatic upgrades start from it."""
+    limit_upgrade_usage_share: Rule[float] = _share_field(
+        "Which share of the current messaging limit the business must have used within the"
+        " lookback period to be upgraded."
+    )
+    """Which share of the current messaging limit the business must have used within the lookback
+    period to be upgraded."""
+    limit_upgrade_lookback: Rule[timedelta] = _field(
+        "How far back Meta looks at the business's usage when deciding an automatic upgrade.",
+        timedelta,
+        positive=True,
+    )
+    """How far back Meta looks at the business's usage when deciding an automatic upgrade."""
+    limit_upgrade_delay: Rule[timedelta] = _field(
+        "How soon after meeting the criteria Meta raises the messaging limit by one step.",
+        timedelta,
+        positive=True,
+    )
+    """How soon after meeting the criteria Meta raises the messaging limit by one step."""
+    limit_downgrade_after_low_quality: Rule[timedelta] = _field(
+        "How long the quality rating may stay low before the messaging limit drops one step.",
+        timedelta,
+        positive=True,
+    )
+    """How long the quality rating may stay low before the messaging limit drops one step."""
 
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
@@ -408,6 +478,14 @@ _LIMITS_CHANGE: Final = Source(
     url="https://developers.facebook.com/documentation/business-messaging/whatsapp/upcoming-messaging-limits-changes",
     checked=_CHECKED,
 )
+_MESSAGING_LIMITS: Final = Source(
+    title="Meta, Messaging Limits (250, then 2,000 by a scaling path, then 10,000, 100,000 and"
+    " unlimited by automatic scaling: at least half the limit used in the last 7 days, next"
+    " level within 6 hours)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits",
+    checked=_CHECKED,
+)
+_LIMITS_50_REPORT: Final = "https://help.brevo.com/hc/en-us/articles/4416154854546-About-the-messaging-limits-and-quality-rating-of-WhatsApp-messages"
 _LIMITS_2023: Final = Source(
     title="AWS End User Messaging Social, Increase messaging conversation limits",
     url="https://docs.aws.amazon.com/social-messaging/latest/userguide/increase-message-limit.html",
@@ -610,6 +688,55 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 " messaging_limit_scope). Meta counts deliveries; counting sends is the safe"
                 " side. No start date found, so the baseline's date is used.",
             ),
+            "messaging_limit_tiers": Rule(
+                value=(250, 1_000, 10_000, 100_000),
+                effective_from=_day(2023, 1, 1),
+                source=_LIMITS_2023,
+                note="Per phone number: 250 until the business is verified, then 1K, 10K, 100K,"
+                " unlimited. The February 2023 brief gives 50 for unverified businesses; that"
+                " trial tier is reported only for accounts created before 2022-09-30 ("
+                + _LIMITS_50_REPORT
+                + "), so it is left off the ladder: a 50 limit (TIER_50) projects to 250 next."
+                " No start date found, so the baseline's date is used.",
+            ),
+            "verified_starting_limit": Rule(
+                value=1_000,
+                effective_from=_day(2023, 1, 1),
+                source=_LIMITS_2023,
+                note="Reached by business verification, identity verification, or 1,000"
+                " business-initiated conversations in a moving 30 days with high-quality"
+                " templates; not by the automatic half-the-limit rule.",
+            ),
+            "limit_upgrade_usage_share": Rule(
+                value=0.5,
+                effective_from=_day(2023, 1, 1),
+                source=_LIMITS_2023,
+                note="Half the current limit (500, 5,000, 50,000 unique users) in the lookback;"
+                " Meta's current Messaging Limits page states the same for portfolios. An older"
+                " rule (twice the limit, 48 h at the limit) is reported by some providers; its"
+                " dates are unknown.",
+            ),
+            "limit_upgrade_lookback": Rule(
+                value=timedelta(days=7),
+                effective_from=_day(2023, 1, 1),
+                source=_LIMITS_2023,
+                note="Meta's current Messaging Limits page states the same 7 days for portfolios.",
+            ),
+            "limit_upgrade_delay": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2023, 1, 1),
+                source=_LIMITS_2023,
+                note="'Within 24 hours': a bound, not a schedule; planning uses the bound.",
+            ),
+            "limit_downgrade_after_low_quality": Rule(
+                value=timedelta(days=7),
+                effective_from=_day(2023, 1, 1),
+                source=_LIMITS_2023,
+                note="Low quality for 7 days lowers the limit one step (per-number regime)."
+                " UNCONFIRMED since 2025-10-07: Meta's current Messaging Limits page says"
+                " nothing about downgrades, so the 2023 rule is kept until a source says"
+                " otherwise.",
+            ),
         },
     ),
     RuleChange(
@@ -701,6 +828,28 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=LimitScope.BUSINESS_PORTFOLIO,
                 effective_from=_day(2025, 10, 7),
                 source=_LIMITS_CHANGE,
+            ),
+            "messaging_limit_tiers": Rule(
+                value=(250, 2_000, 10_000, 100_000),
+                effective_from=_day(2025, 10, 7),
+                source=_MESSAGING_LIMITS,
+                note="Per business portfolio, shared by all its numbers; 1K is gone. Existing"
+                " portfolios took the highest limit of any of their numbers (Upcoming changes"
+                " to messaging limits: " + _LIMITS_CHANGE.url + ").",
+            ),
+            "verified_starting_limit": Rule(
+                value=2_000,
+                effective_from=_day(2025, 10, 7),
+                source=_MESSAGING_LIMITS,
+                note="Reached by a scaling path: business verification, partner-led business"
+                " verification, or 2,000 delivered messages to unique users outside customer"
+                " service windows in a moving 30 days with high-quality templates.",
+            ),
+            "limit_upgrade_delay": Rule(
+                value=timedelta(hours=6),
+                effective_from=_day(2025, 10, 7),
+                source=_MESSAGING_LIMITS,
+                note="'Within 6 hours' (was 24 hours, per " + _LIMITS_CHANGE.url + ").",
             ),
         },
     ),

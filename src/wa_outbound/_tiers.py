@@ -1,0 +1,272 @@
+"""Messaging limit tiers: where a business stands on the ladder and how fast it can climb.
+
+Theory of operation
+-------------------
+Meta raises a messaging limit one step at a time. Below the verified starting limit (1K per
+phone number in 2023, 2,000 per business portfolio since 2025-10-07) the step needs a scaling
+path (business verification, or enough high-quality template traffic over 30 days) that this
+module cannot observe, so it only reports it as a blocker. From the verified starting limit up,
+Meta upgrades automatically when the number is CONNECTED, the quality rating is not low, and at
+least `limit_upgrade_usage_share` of the current limit was used within `limit_upgrade_lookback`;
+the upgrade lands within `limit_upgrade_delay`. Every one of those numbers is rule data
+(`Rules`), so the same code answers for 2023 and for today.
+
+`project_tier` answers "may this limit be raised, and if not, why not"; `ramp_up` plans a
+day-by-day schedule to a target volume. Both are pure: `now` is an argument, nothing is read
+from a clock or sent anywhere.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import math
+from datetime import datetime, timedelta
+from typing import Final
+
+import attrs
+
+from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
+from wa_outbound._errors import InvalidValueError
+from wa_outbound._rules import Rules, rules_at
+from wa_outbound._time import utc
+
+__all__ = [
+    "RampStep",
+    "TierBlocker",
+    "TierBlockerCode",
+    "TierProjection",
+    "project_tier",
+    "ramp_up",
+]
+
+_DAY: Final = timedelta(days=1)
+
+
+class TierBlockerCode(enum.Enum):
+    """Why a messaging limit cannot be raised automatically now."""
+
+    ALREADY_UNLIMITED = "already_unlimited"
+    """The limit is unlimited: there is no higher step."""
+    SCALING_PATH_REQUIRED = "scaling_path_required"
+    """The limit is below the verified starting limit: only a scaling path raises it."""
+    NOT_CONNECTED = "not_connected"
+    """The phone number's status is not CONNECTED."""
+    QUALITY_LOW = "quality_low"
+    """The quality rating is low (red)."""
+    NOT_ENOUGH_USAGE = "not_enough_usage"
+    """Too few unique users were reached within the lookback period."""
+
+
+_SENTENCES: Final[dict[TierBlockerCode, str]] = {
+    TierBlockerCode.ALREADY_UNLIMITED: "The messaging limit is already unlimited.",
+    TierBlockerCode.SCALING_PATH_REQUIRED: (
+        "The limit is below the verified starting limit of {needed:,} users: complete a scaling"
+        " path (business verification, partner-led verification, or enough high-quality"
+        " template traffic in 30 days) first."
+    ),
+    TierBlockerCode.NOT_CONNECTED: "The phone number is not CONNECTED.",
+    TierBlockerCode.QUALITY_LOW: "The quality rating is low; no upgrade until it recovers.",
+    TierBlockerCode.NOT_ENOUGH_USAGE: (
+        "Reach {needed:,} more unique users within the lookback period to use enough of the"
+        " current limit."
+    ),
+}
+
+
+@attrs.frozen(kw_only=True)
+class TierBlocker:
+    """One reason why the limit is not raised, with the number that goes with it."""
+
+    code: TierBlockerCode
+    """What blocks the upgrade."""
+    needed: int = 0
+    """Users still missing (`NOT_ENOUGH_USAGE`) or the limit to reach (`SCALING_PATH_REQUIRED`);
+    0 for the other codes."""
+
+    @property
+    def sentence(self) -> str:
+        """The reason as one English sentence, built on demand."""
+        return _SENTENCES[self.code].format(needed=self.needed)
+
+
+@attrs.frozen(kw_only=True)
+class TierProjection:
+    """Where a messaging limit stands and whether Meta would raise it now."""
+
+    current: MessagingLimit
+    """The limit in force."""
+    next: MessagingLimit | None
+    """The next step up the ladder; `None` when the limit is unlimited."""
+    eligible: bool
+    """Whether every automatic-upgrade criterion is met now."""
+    blockers: tuple[TierBlocker, ...]
+    """Why the limit is not raised; empty exactly when `eligible`."""
+    earliest_upgrade_at: datetime | None
+    """When the upgrade is due at the latest (`now` plus the upgrade delay); `None` unless
+    eligible."""
+
+
+@attrs.frozen(kw_only=True)
+class RampStep:
+    """One day of a ramp-up plan."""
+
+    day: int
+    """Days since the start of the plan (0 is the day starting at `now`)."""
+    starts_at: datetime
+    """When the day's 24 hours start."""
+    limit: MessagingLimit
+    """The messaging limit in force for the whole day."""
+    users: int
+    """Unique users to reach outside customer service windows that day."""
+    cumulative: int
+    """Unique-user sends planned from day 0 up to and including this day."""
+
+
+def _next_limit(limit: MessagingLimit, tiers: tuple[int, ...]) -> MessagingLimit | None:
+    """Return the next step above `limit`: the lowest tier above it, else unlimited."""
+    if limit.users is None:
+        return None
+    index = bisect.bisect_right(tiers, limit.users)
+    if index == len(tiers):
+        return MessagingLimit.unlimited()
+    return MessagingLimit(users=tiers[index])
+
+
+def _not_negative(field: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValueError(field, value, "expected a number of users, zero or more")
+
+
+def _usage_needed(users: int, rules: Rules) -> int:
+    """Return the unique users a limit of `users` needs within the lookback to be upgraded."""
+    return math.ceil(users * rules.limit_upgrade_usage_share.value)
+
+
+def project_tier(
+    limit: MessagingLimit,
+    *,
+    used_last_7_days: int,
+    quality: QualityRating,
+    phone_status: PhoneNumberStatus,
+    now: datetime,
+    rules: Rules | None = None,
+) -> TierProjection:
+    """Tell whether Meta would raise `limit` now, and if not, every reason why not.
+
+    Quality UNKNOWN (not rated yet) does not block: Meta's criterion is "not low".
+
+    Args:
+        limit: The messaging limit in force.
+        used_last_7_days: Unique users reached outside customer service windows within the
+            rules' lookback period (7 days in every known rule set).
+        quality: The phone number's (or, for portfolios, the worst number's) quality rating.
+        phone_status: The phone number's status.
+        now: The current instant (aware).
+        rules: The rules to apply; `rules_at(now)` by default.
+
+    Raises:
+        NaiveDatetimeError: `now` has no time zone.
+        InvalidValueError: `used_last_7_days` is negative.
+    """
+    now = utc("now", now)
+    _not_negative("used_last_7_days", used_last_7_days)
+    if rules is None:
+        rules = rules_at(now)
+    following = _next_limit(limit, rules.messaging_limit_tiers.value)
+    blockers: list[TierBlocker] = []
+    if limit.users is None:
+        blockers.append(TierBlocker(code=TierBlockerCode.ALREADY_UNLIMITED))
+    else:
+        start = rules.verified_starting_limit.value
+        if limit.users < start:
+            blockers.append(TierBlocker(code=TierBlockerCode.SCALING_PATH_REQUIRED, needed=start))
+        if phone_status is not PhoneNumberStatus.CONNECTED:
+            blockers.append(TierBlocker(code=TierBlockerCode.NOT_CONNECTED))
+        if quality is QualityRating.RED:
+            blockers.append(TierBlocker(code=TierBlockerCode.QUALITY_LOW))
+        missing = _usage_needed(limit.users, rules) - used_last_7_days
+        if missing > 0:
+            blockers.append(TierBlocker(code=TierBlockerCode.NOT_ENOUGH_USAGE, needed=missing))
+    eligible = not blockers
+    return TierProjection(
+        current=limit,
+        next=following,
+        eligible=eligible,
+        blockers=tuple(blockers),
+        earliest_upgrade_at=now + rules.limit_upgrade_delay.value if eligible else None,
+    )
+
+
+def ramp_up(
+    target_per_day: int,
+    *,
+    limit: MessagingLimit,
+    now: datetime,
+    rules: Rules | None = None,
+) -> tuple[RampStep, ...]:
+    """Plan, day by day, how to climb from `limit` to a limit of at least `target_per_day`.
+
+    Assumptions, all on the safe side:
+
+    - quality stays not low and the number stays CONNECTED throughout;
+    - every day the business reaches as many unique users as the limit allows (at least the
+      usage share is needed to qualify; more costs nothing and gives margin);
+    - each step is held for a whole lookback period (7 days), and the upgrade lands only after
+      the rules' full upgrade delay (24 h in 2023, 6 h since 2025-10-07), although Meta may
+      look at usage from before the step and upgrade sooner;
+    - a day uses the limit in force when its 24 hours start, so an upgrade during a day counts
+      from the next day on;
+    - the rules in force at `now` apply for the whole plan.
+
+    The plan ends with the first day whose limit is at least the target (or unlimited); that
+    day reaches `target_per_day` users.
+
+    Args:
+        target_per_day: Unique users a day the business wants to reach (at least 1).
+        limit: The messaging limit in force now; at least the verified starting limit.
+        now: The start of day 0 (aware).
+        rules: The rules to apply; `rules_at(now)` by default.
+
+    Raises:
+        NaiveDatetimeError: `now` has no time zone.
+        InvalidValueError: `target_per_day` is not positive, or `limit` is below the verified
+            starting limit (only a scaling path raises it, which no plan can schedule).
+    """
+    now = utc("now", now)
+    if isinstance(target_per_day, bool) or not isinstance(target_per_day, int):
+        raise InvalidValueError("target_per_day", target_per_day, "expected a number of users")
+    if target_per_day < 1:
+        raise InvalidValueError("target_per_day", target_per_day, "must be at least 1")
+    if rules is None:
+        rules = rules_at(now)
+    start = rules.verified_starting_limit.value
+    if limit.users is not None and limit.users < start:
+        raise InvalidValueError(
+            "limit",
+            limit,
+            f"below the verified starting limit of {start:,}: complete a scaling path first",
+        )
+    tiers = rules.messaging_limit_tiers.value
+    step_length = rules.limit_upgrade_lookback.value + rules.limit_upgrade_delay.value
+    steps: list[RampStep] = []
+    current: MessagingLimit = limit
+    next_upgrade = now + step_length
+    cumulative = 0
+    day = 0
+    while True:
+        starts_at = now + day * _DAY
+        while starts_at >= next_upgrade:
+            # The loop ends below before `current` can be unlimited, so there is a next step.
+            current = _next_limit(current, tiers) or current
+            next_upgrade += step_length
+        users = target_per_day if current.users is None else min(target_per_day, current.users)
+        cumulative += users
+        steps.append(
+            RampStep(
+                day=day, starts_at=starts_at, limit=current, users=users, cumulative=cumulative
+            )
+        )
+        if current.users is None or current.users >= target_per_day:
+            return tuple(steps)
+        day += 1
