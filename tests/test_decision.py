@@ -352,3 +352,105 @@ def test_no_change_announced_after_the_free_window(conversation: Conversation) -
     decision = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0 + 100 * H)
     assert not decision.free_entry_point
     assert decision.next_change_at is None
+
+
+# --- messaging limits and pacing ------------------------------------------------------------
+
+from wa_outbound import (  # noqa: E402 - grouped with the tests that use them
+    LimitLedger,
+    LimitScope,
+    LimitScopeKey,
+    MessagingLimit,
+    Pacer,
+    PhoneNumberId,
+    WaId,
+)
+
+
+def ledger_full_of(users: int, at: datetime) -> LimitLedger:
+    """A portfolio ledger that counted `users` other recipients at `at`."""
+    ledger = LimitLedger(
+        scope=LimitScopeKey(kind=LimitScope.BUSINESS_PORTFOLIO, graph_id="4455667788"),
+        rules=rules_at(at),
+    )
+    for n in range(users):
+        ledger.record(WaId(f"49151000{n:05d}"), at)
+    return ledger
+
+
+def test_a_new_user_beyond_the_limit_waits_for_a_slot(conversation: Conversation) -> None:
+    """With the limit used up, a template to a new user waits until the oldest slot frees."""
+    c = opted_in(conversation)
+    ledger = ledger_full_of(3, T0 - 2 * H)
+    decision = can_send(
+        c, SendKind.UTILITY_TEMPLATE, now=T0, ledger=ledger, limit=MessagingLimit(users=3)
+    )
+    assert (Reason.MESSAGING_LIMIT_REACHED,) == decision.codes
+    assert Alternative.SEND_LATER == decision.instead
+    assert T0 + 22 * H == decision.next_change_at
+    assert "3 new users" in decision.reasons[0].message
+    roomy = can_send(
+        c, SendKind.UTILITY_TEMPLATE, now=T0, ledger=ledger, limit=MessagingLimit(users=4)
+    )
+    assert roomy.allowed
+    unlimited = can_send(
+        c, SendKind.UTILITY_TEMPLATE, now=T0, ledger=ledger, limit=MessagingLimit.unlimited()
+    )
+    assert unlimited.allowed
+
+
+def test_replies_and_counted_users_use_no_new_slot(conversation: Conversation) -> None:
+    """Inside the window, or to a user already counted, the limit does not block."""
+    ledger = ledger_full_of(3, T0 - 2 * H)
+    limit = MessagingLimit(users=3)
+    in_window = conversation.apply(InboundMessageReceived(at=T0 - H))
+    assert can_send(in_window, SendKind.FREE_FORM, now=T0, ledger=ledger, limit=limit).allowed
+    counted = opted_in(conversation)
+    ledger.record(counted.recipient, T0 - H)
+    assert can_send(
+        counted, SendKind.MARKETING_TEMPLATE, now=T0, ledger=ledger, limit=limit
+    ).allowed
+
+
+def test_paced_sends_say_when(conversation: Conversation) -> None:
+    """A second message to the same user within the pair rate is paced until it is allowed."""
+    c = opted_in(conversation)
+    pacer = Pacer(business=PhoneNumberId("106540352242922"), rules=rules_at(T0))
+    for _ in range(45):
+        pacer.admit(c.recipient, T0)
+    decision = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0, pacer=pacer)
+    assert (Reason.PACED,) == decision.codes
+    assert decision.next_change_at is not None
+    assert decision.next_change_at > T0
+    assert decision.next_change_at == pacer.peek(c.recipient, T0)
+    assert Alternative.SEND_LATER == decision.instead
+    later = can_send(c, SendKind.UTILITY_TEMPLATE, now=decision.next_change_at, pacer=pacer)
+    assert later.allowed
+
+
+def test_limits_add_to_other_reasons(conversation: Conversation) -> None:
+    """Limit and pacing reasons come after the conversation's own, which keep the advice."""
+    ledger = ledger_full_of(1, T0 - 2 * H)
+    decision = can_send(
+        conversation,
+        SendKind.MARKETING_TEMPLATE,
+        now=T0,
+        ledger=ledger,
+        limit=MessagingLimit(users=1),
+    )
+    assert (Reason.NO_OPT_IN, Reason.MESSAGING_LIMIT_REACHED) == decision.codes
+    assert Alternative.RECORD_OPT_IN == decision.instead
+
+
+def test_calls_ignore_messaging_limits(conversation: Conversation) -> None:
+    """A call is not a message: the ledger and pacer say nothing about it."""
+    c = conversation.apply(CallPermissionGranted(at=T0 - H))
+    ledger = ledger_full_of(1, T0 - 2 * H)
+    decision = can_send(c, SendKind.CALL, now=T0, ledger=ledger, limit=MessagingLimit(users=1))
+    assert decision.allowed
+
+
+def test_a_ledger_needs_a_limit(conversation: Conversation) -> None:
+    """Passing a ledger without the limit in force is a usage error naming `limit`."""
+    with pytest.raises(InvalidValueError, match="limit="):
+        can_send(conversation, SendKind.UTILITY_TEMPLATE, now=T0, ledger=ledger_full_of(0, T0))

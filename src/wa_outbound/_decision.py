@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -23,6 +23,11 @@ from wa_outbound._conversation import (
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import UTC, utc
+
+if TYPE_CHECKING:
+    from wa_outbound._account import MessagingLimit
+    from wa_outbound._ledger import LimitLedger
+    from wa_outbound._pacing import Pacer
 
 __all__ = ["Alternative", "BlockReason", "Reason", "SendDecision", "SendKind", "can_send"]
 
@@ -76,6 +81,12 @@ class Reason(enum.Enum):
     """The user's temporary call permission has run out."""
     CALL_PERMISSION_DECLINED = "call_permission_declined"
     """The user declined or revoked call permission."""
+    MESSAGING_LIMIT_REACHED = "messaging_limit_reached"
+    """The send would reach a new user, and the messaging limit of the moving 24 hours is used
+    up; `at` is when the next slot frees."""
+    PACED = "paced"
+    """Sending now would exceed the number's throughput or the user's pair rate; `at` is the
+    earliest instant."""
 
 
 class Alternative(enum.Enum):
@@ -95,6 +106,8 @@ class Alternative(enum.Enum):
     """Reach the user with a message instead of a call."""
     WAIT_FOR_USER = "wait_for_user"
     """Nothing can be sent until the user contacts the business or opts in again."""
+    SEND_LATER = "send_later"
+    """Ask again at `next_change_at`, when a slot frees or a rate allows the message."""
 
 
 @attrs.frozen
@@ -139,6 +152,10 @@ _MESSAGES: Final[dict[Reason, str]] = {
     Reason.NO_CALL_PERMISSION: "the user has not granted call permission",
     Reason.CALL_PERMISSION_EXPIRED: "the user's call permission expired at {at}",
     Reason.CALL_PERMISSION_DECLINED: "the user {detail} call permission on {at}",
+    Reason.MESSAGING_LIMIT_REACHED: "the messaging limit of {detail} new users in the moving 24"
+    " hours is used up; the next slot frees at {at}",
+    Reason.PACED: "sending now would exceed the number's throughput or this user's pair rate;"
+    " the earliest instant is {at}",
 }
 
 
@@ -196,6 +213,9 @@ def can_send(
     *,
     now: datetime,
     rules: Rules | None = None,
+    ledger: LimitLedger | None = None,
+    limit: MessagingLimit | None = None,
+    pacer: Pacer | None = None,
 ) -> SendDecision:
     """Decide whether `kind` may be sent in `conversation` at `now`.
 
@@ -204,13 +224,20 @@ def can_send(
         kind: What the business wants to send.
         now: The instant of the send (aware).
         rules: The rules to apply; by default the built-in rules in force at `now`.
+        ledger: The messaging limit ledger of the sender's scope; with `limit`, a message that
+            would reach a new user once the limit is used up is blocked
+            (`MESSAGING_LIMIT_REACHED`, until the next slot frees). Only read, never recorded.
+        limit: The messaging limit in force (for example `AccountHealth.messaging_limit`).
+        pacer: The sender's pacer; a message the throughput or pair rate does not allow now
+            is blocked (`PACED`, until the earliest instant). Only peeked, never recorded.
 
     Returns:
         A `SendDecision` with every blocking reason and the next instant it changes.
 
     Raises:
         NaiveDatetimeError: `now` has no time zone.
-        InvalidValueError: `conversation` or `kind` is not of the expected type.
+        InvalidValueError: `conversation` or `kind` is not of the expected type, or a
+            `ledger` is given without a `limit`.
         RuleDataError: `rules` is omitted and `now` is before the oldest rule set.
     """
     if not isinstance(conversation, Conversation):
@@ -221,7 +248,50 @@ def can_send(
         now = utc("now", now)
     if rules is None:
         rules = rules_at(now)
-    return _decide(conversation, kind, now, rules)
+    decision = _decide(conversation, kind, now, rules)
+    if (ledger is None and pacer is None) or kind is _SENDKIND_CALL:
+        return decision  # calls use neither messaging limits nor message pacing
+    if ledger is not None and limit is None:
+        raise InvalidValueError("limit", limit, "a ledger needs the messaging limit in force")
+    return _with_limits(decision, c=conversation, now=now, ledger=ledger, limit=limit, pacer=pacer)
+
+
+def _with_limits(
+    decision: SendDecision,
+    *,
+    c: Conversation,
+    now: datetime,
+    ledger: LimitLedger | None,
+    limit: MessagingLimit | None,
+    pacer: Pacer | None,
+) -> SendDecision:
+    """Add the messaging limit and pacing reasons to a decision."""
+    added: list[BlockReason] = []
+    changes = [] if decision.next_change_at is None else [decision.next_change_at]
+    window_open = decision.service_window_open
+    if (
+        ledger is not None
+        and limit is not None
+        and ledger.would_count(c.recipient, now, window_open=window_open)
+        and ledger.remaining(limit, now) == 0
+    ):
+        frees = ledger.next_release_at(now)
+        added.append(BlockReason(Reason.MESSAGING_LIMIT_REACHED, frees, str(limit.users)))
+        if frees is not None:
+            changes.append(frees)
+    if pacer is not None:
+        earliest = pacer.peek(c.recipient, now)
+        if earliest > now:
+            added.append(BlockReason(Reason.PACED, earliest))
+            changes.append(earliest)
+    if not added:
+        return decision
+    return attrs.evolve(
+        decision,
+        reasons=(*decision.reasons, *added),
+        instead=decision.instead or Alternative.SEND_LATER,
+        next_change_at=min(changes),
+    )
 
 
 # Enum members as plain module names: reading one through its class costs about 100 ns on
