@@ -160,3 +160,45 @@ def test_rules_with_several_values_print_as_lists() -> None:
     assert ["PT3H", "PT6H"] == rules["template_pause_durations"]["value"]
     _, text = run("rules", "--at", "2026-11-25")
     assert "3 h, 6 h" in text
+
+
+def test_limits_json_explains_the_limit_and_the_ramp() -> None:
+    """`limits --json` gives the ladder in force, the blockers and a ramp-up plan."""
+    status, output = run(
+        "limits",
+        "--at",
+        "2026-11-25",
+        "--verified",
+        "--used",
+        "1500",
+        "--target",
+        "100000",
+        "--json",
+    )
+    assert 0 == status
+    document = json.loads(output)
+    assert "business_portfolio" == document["scope"]
+    assert [250, 2000, 10000, 100000, "unlimited"] == document["tiers"]
+    assert (2000, 10000, True) == (document["limit"], document["next"], document["eligible"])
+    assert "2026-11-25T06:00:00+00:00" == document["earliest_upgrade_at"]
+    assert 100000 == document["ramp_up"][-1]["limit"]
+    old = json.loads(
+        run("limits", "--at", "2023-03-01", "--limit", "1000", "--quality", "RED", "--json")[1]
+    )
+    assert "phone_number" == old["scope"]
+    assert ["quality_low", "not_enough_usage"] == [b["code"] for b in old["blockers"]]
+    assert [] == old["ramp_up"]
+    unlimited = json.loads(run("limits", "--limit", "-1", "--json")[1])
+    assert ("unlimited", None) == (unlimited["limit"], unlimited["next"])
+
+
+def test_limits_text_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """The text report shows blockers and the plan; a tier with no limit is an error."""
+    status, output = run("limits", "--limit", "TIER_2K", "--used", "1000", "--target", "10000")
+    assert 0 == status
+    assert "upgrade expected by" in output
+    assert "Ramp-up to 10,000 users a day" in output
+    _, blocked = run("limits", "--limit", "250", "--status", "FLAGGED")
+    assert "not_connected" in blocked
+    assert 1 == run("limits", "--limit", "TIER_NOT_SET")[0]
+    assert "carries no limit" in capsys.readouterr().err

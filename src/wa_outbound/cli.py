@@ -5,6 +5,9 @@ Commands:
 * `demo [--json]`: a short story of one customer, with each send decision explained.
 * `rules [--at DATE] [--json]`: the platform rules in force at DATE (default: now), with sources.
 * `rules --diff DATE DATE [--json]`: what changed between two instants (value, date, source).
+* `limits [--at DATE] [--limit L] [--verified] [--used N] [--quality Q] [--status S]
+  [--target N] [--json]`: the messaging limit in force, what blocks the next tier, and a
+  ramp-up plan.
 
 This module and the transports are the only places that read the clock, through the
 injectable `clock` argument of `main`. Text output uses `rich` (the `cli` extra); `--json`
@@ -23,7 +26,7 @@ import attrs
 
 from wa_outbound._conversation import Conversation
 from wa_outbound._decision import SendDecision, SendKind, can_send
-from wa_outbound._errors import WaOutboundError
+from wa_outbound._errors import RuleDataError, WaOutboundError
 from wa_outbound._facts import (
     CallPermissionGranted,
     Fact,
@@ -74,6 +77,8 @@ def main(
     try:
         if args.command == "demo":
             return _demo(stream, as_json=args.json)
+        if args.command == "limits":
+            return _limits(stream, args, args.at if args.at is not None else clock())
         if args.command == "rules":
             if args.diff:
                 return _rules_diff(stream, args.diff[0], args.diff[1], as_json=args.json)
@@ -118,6 +123,32 @@ def _parser() -> argparse.ArgumentParser:
         help="show what changed between two instants",
     )
     rules.add_argument("--json", action="store_true", help="print JSON instead of text")
+    limits = commands.add_parser(
+        "limits", help="explain the messaging limit in force, its next tier and a ramp-up plan"
+    )
+    limits.add_argument(
+        "--at", type=_instant, metavar="DATE", help="instant to look at (UTC; default: now)"
+    )
+    limits.add_argument(
+        "--limit",
+        metavar="LIMIT",
+        help="the current limit: 2000, TIER_10K or -1 for unlimited (default: the first tier,"
+        " or the verified start with --verified)",
+    )
+    limits.add_argument("--verified", action="store_true", help="the business is verified")
+    limits.add_argument(
+        "--used", type=int, default=0, metavar="N", help="unique users reached in the last 7 days"
+    )
+    limits.add_argument(
+        "--quality", default="GREEN", metavar="RATING", help="GREEN, YELLOW, RED or UNKNOWN"
+    )
+    limits.add_argument(
+        "--status", default="CONNECTED", metavar="STATUS", help="the phone number's status"
+    )
+    limits.add_argument(
+        "--target", type=int, metavar="N", help="users per day to reach: print a ramp-up plan"
+    )
+    limits.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
 
 
@@ -258,6 +289,123 @@ def _table(title: str, stream: TextIO) -> tuple[Any, Any]:
     table.add_column("since", no_wrap=True)
     table.add_column("source", ratio=4, overflow="fold")
     return console, table
+
+
+# --- limits --------------------------------------------------------------------------------
+
+
+def _limits(stream: TextIO, args: argparse.Namespace, when: datetime) -> int:
+    from wa_outbound._account import (  # noqa: PLC0415 - loaded for this command only
+        MessagingLimit,
+        PhoneNumberStatus,
+        QualityRating,
+    )
+    from wa_outbound._tiers import project_tier, ramp_up  # noqa: PLC0415
+
+    rules = rules_at(when)
+    tiers = rules.messaging_limit_tiers.value
+    if args.limit is not None:
+        text = str(args.limit)
+        limit = MessagingLimit.parse(
+            int(text) if text.lstrip("-").isdigit() else text, field="--limit"
+        )
+    else:
+        limit = MessagingLimit(
+            users=rules.verified_starting_limit.value if args.verified else tiers[0]
+        )
+    if limit is None:
+        raise RuleDataError("--limit", args.limit, "this tier carries no limit")
+    projection = project_tier(
+        limit,
+        used_last_7_days=args.used,
+        quality=QualityRating.parse(args.quality, field="--quality"),
+        phone_status=PhoneNumberStatus.parse(args.status, field="--status"),
+        now=when,
+        rules=rules,
+    )
+    plan = () if args.target is None else ramp_up(args.target, limit=limit, now=when, rules=rules)
+
+    users = _users
+    if args.json:
+        document = {
+            "at": when.isoformat(),
+            "rule_set": rules.name,
+            "scope": rules.messaging_limit_scope.value.value,
+            "tiers": [*tiers, "unlimited"],
+            "limit": users(projection.current),
+            "next": users(projection.next),
+            "eligible": projection.eligible,
+            "blockers": [
+                {"code": b.code.value, "message": b.sentence} for b in projection.blockers
+            ],
+            "earliest_upgrade_at": None
+            if projection.earliest_upgrade_at is None
+            else projection.earliest_upgrade_at.isoformat(),
+            "ramp_up": [
+                {
+                    "day": step.day,
+                    "starts_at": step.starts_at.isoformat(),
+                    "limit": users(step.limit),
+                    "users": step.users,
+                    "cumulative": step.cumulative,
+                }
+                for step in plan
+            ],
+        }
+        print(json.dumps(document, indent=2), file=stream)
+        return 0
+    _print_limits(
+        stream, when=when, rules=rules, projection=projection, plan=plan, target=args.target
+    )
+    return 0
+
+
+def _users(value: Any) -> int | str | None:  # noqa: ANN401 - a MessagingLimit or None
+    if value is None:
+        return None
+    return "unlimited" if value.users is None else int(value.users)
+
+
+def _print_limits(
+    stream: TextIO,
+    *,
+    when: datetime,
+    rules: Rules,
+    projection: Any,  # noqa: ANN401 - a TierProjection, imported lazily
+    plan: Sequence[Any],
+    target: int | None,
+) -> None:
+    users = _users
+    tiers = rules.messaging_limit_tiers.value
+    console = _console(stream)
+    scope = rules.messaging_limit_scope.value.value.replace("_", " ")
+    ladder = " -> ".join(f"{t:,}" for t in tiers) + " -> unlimited"
+    console.print(f"[bold]Messaging limits at {when:%Y-%m-%d} UTC[/] ({rules.name}): per {scope}")
+    console.print(
+        f"  ladder: {ladder}; verified businesses start at {rules.verified_starting_limit.value:,}"
+    )
+    console.print(f"  current limit: {users(projection.current)}; next: {users(projection.next)}")
+    if projection.eligible:
+        console.print(
+            f"  [green]upgrade expected by {projection.earliest_upgrade_at:%Y-%m-%d %H:%M} UTC[/]"
+        )
+    for blocker in projection.blockers:
+        console.print(f"  [red]blocked[/] {blocker.code.value}: {blocker.sentence}")
+    if plan:
+        from rich.table import Table  # noqa: PLC0415 - optional dependency
+
+        table = Table(title=f"Ramp-up to {target:,} users a day", title_justify="left")
+        for column in ("day", "starts", "limit", "users", "cumulative"):
+            table.add_column(column, justify="right")
+        for step in plan:
+            table.add_row(
+                str(step.day),
+                f"{step.starts_at:%Y-%m-%d}",
+                str(users(step.limit)),
+                f"{step.users:,}",
+                f"{step.cumulative:,}",
+            )
+        console.print(table)
 
 
 # --- demo ----------------------------------------------------------------------------------
