@@ -28,7 +28,7 @@ def test_demo_json_tells_the_whole_story() -> None:
     status, output = run("demo", "--json")
     assert 0 == status
     lines = [json.loads(line) for line in output.splitlines()]
-    asked = sum(len(step.asks) + step.ask_template for step in DEMO_STORY)
+    asked = sum(len(step.asks) + step.ask_template + len(step.campaign_to) for step in DEMO_STORY)
     assert asked == len(lines)
     by_step = {(line["step"], line["kind"]): line for line in lines}
     assert by_step[1, "free_form"]["allowed"]
@@ -39,12 +39,16 @@ def test_demo_json_tells_the_whole_story() -> None:
         r["code"] for r in by_step[4, "marketing_template"]["reasons"]
     ]
     assert by_step[4, "utility_template"]["allowed"]
-    assert ["no_call_permission"] == [r["code"] for r in by_step[6, "call"]["reasons"]]
+    assert ["no_call_permission"] == [r["code"] for r in by_step[7, "call"]["reasons"]]
     assert not by_step[5, "campaign_template"]["allowed"]
     assert ["paused"] == [r["code"] for r in by_step[5, "campaign_template"]["reasons"]]
     assert "2026-11-24T18:30:00+00:00" == by_step[5, "campaign_template"]["next_change_at"]
-    assert by_step[7, "call"]["allowed"]
-    assert by_step[8, "campaign_template"]["allowed"]
+    campaign = [line for line in lines if "recipient" in line]
+    assert [True, False] == [line["allowed"] for line in campaign]
+    assert ["messaging_limit_reached"] == [r["code"] for r in campaign[1]["reasons"]]
+    assert "send_later" == campaign[1]["instead"]
+    assert by_step[8, "call"]["allowed"]
+    assert by_step[9, "campaign_template"]["allowed"]
 
 
 def test_demo_text_shows_decisions_and_reasons() -> None:
@@ -57,6 +61,7 @@ def test_demo_text_shows_decisions_and_reasons() -> None:
     assert "marketing_opted_out" in output
     assert "template winter_sale: blocked" in output
     assert "template winter_sale: sendable" in output
+    assert "messaging_limit_reached" in output
 
 
 def test_rules_json_lists_every_rule_with_its_source() -> None:
@@ -149,7 +154,7 @@ def test_module_entry_point() -> None:
         check=True,
     )
     assert result.stdout.count("\n") == sum(
-        len(step.asks) + step.ask_template for step in DEMO_STORY
+        len(step.asks) + step.ask_template + len(step.campaign_to) for step in DEMO_STORY
     )
 
 

@@ -427,6 +427,8 @@ class DemoStep:
     """Facts about the shop's campaign template, applied at this step."""
     ask_template: bool = False
     """Whether to ask if the campaign template may be sent now."""
+    campaign_to: tuple[WaId, ...] = ()
+    """Opted-in customers the campaign template goes to at this step, within the limit."""
 
 
 _T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -473,6 +475,12 @@ DEMO_STORY: tuple[DemoStep, ...] = (
             TemplateStatusChanged(at=_T0 + timedelta(hours=30, minutes=30), event="PAUSED"),
         ),
         ask_template=True,
+    ),
+    DemoStep(
+        at=_T0 + timedelta(hours=30, minutes=45),
+        story="Meanwhile the campaign goes on to other customers. The shop's portfolio is"
+        " unverified (250 new customers a day) and has already reached 249 today.",
+        campaign_to=(WaId("4915122220001"), WaId("4915122220002")),
     ),
     DemoStep(
         at=_T0 + timedelta(hours=31),
@@ -524,6 +532,7 @@ def _decision_json(step: int, at: datetime, decision: SendDecision) -> dict[str,
 def _demo(stream: TextIO, *, as_json: bool) -> int:
     conversation = Conversation(business=_BUSINESS, recipient=_CUSTOMER)
     template = _CAMPAIGN_TEMPLATE
+    ledger, limit = _campaign_ledger()
     console = None if as_json else _console(stream)
     if console is not None:
         console.rule("[bold]wa_outbound demo[/]: one customer, one shop, the rules in force")
@@ -533,18 +542,62 @@ def _demo(stream: TextIO, *, as_json: bool) -> int:
             template = template.apply(fact)
         decisions = [can_send(conversation, kind, now=step.at) for kind in step.asks]
         checked = template_sendable(template, now=step.at) if step.ask_template else None
+        sends = [_campaign_send(ledger, limit, to, step.at) for to in step.campaign_to]
         if console is None:
-            for decision in decisions:
-                print(json.dumps(_decision_json(number, step.at, decision)), file=stream)
-            if checked is not None:
-                print(json.dumps(_template_json(number, step.at, checked)), file=stream)
+            _emit_json(stream, number, step, [*decisions, *sends], checked)
             continue
         console.print(f"\n[bold]{number}. {step.at:%a %d %b %H:%M} UTC[/]  {step.story}")
         for decision in decisions:
             _print_decision(console, decision)
         if checked is not None:
             _print_template(console, checked)
+        for to, sent in zip(step.campaign_to, sends, strict=True):
+            console.print(f"   to +{to.value}:")
+            _print_decision(console, sent)
     return 0
+
+
+def _emit_json(
+    stream: TextIO,
+    number: int,
+    step: DemoStep,
+    decisions: list[SendDecision],
+    checked: TemplateDecision | None,
+) -> None:
+    """Print one JSON line per decision of a step (campaign sends name their recipient)."""
+    asked = len(step.asks)
+    for decision in decisions[:asked]:
+        print(json.dumps(_decision_json(number, step.at, decision)), file=stream)
+    if checked is not None:
+        print(json.dumps(_template_json(number, step.at, checked)), file=stream)
+    for to, sent in zip(step.campaign_to, decisions[asked:], strict=True):
+        line = {**_decision_json(number, step.at, sent), "recipient": to.value}
+        print(json.dumps(line), file=stream)
+
+
+def _campaign_ledger() -> tuple[Any, Any]:
+    """The shop's messaging limit ledger: 249 of 250 new customers reached this morning."""
+    from wa_outbound._account import MessagingLimit  # noqa: PLC0415 - demo only
+    from wa_outbound._ledger import LimitLedger, LimitScopeKey  # noqa: PLC0415
+
+    rules = rules_at(_T0)
+    scope = LimitScopeKey.under(rules, phone_number=_BUSINESS, portfolio="4455667788")
+    ledger = LimitLedger(scope=scope, rules=rules)
+    morning = _T0 + timedelta(hours=24, minutes=30)
+    for n in range(249):
+        ledger.record(WaId(f"4915100{n:06d}"), morning)
+    return ledger, MessagingLimit(users=rules.messaging_limit_tiers.value[0])
+
+
+def _campaign_send(ledger: Any, limit: Any, to: WaId, at: datetime) -> SendDecision:  # noqa: ANN401
+    """Ask before sending the campaign template to `to`; record it in the ledger if it goes."""
+    customer = Conversation(business=_BUSINESS, recipient=to).apply(
+        OptInRecorded(at=_T0 - timedelta(days=30), method="newsletter sign-up")
+    )
+    decision = can_send(customer, SendKind.MARKETING_TEMPLATE, now=at, ledger=ledger, limit=limit)
+    if decision.allowed:
+        ledger.record(to, at)
+    return decision
 
 
 # The shop's campaign template, approved before the story starts.
