@@ -152,8 +152,8 @@ _MESSAGES: Final[dict[Reason, str]] = {
     Reason.NO_CALL_PERMISSION: "the user has not granted call permission",
     Reason.CALL_PERMISSION_EXPIRED: "the user's call permission expired at {at}",
     Reason.CALL_PERMISSION_DECLINED: "the user {detail} call permission on {at}",
-    Reason.MESSAGING_LIMIT_REACHED: "the messaging limit of {detail} new users in the moving 24"
-    " hours is used up; the next slot frees at {at}",
+    Reason.MESSAGING_LIMIT_REACHED: "the messaging limit of {detail} new users in the moving"
+    " window is used up; the next slot frees at {at}",
     Reason.PACED: "sending now would exceed the number's throughput or this user's pair rate;"
     " the earliest instant is {at}",
 }
