@@ -135,7 +135,7 @@ def test_bad_dates_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
 def test_instants_with_zones_are_read_in_utc() -> None:
     """`--at 2025-07-01T01:00+02:00` is still June 30 in UTC."""
     _, output = run("rules", "--at", "2025-07-01T01:00+02:00", "--json")
-    assert "general opt-in policy" == json.loads(output)["rule_set"]
+    assert "categories assigned in review" == json.loads(output)["rule_set"]
 
 
 def test_no_command_prints_help() -> None:

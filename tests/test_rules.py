@@ -56,11 +56,15 @@ def test_current_set_has_todays_regime() -> None:
     ("when", "name"),
     [
         (datetime(2023, 1, 1, tzinfo=UTC), "2023 regime"),
-        (datetime(2024, 10, 9, 23, 59, 59, tzinfo=UTC), "2023 regime"),
+        (datetime(2023, 3, 31, 23, 59, 59, tzinfo=UTC), "2023 regime"),
+        (datetime(2023, 4, 1, tzinfo=UTC), "three template categories"),
+        (datetime(2024, 10, 9, 23, 59, 59, tzinfo=UTC), "three template categories"),
         (datetime(2024, 10, 10, tzinfo=UTC), "24-hour template review"),
         (datetime(2024, 10, 31, 23, 59, 59, tzinfo=UTC), "24-hour template review"),
         (datetime(2024, 11, 1, tzinfo=UTC), "general opt-in policy"),
-        (datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC), "general opt-in policy"),
+        (datetime(2025, 4, 8, 23, 59, 59, tzinfo=UTC), "general opt-in policy"),
+        (datetime(2025, 4, 9, tzinfo=UTC), "categories assigned in review"),
+        (datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC), "categories assigned in review"),
         (datetime(2025, 7, 1, tzinfo=UTC), "per-message pricing"),
         (datetime(2025, 10, 6, 23, 0, tzinfo=UTC), "business-initiated calling"),
         (datetime(2025, 10, 7, tzinfo=UTC), "portfolio messaging limits"),
@@ -75,7 +79,10 @@ def test_rules_at_switches_exactly_at_each_change(when: datetime, name: str) -> 
 def test_rules_at_accepts_other_time_zones() -> None:
     """An instant in another zone is compared in UTC (01:00 at +02:00 is still June 30 UTC)."""
     plus_two = timezone(timedelta(hours=2))
-    assert "general opt-in policy" == rules_at(datetime(2025, 7, 1, 1, 0, tzinfo=plus_two)).name
+    assert (
+        "categories assigned in review"
+        == rules_at(datetime(2025, 7, 1, 1, 0, tzinfo=plus_two)).name
+    )
 
 
 def test_rules_before_the_oldest_set_are_refused() -> None:

@@ -15,6 +15,7 @@ WaOutboundError
 └── InputError                 data from outside that cannot be used
     ├── StoredDataError        persisted state that cannot be loaded back  (also ValueError)
     ├── WebhookParseError      a webhook body that is not a webhook at all (also ValueError)
+    ├── TemplateFormatError    template JSON that is not a template        (also ValueError)
     └── SignatureMismatch      a webhook whose signature is missing or wrong
 ```
 
@@ -34,6 +35,7 @@ __all__ = [
     "RuleDataError",
     "SignatureMismatch",
     "StoredDataError",
+    "TemplateFormatError",
     "UsageError",
     "WaOutboundError",
     "WebhookParseError",
@@ -128,6 +130,15 @@ class StoredDataError(_FieldError, InputError, ValueError):
         field: Path of the offending field in the stored document (e.g. ``consent.opted_in_at``).
         value: What was stored there.
         reason: Why it cannot be loaded.
+    """
+
+
+class TemplateFormatError(_FieldError, InputError, ValueError):
+    """Template JSON (Graph API or Twilio Content) that cannot be read as a template.
+
+    `field` is the JSON path of the offending part (`components[2].buttons[0].type`), `value`
+    what was found there. A template Meta would *reject* is not this error: it reads fine and
+    `lint_template` reports its findings.
     """
 
 

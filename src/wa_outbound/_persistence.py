@@ -25,7 +25,14 @@ from wa_outbound._time import iso_instant, parse_iso_instant
 if TYPE_CHECKING:
     import cattrs
 
-__all__ = ["FORMAT", "VERSION", "dump_conversation", "load_conversation"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "JsonShapeError",
+    "dump_conversation",
+    "explain_structure_error",
+    "load_conversation",
+]
 
 FORMAT: Final = "wa_outbound.conversation"
 VERSION: Final = 1
@@ -70,6 +77,10 @@ def _converter() -> cattrs.Converter:
     converter.register_structure_hook(union, _load_recipient)
     converter.register_structure_hook_factory(attrs.has, functools.partial(_strict, converter))
     return converter
+
+
+class JsonShapeError(TypeError):
+    """A JSON value of the wrong type for its key (raised by strict structure hooks)."""
 
 
 class _MissingFieldError(KeyError):
@@ -132,6 +143,15 @@ def load_conversation(data: object) -> Conversation:
 
 def _explain(error: BaseException, body: dict[str, Any]) -> StoredDataError:
     """Turn a cattrs validation error into a `StoredDataError` naming the first bad field."""
+    return StoredDataError(*explain_structure_error(error, body))
+
+
+def explain_structure_error(error: BaseException, body: object) -> tuple[str, object, str]:
+    """Return `(JSON path, value there, reason)` for the first failure of a cattrs structure.
+
+    Follows the first failure down through cattrs's exception groups, noting the attribute
+    name or list index on the way.
+    """
     import cattrs  # noqa: PLC0415
 
     path: list[str | int] = []
@@ -139,10 +159,9 @@ def _explain(error: BaseException, body: dict[str, Any]) -> StoredDataError:
     while True:
         if isinstance(leaf, cattrs.ForbiddenExtraKeysError):
             extra = sorted(leaf.extra_fields)
-            return StoredDataError(_path([*path, extra[0]]), extra[0], "unknown field")
+            return _path([*path, extra[0]]), extra[0], "unknown field"
         if not isinstance(leaf, (cattrs.ClassValidationError, cattrs.IterableValidationError)):
             break
-        # Follow the first failure down, noting the attribute name or list index on the way.
         with_notes, _ = leaf.group_exceptions()
         if not with_notes:
             leaf = leaf.exceptions[0]
@@ -152,12 +171,16 @@ def _explain(error: BaseException, body: dict[str, Any]) -> StoredDataError:
             path.append(note.index)
         else:
             path.append(note.name)
-    if isinstance(leaf, _MissingFieldError):
-        return StoredDataError(_path([*path, leaf.name]), None, "required field is missing")
+    if isinstance(leaf, KeyError) and isinstance(getattr(leaf, "name", None), str):
+        return _path([*path, leaf.name]), None, "required field is missing"  # type: ignore[attr-defined]
     value = _lookup(body, path)
     if isinstance(leaf, WaOutboundError):
-        return StoredDataError(_path(path), value, str(leaf))
-    return StoredDataError(_path(path), value, f"{type(leaf).__name__}: {leaf}")
+        return _path(path), value, str(leaf)
+    if isinstance(leaf, KeyError):  # cattrs's own: the path already ends at the field
+        return _path(path), None, "required field is missing"
+    if isinstance(leaf, JsonShapeError):
+        return _path(path), value, str(leaf)
+    return _path(path), value, f"{type(leaf).__name__}: {leaf}"
 
 
 def _path(parts: list[str | int]) -> str:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 
+from wa_outbound._categories import TemplateCategory
 from wa_outbound._errors import RuleDataError
 from wa_outbound._time import UTC, utc
 
@@ -179,6 +180,21 @@ def _ascending_tiers(_instance: object, attribute: attrs.Attribute[Any], rule: R
         raise RuleDataError(attribute.name, value, "tiers must be strictly ascending")
 
 
+def _categories(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
+    """Check that a `Rule` field holds a non-empty tuple of template categories."""
+    value = rule.value
+    if (
+        not isinstance(value, tuple)
+        or not value
+        or not all(isinstance(item, TemplateCategory) for item in value)
+    ):
+        raise RuleDataError(attribute.name, value, "expected a non-empty tuple of TemplateCategory")
+
+
+def _categories_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_categories, metadata={"doc": doc})
+
+
 def _tiers_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
     return attrs.field(converter=_as_rule, validator=_ascending_tiers, metadata={"doc": doc})
 
@@ -286,6 +302,157 @@ class Rules:
     )
     """How long each successive low-quality pause of a template lasts; the pause after the last
     one disables the template."""
+    template_categories: Rule[tuple[TemplateCategory, ...]] = _categories_field(
+        "The template categories a new template may be submitted in.",
+    )
+    """The template categories a new template may be submitted in."""
+    template_recategorised_in_review: Rule[bool] = _field(
+        "Whether review gives a template of the wrong category the right one instead of "
+        "rejecting it.",
+        bool,
+    )
+    """Whether review gives a template of the wrong category the right one instead of rejecting
+    it."""
+    template_quota: Rule[int] = _field(
+        "How many templates a WhatsApp Business Account of an unverified business may hold.",
+        int,
+        positive=True,
+    )
+    """How many templates a WhatsApp Business Account of an unverified business may hold."""
+    template_quota_verified: Rule[int] = _field(
+        "How many templates a WhatsApp Business Account of a verified business may hold.",
+        int,
+        positive=True,
+    )
+    """How many templates a WhatsApp Business Account of a verified business may hold."""
+    template_quota_counts_languages: Rule[bool] = _field(
+        "Whether each language of a template counts against the quota (otherwise each name "
+        "counts once).",
+        bool,
+    )
+    """Whether each language of a template counts against the quota (otherwise each name counts
+    once)."""
+    template_name_max_length: Rule[int] = _field(
+        "How many characters a template's name may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a template's name may have."""
+    template_body_max_length: Rule[int] = _field(
+        "How many characters a template's body text may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a template's body text may have."""
+    template_body_max_newlines: Rule[int] = _field(
+        "How many line breaks in a row a template's body text may have.",
+        int,
+        positive=True,
+    )
+    """How many line breaks in a row a template's body text may have."""
+    template_header_text_max_length: Rule[int] = _field(
+        "How many characters a template's text header may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a template's text header may have."""
+    template_header_max_parameters: Rule[int] = _field(
+        "How many variables a template's text header may have.",
+        int,
+        positive=True,
+    )
+    """How many variables a template's text header may have."""
+    template_footer_max_length: Rule[int] = _field(
+        "How many characters a template's footer may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a template's footer may have."""
+    template_words_per_parameter: Rule[int] = _field(
+        "How many fixed words a template's text needs per variable (plus one).",
+        int,
+        positive=True,
+    )
+    """How many fixed words a template's text needs per variable (plus one)."""
+    template_buttons_max: Rule[int] = _field(
+        "How many buttons a template may have in all.",
+        int,
+        positive=True,
+    )
+    """How many buttons a template may have in all."""
+    template_quick_reply_buttons_max: Rule[int] = _field(
+        "How many quick-reply buttons a template may have.",
+        int,
+        positive=True,
+    )
+    """How many quick-reply buttons a template may have."""
+    template_url_buttons_max: Rule[int] = _field(
+        "How many URL buttons a template may have.",
+        int,
+        positive=True,
+    )
+    """How many URL buttons a template may have."""
+    template_phone_buttons_max: Rule[int] = _field(
+        "How many phone-number buttons a template may have.",
+        int,
+        positive=True,
+    )
+    """How many phone-number buttons a template may have."""
+    template_copy_code_buttons_max: Rule[int] = _field(
+        "How many copy-code buttons a template may have.",
+        int,
+        positive=True,
+    )
+    """How many copy-code buttons a template may have."""
+    template_button_text_max_length: Rule[int] = _field(
+        "How many characters a button's label may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a button's label may have."""
+    template_url_max_length: Rule[int] = _field(
+        "How many characters a URL button's address may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a URL button's address may have."""
+    template_phone_number_max_length: Rule[int] = _field(
+        "How many characters a phone-number button's number may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a phone-number button's number may have."""
+    template_copy_code_max_length: Rule[int] = _field(
+        "How many characters the code of a copy-code button may have.",
+        int,
+        positive=True,
+    )
+    """How many characters the code of a copy-code button may have."""
+    template_auth_parameter_max_length: Rule[int] = _field(
+        "How many characters the code of an authentication template may have.",
+        int,
+        positive=True,
+    )
+    """How many characters the code of an authentication template may have."""
+    template_code_expiration_max_minutes: Rule[int] = _field(
+        "The longest code expiry an authentication template's footer may state, in minutes.",
+        int,
+        positive=True,
+    )
+    """The longest code expiry an authentication template's footer may state, in minutes."""
+    template_parameter_max_spaces: Rule[int] = _field(
+        "How many spaces in a row a parameter value may hold when sent.",
+        int,
+        positive=True,
+    )
+    """How many spaces in a row a parameter value may hold when sent."""
+    template_marketing_opt_out_required: Rule[bool] = _field(
+        "Whether a marketing template must offer an opt-out (a button or a line telling how "
+        "to stop).",
+        bool,
+    )
+    """Whether a marketing template must offer an opt-out (a button or a line telling how to
+    stop)."""
 
     # --- pacing -----------------------------------------------------------------------------
     throughput_default: Rule[int] = _field(
@@ -526,6 +693,72 @@ _TEMPLATE_PAUSING: Final = Source(
     checked=_CHECKED,
 )
 
+_TEMPLATE_OVERVIEW: Final = Source(
+    title="Meta, Template fundamentals (names, template limits, parameter formats), updated"
+    " 2026-05-05",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/overview",
+    checked=_CHECKED,
+)
+_TEMPLATE_COMPONENTS: Final = Source(
+    title="Meta, Template components (character limits, buttons), updated 2026-05-06",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/components",
+    checked=_CHECKED,
+)
+_TEMPLATE_LIMIT_CHANGE: Final = Source(
+    title="Meta, WhatsApp Business Platform changelog, 2022-10-25 ('up to 6,000 message"
+    " templates if ... verified'; 'translated versions ... now count against ... the template"
+    " limit')",
+    url="https://developers.facebook.com/docs/whatsapp/changelog",
+    checked=_CHECKED,
+)
+_TEMPLATE_CATEGORIZATION: Final = Source(
+    title="Meta, Template categorization (allow_category_change no longer supported from"
+    " 2025-04-09; authentication parameters restricted to 15 characters)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-categorization",
+    checked=_CHECKED,
+)
+_AUTHENTICATION_TEMPLATES: Final = Source(
+    title="Meta, Authentication templates (code_expiration_minutes: minimum 1, maximum 90)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/authentication-templates/authentication-templates",
+    checked=_CHECKED,
+)
+_CATEGORIES_2023: Final = Source(
+    title="Kaleyra, WhatsApp Template Category ('Utility and Authentication replace"
+    " Transactional and OTP Templates'; mandatory for new templates from 2023-04-01)",
+    url="https://developers.kaleyra.io/docs/whatsapp-template-category",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_CATEGORIES_LEGACY: Final = Source(
+    title="Sinch, WhatsApp templates ('new template categories ... MARKETING, OTP and"
+    " TRANSACTIONAL'; older templates list other values); Wati: the eleven legacy categories"
+    " in use until 2023-04-01",
+    url="https://developers.sinch.com/docs/provisioning-api/getting-started/whatsapp/templates",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_TWILIO_VARIABLES: Final = Source(
+    title="Twilio, Using variables with Content Templates ('for every x variables, there"
+    " must be at least 2x+1 non-variable words')",
+    url="https://www.twilio.com/docs/content/using-variables-with-content-api",
+    checked=_CHECKED,
+)
+_TEMPLATE_REVIEW_NEWLINES: Final = Source(
+    title="Meta's rejection text as quoted in third-party code ('The message body can't have"
+    " more than two consecutive newline characters'); Meta's Template review page only says"
+    " limits depend on the template",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-review",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_PARAMETER_SPACES: Final = Source(
+    title="Cloud API error 132018 as observed by third-party code ('Param text cannot have"
+    " new-line/tab characters or more than 4 consecutive spaces'); not on a Meta page",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+
 _THROUGHPUT: Final = Source(
     title="Meta, Throughput (80 mps by default, 1,000 mps by automatic upgrade, 20 mps for"
     " WhatsApp Business app numbers), updated 2026-05-21",
@@ -629,6 +862,186 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 note="The third pause disables the template; an un-pause arrives as an APPROVED"
                 " status event. The page gives no start date (the 2023 brief already describes"
                 " pauses), so the baseline's date is used.",
+            ),
+            "template_categories": Rule(
+                value=(
+                    TemplateCategory.MARKETING,
+                    TemplateCategory.TRANSACTIONAL,
+                    TemplateCategory.OTP,
+                    *tuple(TemplateCategory)[5:],
+                ),
+                effective_from=_day(2023, 1, 1),
+                source=_CATEGORIES_LEGACY,
+                note="New templates used TRANSACTIONAL, MARKETING or OTP; the eleven legacy "
+                "categories (ACCOUNT_UPDATE, ...) are accepted too, as the February 2023 "
+                "brief and Wati still list them until 2023-04-01. When the interim names "
+                "started is not known.",
+            ),
+            "template_recategorised_in_review": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_CATEGORIZATION,
+                note="A template of the wrong category was rejected (INCORRECT_CATEGORY) unless it"
+                " was submitted with allow_category_change.",
+            ),
+            "template_quota": Rule(
+                value=250,
+                effective_from=_day(2022, 10, 25),
+                source=_TEMPLATE_OVERVIEW,
+                note="Per WhatsApp Business Account of an unverified business portfolio. Before "
+                "2022-10-25 the 250 counted names (360dialog).",
+            ),
+            "template_quota_verified": Rule(
+                value=6000,
+                effective_from=_day(2022, 10, 25),
+                source=_TEMPLATE_LIMIT_CHANGE,
+                note="The portfolio is verified and one of its accounts has a number with an "
+                "approved display name. The February 2023 brief's 1,500 was not found in any "
+                "source.",
+            ),
+            "template_quota_counts_languages": Rule(
+                value=True,
+                effective_from=_day(2022, 10, 25),
+                source=_TEMPLATE_LIMIT_CHANGE,
+                note="'Each template counts against your template limit' (Meta, Template "
+                "fundamentals); before 2022-10-25 the translations of a name counted once.",
+            ),
+            "template_name_max_length": Rule(
+                value=512,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_OVERVIEW,
+                note="Lowercase letters, digits and underscores only. The page gives no start "
+                "date, so the baseline's date is used.",
+            ),
+            "template_body_max_length": Rule(
+                value=1024,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The page gives no start date, so the baseline's date is used.",
+            ),
+            "template_body_max_newlines": Rule(
+                value=2,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_REVIEW_NEWLINES,
+                note="More than two line breaks in a row get a template rejected, as reported; no "
+                "Meta page gives the number.",
+            ),
+            "template_header_text_max_length": Rule(
+                value=60,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The page gives no start date, so the baseline's date is used.",
+            ),
+            "template_header_max_parameters": Rule(
+                value=1,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="'Supports 1 parameter.' The page gives no start date, so the baseline's date"
+                " is used.",
+            ),
+            "template_footer_max_length": Rule(
+                value=60,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="Footers take no variables. The page gives no start date, so the baseline's "
+                "date is used.",
+            ),
+            "template_words_per_parameter": Rule(
+                value=2,
+                effective_from=_day(2023, 1, 1),
+                source=_TWILIO_VARIABLES,
+                note="A text with n variables needs at least 2n + 1 other words. Meta rejects 'too"
+                " many variable parameters relative to the message length' without a number; "
+                "Twilio's number is used.",
+            ),
+            "template_buttons_max": Rule(
+                value=10,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The page gives no start date, so the baseline's date is used.",
+            ),
+            "template_quick_reply_buttons_max": Rule(
+                value=10,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="Quick replies and other buttons must form two groups (QR, QR, URL is fine; "
+                "QR, URL, QR is not). The page gives no start date, so the baseline's date is"
+                " used.",
+            ),
+            "template_url_buttons_max": Rule(
+                value=2,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The page gives no start date, so the baseline's date is used.",
+            ),
+            "template_phone_buttons_max": Rule(
+                value=1,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The page gives no start date, so the baseline's date is used.",
+            ),
+            "template_copy_code_buttons_max": Rule(
+                value=1,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The page gives no start date, so the baseline's date is used.",
+            ),
+            "template_button_text_max_length": Rule(
+                value=25,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="Quick-reply, URL and phone-number buttons. The page gives no start date, so "
+                "the baseline's date is used.",
+            ),
+            "template_url_max_length": Rule(
+                value=2000,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="One variable may be appended to the end of the address. The page gives no "
+                "start date, so the baseline's date is used.",
+            ),
+            "template_phone_number_max_length": Rule(
+                value=20,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The page gives no start date, so the baseline's date is used.",
+            ),
+            "template_copy_code_max_length": Rule(
+                value=15,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="A third party reports 20 since 2025-12-03; Meta's page (updated 2026-05-06) "
+                "still says 15. The page gives no start date, so the baseline's date is used.",
+            ),
+            "template_auth_parameter_max_length": Rule(
+                value=15,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_CATEGORIZATION,
+                note="URLs, media and emojis are not allowed in authentication templates either."
+                " The page gives no start date; preset authentication templates are reported"
+                " from 2023-05-29 (Aliyun), so the baseline's date is used.",
+            ),
+            "template_code_expiration_max_minutes": Rule(
+                value=90,
+                effective_from=_day(2023, 1, 1),
+                source=_AUTHENTICATION_TEMPLATES,
+                note="Minimum 1. The start of preset authentication templates is reported as "
+                "2023-05-29 (Aliyun; Kaleyra says May 2023).",
+            ),
+            "template_parameter_max_spaces": Rule(
+                value=4,
+                effective_from=_day(2023, 1, 1),
+                source=_PARAMETER_SPACES,
+                note="Parameter values may not hold line breaks or tabs either (error 132018). The"
+                " page gives no start date, so the baseline's date is used.",
+            ),
+            "template_marketing_opt_out_required": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="Meta recommends an opt-out quick reply ('a common use case') but does not "
+                "require it; users can always stop marketing messages themselves (131050). "
+                "The February 2023 brief calls it required: set this to True to enforce it.",
             ),
             "throughput_default": Rule(
                 value=80,
@@ -740,6 +1153,23 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         },
     ),
     RuleChange(
+        effective_from=_day(2023, 4, 1),
+        title="three template categories",
+        rules={
+            "template_categories": Rule(
+                value=(
+                    TemplateCategory.MARKETING,
+                    TemplateCategory.UTILITY,
+                    TemplateCategory.AUTHENTICATION,
+                ),
+                effective_from=_day(2023, 4, 1),
+                source=_CATEGORIES_2023,
+                note="Meta re-categorised every existing template by its content; legacy"
+                " values stayed accepted until 2023-04-24 (reported). See CATEGORY_MAPPING.",
+            ),
+        },
+    ),
+    RuleChange(
         effective_from=_day(2024, 10, 10),
         title="24-hour template review",
         rules={
@@ -766,6 +1196,20 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 note="Meta dropped 'outside the 24-hour window' from the requirement: opt-in"
                 " before messaging people, general opt-in accepted. The page names the month"
                 " only; the 1st is assumed.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 4, 9),
+        title="categories assigned in review",
+        rules={
+            "template_recategorised_in_review": Rule(
+                value=True,
+                effective_from=_day(2025, 4, 9),
+                source=_TEMPLATE_CATEGORIZATION,
+                note="'We no longer support the allow_category_change property ... This is now"
+                " the default behavior': a UTILITY template judged MARKETING is approved as"
+                " MARKETING.",
             ),
         },
     ),
