@@ -159,6 +159,14 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         TemplateSubmitted,
         template_sendable,
     )
+    from wa_outbound._template_lint import (
+        LINT_RULES,
+        LintCode,
+        LintFinding,
+        LintRule,
+        Severity,
+        lint_template,
+    )
     from wa_outbound._templates import (
         Body,
         BodyExample,
@@ -271,6 +279,12 @@ _LAZY: _typing.Final[dict[str, str]] = {
     "CategoryEra": "wa_outbound._categories",
     "CategoryMapping": "wa_outbound._categories",
     "TemplateCategory": "wa_outbound._categories",
+    "LINT_RULES": "wa_outbound._template_lint",
+    "LintCode": "wa_outbound._template_lint",
+    "LintFinding": "wa_outbound._template_lint",
+    "LintRule": "wa_outbound._template_lint",
+    "Severity": "wa_outbound._template_lint",
+    "lint_template": "wa_outbound._template_lint",
 }
 
 
@@ -298,6 +312,7 @@ __all__ = [
     "CONSENT_TRANSITIONS",
     "ERROR_CODES",
     "ERROR_CODE_RANGES",
+    "LINT_RULES",
     "MARKETING_TRANSITIONS",
     "MAX_RETRY_DELAY",
     "MESSAGING_TIERS",
@@ -351,6 +366,9 @@ __all__ = [
     "LimitLedger",
     "LimitScope",
     "LimitScopeKey",
+    "LintCode",
+    "LintFinding",
+    "LintRule",
     "MarketingInput",
     "MarketingResumed",
     "MarketingStatus",
@@ -392,6 +410,7 @@ __all__ = [
     "SendDecision",
     "SendKind",
     "SendRejected",
+    "Severity",
     "SignatureMismatch",
     "Source",
     "StoredDataError",
@@ -429,6 +448,7 @@ __all__ = [
     "diff_rules",
     "dump_conversation",
     "dump_ledger",
+    "lint_template",
     "load_conversation",
     "load_ledger",
     "placeholders",

@@ -1,0 +1,586 @@
+"""The submission linter: one failing and one passing example per code, and its properties."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import pytest
+
+from wa_outbound import (
+    LINT_RULES,
+    LintCode,
+    Rules,
+    Severity,
+    TemplateCategory,
+    builtin_rule_sets,
+    lint_template,
+    rules_at,
+    template_from_graph,
+)
+
+from .conftest import T0, T2023
+
+TODAY = rules_at(T0)
+RULES_2023 = rules_at(T2023)
+RULES_2024 = builtin_rule_sets()[1]  # three categories, a wrong category is rejected
+
+Json = dict[str, Any]
+
+
+def marketing() -> Json:
+    """Meta's own example marketing template (Template components page)."""
+    return {
+        "name": "seasonal_promotion",
+        "language": "en_US",
+        "category": "MARKETING",
+        "components": [
+            {
+                "type": "HEADER",
+                "format": "TEXT",
+                "text": "Our {{1}} is on!",
+                "example": {"header_text": ["Summer Sale"]},
+            },
+            {
+                "type": "BODY",
+                "text": "Shop now through {{1}} and use code {{2}} to get {{3}} off of all"
+                " merchandise.",
+                "example": {"body_text": [["the end of August", "25OFF", "25%"]]},
+            },
+            {
+                "type": "FOOTER",
+                "text": "Use the buttons below to manage your marketing subscriptions",
+            },
+            {
+                "type": "BUTTONS",
+                "buttons": [
+                    {"type": "QUICK_REPLY", "text": "Unsubscribe from Promos"},
+                    {"type": "QUICK_REPLY", "text": "Unsubscribe from All"},
+                ],
+            },
+        ],
+    }
+
+
+def utility() -> Json:
+    """An order update with a media header, named variables and call-to-action buttons."""
+    return {
+        "name": "order_shipped_v2",
+        "language": "en_US",
+        "category": "UTILITY",
+        "parameter_format": "NAMED",
+        "components": [
+            {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::aW1hZ2U="]}},
+            {
+                "type": "BODY",
+                "text": "Hello {{first_name}}, your order {{order_id}} has shipped and should"
+                " arrive on {{delivery_date}}. Thank you for your patience.",
+                "example": {
+                    "body_text_named_params": [
+                        {"param_name": "first_name", "example": "Pablo"},
+                        {"param_name": "order_id", "example": "860198-230332"},
+                        {"param_name": "delivery_date", "example": "May 3"},
+                    ]
+                },
+            },
+            {"type": "FOOTER", "text": "Lucky Shrub"},
+            {
+                "type": "BUTTONS",
+                "buttons": [
+                    {
+                        "type": "URL",
+                        "text": "Track your order",
+                        "url": "https://www.luckyshrub.com/track/{{1}}",
+                        "example": ["https://www.luckyshrub.com/track/860198"],
+                    },
+                    {"type": "PHONE_NUMBER", "text": "Call us", "phone_number": "+15550051310"},
+                    {"type": "QUICK_REPLY", "text": "Talk to an agent"},
+                ],
+            },
+        ],
+    }
+
+
+def authentication() -> Json:
+    """Meta's copy-code authentication template."""
+    return {
+        "name": "authentication_code_copy_code_button",
+        "language": "en_US",
+        "category": "AUTHENTICATION",
+        "message_send_ttl_seconds": 60,
+        "components": [
+            {"type": "BODY", "add_security_recommendation": True},
+            {"type": "FOOTER", "code_expiration_minutes": 5},
+            {
+                "type": "BUTTONS",
+                "buttons": [{"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy Code"}],
+            },
+        ],
+    }
+
+
+def codes(data: Json, rules: Rules = TODAY) -> list[str]:
+    """Lint Graph JSON and return the finding codes, in order."""
+    return [f.code.value for f in lint_template(template_from_graph(data), rules=rules)]
+
+
+@pytest.mark.parametrize("make", [marketing, utility, authentication])
+@pytest.mark.parametrize("rules", builtin_rule_sets()[1:], ids=lambda r: r.name)
+def test_realistic_templates_lint_clean(make: Callable[[], Json], rules: Rules) -> None:
+    """Meta's own examples pass under every rule set with today's three categories."""
+    assert [] == codes(make(), rules)
+
+
+def _set(path: str, value: object) -> Callable[[Json], None]:
+    """Return a mutation setting the JSON value at a dotted path (`components.1.text`)."""
+    *parents, last = path.split(".")
+
+    def mutate(data: Json) -> None:
+        node: Any = data
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        if last.isdigit():
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    return mutate
+
+
+def _buttons(*buttons: Json) -> Callable[[Json], None]:
+    return _set("components.3.buttons", list(buttons))
+
+
+QR = {"type": "QUICK_REPLY", "text": "Stop promotions"}
+URL = {"type": "URL", "text": "Shop", "url": "https://shop.example/sale"}
+PHONE = {"type": "PHONE_NUMBER", "text": "Call", "phone_number": "+15550051310"}
+COPY = {"type": "COPY_CODE", "example": "25OFF"}
+
+# (code, template, mutation, expected path); each mutation breaks exactly one rule.
+CASES: list[tuple[LintCode, Callable[[], Json], Callable[[Json], None], str]] = [
+    (LintCode.NAME_FORMAT, marketing, _set("name", "Seasonal Promotion"), "name"),
+    (LintCode.NAME_TOO_LONG, marketing, _set("name", "a" * 513), "name"),
+    (
+        LintCode.CATEGORY_LOOKS_PROMOTIONAL,
+        utility,
+        _set(
+            "components.1.text",
+            "Hello {{first_name}}, your order {{order_id}} has shipped and should arrive on"
+            " {{delivery_date}}. Enjoy 20% off your next purchase with us.",
+        ),
+        "components[1].text",
+    ),
+    (
+        LintCode.ALLOW_CATEGORY_CHANGE_IGNORED,
+        utility,
+        _set("allow_category_change", True),  # noqa: FBT003 - a JSON value
+        "allow_category_change",
+    ),
+    (LintCode.BODY_MISSING, authentication, lambda d: d["components"].pop(0), "components"),
+    (
+        LintCode.COMPONENT_DUPLICATE,
+        marketing,
+        lambda d: d["components"].insert(3, {"type": "FOOTER", "text": "Lucky Shrub"}),
+        "components[3]",
+    ),
+    (LintCode.TEXT_MISSING, marketing, _set("components.2.text", ""), "components[2].text"),
+    (
+        LintCode.BODY_TOO_LONG,
+        marketing,
+        lambda d: d["components"][1].update(text=d["components"][1]["text"] + " more" * 200),
+        "components[1].text",
+    ),
+    (
+        LintCode.BODY_NEWLINES,
+        marketing,
+        lambda d: d["components"][1].update(text=d["components"][1]["text"] + "\n\n\nSee you."),
+        "components[1].text",
+    ),
+    (
+        LintCode.HEADER_TOO_LONG,
+        marketing,
+        _set("components.0.text", "Our {{1}} is on!" + "!" * 50),
+        "components[0].text",
+    ),
+    (
+        LintCode.HEADER_VARIABLES,
+        marketing,
+        lambda d: d["components"][0].update(
+            text="Our {{1}} is on for {{2}}!", example={"header_text": ["Summer Sale", "you"]}
+        ),
+        "components[0].text",
+    ),
+    (
+        LintCode.HEADER_EXAMPLE_MISSING,
+        utility,
+        _set("components.0", {"type": "HEADER", "format": "DOCUMENT"}),
+        "components[0].example.header_handle",
+    ),
+    (
+        LintCode.HEADER_CATEGORY,
+        utility,
+        _set(
+            "components.0",
+            {"type": "HEADER", "format": "GIF", "example": {"header_handle": ["4::x"]}},
+        ),
+        "components[0].format",
+    ),
+    (LintCode.FOOTER_TOO_LONG, utility, _set("components.2.text", "x" * 61), "components[2].text"),
+    (
+        LintCode.FOOTER_VARIABLES,
+        utility,
+        _set("components.2.text", "Lucky Shrub {{shop}}"),
+        "components[2].text",
+    ),
+    (
+        LintCode.VARIABLE_MALFORMED,
+        marketing,
+        lambda d: d["components"][1].update(text=d["components"][1]["text"] + " Hurry {{ now"),
+        "components[1].text",
+    ),
+    (
+        LintCode.VARIABLE_FORMAT_MISMATCH,
+        marketing,
+        _set(
+            "components.1.text",
+            "Shop now through {{date}} and use code {{2}} to get {{3}} off of all merchandise.",
+        ),
+        "components[1].text",
+    ),
+    (
+        LintCode.VARIABLE_SEQUENCE,
+        marketing,
+        _set(
+            "components.1.text",
+            "Shop now through {{1}} and use code {{2}} to get {{4}} off of all merchandise.",
+        ),
+        "components[1].text",
+    ),
+    (
+        LintCode.VARIABLE_NAME,
+        utility,
+        lambda d: (
+            d["components"][1].update(
+                text=d["components"][1]["text"].replace("order_id", "order_2")
+            ),
+            d["components"][1]["example"]["body_text_named_params"][1].update(param_name="order_2"),
+        ),
+        "components[1].text",
+    ),
+    (
+        LintCode.VARIABLE_AT_EDGE,
+        marketing,
+        _set(
+            "components.1.text",
+            "{{1}} is when you can shop and use code {{2}} to get {{3}} off of all merchandise.",
+        ),
+        "components[1].text",
+    ),
+    (
+        LintCode.VARIABLES_ADJACENT,
+        marketing,
+        _set(
+            "components.1.text",
+            "Shop now through {{1}} and use code {{2}} {{3}} off of all merchandise today.",
+        ),
+        "components[1].text",
+    ),
+    (
+        LintCode.VARIABLE_DENSITY,
+        marketing,
+        _set("components.1.text", "Shop until {{1}} with code {{2}} for {{3}} off."),
+        "components[1].text",
+    ),
+    (
+        LintCode.EXAMPLE_MISSING,
+        marketing,
+        lambda d: d["components"][1].pop("example"),
+        "components[1].example",
+    ),
+    (
+        LintCode.EXAMPLE_MISMATCH,
+        marketing,
+        _set("components.1.example", {"body_text": [["the end of August", "25OFF"]]}),
+        "components[1].example",
+    ),
+    (
+        LintCode.BUTTONS_TOO_MANY,
+        marketing,
+        _buttons(QR, *[{"type": "QUICK_REPLY", "text": f"Option {i}"} for i in range(9)], URL),
+        "components[3].buttons",
+    ),
+    (LintCode.BUTTON_TYPE_LIMIT, marketing, _buttons(QR, URL, URL, URL), "components[3].buttons"),
+    (
+        LintCode.BUTTONS_NOT_GROUPED,
+        marketing,
+        _buttons(QR, URL, {**QR, "text": "Unsubscribe"}),
+        "components[3].buttons",
+    ),
+    (
+        LintCode.BUTTON_TEXT_MISSING,
+        marketing,
+        _buttons(QR, {**URL, "text": " "}),
+        "components[3].buttons[1].text",
+    ),
+    (
+        LintCode.BUTTON_TEXT_TOO_LONG,
+        marketing,
+        _buttons(QR, {**URL, "text": "Shop " * 6}),
+        "components[3].buttons[1].text",
+    ),
+    (
+        LintCode.URL_INVALID,
+        marketing,
+        _buttons(QR, {**URL, "url": "shop.example/sale"}),
+        "components[3].buttons[1].url",
+    ),
+    (
+        LintCode.URL_EXAMPLE_MISSING,
+        marketing,
+        _buttons(QR, {**URL, "url": "https://shop.example/{{1}}"}),
+        "components[3].buttons[1].example",
+    ),
+    (
+        LintCode.PHONE_NUMBER_INVALID,
+        marketing,
+        _buttons(QR, {**PHONE, "phone_number": "1" * 21}),
+        "components[3].buttons[1].phone_number",
+    ),
+    (
+        LintCode.COPY_CODE_EXAMPLE,
+        marketing,
+        _buttons(QR, {**COPY, "example": "SUMMER-SALE-2026"}),
+        "components[3].buttons[1].example",
+    ),
+    (
+        LintCode.OTP_BUTTON_CATEGORY,
+        marketing,
+        _buttons(QR, {"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy code"}),
+        "components[3].buttons[1].type",
+    ),
+    (
+        LintCode.AUTH_STRUCTURE,
+        authentication,
+        _set("components.2.buttons", [{"type": "QUICK_REPLY", "text": "Not me"}]),
+        "components[2].buttons",
+    ),
+    (
+        LintCode.AUTH_CODE_EXPIRATION,
+        authentication,
+        _set("components.1.code_expiration_minutes", 91),
+        "components[1].code_expiration_minutes",
+    ),
+    (LintCode.MARKETING_OPT_OUT, marketing, _buttons(URL), "components"),
+]
+
+
+@pytest.mark.parametrize(("code", "make", "mutate", "path"), CASES, ids=[c[0].value for c in CASES])
+def test_each_rule_has_a_failing_example(
+    code: LintCode, make: Callable[[], Json], mutate: Callable[[Json], None], path: str
+) -> None:
+    """Breaking one rule of a clean template gives exactly that finding, at that path."""
+    data = make()
+    assert [] == codes(data)
+    mutate(data)
+    findings = lint_template(template_from_graph(data), rules=TODAY)
+    assert [code.value] == [f.code.value for f in findings]
+    assert path == findings[0].path
+    assert LINT_RULES[code].severity == findings[0].severity
+    assert findings[0].message.endswith(".")
+
+
+def test_every_code_has_a_case_and_a_rule() -> None:
+    """The table above covers every lint code but the one that needs older rules."""
+    covered = {c[0] for c in CASES} | {LintCode.CATEGORY_NOT_ACCEPTED}
+    assert set(LintCode) == covered
+    assert set(LintCode) == set(LINT_RULES)
+
+
+def test_every_rule_field_a_lint_rule_names_exists() -> None:
+    """Each `Rules` field named by `LINT_RULES` exists, so every number comes from the rules."""
+    fields = {a.name for a in attrs.fields(Rules)}
+    for rule in LINT_RULES.values():
+        assert set(rule.rules) <= fields
+        assert rule.rules or rule.source
+
+
+def test_legacy_category_is_refused_after_april_2023() -> None:
+    """A legacy category lints clean in early 2023 and is refused from 2023-04-01."""
+    data = utility()
+    data["category"] = "SHIPPING_UPDATE"
+    assert [] == codes(data, RULES_2023)
+    findings = lint_template(template_from_graph(data), rules=TODAY)
+    assert ["category-not-accepted"] == [f.code.value for f in findings]
+    assert "maps to UTILITY" in findings[0].message
+
+
+def test_today_categories_are_refused_in_early_2023() -> None:
+    """UTILITY did not exist before 2023-04-01: the interim name was TRANSACTIONAL."""
+    assert ["category-not-accepted"] == codes(utility(), RULES_2023)
+
+
+def test_promotional_wording_outcome_follows_the_rules() -> None:
+    """Before 2025-04-09 a promotional utility template risks rejection; later it is re-labelled."""
+    data = utility()
+    data["components"][2]["text"] = "Free shipping on your next order"
+    before = lint_template(template_from_graph(data), rules=RULES_2024)
+    after = lint_template(template_from_graph(data), rules=TODAY)
+    assert "INCORRECT_CATEGORY" in before[0].message
+    assert "approve it as MARKETING" in after[0].message
+    assert "components[2].text" == after[0].path
+
+
+def test_opt_out_in_the_footer_counts() -> None:
+    """A footer telling how to stop is an opt-out, as is a quick reply."""
+    data = marketing()
+    data["components"][3]["buttons"] = [URL]
+    data["components"][2]["text"] = "Reply STOP to opt out"
+    assert [] == codes(data)
+
+
+def test_opt_out_is_an_error_when_the_rules_require_it() -> None:
+    """A host that enforces the 2023 brief's opt-out rule gets an error, not a warning."""
+    data = marketing()
+    data["components"][3]["buttons"] = [URL]
+    strict = attrs.evolve(TODAY, template_marketing_opt_out_required=True)
+    (finding,) = lint_template(template_from_graph(data), rules=strict)
+    assert Severity.ERROR == finding.severity
+    assert finding.is_error
+
+
+def test_limits_come_from_the_rules() -> None:
+    """Tightening a number in the rules tightens the linter."""
+    data = marketing()
+    tight = attrs.evolve(TODAY, template_button_text_max_length=10)
+    assert ["button-text-too-long", "button-text-too-long"] == codes(data, tight)
+
+
+def test_named_examples_must_name_the_variables() -> None:
+    """Named examples that name other variables are a mismatch."""
+    data = utility()
+    data["components"][1]["example"]["body_text_named_params"][0]["param_name"] = "name"
+    assert ["example-mismatch"] == codes(data)
+
+
+def test_named_variable_names_must_be_lowercase() -> None:
+    """`{{First-Name}}` is not a variable name."""
+    data = utility()
+    data["components"][1]["text"] = data["components"][1]["text"].replace(
+        "{{first_name}}", "{{First-Name}}"
+    )
+    assert ["variable-malformed", "example-mismatch"] == codes(data)
+
+
+def test_numbered_variable_in_a_named_template_is_a_mismatch() -> None:
+    """A positional variable in a NAMED template is flagged once."""
+    data = utility()
+    data["components"][1]["text"] = data["components"][1]["text"].replace("{{order_id}}", "{{2}}")
+    assert ["variable-format-mismatch", "example-mismatch"] == codes(data)
+
+
+def test_odd_positional_variable_is_malformed() -> None:
+    """`{{1a}}` is neither a number nor a name."""
+    data = marketing()
+    data["components"][1]["text"] = data["components"][1]["text"].replace("{{3}}", "{{1a}}")
+    assert "variable-malformed" in codes(data)
+
+
+def test_authentication_rejects_headers_and_custom_text() -> None:
+    """Authentication templates use Meta's preset text: no header, body text or footer text."""
+    data = authentication()
+    data["components"].insert(0, {"type": "HEADER", "format": "TEXT", "text": "Your code"})
+    data["components"][1]["text"] = "Your code is {{1}}."
+    data["components"][2]["text"] = "Expires soon"
+    assert ["auth-structure"] * 3 == codes(data)
+
+
+def test_url_button_with_a_fixed_address_needs_no_example() -> None:
+    """A URL without a variable needs no example; a missing URL is invalid."""
+    data = marketing()
+    data["components"][3]["buttons"] = [QR, URL, {"type": "URL", "text": "Menu"}]
+    assert ["url-invalid"] == codes(data)
+
+
+def test_footer_and_header_texts_are_required() -> None:
+    """A text header without text and a body without text are reported."""
+    data = marketing()
+    data["components"][0] = {"type": "HEADER", "format": "TEXT"}
+    data["components"][1] = {"type": "BODY"}
+    assert ["text-missing", "text-missing"] == codes(data)
+
+
+def test_location_header_needs_no_example() -> None:
+    """A location header is given at send time and needs no sample."""
+    data = utility()
+    data["components"][0] = {"type": "HEADER", "format": "LOCATION"}
+    assert [] == codes(data)
+
+
+def test_other_components_are_not_checked() -> None:
+    """A carousel is kept as it is and does not disturb the checks of the rest."""
+    data = marketing()
+    data["components"].append({"type": "CAROUSEL", "cards": []})
+    assert [] == codes(data)
+
+
+def test_authentication_rules_apply_to_the_interim_otp_category() -> None:
+    """OTP (the interim name) is checked as AUTHENTICATION under the 2023 regime."""
+    data = authentication()
+    data["category"] = "OTP"
+    assert TemplateCategory.AUTHENTICATION == TemplateCategory.OTP.current
+    assert [] == codes(data, RULES_2023)
+
+
+def test_named_header_example_is_checked() -> None:
+    """A named text header takes its example from `header_text_named_params`."""
+    data = utility()
+    data["components"][0] = {
+        "type": "HEADER",
+        "format": "TEXT",
+        "text": "Order {{order_id}} shipped",
+        "example": {"header_text_named_params": [{"param_name": "order_id", "example": "8601"}]},
+    }
+    assert [] == codes(data)
+    data["components"][0]["example"]["header_text_named_params"][0]["param_name"] = "order"
+    assert ["example-mismatch"] == codes(data)
+
+
+def test_a_variable_may_repeat() -> None:
+    """Using `{{1}}` twice is one variable: one example value, no sequence problem."""
+    data = marketing()
+    data["components"][1]["text"] += " Code {{2}} works online and in our stores."
+    assert [] == codes(data)
+
+
+def test_unpaired_braces_without_any_variable_are_malformed() -> None:
+    """A lone `{{` is reported even when the text has no variable at all."""
+    data = marketing()
+    data["components"][0] = {"type": "HEADER", "format": "TEXT", "text": "Our {{ sale is on"}
+    assert ["variable-malformed"] == codes(data)
+
+
+def test_body_ending_in_a_variable_and_punctuation_ends_with_a_variable() -> None:
+    """Meta treats `{{3}}.` at the end as a variable at the end."""
+    data = marketing()
+    data["components"][1]["text"] = (
+        "Shop now through the end of the month and use code {{1}} to get {{2}} off {{3}}."
+    )
+    data["components"][1]["example"] = {"body_text": [["A", "B", "C"]]}
+    assert ["variable-at-edge"] == codes(data)
+
+
+def test_url_longer_than_the_rules_allow_is_invalid() -> None:
+    """A URL of more characters than the rules allow is reported."""
+    data = marketing()
+    data["components"][3]["buttons"] = [QR, {**URL, "url": "https://shop.example/" + "a" * 2000}]
+    assert ["url-invalid"] == codes(data)
+
+
+def test_authentication_button_labels_are_checked() -> None:
+    """An OTP button's label is held to the button-label limit."""
+    data = authentication()
+    data["components"][2]["buttons"][0]["text"] = "Copy the code to your clipboard now"
+    assert ["button-text-too-long"] == codes(data)
+    del data["components"][2]["buttons"][0]["text"]
+    assert [] == codes(data)
