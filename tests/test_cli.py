@@ -207,3 +207,114 @@ def test_limits_text_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "not_connected" in blocked
     assert 1 == run("limits", "--limit", "TIER_NOT_SET")[0]
     assert "carries no limit" in capsys.readouterr().err
+
+
+SEASONAL = {
+    "name": "seasonal_promotion",
+    "language": "en_US",
+    "category": "MARKETING",
+    "components": [
+        {
+            "type": "BODY",
+            "text": "Shop now through {{1}} and use code {{2}} to get 25% off of all merchandise.",
+            "example": {"body_text": [["the end of August", "25OFF"]]},
+        },
+        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Stop promotions"}]},
+    ],
+}
+BROKEN = {
+    "name": "order update",
+    "language": "en_US",
+    "category": "UTILITY",
+    "components": [{"type": "BODY", "text": "{{1}} your order ships today, enjoy free delivery"}],
+}
+
+
+def write(tmp_path: pytest.TempPathFactory | object, name: str, data: object) -> str:
+    """Write JSON to a file in `tmp_path` and return its path."""
+    path = tmp_path / name  # type: ignore[operator]
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data, encoding="utf-8")
+    return str(path)
+
+
+def test_lint_clean_template_exits_zero(tmp_path: object) -> None:
+    """A template with no findings passes: exit 0, a check mark."""
+    status, output = run("lint", write(tmp_path, "t.json", SEASONAL))
+    assert 0 == status
+    assert "seasonal_promotion" in output
+    assert "no" in output.split("seasonal_promotion")[1]
+    assert "0 error(s), 0 warning(s)" in output
+
+
+def test_lint_reports_findings_and_exits_one(tmp_path: object) -> None:
+    """A list with a broken template fails: exit 1, every finding listed."""
+    status, output = run("lint", write(tmp_path, "t.json", [SEASONAL, BROKEN]))
+    assert 1 == status
+    for code in ("name-format", "variable-at-edge", "example-missing", "category-looks-promo"):
+        assert code in output
+    assert "3 error(s), 1 warning(s)" in output
+
+
+def test_lint_json_lists_files_templates_and_findings(tmp_path: object) -> None:
+    """`lint --json` gives counts, the rule set, and each finding with code, path and message."""
+    listing = {"data": [SEASONAL, BROKEN], "paging": {"cursors": {"before": "a", "after": "b"}}}
+    status, output = run("lint", "--json", write(tmp_path, "list.json", listing))
+    document = json.loads(output)
+    assert 1 == status
+    assert (3, 1) == (document["errors"], document["warnings"])
+    assert "permanent call permissions" == document["rule_set"]
+    (entry,) = document["files"]
+    assert [
+        [],
+        ["name-format", "variable-at-edge", "example-missing", "category-looks-promotional"],
+    ] == [[f["code"] for f in t["findings"]] for t in entry["templates"]]
+    assert "components[0].text" == entry["templates"][1]["findings"][1]["path"]
+
+
+def test_lint_reports_unreadable_files_without_stopping(tmp_path: object) -> None:
+    """Missing files, bad JSON and non-templates are reported; the other files are linted."""
+    bad_json = write(tmp_path, "bad.json", "{not json")
+    not_template = write(tmp_path, "nt.json", {**SEASONAL, "category": "PROMO"})
+    good = write(tmp_path, "good.json", SEASONAL)
+    status, output = run(
+        "lint",
+        "--json",
+        str(tmp_path) + "/missing.json",
+        bad_json,
+        not_template,
+        good,  # type: ignore[operator]
+    )
+    document = json.loads(output)
+    assert 1 == status
+    assert 3 == document["errors"]
+    errors = [f["error"] for f in document["files"]]
+    assert "cannot read the file" in errors[0]["reason"]
+    assert errors[1]["reason"].startswith("not JSON")
+    assert "category" == errors[2]["path"]
+    assert errors[3] is None
+    status, text = run("lint", not_template)
+    assert "cannot read a template at category" in text
+
+
+def test_lint_reads_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lint -` reads the JSON from standard input."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(SEASONAL)))
+    assert 0 == run("lint", "-")[0]
+
+
+def test_lint_at_an_older_date_uses_its_rules(tmp_path: object) -> None:
+    """Under the 2023 regime, UTILITY was not a category yet."""
+    body = {
+        "type": "BODY",
+        "text": "Your order {{1}} ships on {{2}} from our warehouse in Lisbon.",
+        "example": {"body_text": [["8601", "May 3"]]},
+    }
+    template = {**SEASONAL, "category": "UTILITY", "components": [body]}
+    path = write(tmp_path, "t.json", template)
+    _, output = run("lint", "--json", "--at", "2023-03-01", path)
+    document = json.loads(output)
+    assert "2023 regime" == document["rule_set"]
+    assert ["category-not-accepted"] == [
+        f["code"] for f in document["files"][0]["templates"][0]["findings"]
+    ]
+    assert 0 == run("lint", path)[0]

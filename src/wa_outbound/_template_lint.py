@@ -622,7 +622,7 @@ class _Linter:
             self.add(
                 LintCode.EXAMPLE_MISSING,
                 path,
-                f"Give an example value for each of the {len(keys)} variables; review needs them.",
+                f"Give an example value for each variable ({len(keys)} in all); review needs them.",
             )
             return
         if self.template.parameter_format is ParameterFormat.NAMED:

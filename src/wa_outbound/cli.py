@@ -8,6 +8,9 @@ Commands:
 * `limits [--at DATE] [--limit L] [--verified] [--used N] [--quality Q] [--status S]
   [--target N] [--json]`: the messaging limit in force, what blocks the next tier, and a
   ramp-up plan.
+* `lint FILE [FILE ...] [--at DATE] [--json]`: lint Graph API JSON templates (one template, a
+  list, or a list-templates response per file; `-` reads standard input) against the rules in
+  force at DATE; exits 1 if any template has an error or cannot be read.
 
 This module and the transports are the only places that read the clock, through the
 injectable `clock` argument of `main`. Text output uses `rich` (the `cli` extra); `--json`
@@ -20,13 +23,14 @@ import argparse
 import json
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 
 from wa_outbound._conversation import Conversation
 from wa_outbound._decision import SendDecision, SendKind, can_send
-from wa_outbound._errors import RuleDataError, WaOutboundError
+from wa_outbound._errors import RuleDataError, TemplateFormatError, WaOutboundError
 from wa_outbound._facts import (
     CallPermissionGranted,
     Fact,
@@ -38,6 +42,7 @@ from wa_outbound._facts import (
 )
 from wa_outbound._ids import PhoneNumberId, WaId
 from wa_outbound._rules import Rule, Rules, diff_rules, rules_at
+from wa_outbound._template_json import templates_from_graph
 from wa_outbound._template_lifecycle import (
     TemplateDecision,
     TemplateFact,
@@ -46,10 +51,13 @@ from wa_outbound._template_lifecycle import (
     TemplateSubmitted,
     template_sendable,
 )
+from wa_outbound._template_lint import lint_template
 from wa_outbound._time import UTC
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+
+    from wa_outbound._templates import Template
 
 __all__ = ["DEMO_STORY", "DemoStep", "main"]
 
@@ -79,16 +87,21 @@ def main(
             return _demo(stream, as_json=args.json)
         if args.command == "limits":
             return _limits(stream, args, args.at if args.at is not None else clock())
+        if args.command == "lint":
+            return _lint(stream, args.files, args.at if args.at is not None else clock(), args)
         if args.command == "rules":
-            if args.diff:
-                return _rules_diff(stream, args.diff[0], args.diff[1], as_json=args.json)
-            when = args.at if args.at is not None else clock()
-            return _rules(stream, when, as_json=args.json)
+            return _rules_command(stream, args, clock)
     except WaOutboundError as error:
         print(f"wa-outbound: error: {error}", file=sys.stderr)
         return 1
     parser.print_help(stream)
     return 2
+
+
+def _rules_command(stream: TextIO, args: argparse.Namespace, clock: Callable[[], datetime]) -> int:
+    if args.diff:
+        return _rules_diff(stream, args.diff[0], args.diff[1], as_json=args.json)
+    return _rules(stream, args.at if args.at is not None else clock(), as_json=args.json)
 
 
 def _instant(text: str) -> datetime:
@@ -149,7 +162,116 @@ def _parser() -> argparse.ArgumentParser:
         "--target", type=int, metavar="N", help="users per day to reach: print a ramp-up plan"
     )
     limits.add_argument("--json", action="store_true", help="print JSON instead of text")
+    lint = commands.add_parser(
+        "lint", help="lint message templates (Graph API JSON) before you submit them"
+    )
+    lint.add_argument(
+        "files", nargs="+", metavar="FILE", help="JSON file: a template, a list, or '-' for stdin"
+    )
+    lint.add_argument(
+        "--at", type=_instant, metavar="DATE", help="lint against the rules of DATE (default: now)"
+    )
+    lint.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
+
+
+# --- lint ----------------------------------------------------------------------------------
+
+
+def _read_templates(name: str) -> tuple[tuple[Template, ...], dict[str, Any] | None]:
+    """Read the templates of one file; on failure return no templates and the problem."""
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except OSError as error:
+        return (), {"path": "$", "reason": f"cannot read the file: {error.strerror}"}
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        return (), {"path": "$", "reason": f"not JSON: {error}"}
+    try:
+        return templates_from_graph(data), None
+    except TemplateFormatError as error:
+        return (), {"path": error.field, "reason": error.reason, "value": repr(error.value)}
+
+
+def _lint(stream: TextIO, files: Sequence[str], when: datetime, args: argparse.Namespace) -> int:
+    rules = rules_at(when)
+    report: list[dict[str, Any]] = []
+    errors = warnings = 0
+    for name in files:
+        templates, problem = _read_templates(name)
+        errors += problem is not None
+        linted = []
+        for template in templates:
+            findings = lint_template(template, rules=rules)
+            errors += sum(f.is_error for f in findings)
+            warnings += sum(not f.is_error for f in findings)
+            linted.append(
+                {
+                    "name": template.name,
+                    "language": template.language,
+                    "category": template.category.value,
+                    "findings": [
+                        {
+                            "code": f.code.value,
+                            "severity": f.severity.value,
+                            "path": f.path,
+                            "message": f.message,
+                        }
+                        for f in findings
+                    ],
+                }
+            )
+        report.append({"file": name, "error": problem, "templates": linted})
+    if args.json:
+        document = {
+            "at": when.isoformat(),
+            "rule_set": rules.name,
+            "errors": errors,
+            "warnings": warnings,
+            "files": report,
+        }
+        print(json.dumps(document, indent=2), file=stream)
+    else:
+        _lint_text(stream, report, rules, errors, warnings)
+    return 1 if errors else 0
+
+
+def _lint_text(
+    stream: TextIO, report: list[dict[str, Any]], rules: Rules, errors: int, warnings: int
+) -> None:
+    console = _console(stream)
+    from rich.table import Table  # noqa: PLC0415 - optional dependency
+
+    console.print(
+        f"Linting against the rules of {rules.name} (since {rules.effective_from:%Y-%m-%d})"
+    )
+    for entry in report:
+        if entry["error"] is not None:
+            problem = entry["error"]
+            console.print(
+                f"[bold red]✗ {entry['file']}[/]: cannot read a template at {problem['path']}:"
+                f" {problem['reason']}"
+            )
+            continue
+        for template in entry["templates"]:
+            findings = template["findings"]
+            title = (
+                f"{entry['file']}: {template['name']}"
+                f" ({template['language']}, {template['category']})"
+            )
+            if not findings:
+                console.print(f"[bold green]✓ {title}[/]: no findings")
+                continue
+            console.print(f"[bold]{title}[/]")
+            table = Table(show_header=True, header_style="bold", expand=False)
+            for column in ("severity", "code", "where", "what to do"):
+                table.add_column(column)
+            for f in findings:
+                colour = "red" if f["severity"] == "error" else "yellow"
+                table.add_row(f"[{colour}]{f['severity']}[/]", f["code"], f["path"], f["message"])
+            console.print(table)
+    console.print(f"{errors} error(s), {warnings} warning(s)")
 
 
 # --- rules ---------------------------------------------------------------------------------
