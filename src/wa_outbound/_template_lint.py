@@ -23,6 +23,7 @@ components" (updated 2026-05-06), "Template review", "Template categorization",
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import re
 from types import MappingProxyType
@@ -252,14 +253,21 @@ _NAME: Final = re.compile(r"[a-z0-9_]+")
 _POSITIONAL: Final = re.compile(r"[1-9][0-9]*")
 _NAMED: Final = re.compile(r"[a-z_][a-z0-9_]*")
 _NAMED_DOCUMENTED: Final = re.compile(r"[a-z_]+")
-_WORD: Final = re.compile(r"[^\s]+")
 _EDGE_PUNCTUATION: Final = " \t\n.,;:!?…)(\"'*_~-"
-_PROMOTIONAL: Final = re.compile(
-    r"\b(?:offers?|sales?|discounts?|\d+\s?% off|free|deals?|promo(?:tion)?s?|coupons?|"
-    r"buy now|shop now|order now|limited[- ]time|exclusive|special price|best price|"
-    r"new arrivals?|don't miss|hurry|last chance|save \d+|cashback)\b",
-    re.IGNORECASE,
-)
+# Promotional wording: single words, matched against the text's lowercase words, and phrases,
+# matched as lowercase substrings (both much faster than one large case-insensitive regex).
+_PROMOTIONAL_WORDS: Final = frozenset(
+    {
+        "offer", "offers", "sale", "sales", "discount", "discounts", "free", "deal", "deals",
+        "promo", "promos", "promotion", "promotions", "coupon", "coupons", "exclusive", "hurry",
+        "cashback", "bargain", "clearance",
+    }
+)  # fmt: skip
+_PROMOTIONAL_PHRASES: Final = (
+    "% off", "buy now", "shop now", "order now", "limited time", "limited-time",
+    "special price", "best price", "new arrival", "don't miss", "last chance",
+)  # fmt: skip
+_LOWER_WORD: Final = re.compile(r"[a-z]+")
 _OPT_OUT: Final = re.compile(
     r"\b(?:stop|unsubscribe|opt[- ]?out|no more|abmelden|cancelar|parar|sair|baja|"
     r"descadastrar|d[ée]sinscri\w*|berhenti)\b",
@@ -271,11 +279,12 @@ _QUICK: Final = ButtonType.QUICK_REPLY
 class _Linter:
     """Collects findings for one template; one instance per `lint_template` call."""
 
-    __slots__ = ("findings", "rules", "template")
+    __slots__ = ("current", "findings", "rules", "template")
 
     def __init__(self, template: Template, rules: Rules) -> None:
         self.template = template
         self.rules = rules
+        self.current = template.category.current  # today's category it counts as
         self.findings: list[LintFinding] = []
 
     def add(
@@ -326,9 +335,9 @@ class _Linter:
                 "Meta no longer reads allow_category_change: review gives every template the"
                 " category it judges right.",
             )
-        if category.current is TemplateCategory.UTILITY:
+        if self.current is TemplateCategory.UTILITY:
             for path, text in texts:
-                match = _PROMOTIONAL.search(text)
+                match = _promotional(text)
                 if match:
                     outcome = (
                         "Meta will approve it as MARKETING"
@@ -338,7 +347,7 @@ class _Linter:
                     self.add(
                         LintCode.CATEGORY_LOOKS_PROMOTIONAL,
                         path,
-                        f"{match.group(0)!r} reads as promotional in a utility template: {outcome},"
+                        f"{match!r} reads as promotional in a utility template: {outcome},"
                         " and every message of it is then charged at the marketing rate.",
                     )
                     return
@@ -374,7 +383,7 @@ class _Linter:
         return texts
 
     def header(self, header: Header, path: str, texts: list[tuple[str, str]]) -> None:
-        authentication = self.template.category.current is TemplateCategory.AUTHENTICATION
+        authentication = self.current is TemplateCategory.AUTHENTICATION
         if authentication:
             self.add(
                 LintCode.AUTH_STRUCTURE,
@@ -393,9 +402,7 @@ class _Linter:
                     f"The {header.format.value.lower()} header needs a sample file for review"
                     " (upload it and give its handle).",
                 )
-        if header.format is HeaderFormat.GIF and (
-            self.template.category.current is not TemplateCategory.MARKETING
-        ):
+        if header.format is HeaderFormat.GIF and (self.current is not TemplateCategory.MARKETING):
             self.add(
                 LintCode.HEADER_CATEGORY,
                 f"{path}.format",
@@ -432,7 +439,7 @@ class _Linter:
         texts.append((f"{path}.text", header.text))
 
     def body(self, body: Body, path: str, texts: list[tuple[str, str]]) -> None:
-        if self.template.category.current is TemplateCategory.AUTHENTICATION:
+        if self.current is TemplateCategory.AUTHENTICATION:
             if body.text is not None:
                 self.add(
                     LintCode.AUTH_STRUCTURE,
@@ -471,7 +478,7 @@ class _Linter:
         texts.append((f"{path}.text", text))
 
     def footer(self, footer: Footer, path: str, texts: list[tuple[str, str]]) -> None:
-        if self.template.category.current is TemplateCategory.AUTHENTICATION:
+        if self.current is TemplateCategory.AUTHENTICATION:
             minutes = footer.code_expiration_minutes
             most = self.rules.template_code_expiration_max_minutes.value
             if minutes is not None and not 1 <= minutes <= most:
@@ -510,70 +517,68 @@ class _Linter:
     def variables(self, text: str, path: str, *, body: bool) -> tuple[str, ...]:
         """Check the variables of a text; return their distinct keys in order of appearance."""
         found = placeholders(text)
-        if text.count("{{") != len(found) or text.count("}}") != len(found):
+        count = len(found)
+        if text.count("{{") != count or text.count("}}") != count:
             self.add(
                 LintCode.VARIABLE_MALFORMED,
                 path,
                 "The braces of a variable do not pair up; write variables as {{1}} or {{name}}.",
             )
-        if not found:
+        if not count:
             return ()
+        keys = tuple(dict.fromkeys([p.name for p in found]))
         named = self.template.parameter_format is ParameterFormat.NAMED
-        keys: list[str] = []
-        for placeholder in found:
-            self.variable(placeholder, path, named=named)
-            if placeholder.name not in keys:
-                keys.append(placeholder.name)
-        if not named and all(_POSITIONAL.fullmatch(k) for k in keys):
-            numbers = [int(k) for k in keys]
-            if numbers != list(range(1, len(numbers) + 1)):
-                written = ", ".join(f"{{{{{k}}}}}" for k in keys)
-                self.add(
-                    LintCode.VARIABLE_SEQUENCE,
-                    path,
-                    f"Numbered variables must run {{{{1}}}}, {{{{2}}}}, ... in order without"
-                    f" gaps; this text has {written}.",
-                )
+        kinds = [_kind(key) for key in keys]
+        for key, kind in zip(keys, kinds, strict=True):
+            if kind is not (_NAMED_KIND if named else _POSITIONAL_KIND):
+                self.variable(key, kind, path, named=named)
+        if (
+            not named
+            and all(kind is _POSITIONAL_KIND for kind in kinds)
+            and [int(k) for k in keys] != list(range(1, len(keys) + 1))
+        ):
+            written = ", ".join(f"{{{{{k}}}}}" for k in keys)
+            self.add(
+                LintCode.VARIABLE_SEQUENCE,
+                path,
+                f"Numbered variables must run {{{{1}}}}, {{{{2}}}}, ... in order without"
+                f" gaps; this text has {written}.",
+            )
         if body:
             self.layout(text, found, path)
-        return tuple(keys)
+        return keys
 
-    def variable(self, placeholder: Placeholder, path: str, *, named: bool) -> None:
-        name = placeholder.name
+    def variable(self, name: str, kind: str, path: str, *, named: bool) -> None:
+        """Report a variable whose kind does not fit the template's parameter format."""
         shown = f"{{{{{name}}}}}"
-        if named:
-            if _POSITIONAL.fullmatch(name):
-                self.add(
-                    LintCode.VARIABLE_FORMAT_MISMATCH,
-                    path,
-                    f"{shown} is numbered, but the template uses named variables.",
-                )
-            elif not _NAMED.fullmatch(name):
-                self.add(
-                    LintCode.VARIABLE_MALFORMED,
-                    path,
-                    f"{shown} is not a valid variable name: use lowercase letters and"
-                    " underscores, like {{first_name}}.",
-                )
-            elif not _NAMED_DOCUMENTED.fullmatch(name):
+        if kind is _MALFORMED_KIND:
+            self.add(
+                LintCode.VARIABLE_MALFORMED,
+                path,
+                f"{shown} is not a valid variable: write {{{{1}}}}, {{{{2}}}}, ... or a name of"
+                " lowercase letters and underscores, like {{first_name}}.",
+            )
+        elif kind is _DIGITS_KIND:
+            if named:
                 self.add(
                     LintCode.VARIABLE_NAME,
                     path,
                     f"{shown} has digits; Meta documents only lowercase letters and underscores.",
                 )
-        elif _NAMED.fullmatch(name):
+            else:
+                self.variable(name, _NAMED_KIND, path, named=named)
+        elif named:
+            self.add(
+                LintCode.VARIABLE_FORMAT_MISMATCH,
+                path,
+                f"{shown} is numbered, but the template uses named variables.",
+            )
+        else:
             self.add(
                 LintCode.VARIABLE_FORMAT_MISMATCH,
                 path,
                 f"{shown} is a named variable, but the template uses numbered variables"
                 ' (set "parameter_format": "NAMED" to use names).',
-            )
-        elif not _POSITIONAL.fullmatch(name):
-            self.add(
-                LintCode.VARIABLE_MALFORMED,
-                path,
-                f"{shown} is not a valid variable: write {{{{1}}}}, {{{{2}}}}, ... without spaces"
-                " or symbols.",
             )
 
     def layout(self, text: str, found: tuple[Placeholder, ...], path: str) -> None:
@@ -589,18 +594,21 @@ class _Linter:
                 path,
                 "The body ends with a variable; end it with fixed words.",
             )
+        fixed = len(text[: found[0].start].split())
+        adjacent = False
         for left, right in itertools.pairwise(found):
-            if not text[left.end : right.start].strip():
+            between = text[left.end : right.start].split()
+            fixed += len(between)
+            if not between and not adjacent:
+                adjacent = True
                 self.add(
                     LintCode.VARIABLES_ADJACENT,
                     path,
                     f"{{{{{left.name}}}}} and {{{{{right.name}}}}} stand next to each other; put"
                     " words between them.",
                 )
-                break
-        fixed = len(_WORD.findall(_PLACEHOLDER_SPLIT.sub(" ", text)))
-        per = self.rules.template_words_per_parameter.value
-        needed = per * len(found) + 1
+        fixed += len(text[found[-1].end :].split())
+        needed = self.rules.template_words_per_parameter.value * len(found) + 1
         if fixed < needed:
             self.add(
                 LintCode.VARIABLE_DENSITY,
@@ -645,7 +653,7 @@ class _Linter:
     def buttons(self, component: Buttons, path: str) -> None:
         buttons = component.buttons
         rules = self.rules
-        authentication = self.template.category.current is TemplateCategory.AUTHENTICATION
+        authentication = self.current is TemplateCategory.AUTHENTICATION
         if authentication:
             self.auth_buttons(buttons, path)
             return
@@ -656,17 +664,15 @@ class _Linter:
                 f"{path}.buttons",
                 f"The template has {len(buttons)} buttons; WhatsApp allows at most {most}.",
             )
-        counts: dict[ButtonType, int] = {}
-        for button in buttons:
-            counts[button.type] = counts.get(button.type, 0) + 1
+        types = [b.type for b in buttons]
         for kind, field, label in _TYPE_LIMITS:
-            limit: int = getattr(rules, field).value
-            if counts.get(kind, 0) > limit:
+            count = types.count(kind)
+            if count and count > getattr(rules, field).value:
+                limit: int = getattr(rules, field).value
                 self.add(
                     LintCode.BUTTON_TYPE_LIMIT,
                     f"{path}.buttons",
-                    f"The template has {counts[kind]} {label} buttons; WhatsApp allows at most"
-                    f" {limit}.",
+                    f"The template has {count} {label} buttons; WhatsApp allows at most {limit}.",
                 )
         kinds = [b.type is _QUICK for b in buttons]
         if sum(1 for a, b in itertools.pairwise(kinds) if a != b) > 1:
@@ -764,7 +770,7 @@ class _Linter:
                 self.label(button, f"{path}.buttons[{index}]")
 
     def marketing(self) -> None:
-        if self.template.category.current is not TemplateCategory.MARKETING:
+        if self.current is not TemplateCategory.MARKETING:
             return
         template = self.template
         offers = any(
@@ -796,7 +802,34 @@ _TYPE_LIMITS: Final = (
     (ButtonType.PHONE_NUMBER, "template_phone_buttons_max", "phone-number"),
     (ButtonType.COPY_CODE, "template_copy_code_buttons_max", "copy-code"),
 )
-_PLACEHOLDER_SPLIT: Final = re.compile(r"\{\{[^{}]*\}\}")
+_POSITIONAL_KIND: Final = "positional"
+_NAMED_KIND: Final = "named"
+_DIGITS_KIND: Final = "named with digits"
+_MALFORMED_KIND: Final = "malformed"
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind(name: str) -> str:
+    """What a variable's name is: a number, a documented name, a name with digits, or neither."""
+    if _POSITIONAL.fullmatch(name):
+        return _POSITIONAL_KIND
+    if _NAMED_DOCUMENTED.fullmatch(name):
+        return _NAMED_KIND
+    if _NAMED.fullmatch(name):
+        return _DIGITS_KIND
+    return _MALFORMED_KIND
+
+
+def _promotional(text: str) -> str | None:
+    """Return the first promotional word or phrase of `text` (lowercase), if any."""
+    low = text.lower()
+    for phrase in _PROMOTIONAL_PHRASES:
+        if phrase in low:
+            return phrase
+    for word in _LOWER_WORD.findall(low):
+        if word in _PROMOTIONAL_WORDS:
+            return str(word)
+    return None
 
 
 def lint_template(template: Template, *, rules: Rules) -> tuple[LintFinding, ...]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 
 import attrs
 
@@ -341,8 +341,7 @@ def _first(components: tuple[Component, ...], kind: type[_C]) -> _C | None:
     return None
 
 
-@attrs.frozen
-class Placeholder:
+class Placeholder(NamedTuple):
     """One `{{...}}` in a text: what is between the braces and where it stands."""
 
     name: str
@@ -365,4 +364,4 @@ def placeholders(text: str) -> tuple[Placeholder, ...]:
     """Return every `{{...}}` in `text`, in order."""
     if "{{" not in text:  # most texts of a template have none; skip the regex
         return ()
-    return tuple(Placeholder(m.group(1), m.start(), m.end()) for m in _PLACEHOLDER.finditer(text))
+    return tuple([Placeholder(m[1], m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)])
