@@ -340,15 +340,16 @@ class _Linter:
                 match = _promotional(text)
                 if match:
                     outcome = (
-                        "Meta will approve it as MARKETING"
+                        "Meta will approve it as MARKETING, and every message of it is then"
+                        " charged at the marketing rate"
                         if recategorised
-                        else "Meta may reject it as INCORRECT_CATEGORY"
+                        else "review may reject it as INCORRECT_CATEGORY (or, with"
+                        " allow_category_change, approve it as MARKETING at the marketing rate)"
                     )
                     self.add(
                         LintCode.CATEGORY_LOOKS_PROMOTIONAL,
                         path,
-                        f"{match!r} reads as promotional in a utility template: {outcome},"
-                        " and every message of it is then charged at the marketing rate.",
+                        f"{match!r} reads as promotional in a utility template: {outcome}.",
                     )
                     return
 
