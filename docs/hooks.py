@@ -6,6 +6,11 @@
   `CALL_PERMISSION_TRANSITIONS` and `TEMPLATE_TRANSITIONS`.
 * `<!-- rules: history -->` becomes one section per dated change in `RULE_HISTORY`, and
   `<!-- rules: fields -->` a table of the `Rules` fields with their meaning.
+* `<!-- categories: mapping -->` becomes a table of every template category, old and new, from
+  `CATEGORY_MAPPING`: its era, where it went, the source and how sure the mapping is.
+* `<!-- lint: codes -->` becomes a table of every lint code from `LINT_RULES`: its severity, the
+  `Rules` fields it reads with their latest built-in values and sources, or the document
+  behind it.
 * `<!-- errors: meta -->` and `<!-- errors: twilio -->` become a table of that provider's
   error codes from `ERROR_CODES` and `ERROR_CODE_RANGES`, `<!-- errors: transport -->` one of
   `TRANSPORT_FAILURES`, and `<!-- errors: backoff -->` one of the `Backoff` schedules.
@@ -15,11 +20,15 @@
 
 from __future__ import annotations
 
+import ast
 import enum
+import inspect
+import itertools
 import logging
 import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 
@@ -41,12 +50,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mkdocs.hooks.wa_outbound")
 
-PLACEHOLDER = re.compile(r"<!-- (diagram|rules|errors): (\w+) -->")
+PLACEHOLDER = re.compile(r"<!-- (diagram|rules|errors|categories|lint): (\w+) -->")
 API_PAGE = "reference/api.md"
 NOT_RENDERED = frozenset({"__version__"})  # described in prose on the API page
 State = TypeVar("State", bound=enum.Enum)
 Input = TypeVar("Input", bound=enum.Enum)
 HOUR, DAY, WEEK = timedelta(hours=1), timedelta(days=1), timedelta(days=7)
+OFFICIAL = wa_outbound.Provenance.OFFICIAL
 
 
 def state_diagram(table: Mapping[tuple[State, Input], State], start: State) -> str:
@@ -73,6 +83,8 @@ def show(value: object) -> str:
         return f"{value / HOUR:g} h"
     if isinstance(value, enum.Enum):
         return f"`{value.value}`"
+    if isinstance(value, tuple):
+        return ", ".join(show(item) for item in value)
     return str(value)
 
 
@@ -111,6 +123,94 @@ def rule_fields() -> str:
         for name, rule in latest.items()
     ]
     return "\n".join(rows)
+
+
+def site_name(url: str) -> str:
+    """Return a short label for a web address: its host without `www.`, `developers.`, ..."""
+    host = urlsplit(url).hostname or url
+    for prefix in ("www.", "developers.", "support.", "docs."):
+        host = host.removeprefix(prefix)
+    return host
+
+
+def category_mapping() -> str:
+    """Return a Markdown table of `CATEGORY_MAPPING`, with each distinct note once below it."""
+    notes: list[str] = []
+    lines = ["| Category | Era | Maps to | Source | Note |", "|---|---|---|---|---|"]
+    for category, mapping in wa_outbound.CATEGORY_MAPPING.items():
+        target = show(mapping.current)
+        if mapping.interim is not None:
+            target = f"{show(mapping.interim)}, then {target}"
+        if mapping.current is category:
+            target = "itself"
+        links = ", ".join(
+            f"[{site_name(url)}]({url})" for url in re.split(r"\s*;\s*", mapping.source) if url
+        )
+        mark = "—"
+        if mapping.note:
+            if mapping.note not in notes:
+                notes.append(mapping.note)
+            mark = f"({notes.index(mapping.note) + 1})"
+        lines.append(f"| {show(category)} | {mapping.era.value} | {target} | {links} | {mark} |")
+    lines += ["", *(f"({number}) {note}  " for number, note in enumerate(notes, start=1))]
+    return "\n".join(lines).rstrip()
+
+
+def member_docs(cls: type[enum.Enum]) -> dict[str, str]:
+    """Return the docstring written under each member of an enum class, by member name."""
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for statement, following in itertools.pairwise(body):
+        if (
+            isinstance(statement, ast.Assign)
+            and isinstance(statement.targets[0], ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[statement.targets[0].id] = inspect.cleandoc(following.value.value)
+    return docs
+
+
+def document_link(title: str) -> str:
+    """Return `title` linked to the official built-in rule source whose title starts with it.
+
+    `LINT_RULES` names a document without a `Rules` field by its title alone (`Meta, Template
+    review`); the rule data holds its address.
+    """
+    for rules in wa_outbound.builtin_rule_sets():
+        for rule in dict(rules.items()).values():
+            source = rule.source
+            if source.title.startswith(title) and source.provenance is OFFICIAL:
+                return f"[{cell(title)}]({source.url})"
+    return cell(title)
+
+
+def lint_codes() -> str:
+    """Return a Markdown table of `LINT_RULES`: code, meaning, severity, rules and sources."""
+    latest = wa_outbound.builtin_rule_sets()[-1]
+    meanings = member_docs(wa_outbound.LintCode)
+    lines = ["| Code | Finds | Severity | Rule (latest built-in value) | Source |"]
+    lines.append("|---|---|---|---|---|")
+    for code, lint_rule in wa_outbound.LINT_RULES.items():
+        fields, sources = [], []
+        for name in lint_rule.rules:
+            rule = getattr(latest, name)
+            fields.append(f"`{name}` = {show(rule.value)}")
+            link = f"[{cell(rule.source.title)}]({rule.source.url})"
+            if rule.source.provenance is not OFFICIAL:
+                link += f" ({rule.source.provenance.value})"
+            if link not in sources:
+                sources.append(link)
+        if lint_rule.source and not any(lint_rule.source in link for link in sources):
+            sources.append(document_link(lint_rule.source))
+        lines.append(
+            f"| `{code.value}` | {cell(meanings.get(code.name, ''))}"
+            f" | {lint_rule.severity.value} | {'<br>'.join(fields) or '—'}"
+            f" | {'<br>'.join(sources)} |"
+        )
+    return "\n".join(lines)
 
 
 def source_link(info: ErrorInfo) -> str:
@@ -201,6 +301,10 @@ def expand(match: re.Match[str]) -> str:
     kind, name = match.groups()
     if kind == "errors":
         return error_table(name, match.group(0))
+    if (kind, name) == ("categories", "mapping"):
+        return category_mapping()
+    if (kind, name) == ("lint", "codes"):
+        return lint_codes()
     generated = diagram(name) if kind == "diagram" else None
     if (kind, name) == ("rules", "history"):
         generated = rule_history()
