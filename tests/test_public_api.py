@@ -170,9 +170,11 @@ EXPECTED_PUBLIC_NAMES = [
     "ramp_up",
     "rules_at",
     "template_from_graph",
+    "template_from_twilio_content",
     "template_sendable",
     "template_to_graph",
     "templates_from_graph",
+    "twilio_content_variables",
 ]
 
 

@@ -7,18 +7,24 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from wa_outbound import (
     LINT_RULES,
+    Buttons,
+    Footer,
     LintCode,
     Rules,
     Severity,
+    Template,
     TemplateCategory,
     builtin_rule_sets,
     lint_template,
     rules_at,
     template_from_graph,
 )
+from wa_outbound.testing import templates
 
 from .conftest import T0, T2023
 
@@ -584,3 +590,151 @@ def test_authentication_button_labels_are_checked() -> None:
     assert ["button-text-too-long"] == codes(data)
     del data["components"][2]["buttons"][0]["text"]
     assert [] == codes(data)
+
+
+# --- properties over generated templates -------------------------------------------------------
+
+
+def _replace(template: Template, old: object, new: object) -> Template:
+    """Return `template` with the component `old` replaced by `new`."""
+    components = tuple(new if c is old else c for c in template.components)
+    return attrs.evolve(template, components=components)
+
+
+def _found(template: Template, rules: Rules = TODAY) -> list[str]:
+    return [f.code.value for f in lint_template(template, rules=rules)]
+
+
+@given(st.sampled_from(builtin_rule_sets()).flatmap(lambda r: st.tuples(st.just(r), templates(r))))
+def test_generated_templates_lint_clean(case: tuple[Rules, Template]) -> None:
+    """Templates drawn to follow every documented rule have no finding, under any rule set."""
+    rules, template = case
+    assert [] == _found(template, rules)
+
+
+TIGHT_RULES = {
+    "strict ratio": attrs.evolve(
+        TODAY,
+        template_words_per_parameter=5,
+        template_body_max_length=400,
+        template_body_max_newlines=1,
+        template_header_text_max_length=20,
+        template_footer_max_length=25,
+        template_buttons_max=3,
+        template_url_buttons_max=1,
+        template_button_text_max_length=12,
+        template_copy_code_max_length=8,
+    ),
+    "tiny texts": attrs.evolve(
+        TODAY,
+        template_name_max_length=6,
+        template_body_max_length=40,
+        template_header_text_max_length=5,
+        template_footer_max_length=5,
+        template_url_max_length=10,
+        template_phone_number_max_length=5,
+        template_quick_reply_buttons_max=1,
+        template_button_text_max_length=2,
+    ),
+}
+
+
+@pytest.mark.parametrize("rules", TIGHT_RULES.values(), ids=TIGHT_RULES.keys())
+@given(data=st.data())
+def test_generated_templates_keep_tighter_limits(rules: Rules, data: st.DataObject) -> None:
+    """Rules stricter than Meta's still give clean templates: the strategy sizes to them."""
+    template = data.draw(templates(rules))
+    found = _found(template, rules)
+    if rules.template_button_text_max_length.value < len("Unsubscribe"):
+        found = [code for code in found if code != "marketing-opt-out"]  # no opt-out label fits
+    assert [] == found
+
+
+@given(templates())
+def test_a_long_name_gives_exactly_name_too_long(template: Template) -> None:
+    """Lengthening the name past the limit breaks exactly that rule."""
+    limit = TODAY.template_name_max_length.value
+    longer = attrs.evolve(template, name=(template.name + "_x" * limit)[: limit + 1])
+    assert ["name-too-long"] == _found(longer)
+
+
+@given(templates(), st.sampled_from(["-", " ", "A", "é", "!"]))
+def test_a_bad_character_gives_exactly_name_format(template: Template, char: str) -> None:
+    """One character outside lowercase letters, digits and `_` breaks exactly the name format."""
+    assert ["name-format"] == _found(attrs.evolve(template, name=template.name + char))
+
+
+@given(templates(categories=[TemplateCategory.MARKETING, TemplateCategory.UTILITY]))
+def test_a_long_body_gives_exactly_body_too_long(template: Template) -> None:
+    """Padding the body with plain words past the limit breaks exactly that rule."""
+    body = template.body
+    assert body is not None
+    assert body.text is not None
+    limit = TODAY.template_body_max_length.value
+    words = " thanks" * ((limit - len(body.text)) // 7 + 1)
+    text = body.text.rstrip(".!?") + words + "."
+    assert ["body-too-long"] == _found(_replace(template, body, attrs.evolve(body, text=text)))
+
+
+@given(templates(categories=[TemplateCategory.MARKETING, TemplateCategory.UTILITY]))
+def test_dropping_examples_gives_exactly_example_missing(template: Template) -> None:
+    """Removing the body's examples breaks exactly that rule when it has variables."""
+    body = template.body
+    assert body is not None
+    expected = ["example-missing"] if body.example is not None else []
+    assert expected == _found(_replace(template, body, attrs.evolve(body, example=None)))
+
+
+@given(templates(categories=[TemplateCategory.MARKETING, TemplateCategory.UTILITY]))
+def test_a_long_footer_gives_exactly_footer_too_long(template: Template) -> None:
+    """Adding or lengthening a footer past the limit breaks exactly that rule."""
+    limit = TODAY.template_footer_max_length.value
+    footer = template.footer
+    long_footer = Footer(text="Thanks " * (limit // 7 + 1) + "(Stop: reply STOP)")
+    if footer is None:
+        changed = attrs.evolve(
+            template,
+            components=(
+                *[c for c in template.components if not isinstance(c, Buttons)],
+                long_footer,
+                *[c for c in template.components if isinstance(c, Buttons)],
+            ),
+        )
+    else:
+        changed = _replace(template, footer, long_footer)
+    assert ["footer-too-long"] == _found(changed)
+
+
+@given(templates(categories=[TemplateCategory.MARKETING]))
+def test_a_long_button_label_gives_exactly_button_text_too_long(template: Template) -> None:
+    """Lengthening the first labelled button's text breaks exactly that rule."""
+    limit = TODAY.template_button_text_max_length.value
+    for component in template.components:
+        if isinstance(component, Buttons):
+            first = next(b for b in component.buttons if b.text)
+            longer = attrs.evolve(first, text=(first.text or "") + " now" * limit)
+            buttons = tuple(longer if b is first else b for b in component.buttons)
+            changed = _replace(template, component, attrs.evolve(component, buttons=buttons))
+            assert ["button-text-too-long"] == _found(changed)
+
+
+@given(templates(categories=[TemplateCategory.UTILITY]))
+def test_promotional_wording_gives_exactly_the_category_hint(template: Template) -> None:
+    """A sale announcement in a utility template gets exactly the category hint."""
+    body = template.body
+    assert body is not None
+    assert body.text is not None
+    changed = attrs.evolve(body, text=body.text + " Big summer sale on everything this week.")
+    assert ["category-looks-promotional"] == _found(_replace(template, body, changed))
+
+
+@given(templates(), st.sampled_from(builtin_rule_sets()))
+def test_linting_never_raises(template: Template, rules: Rules) -> None:
+    """Any valid template lints under any rule set, and every finding names a known path."""
+    for finding in lint_template(template, rules=rules):
+        assert finding.path.split(".")[0].split("[")[0] in {
+            "name",
+            "category",
+            "components",
+            "allow_category_change",
+        }

@@ -210,6 +210,10 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         project_tier,
         ramp_up,
     )
+    from wa_outbound._twilio_content import (
+        template_from_twilio_content,
+        twilio_content_variables,
+    )
 
 # Names from modules that most callers never touch on their hot path (templates, account
 # health, the error taxonomy) load on first access, so that `import wa_outbound` stays cheap.
@@ -313,6 +317,8 @@ _LAZY: _typing.Final[dict[str, str]] = {
     "TemplateCatalogue": "wa_outbound._template_quota",
     "QuotaDecision": "wa_outbound._template_quota",
     "QuotaReason": "wa_outbound._template_quota",
+    "template_from_twilio_content": "wa_outbound._twilio_content",
+    "twilio_content_variables": "wa_outbound._twilio_content",
 }
 
 
@@ -496,9 +502,11 @@ __all__ = [
     "ramp_up",
     "rules_at",
     "template_from_graph",
+    "template_from_twilio_content",
     "template_sendable",
     "template_to_graph",
     "templates_from_graph",
+    "twilio_content_variables",
 ]
 
 

@@ -3,9 +3,11 @@
 Reading is strict about what the model names and lenient about what it does not: a key the
 model knows must hold the JSON type Meta documents (a string is never silently taken for a
 list, a number never for a string), an enum must hold a known value, and every failure becomes
-one `TemplateFormatError` naming the JSON path and the value found there. Keys the model does
-not name are kept in `extra` and written back unchanged, so reading a template Meta returned
-and writing it again gives back the same JSON.
+one `TemplateFormatError` naming the JSON path and the value found there. Enum values are
+read whatever their case (Meta's own create examples write `"category": "authentication"`) and
+written as Meta answers them, in capitals. Keys the model does not name are kept in `extra`
+and written back unchanged, so reading a template Meta returned and writing it again gives
+back the same JSON.
 
 cattrs is imported on first use, which keeps `import wa_outbound` cheap.
 """
@@ -86,7 +88,9 @@ def _enum_factory(kind: type[enum.Enum], _converter: cattrs.Converter) -> Any:  
     expected = "expected one of " + ", ".join(sorted(values))
 
     def structure(value: object, _type: object) -> object:
-        member = values.get(value) if isinstance(value, str) else None
+        # Meta's own create examples write some values in lowercase ("authentication",
+        # "otp", "copy_code") and its API accepts them; Meta answers in uppercase.
+        member = values.get(value) or values.get(value.upper()) if isinstance(value, str) else None
         if member is None:
             raise JsonShapeError(expected)
         return member

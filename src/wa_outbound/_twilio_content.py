@@ -1,0 +1,448 @@
+"""Twilio Content API resources read as `Template` values, and `ContentVariables` written.
+
+Theory of operation
+-------------------
+A host that sends through Twilio keeps its WhatsApp templates as Content API resources
+(`GET https://content.twilio.com/v1/Content/{sid}`): a `sid` (`HX` and 32 hex digits), a
+`friendly_name`, a `language`, default `variables` (`{"1": "Customer_Name"}`) and `types`, one
+entry per content type (`twilio/text`, `twilio/call-to-action`, ...) holding that type's
+fields. Twilio submits such a resource to WhatsApp for approval as a Meta template, so
+`template_from_twilio_content` reads it onto the same `Template` model as Meta's Graph JSON;
+`lint_template` and the send-time checks then work the same for both providers.
+
+What is mapped, and how:
+
+- `friendly_name` becomes `name`, kept as given: WhatsApp approval needs lowercase letters,
+  digits and underscores, and the linter is what says so.
+- `sid` becomes `id`, `language` stays `language`.
+- Of the content types present, the one WhatsApp templates are made of is read, preferring
+  `whatsapp/authentication`, then `whatsapp/card`, `twilio/card`, `twilio/call-to-action`,
+  `twilio/quick-reply`, `twilio/media` and `twilio/text`; other types (`twilio/list-picker`,
+  `twilio/location`, ...) are ignored, and a resource with none of these is refused.
+- `body` becomes the BODY text; `{{1}}`-style variables stay as written. A text of only
+  numbered variables is positional; any other name makes the template NAMED.
+- `variables` give the examples Meta asks for (`body_text`, `header_text`, the URL button's
+  full sample address, the media header's sample). A text whose variables do not all have a
+  default gets no example, so the linter reports the gap rather than a half-filled example.
+- `whatsapp/card`'s `header_text` becomes a TEXT header; `media` (the first URL) becomes an
+  IMAGE, VIDEO or DOCUMENT header by the file extension of its sample (IMAGE when unknown,
+  as WhatsApp classifies it by the sample at approval), the sample URL standing in for
+  Meta's `header_handle`. `footer` (`whatsapp/card`) and `subtitle` (`twilio/card`) become
+  the FOOTER; `twilio/card`'s `title` is the body text, followed by its `body` if any.
+- Actions become buttons: URL, PHONE_NUMBER (`phone`), COPY_CODE (`code` as the example; its
+  `title` has no Meta counterpart), VOICE_CALL and quick replies (`id` is a send-time payload
+  with no Meta counterpart). `whatsapp/authentication` becomes Meta's preset shape: a body
+  with `add_security_recommendation` (Twilio's default is true), an expiry footer and one
+  copy-code OTP button labelled `copy_code_text`.
+- Twilio keeps the category in the approval request, not in the resource, so it is an
+  argument (default AUTHENTICATION for `whatsapp/authentication`, UTILITY otherwise).
+
+Reading is strict about the keys it uses (a string must be a string, a list a list) and
+ignores the others (`account_sid`, `url`, `links`, `date_created`, ...). Every failure is one
+`TemplateFormatError` naming the JSON path (`types.twilio/call-to-action.actions[1].type`)
+and the value found there.
+
+`twilio_content_variables` writes the `ContentVariables` form field of a send (a JSON object
+as a string), checking Twilio's documented limits first.
+
+Sources (Twilio, read 2026-11-25):
+
+- https://www.twilio.com/docs/content/content-api-resources (the resource, `variables`)
+- https://www.twilio.com/docs/content/using-variables-with-content-api (key limits)
+- https://www.twilio.com/docs/content/send-templates-created-with-the-content-template-builder
+  (`ContentVariables`, up to 100 pairs)
+- https://www.twilio.com/docs/content/twilio-call-to-action ,
+  https://www.twilio.com/docs/content/twiliocard ,
+  https://www.twilio.com/docs/content/whatsappcard ,
+  https://www.twilio.com/docs/content/whatsappauthentication (the content types)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from wa_outbound._categories import TemplateCategory
+from wa_outbound._errors import InvalidValueError, TemplateFormatError
+from wa_outbound._templates import (
+    Body,
+    BodyExample,
+    Button,
+    Buttons,
+    ButtonType,
+    Component,
+    Footer,
+    Header,
+    HeaderExample,
+    HeaderFormat,
+    NamedExample,
+    OtpType,
+    ParameterFormat,
+    Template,
+    placeholders,
+)
+
+__all__ = ["template_from_twilio_content", "twilio_content_variables"]
+
+_SID: Final = re.compile(r"HX[0-9a-fA-F]{32}")
+_PREFERENCE: Final = (
+    "whatsapp/authentication",
+    "whatsapp/card",
+    "twilio/card",
+    "twilio/call-to-action",
+    "twilio/quick-reply",
+    "twilio/media",
+    "twilio/text",
+)
+_CALL_TO_ACTION: Final = frozenset({"URL", "PHONE_NUMBER", "COPY_CODE", "VOICE_CALL"})
+_QUICK_REPLY: Final = frozenset({"QUICK_REPLY"})
+_CARD: Final = _CALL_TO_ACTION | _QUICK_REPLY
+_MEDIA_FORMATS: Final = {
+    ".jpg": HeaderFormat.IMAGE,
+    ".jpeg": HeaderFormat.IMAGE,
+    ".png": HeaderFormat.IMAGE,
+    ".mp4": HeaderFormat.VIDEO,
+    ".3gp": HeaderFormat.VIDEO,
+    ".pdf": HeaderFormat.DOCUMENT,
+    ".doc": HeaderFormat.DOCUMENT,
+    ".docx": HeaderFormat.DOCUMENT,
+    ".xls": HeaderFormat.DOCUMENT,
+    ".xlsx": HeaderFormat.DOCUMENT,
+    ".ppt": HeaderFormat.DOCUMENT,
+    ".pptx": HeaderFormat.DOCUMENT,
+    ".txt": HeaderFormat.DOCUMENT,
+}
+_MAX_VARIABLES: Final = 100
+_MAX_KEY_LENGTH: Final = 16
+_MAX_VALUE_LENGTH: Final = 1600
+
+
+# --- reading JSON with paths --------------------------------------------------------------
+
+
+def _at(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _value(data: dict[str, Any], key: str, path: str, *, required: bool) -> Any:  # noqa: ANN401
+    if key not in data:
+        if required:
+            raise TemplateFormatError(_at(path, key), None, "required field is missing")
+        return None
+    return data[key]
+
+
+def _string(data: dict[str, Any], key: str, path: str, *, required: bool = False) -> str | None:
+    value = _value(data, key, path, required=required)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise TemplateFormatError(_at(path, key), value, "expected a string")
+    return value
+
+
+def _object(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    value = _value(data, key, path, required=True)
+    if not isinstance(value, dict):
+        raise TemplateFormatError(_at(path, key), value, "expected a JSON object")
+    return value
+
+
+def _array(data: dict[str, Any], key: str, path: str, *, required: bool) -> list[Any]:
+    value = _value(data, key, path, required=required)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        raise TemplateFormatError(_at(path, key), value, "expected a JSON array")
+    return value
+
+
+def _variables(data: dict[str, Any]) -> dict[str, str]:
+    value = _value(data, "variables", "", required=False)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TemplateFormatError("variables", value, "expected a JSON object")
+    for key, default in value.items():
+        if not isinstance(default, str):
+            raise TemplateFormatError(_at("variables", key), default, "expected a string")
+    return value
+
+
+# --- texts, variables and examples --------------------------------------------------------
+
+
+def _keys(text: str) -> tuple[str, ...]:
+    """The variable names of `text`, each once, in order of first appearance."""
+    return tuple(dict.fromkeys(p.key for p in placeholders(text)))
+
+
+def _filled(text: str, variables: Mapping[str, str]) -> str | None:
+    """`text` with every variable replaced by its default, or None if one has none."""
+    found = placeholders(text)
+    if any(p.key not in variables for p in found):
+        return None
+    for p in reversed(found):
+        text = text[: p.start] + variables[p.key] + text[p.end :]
+    return text
+
+
+def _numbered(key: str) -> bool:
+    return key.isascii() and key.isdigit()
+
+
+def _ordered(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Positional keys by number (the order of Meta's example list), others as they came."""
+    return tuple(sorted(keys, key=int)) if all(map(_numbered, keys)) else keys
+
+
+def _body(text: str, variables: Mapping[str, str]) -> Body:
+    keys = _ordered(_keys(text))
+    if not keys or any(k not in variables for k in keys):
+        return Body(text=text)
+    if all(map(_numbered, keys)):
+        return Body(text=text, example=BodyExample(body_text=(tuple(variables[k] for k in keys),)))
+    named = tuple(NamedExample(param_name=k, example=variables[k]) for k in keys)
+    return Body(text=text, example=BodyExample(body_text_named_params=named))
+
+
+def _text_header(text: str, variables: Mapping[str, str]) -> Header:
+    keys = _keys(text)
+    if not keys or any(k not in variables for k in keys):
+        return Header(format=HeaderFormat.TEXT, text=text)
+    if all(map(_numbered, keys)):
+        example = HeaderExample(header_text=tuple(variables[k] for k in _ordered(keys)))
+    else:
+        example = HeaderExample(
+            header_text_named_params=tuple(
+                NamedExample(param_name=k, example=variables[k]) for k in keys
+            )
+        )
+    return Header(format=HeaderFormat.TEXT, text=text, example=example)
+
+
+def _media_header(content: dict[str, Any], path: str, variables: Mapping[str, str]) -> Header:
+    urls = _array(content, "media", path, required=True)
+    if not urls:
+        raise TemplateFormatError(_at(path, "media"), urls, "expected at least one URL")
+    for index, url in enumerate(urls):
+        if not isinstance(url, str):
+            raise TemplateFormatError(_at(_at(path, "media"), index), url, "expected a string")
+    sample = _filled(urls[0], variables)
+    address = (sample or urls[0]).split("?", 1)[0].split("#", 1)[0].lower()
+    extension = address[address.rfind(".") :] if "." in address.rpartition("/")[2] else ""
+    header_format = _MEDIA_FORMATS.get(extension, HeaderFormat.IMAGE)
+    example = None if sample is None else HeaderExample(header_handle=(sample,))
+    return Header(format=header_format, example=example)
+
+
+# --- buttons ------------------------------------------------------------------------------
+
+
+def _button(
+    action: object, path: str, allowed: frozenset[str], variables: Mapping[str, str]
+) -> Button:
+    if not isinstance(action, dict):
+        raise TemplateFormatError(path, action, "expected a JSON object")
+    kind = action.get("type", "QUICK_REPLY" if allowed == _QUICK_REPLY else None)
+    if kind is None:
+        raise TemplateFormatError(_at(path, "type"), None, "required field is missing")
+    if not isinstance(kind, str) or kind not in allowed:
+        expected = "expected one of " + ", ".join(sorted(allowed))
+        raise TemplateFormatError(_at(path, "type"), kind, expected)
+    if kind == "COPY_CODE":
+        code = _string(action, "code", path, required=True)
+        return Button(type=ButtonType.COPY_CODE, example=_filled(code or "", variables))
+    title = _string(action, "title", path, required=True)
+    if kind == "URL":
+        url = _string(action, "url", path, required=True) or ""
+        sample = _filled(url, variables) if placeholders(url) else None
+        example = None if sample is None else (sample,)
+        return Button(type=ButtonType.URL, text=title, url=url, example=example)
+    if kind == "PHONE_NUMBER":
+        phone = _string(action, "phone", path, required=True)
+        return Button(type=ButtonType.PHONE_NUMBER, text=title, phone_number=phone)
+    return Button(type=ButtonType(kind), text=title)  # QUICK_REPLY, VOICE_CALL
+
+
+def _buttons(
+    content: dict[str, Any],
+    path: str,
+    allowed: frozenset[str],
+    variables: Mapping[str, str],
+    *,
+    required: bool,
+) -> list[Component]:
+    actions = _array(content, "actions", path, required=required)
+    where = _at(path, "actions")
+    buttons = tuple(
+        _button(action, _at(where, index), allowed, variables)
+        for index, action in enumerate(actions)
+    )
+    return [Buttons(buttons=buttons)] if buttons else []
+
+
+# --- content types ------------------------------------------------------------------------
+
+
+def _authentication(content: dict[str, Any], path: str) -> list[Component]:
+    recommend = _value(content, "add_security_recommendation", path, required=False)
+    if recommend is not None and not isinstance(recommend, bool):
+        where = _at(path, "add_security_recommendation")
+        raise TemplateFormatError(where, recommend, "expected true or false")
+    components: list[Component] = [Body(add_security_recommendation=recommend is not False)]
+    minutes = _value(content, "code_expiration_minutes", path, required=False)
+    if minutes is not None:
+        if minutes.__class__ is not int:
+            where = _at(path, "code_expiration_minutes")
+            raise TemplateFormatError(where, minutes, "expected an integer")
+        components.append(Footer(code_expiration_minutes=minutes))
+    actions = _array(content, "actions", path, required=True)
+    buttons = []
+    for index, action in enumerate(actions):
+        where = _at(_at(path, "actions"), index)
+        if not isinstance(action, dict):
+            raise TemplateFormatError(where, action, "expected a JSON object")
+        kind = _string(action, "type", where, required=True)
+        if kind != "COPY_CODE":
+            raise TemplateFormatError(_at(where, "type"), kind, "expected COPY_CODE")
+        text = _string(action, "copy_code_text", where)
+        buttons.append(Button(type=ButtonType.OTP, otp_type=OtpType.COPY_CODE, text=text))
+    if buttons:
+        components.append(Buttons(buttons=tuple(buttons)))
+    return components
+
+
+def _card_text(content: dict[str, Any], path: str) -> str | None:
+    parts = [_string(content, "title", path), _string(content, "body", path)]
+    present = [part for part in parts if part is not None]
+    return "\n".join(present) if present else None
+
+
+def _components(
+    kind: str, content: dict[str, Any], path: str, variables: Mapping[str, str]
+) -> list[Component]:
+    if kind == "whatsapp/authentication":
+        return _authentication(content, path)
+    components: list[Component] = []
+    header_text = _string(content, "header_text", path) if kind == "whatsapp/card" else None
+    if header_text is not None:
+        components.append(_text_header(header_text, variables))
+    elif kind in {"whatsapp/card", "twilio/card", "twilio/media"} and "media" in content:
+        components.append(_media_header(content, path, variables))
+    if kind == "twilio/card":
+        text = _card_text(content, path)
+    else:
+        required = kind != "twilio/media"  # the only type whose body is optional
+        text = _string(content, "body", path, required=required)
+    if text is not None:
+        components.append(_body(text, variables))
+    footer_key = {"whatsapp/card": "footer", "twilio/card": "subtitle"}.get(kind)
+    footer = _string(content, footer_key, path) if footer_key else None
+    if footer is not None:
+        components.append(Footer(text=footer))
+    if kind == "twilio/call-to-action":
+        components += _buttons(content, path, _CALL_TO_ACTION, variables, required=True)
+    elif kind == "twilio/quick-reply":
+        components += _buttons(content, path, _QUICK_REPLY, variables, required=True)
+    elif kind in {"whatsapp/card", "twilio/card"}:
+        components += _buttons(content, path, _CARD, variables, required=False)
+    return components
+
+
+def _parameter_format(components: list[Component]) -> ParameterFormat | None:
+    texts = [c.text for c in components if isinstance(c, (Header, Body)) and c.text]
+    keys = [key for text in texts for key in _keys(text)]
+    return None if all(map(_numbered, keys)) else ParameterFormat.NAMED
+
+
+def template_from_twilio_content(
+    data: object, *, category: TemplateCategory | None = None
+) -> Template:
+    """Read a Twilio Content API resource (parsed JSON) as a `Template`.
+
+    Args:
+        data: The resource, as `GET /v1/Content/{sid}` returns it or as it is created (then
+            without `sid`).
+        category: The category the template is (or will be) submitted in; Twilio keeps it in
+            the approval request. Default: AUTHENTICATION for `whatsapp/authentication`,
+            UTILITY otherwise.
+
+    Returns:
+        The template, with the resource's `sid` as `id`. See the module documentation for
+        what maps onto what.
+
+    Raises:
+        TemplateFormatError: The data is not a content resource WhatsApp templates are made
+            of: a required key is missing, a key holds the wrong JSON type, an action has an
+            unknown type, or none of the content types is one WhatsApp templates use. The
+            error names the JSON path and the value found there.
+    """
+    if not isinstance(data, dict):
+        raise TemplateFormatError("$", data, "expected a JSON object")
+    sid = _string(data, "sid", "")
+    if sid is not None and not _SID.fullmatch(sid):
+        raise TemplateFormatError("sid", sid, "expected HX and 32 hexadecimal digits")
+    name = _string(data, "friendly_name", "", required=True) or ""
+    language = _string(data, "language", "", required=True) or ""
+    variables = _variables(data)
+    types = _object(data, "types", "")
+    kind = next((k for k in _PREFERENCE if k in types), None)
+    if kind is None:
+        expected = "expected one of the content types " + ", ".join(_PREFERENCE)
+        raise TemplateFormatError("types", list(types), expected)
+    content = _object(types, kind, "types")
+    components = _components(kind, content, _at("types", kind), variables)
+    if category is None:
+        category = (
+            TemplateCategory.AUTHENTICATION
+            if kind == "whatsapp/authentication"
+            else TemplateCategory.UTILITY
+        )
+    return Template(
+        name=name,
+        language=language,
+        category=category,
+        components=tuple(components),
+        parameter_format=_parameter_format(components),
+        id=sid,
+    )
+
+
+def twilio_content_variables(values: Mapping[str, str]) -> str:
+    """Write the `ContentVariables` form field of a Twilio send: a JSON object as a string.
+
+    Args:
+        values: The value of each variable, by its key (`{"1": "Maria", "2": "12/1"}`).
+
+    Returns:
+        Compact JSON, non-ASCII characters kept as they are (`{"1":"Maria","2":"12/1"}`).
+
+    Raises:
+        InvalidValueError: More than 100 pairs; a key that is empty, longer than 16
+            characters or holds a space; a value that is not a string or is longer than
+            1,600 characters (Twilio's documented limits).
+    """
+    if not isinstance(values, Mapping):
+        raise InvalidValueError("values", values, "expected a mapping of keys to values")
+    if len(values) > _MAX_VARIABLES:
+        reason = f"Twilio takes at most {_MAX_VARIABLES} variables per message"
+        raise InvalidValueError("values", len(values), reason)
+    for key, value in values.items():
+        if (
+            not isinstance(key, str)
+            or not 0 < len(key) <= _MAX_KEY_LENGTH
+            or any(c.isspace() for c in key)
+        ):
+            reason = f"a variable key has 1 to {_MAX_KEY_LENGTH} characters and no spaces"
+            raise InvalidValueError("values", key, reason)
+        if not isinstance(value, str):
+            raise InvalidValueError(f"values.{key}", value, "expected a string")
+        if len(value) > _MAX_VALUE_LENGTH:
+            reason = f"a variable value has at most {_MAX_VALUE_LENGTH} characters"
+            raise InvalidValueError(f"values.{key}", value, reason)
+    return json.dumps(dict(values), separators=(",", ":"), ensure_ascii=False)
