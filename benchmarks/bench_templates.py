@@ -18,86 +18,20 @@ import itertools
 import sys
 import timeit
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from wa_outbound import lint_template, rules_at, template_from_graph, template_to_graph
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
-MARKETING: dict[str, Any] = {
-    "name": "seasonal_promotion",
-    "language": "en_US",
-    "category": "MARKETING",
-    "components": [
-        {
-            "type": "HEADER",
-            "format": "TEXT",
-            "text": "Our {{1}} is on!",
-            "example": {"header_text": ["Summer Sale"]},
-        },
-        {
-            "type": "BODY",
-            "text": "Shop now through {{1}} and use code {{2}} to get {{3}} off of all"
-            " merchandise.",
-            "example": {"body_text": [["the end of August", "25OFF", "25%"]]},
-        },
-        {"type": "FOOTER", "text": "Use the buttons below to manage your marketing subscriptions"},
-        {
-            "type": "BUTTONS",
-            "buttons": [
-                {"type": "QUICK_REPLY", "text": "Unsubscribe from Promos"},
-                {"type": "QUICK_REPLY", "text": "Unsubscribe from All"},
-            ],
-        },
-    ],
-}
-UTILITY: dict[str, Any] = {
-    "name": "order_shipped_v2",
-    "language": "en_US",
-    "category": "UTILITY",
-    "parameter_format": "NAMED",
-    "components": [
-        {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::aW1hZ2U="]}},
-        {
-            "type": "BODY",
-            "text": "Hello {{first_name}}, your order {{order_id}} has shipped and should"
-            " arrive on {{delivery_date}}. Thank you for your patience.",
-            "example": {
-                "body_text_named_params": [
-                    {"param_name": "first_name", "example": "Pablo"},
-                    {"param_name": "order_id", "example": "860198-230332"},
-                    {"param_name": "delivery_date", "example": "May 3"},
-                ]
-            },
-        },
-        {"type": "FOOTER", "text": "Lucky Shrub"},
-        {
-            "type": "BUTTONS",
-            "buttons": [
-                {
-                    "type": "URL",
-                    "text": "Track your order",
-                    "url": "https://www.luckyshrub.com/track/{{1}}",
-                    "example": ["https://www.luckyshrub.com/track/860198"],
-                },
-                {"type": "PHONE_NUMBER", "text": "Call us", "phone_number": "+15550051310"},
-            ],
-        },
-    ],
-}
-AUTHENTICATION: dict[str, Any] = {
-    "name": "authentication_code_copy_code_button",
-    "language": "en_US",
-    "category": "AUTHENTICATION",
-    "components": [
-        {"type": "BODY", "add_security_recommendation": True},
-        {"type": "FOOTER", "code_expiration_minutes": 5},
-        {
-            "type": "BUTTONS",
-            "buttons": [{"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy Code"}],
-        },
-    ],
-}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+from tests.template_payloads import (  # noqa: E402 - after the path is set
+    AUTHENTICATION_COPY_CODE as AUTHENTICATION,
+)
+from tests.template_payloads import ORDER_SHIPPED as UTILITY  # noqa: E402
+from tests.template_payloads import SEASONAL_PROMOTION as MARKETING  # noqa: E402
+
 BROKEN: dict[str, Any] = {
     "name": "Order Update!",
     "language": "en_US",

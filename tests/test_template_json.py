@@ -36,180 +36,18 @@ from wa_outbound._templates import (
 )
 from wa_outbound.testing import graph_templates, templates
 
+from .json_mutations import DELETE, json_values, mutated, with_value
+from .template_payloads import (
+    AUTHENTICATION_COPY_CODE,
+    CAROUSEL,
+    LIST_ITEM,
+    LIST_RESPONSE,
+    NAMED_PARAMETERS,
+    SEASONAL_PROMOTION,
+)
+
 RULE_SETS = builtin_rule_sets()
 RULE_SET_IDS = [f"{rules.effective_from:%Y-%m-%d}" for rules in RULE_SETS]
-
-# --- Meta's own examples (see the research notes, sections 5 and 11) ---------------------
-
-SEASONAL_PROMOTION: dict[str, Any] = {
-    "name": "seasonal_promotion",
-    "language": "en_US",
-    "category": "MARKETING",
-    "components": [
-        {
-            "type": "HEADER",
-            "format": "TEXT",
-            "text": "Our {{1}} is on!",
-            "example": {"header_text": ["Summer Sale"]},
-        },
-        {
-            "type": "BODY",
-            "text": "Shop now through {{1}} and use code {{2}} to get {{3}} off of all"
-            " merchandise.",
-            "example": {"body_text": [["the end of August", "25OFF", "25%"]]},
-        },
-        {"type": "FOOTER", "text": "Use the buttons below to manage your marketing subscriptions"},
-        {
-            "type": "BUTTONS",
-            "buttons": [
-                {"type": "QUICK_REPLY", "text": "Unsubscribe from Promos"},
-                {"type": "QUICK_REPLY", "text": "Unsubscribe from All"},
-            ],
-        },
-    ],
-}
-"""The create body of Meta's "seasonal_promotion" example (Template components page)."""
-
-LIST_ITEM: dict[str, Any] = {
-    "name": "coupon_expiration_reminder_number_vars",
-    "parameter_format": "POSITIONAL",
-    "components": [
-        {
-            "type": "HEADER",
-            "format": "TEXT",
-            "text": "Act fast, {{1}}!",
-            "example": {"header_text": ["Pablo"]},
-        },
-        {
-            "type": "BODY",
-            "text": "Your coupon code, {{1}}, *expires in only {{2}} days!* Use it at checkout.",
-            "example": {"body_text": [["SUMMER20", "10"]]},
-        },
-        {"type": "FOOTER", "text": "Lucky Shrub Succulents"},
-        {
-            "type": "BUTTONS",
-            "buttons": [
-                {"type": "URL", "text": "See deals", "url": "https://www.luckyshrub.com/deals"},
-                {"type": "QUICK_REPLY", "text": "Unsubscribe"},
-            ],
-        },
-    ],
-    "language": "en",
-    "status": "APPROVED",
-    "category": "MARKETING",
-    "sub_category": "CUSTOM",
-    "rejected_reason": "NONE",
-    "quality_score": {"score": "GREEN", "date": 1716252000},
-    "cta_url_link_tracking_opted_out": False,
-    "id": "1304694804498707",
-}
-"""An item of "list templates", with fields asked for and one the model does not name."""
-
-AUTHENTICATION_COPY_CODE: dict[str, Any] = {
-    "name": "authentication_code_copy_code_button",
-    "language": "en_US",
-    "category": "AUTHENTICATION",
-    "message_send_ttl_seconds": 60,
-    "components": [
-        {"type": "BODY", "add_security_recommendation": True},
-        {"type": "FOOTER", "code_expiration_minutes": 5},
-        {
-            "type": "BUTTONS",
-            "buttons": [{"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy Code"}],
-        },
-    ],
-}
-"""Meta's copy-code authentication example, in the uppercase the API returns."""
-
-NAMED_PARAMETERS: dict[str, Any] = {
-    "name": "order_confirmation",
-    "language": "en_US",
-    "category": "UTILITY",
-    "parameter_format": "NAMED",
-    "components": [
-        {
-            "type": "HEADER",
-            "format": "TEXT",
-            "text": "Order {{order_number}} is confirmed",
-            "example": {
-                "header_text_named_params": [
-                    {"param_name": "order_number", "example": "860198-230332"}
-                ]
-            },
-        },
-        {
-            "type": "BODY",
-            "text": "Thank you, {{first_name}}! Your order {{order_number}} will ship by"
-            " {{ship_date}}. We will send tracking details then.",
-            "example": {
-                "body_text_named_params": [
-                    {"param_name": "first_name", "example": "Pablo"},
-                    {"param_name": "order_number", "example": "860198-230332"},
-                    {"param_name": "ship_date", "example": "December 2"},
-                ]
-            },
-        },
-    ],
-}
-"""A named-parameter template: header and body examples by parameter name."""
-
-CAROUSEL: dict[str, Any] = {
-    "name": "summer_carousel_promo_2023",
-    "language": "en_US",
-    "category": "MARKETING",
-    "components": [
-        {
-            "type": "BODY",
-            "text": "Summer is here, and we have the freshest produce around! Use code {{1}}"
-            " to get {{2}} off your next order.",
-            "example": {"body_text": [["15OFF", "15%"]]},
-        },
-        {
-            "type": "CAROUSEL",
-            "cards": [
-                {
-                    "components": [
-                        {
-                            "type": "HEADER",
-                            "format": "IMAGE",
-                            "example": {"header_handle": ["4::an..."]},
-                        },
-                        {
-                            "type": "BODY",
-                            "text": "Rare lemons for unique cocktails. Use code {{1}} to get {{2}}"
-                            " off all produce.",
-                            "example": {"body_text": [["15OFF", "15%"]]},
-                        },
-                        {
-                            "type": "BUTTONS",
-                            "buttons": [
-                                {"type": "QUICK_REPLY", "text": "Send more like this"},
-                                {
-                                    "type": "URL",
-                                    "text": "Buy now",
-                                    "url": "https://www.luckyshrub.com/shop?promo={{1}}",
-                                    "example": [
-                                        "https://www.luckyshrub.com/shop?promo=exotic_produce_2023"
-                                    ],
-                                },
-                            ],
-                        },
-                    ]
-                }
-            ],
-        },
-    ],
-}
-"""A media-card carousel: the model keeps the CAROUSEL component whole."""
-
-LIST_RESPONSE: dict[str, Any] = {
-    "data": [LIST_ITEM, AUTHENTICATION_COPY_CODE],
-    "paging": {
-        "cursors": {"before": "MAZDZD", "after": "MjQZD"},
-        "next": "https://graph.facebook.com/v23.0/102290129340398/message_templates?after=MjQZD",
-    },
-}
-"""A "list templates" response: a `data` list and `paging`."""
 
 EXAMPLES = {
     "seasonal_promotion": SEASONAL_PROMOTION,
@@ -368,19 +206,9 @@ def test_templates_from_graph_takes_one_template_or_a_list() -> None:
 
 
 def _with(path: tuple[str | int, ...], value: object, base: dict[str, Any] = LIST_ITEM) -> object:
-    """A deep copy of `base` with `value` at `path` (or the key removed if `value` is DELETE)."""
-    data = copy.deepcopy(base)
-    target: Any = data
-    for part in path[:-1]:
-        target = target[part]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return data
+    """A deep copy of `base` (the list item) with `value` at `path`, or the key removed."""
+    return with_value(base, path, value)
 
-
-DELETE = object()
 
 ERRORS = {
     "not an object": ([SEASONAL_PROMOTION], "$", [SEASONAL_PROMOTION]),
@@ -492,48 +320,13 @@ def test_bare_list_error_path_starts_with_its_index() -> None:
 
 # --- fuzzing ------------------------------------------------------------------------------
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(
-                ["name", "language", "category", "components", "type", "text", "buttons", "data"]
-            )
-            | st.text(max_size=6),
-            children,
-            max_size=4,
-        )
-    ),
-    max_leaves=12,
+JSON_VALUES = json_values(
+    ["name", "language", "category", "components", "type", "text", "buttons", "data"]
 )
 
 
-def _paths(value: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
-    """Every path inside a JSON value, the value itself first."""
-    found: list[tuple[str | int, ...]] = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
-@st.composite
-def mutated_templates(draw: st.DrawFn) -> object:
-    """Valid template JSON with one value replaced by arbitrary JSON or one key removed."""
-    graph = draw(graph_templates())
-    path = draw(st.sampled_from(_paths(graph)[1:]))
-    replacement = draw(JSON_VALUES | st.just(DELETE))
-    if replacement is DELETE and isinstance(path[-1], int):
-        replacement = None
-    return _with(path, replacement, graph)
-
-
 @pytest.mark.fuzz
-@given(data=JSON_VALUES | mutated_templates())
+@given(data=JSON_VALUES | mutated(graph_templates(), JSON_VALUES))
 def test_reading_never_fails_otherwise(data: object) -> None:
     """Any JSON value either reads as templates or raises `TemplateFormatError`."""
     outcome: tuple[Template, ...] | TemplateFormatError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from wa_outbound import (
 from wa_outbound.testing import templates
 
 from .conftest import T0, T2023
+from .template_payloads import AUTHENTICATION_COPY_CODE, ORDER_SHIPPED, SEASONAL_PROMOTION
 
 TODAY = rules_at(T0)
 RULES_2023 = rules_at(T2023)
@@ -37,93 +39,17 @@ Json = dict[str, Any]
 
 def marketing() -> Json:
     """Meta's own example marketing template (Template components page)."""
-    return {
-        "name": "seasonal_promotion",
-        "language": "en_US",
-        "category": "MARKETING",
-        "components": [
-            {
-                "type": "HEADER",
-                "format": "TEXT",
-                "text": "Our {{1}} is on!",
-                "example": {"header_text": ["Summer Sale"]},
-            },
-            {
-                "type": "BODY",
-                "text": "Shop now through {{1}} and use code {{2}} to get {{3}} off of all"
-                " merchandise.",
-                "example": {"body_text": [["the end of August", "25OFF", "25%"]]},
-            },
-            {
-                "type": "FOOTER",
-                "text": "Use the buttons below to manage your marketing subscriptions",
-            },
-            {
-                "type": "BUTTONS",
-                "buttons": [
-                    {"type": "QUICK_REPLY", "text": "Unsubscribe from Promos"},
-                    {"type": "QUICK_REPLY", "text": "Unsubscribe from All"},
-                ],
-            },
-        ],
-    }
+    return copy.deepcopy(SEASONAL_PROMOTION)
 
 
 def utility() -> Json:
     """An order update with a media header, named variables and call-to-action buttons."""
-    return {
-        "name": "order_shipped_v2",
-        "language": "en_US",
-        "category": "UTILITY",
-        "parameter_format": "NAMED",
-        "components": [
-            {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::aW1hZ2U="]}},
-            {
-                "type": "BODY",
-                "text": "Hello {{first_name}}, your order {{order_id}} has shipped and should"
-                " arrive on {{delivery_date}}. Thank you for your patience.",
-                "example": {
-                    "body_text_named_params": [
-                        {"param_name": "first_name", "example": "Pablo"},
-                        {"param_name": "order_id", "example": "860198-230332"},
-                        {"param_name": "delivery_date", "example": "May 3"},
-                    ]
-                },
-            },
-            {"type": "FOOTER", "text": "Lucky Shrub"},
-            {
-                "type": "BUTTONS",
-                "buttons": [
-                    {
-                        "type": "URL",
-                        "text": "Track your order",
-                        "url": "https://www.luckyshrub.com/track/{{1}}",
-                        "example": ["https://www.luckyshrub.com/track/860198"],
-                    },
-                    {"type": "PHONE_NUMBER", "text": "Call us", "phone_number": "+15550051310"},
-                    {"type": "QUICK_REPLY", "text": "Talk to an agent"},
-                ],
-            },
-        ],
-    }
+    return copy.deepcopy(ORDER_SHIPPED)
 
 
 def authentication() -> Json:
     """Meta's copy-code authentication template."""
-    return {
-        "name": "authentication_code_copy_code_button",
-        "language": "en_US",
-        "category": "AUTHENTICATION",
-        "message_send_ttl_seconds": 60,
-        "components": [
-            {"type": "BODY", "add_security_recommendation": True},
-            {"type": "FOOTER", "code_expiration_minutes": 5},
-            {
-                "type": "BUTTONS",
-                "buttons": [{"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy Code"}],
-            },
-        ],
-    }
+    return copy.deepcopy(AUTHENTICATION_COPY_CODE)
 
 
 def codes(data: Json, rules: Rules = TODAY) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -28,6 +27,8 @@ from wa_outbound._templates import (
     Template,
 )
 from wa_outbound._twilio_content import template_from_twilio_content, twilio_content_variables
+
+from .json_mutations import DELETE, json_values, mutated, with_value
 
 SID = "HX2b1b3c7d4e5f60718293a4b5c6d7e8f9"
 
@@ -487,20 +488,10 @@ def test_friendly_name_is_kept_as_given() -> None:
 
 # --- errors -------------------------------------------------------------------------------
 
-DELETE = object()
-
 
 def _with(base: dict[str, Any], path: tuple[str | int, ...], value: object) -> object:
     """A deep copy of `base` with `value` at `path`, or the key removed for `DELETE`."""
-    data = copy.deepcopy(base)
-    target: Any = data
-    for part in path[:-1]:
-        target = target[part]
-    if value is DELETE:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = value
-    return data
+    return with_value(base, path, value)
 
 
 CTA = ("types", "twilio/call-to-action")
@@ -688,50 +679,16 @@ def test_malformed_resource_names_path_and_value(data: object, field: str, value
     assert caught.value.reason
 
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=3)
-        | st.dictionaries(
-            st.sampled_from(["types", "body", "actions", "type", "media", "title", "twilio/text"])
-            | st.text(max_size=5),
-            children,
-            max_size=3,
-        )
-    ),
-    max_leaves=10,
+JSON_VALUES = json_values(
+    ["types", "body", "actions", "type", "media", "title", "twilio/text"], max_leaves=10
+)
+RESOURCES = st.sampled_from(
+    [TEXT, CALL_TO_ACTION, QUICK_REPLY, MEDIA, TWILIO_CARD, WHATSAPP_CARD, AUTHENTICATION]
 )
 
 
-def _paths(value: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
-    """Every path inside a JSON value, the value itself first."""
-    found: list[tuple[str | int, ...]] = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
-@st.composite
-def mutated_resources(draw: st.DrawFn) -> object:
-    """One of the realistic resources with one value replaced by arbitrary JSON or removed."""
-    base = draw(
-        st.sampled_from(
-            [TEXT, CALL_TO_ACTION, QUICK_REPLY, MEDIA, TWILIO_CARD, WHATSAPP_CARD, AUTHENTICATION]
-        )
-    )
-    path = draw(st.sampled_from(_paths(base)[1:]))
-    replacement = draw(JSON_VALUES | st.just(DELETE))
-    if replacement is DELETE and isinstance(path[-1], int):
-        replacement = None
-    return _with(base, path, replacement)
-
-
 @pytest.mark.fuzz
-@given(data=JSON_VALUES | mutated_resources())
+@given(data=JSON_VALUES | mutated(RESOURCES, JSON_VALUES))
 def test_reading_never_fails_otherwise(data: object) -> None:
     """Any JSON value either reads as a template or raises `TemplateFormatError`."""
     outcome: Template | TemplateFormatError
