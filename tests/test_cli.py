@@ -90,7 +90,7 @@ def test_rules_text() -> None:
     """The text table names the set, the rules and their sources."""
     status, output = run("rules", "--at", "2026-11-25")
     assert 0 == status
-    assert "permanent call permissions" in output
+    assert "service messages charged" in output
     assert "service_window" in output
     assert "developers.facebook.com" in output
     assert "(reported)" in output
@@ -262,7 +262,7 @@ def test_lint_json_lists_files_templates_and_findings(tmp_path: object) -> None:
     document = json.loads(output)
     assert 1 == status
     assert (3, 1) == (document["errors"], document["warnings"])
-    assert "permanent call permissions" == document["rule_set"]
+    assert "service messages charged" == document["rule_set"]
     (entry,) = document["files"]
     assert [
         [],

@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import enum
 import itertools
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
@@ -195,6 +196,22 @@ def _categories_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
     return attrs.field(converter=_as_rule, validator=_categories, metadata={"doc": doc})
 
 
+_REGION: Final = re.compile(r"[A-Z]{2}")
+
+
+def _regions(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
+    """Check that a `Rule` field holds a tuple of two-letter region codes (possibly empty)."""
+    value = rule.value
+    if not isinstance(value, tuple) or not all(
+        isinstance(item, str) and _REGION.fullmatch(item) for item in value
+    ):
+        raise RuleDataError(attribute.name, value, "expected a tuple of ISO 3166 region codes")
+
+
+def _regions_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_regions, metadata={"doc": doc})
+
+
 def _tiers_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
     return attrs.field(converter=_as_rule, validator=_ascending_tiers, metadata={"doc": doc})
 
@@ -288,6 +305,54 @@ class Rules:
         LimitScope,
     )
     """Whether messaging limits count per phone number or per business portfolio."""
+    conversation_length: Rule[timedelta] = _field(
+        "How long a conversation lasts from the delivery of the message that opened it "
+        "(conversation-based pricing).",
+        timedelta,
+        positive=True,
+    )
+    """How long a conversation lasts from the delivery of the message that opened it
+    (conversation-based pricing)."""
+    priced_by_template_category: Rule[bool] = _field(
+        "Whether marketing, utility and authentication templates have their own prices "
+        "(otherwise one business-initiated price).",
+        bool,
+    )
+    """Whether marketing, utility and authentication templates have their own prices (otherwise one
+    business-initiated price)."""
+    free_tier_conversations: Rule[int] = _field(
+        "How many conversations a WhatsApp Business Account gets free each month "
+        "(conversation-based pricing).",
+        int,
+    )
+    """How many conversations a WhatsApp Business Account gets free each month (conversation-based
+    pricing)."""
+    free_tier_service_only: Rule[bool] = _field(
+        "Whether the monthly free conversations are service conversations only.",
+        bool,
+    )
+    """Whether the monthly free conversations are service conversations only."""
+    service_free: Rule[bool] = _field(
+        "Whether service (non-template) messages and conversations are free.",
+        bool,
+    )
+    """Whether service (non-template) messages and conversations are free."""
+    free_service_messages: Rule[int] = _field(
+        "How many service messages a business phone number sends free each month before they "
+        "are charged.",
+        int,
+    )
+    """How many service messages a business phone number sends free each month before they are
+    charged."""
+    utility_free_in_service_window: Rule[bool] = _field(
+        "Whether utility templates delivered inside an open customer service window are free.",
+        bool,
+    )
+    """Whether utility templates delivered inside an open customer service window are free."""
+    marketing_blocked_regions: Rule[tuple[str, ...]] = _regions_field(
+        "The recipient regions (ISO 3166 codes) to which marketing templates are not delivered.",
+    )
+    """The recipient regions (ISO 3166 codes) to which marketing templates are not delivered."""
 
     # --- templates --------------------------------------------------------------------------
     template_review_time: Rule[timedelta] = _field(
@@ -759,6 +824,36 @@ _PARAMETER_SPACES: Final = Source(
     checked=_CHECKED,
 )
 
+_PRICING_2023: Final = Source(
+    title="Meta, Updates to conversation-based pricing, effective June 1, 2023 (marketing,"
+    " utility, authentication and service conversations; 1,000 free service conversations a"
+    " month)",
+    url="https://developers.facebook.com/docs/whatsapp/updates-to-pricing",
+    checked=_CHECKED,
+)
+_FREE_SERVICE_2024: Final = Source(
+    title="Gupshup, Billing events ('There is no Meta fees charged for service conversations"
+    " 1st Nov onwards')",
+    url="https://docs.gupshup.io/docs/billing-events",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_US_MARKETING_BLOCK: Final = Source(
+    title="AWS End User Messaging Social, WhatsApp Message Templates ('Starting on 4/1/2025"
+    " Meta will block marketing message templates sent to the US country code of +1')",
+    url="https://docs.aws.amazon.com/end-user-messaging/latest/userguide/nx-features-whatsapp-templates.md",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_SERVICE_CHARGED_2026: Final = Source(
+    title="ChakraHQ, WhatsApp API pricing update: service messages (October 2026); YCloud's"
+    " pricing-migration page warns that service and utility rules changed on 2026-10-01 - not"
+    " yet seen on a Meta page",
+    url="https://chakrahq.com/article/whatsapp-api-pricing-update-service-messages-october-2026/",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+
 _THROUGHPUT: Final = Source(
     title="Meta, Throughput (80 mps by default, 1,000 mps by automatic upgrade, 20 mps for"
     " WhatsApp Business app numbers), updated 2026-05-21",
@@ -847,6 +942,58 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=LimitScope.PHONE_NUMBER,
                 effective_from=_day(2018, 8, 1),
                 source=_LIMITS_2023,
+            ),
+            "conversation_length": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2022, 2, 1),
+                source=_CONVERSATION_PRICING,
+                note="A conversation opens when a business message is delivered and lasts 24 "
+                "hours; the 2022-02-01 start is reported.",
+            ),
+            "priced_by_template_category": Rule(
+                value=False,
+                effective_from=_day(2022, 2, 1),
+                source=_PRICING_2023,
+                note="Before 2023-06-01 every business-initiated conversation had one price, and "
+                "user-initiated (service) conversations another.",
+            ),
+            "free_tier_conversations": Rule(
+                value=1000,
+                effective_from=_day(2022, 2, 1),
+                source=_PRICING_2023,
+                note="Per WhatsApp Business Account and month, conversations of any kind until "
+                "2023-05-31.",
+            ),
+            "free_tier_service_only": Rule(
+                value=False,
+                effective_from=_day(2022, 2, 1),
+                source=_PRICING_2023,
+                note="Before 2023-06-01 the free conversations could be of any kind.",
+            ),
+            "service_free": Rule(
+                value=False,
+                effective_from=_day(2022, 2, 1),
+                source=_CONVERSATION_PRICING,
+                note="Service conversations were charged beyond the monthly free tier.",
+            ),
+            "free_service_messages": Rule(
+                value=0,
+                effective_from=_day(2022, 2, 1),
+                source=_CONVERSATION_PRICING,
+                note="No per-message allowance: service was charged per conversation.",
+            ),
+            "utility_free_in_service_window": Rule(
+                value=False,
+                effective_from=_day(2022, 2, 1),
+                source=_CONVERSATION_PRICING,
+                note="A utility template opens a utility conversation whatever service "
+                "conversation is open.",
+            ),
+            "marketing_blocked_regions": Rule(
+                value=(),
+                effective_from=_day(2023, 1, 1),
+                source=_US_MARKETING_BLOCK,
+                note="No region was blocked.",
             ),
             "template_review_time": Rule(
                 value=timedelta(hours=48),
@@ -1170,6 +1317,25 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         },
     ),
     RuleChange(
+        effective_from=_day(2023, 6, 1),
+        title="four conversation categories",
+        rules={
+            "priced_by_template_category": Rule(
+                value=True,
+                effective_from=_day(2023, 6, 1),
+                source=_PRICING_2023,
+                note="Marketing, utility and authentication conversations each have their own "
+                "price per market.",
+            ),
+            "free_tier_service_only": Rule(
+                value=True,
+                effective_from=_day(2023, 6, 1),
+                source=_PRICING_2023,
+                note="The 1,000 free conversations a month are service conversations only.",
+            ),
+        },
+    ),
+    RuleChange(
         effective_from=_day(2024, 10, 10),
         title="24-hour template review",
         rules={
@@ -1189,6 +1355,19 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         effective_from=_day(2024, 11, 1),
         title="general opt-in policy",
         rules={
+            "service_free": Rule(
+                value=True,
+                effective_from=_day(2024, 11, 1),
+                source=_FREE_SERVICE_2024,
+                note="Service conversations free without limit; the free tier of 1,000 ends "
+                "(reported date).",
+            ),
+            "free_tier_conversations": Rule(
+                value=0,
+                effective_from=_day(2024, 11, 1),
+                source=_FREE_SERVICE_2024,
+                note="No free tier is needed once service conversations are free.",
+            ),
             "opt_in_required_inside_window": Rule(
                 value=True,
                 effective_from=_day(2024, 11, 1),
@@ -1196,6 +1375,20 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 note="Meta dropped 'outside the 24-hour window' from the requirement: opt-in"
                 " before messaging people, general opt-in accepted. The page names the month"
                 " only; the 1st is assumed.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 4, 1),
+        title="marketing to US numbers blocked",
+        rules={
+            "marketing_blocked_regions": Rule(
+                value=("US",),
+                effective_from=_day(2025, 4, 1),
+                source=_US_MARKETING_BLOCK,
+                note="Marketing templates to United States numbers are not delivered (131049-class"
+                " failure; the exact code is not documented). Other +1 regions (Canada, the "
+                "Caribbean) are not named.",
             ),
         },
     ),
@@ -1217,6 +1410,12 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         effective_from=_day(2025, 7, 1),
         title="per-message pricing",
         rules={
+            "utility_free_in_service_window": Rule(
+                value=True,
+                effective_from=_day(2025, 7, 1),
+                source=_PRICING,
+                note="Utility templates delivered inside an open customer service window are free.",
+            ),
             "pricing_model": Rule(
                 value=PricingModel.PER_MESSAGE,
                 effective_from=_day(2025, 7, 1),
@@ -1306,6 +1505,33 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 effective_from=_day(2025, 11, 3),
                 source=_CALL_PERMISSIONS,
                 note="'As of November 3, 2025, permanent permissions is now available.'",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 10, 1),
+        title="service messages charged",
+        rules={
+            "service_free": Rule(
+                value=False,
+                effective_from=_day(2026, 10, 1),
+                source=_SERVICE_CHARGED_2026,
+                note="Service messages are charged per message at the market's utility rate, "
+                "without volume tiers (reported).",
+            ),
+            "free_service_messages": Rule(
+                value=1000,
+                effective_from=_day(2026, 10, 1),
+                source=_SERVICE_CHARGED_2026,
+                note="The first 1,000 service messages a month per business phone number stay free"
+                " (reported).",
+            ),
+            "utility_free_in_service_window": Rule(
+                value=False,
+                effective_from=_day(2026, 10, 1),
+                source=_SERVICE_CHARGED_2026,
+                note="Utility templates inside the customer service window are charged again; the "
+                "72-hour free entry point window stays free (reported).",
             ),
         },
     ),
