@@ -16,6 +16,8 @@ WaOutboundError
     ├── StoredDataError        persisted state that cannot be loaded back  (also ValueError)
     ├── WebhookParseError      a webhook body that is not a webhook at all (also ValueError)
     ├── TemplateFormatError    template JSON that is not a template        (also ValueError)
+    ├── RateCardError          a rate card (CSV) that cannot be used       (also ValueError)
+    ├── RecipientFileError     a recipients file (CSV) with a bad row      (also ValueError)
     └── SignatureMismatch      a webhook whose signature is missing or wrong
 ```
 
@@ -32,6 +34,8 @@ __all__ = [
     "InvalidTransition",
     "InvalidValueError",
     "NaiveDatetimeError",
+    "RateCardError",
+    "RecipientFileError",
     "RuleDataError",
     "SignatureMismatch",
     "StoredDataError",
@@ -139,6 +143,23 @@ class TemplateFormatError(_FieldError, InputError, ValueError):
     `field` is the JSON path of the offending part (`components[2].buttons[0].type`), `value`
     what was found there. A template Meta would *reject* is not this error: it reads fine and
     `lint_template` reports its findings.
+    """
+
+
+class RateCardError(_FieldError, InputError, ValueError):
+    """A rate card that cannot be used: a bad row, column, currency or price.
+
+    `field` names the row and column (`row 7, utility_usd`), `value` what was found there.
+    Nothing of a card with an error is used: loading is all or nothing.
+    """
+
+
+class RecipientFileError(_FieldError, InputError, ValueError):
+    """A row of a recipients file that cannot be read (a bad phone number, instant or flag).
+
+    `field` names the row and column (`row 12, phone`), `value` what was found there. The
+    campaign planner reports such rows in its plan instead of raising, unless asked to be
+    strict.
     """
 
 
