@@ -116,6 +116,16 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         CategoryMapping,
         TemplateCategory,
     )
+    from wa_outbound._cost import (
+        ConversationCharges,
+        CostEstimate,
+        CostReason,
+        estimate_cost,
+        price_category,
+    )
+    from wa_outbound._decide import (
+        decide,
+    )
     from wa_outbound._ledger import (
         InMemoryLedgerStore,
         LedgerStore,
@@ -125,6 +135,11 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         load_ledger,
     )
     from wa_outbound._pacing import Pacer, ThroughputClass, TokenBucket
+    from wa_outbound._rates import (
+        PriceCategory,
+        Rate,
+        RateCard,
+    )
     from wa_outbound._taxonomy import (
         ERROR_CODE_RANGES,
         ERROR_CODES,
@@ -216,6 +231,7 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         template_from_twilio_content,
         twilio_content_variables,
     )
+
 
 # Names from modules that most callers never touch on their hot path (templates, account
 # health, the error taxonomy) load on first access, so that `import wa_outbound` stays cheap.
@@ -321,6 +337,18 @@ _LAZY: _typing.Final[dict[str, str]] = {
     "QuotaReason": "wa_outbound._template_quota",
     "template_from_twilio_content": "wa_outbound._twilio_content",
     "twilio_content_variables": "wa_outbound._twilio_content",
+    "decide": "wa_outbound._decide",
+    "CostReason": "wa_outbound._cost",
+    "CostEstimate": "wa_outbound._cost",
+    "ConversationCharges": "wa_outbound._cost",
+    "price_category": "wa_outbound._cost",
+    "estimate_cost": "wa_outbound._cost",
+    "PriceCategory": "wa_outbound._rates",
+    "Rate": "wa_outbound._rates",
+    "RateCard": "wa_outbound._rates",
+    "load_rate_card": "wa_outbound._rates",
+    "builtin_rate_card": "wa_outbound._rates",
+    "recipient_region": "wa_outbound._rates",
 }
 
 
@@ -386,6 +414,9 @@ __all__ = [
     "ConsentInput",
     "ConsentStatus",
     "Conversation",
+    "ConversationCharges",
+    "CostEstimate",
+    "CostReason",
     "EntryPoint",
     "EntryPointVisit",
     "ErrorInfo",
@@ -431,6 +462,7 @@ __all__ = [
     "PhoneNumberStatus",
     "PhoneNumberStatusChanged",
     "Placeholder",
+    "PriceCategory",
     "PricingModel",
     "Provenance",
     "Provider",
@@ -440,6 +472,8 @@ __all__ = [
     "QuotaDecision",
     "QuotaReason",
     "RampStep",
+    "Rate",
+    "RateCard",
     "RateCardError",
     "Reach",
     "Reason",
@@ -490,20 +524,26 @@ __all__ = [
     "WaOutboundError",
     "WebhookParseError",
     "__version__",
+    "builtin_rate_card",
     "builtin_rule_sets",
     "can_send",
     "check_parameters",
     "classify_error",
     "classify_transport_failure",
+    "decide",
     "diff_rules",
     "dump_conversation",
     "dump_ledger",
+    "estimate_cost",
     "lint_template",
     "load_conversation",
     "load_ledger",
+    "load_rate_card",
     "placeholders",
+    "price_category",
     "project_tier",
     "ramp_up",
+    "recipient_region",
     "rules_at",
     "template_from_graph",
     "template_from_twilio_content",

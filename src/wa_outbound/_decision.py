@@ -21,11 +21,13 @@ from wa_outbound._conversation import (
     MarketingStatus,
 )
 from wa_outbound._errors import InvalidValueError
+from wa_outbound._render import as_html, as_markdown, as_rich
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
     from wa_outbound._account import MessagingLimit
+    from wa_outbound._cost import CostEstimate  # noqa: TC004 - attrs never resolves it
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
 
@@ -87,6 +89,20 @@ class Reason(enum.Enum):
     PACED = "paced"
     """Sending now would exceed the number's throughput or the user's pair rate; `at` is the
     earliest instant."""
+    TEMPLATE_PAUSED = "template_paused"
+    """The template is paused for low quality; `at` is when the pause ends (`decide` only)."""
+    TEMPLATE_NOT_SENDABLE = "template_not_sendable"
+    """The template is not approved (in review, rejected, disabled, ...); `detail` says which
+    (`decide` only)."""
+    MARKETING_BLOCKED_IN_REGION = "marketing_blocked_in_region"
+    """Marketing templates are not delivered to the recipient's region under the rules in
+    force (United States numbers from 2025-04-01) (`decide` only)."""
+    ACCOUNT_RESTRICTED = "account_restricted"
+    """Meta restricted this kind of message for the account; `at` is when the restriction
+    ends, if Meta gave an end (`decide` only)."""
+    NUMBER_UNAVAILABLE = "number_unavailable"
+    """The business phone number cannot send (banned, pending registration, deleted, ...)
+    (`decide` only)."""
 
 
 class Alternative(enum.Enum):
@@ -108,6 +124,10 @@ class Alternative(enum.Enum):
     """Nothing can be sent until the user contacts the business or opts in again."""
     SEND_LATER = "send_later"
     """Ask again at `next_change_at`, when a slot frees or a rate allows the message."""
+    USE_ANOTHER_TEMPLATE = "use_another_template"
+    """Send another approved template (this one is not approved, or is disabled)."""
+    FIX_ACCOUNT = "fix_account"
+    """Resolve the account's or number's status with Meta before sending."""
 
 
 @attrs.frozen
@@ -128,7 +148,7 @@ class BlockReason:
     @property
     def message(self) -> str:
         """The reason as one sentence."""
-        when = "" if self.at is None else self.at.strftime("%Y-%m-%d %H:%M UTC")
+        when = "further notice" if self.at is None else self.at.strftime("%Y-%m-%d %H:%M UTC")
         return _MESSAGES[self.code].format(at=when, detail=self.detail)
 
     def __str__(self) -> str:
@@ -156,8 +176,24 @@ _MESSAGES: Final[dict[Reason, str]] = {
     " window is used up; the next slot frees at {at}",
     Reason.PACED: "sending now would exceed the number's throughput or this user's pair rate;"
     " the earliest instant is {at}",
+    Reason.TEMPLATE_PAUSED: "the template is paused for low quality ({detail}) until {at}",
+    Reason.TEMPLATE_NOT_SENDABLE: "the template cannot be sent: {detail}",
+    Reason.MARKETING_BLOCKED_IN_REGION: "marketing templates are not delivered to numbers in"
+    " {detail} under the rules in force",
+    Reason.ACCOUNT_RESTRICTED: "Meta restricted {detail} for this account until {at}",
+    Reason.NUMBER_UNAVAILABLE: "the business phone number's status is {detail}; it cannot send",
 }
 
+
+_TIME_BOUND: Final = frozenset(
+    {
+        Reason.MESSAGING_LIMIT_REACHED,
+        Reason.PACED,
+        Reason.TEMPLATE_PAUSED,
+        Reason.ACCOUNT_RESTRICTED,
+    }
+)
+"""Reasons that end by the passage of time alone (when they carry an instant)."""
 
 # Reasons that carry no instant are the same value every time: build them once.
 _NO_OPT_IN: Final = BlockReason(Reason.NO_OPT_IN)
@@ -186,11 +222,31 @@ class SendDecision:
     """Whether `now` lies in a free entry point window (no charge under either pricing model)."""
     next_change_at: datetime | None = None
     """When this answer changes by the passage of time alone; `None` if only a new fact can."""
+    cost: CostEstimate | None = None
+    """What the send would cost (`decide` with a rate card); `None` when not estimated."""
 
     @property
     def allowed(self) -> bool:
         """Whether the send may go ahead (no blocking reason)."""
         return not self.reasons
+
+    @property
+    def wait_until(self) -> datetime | None:
+        """When the send becomes allowed by time alone, if every reason clears by itself.
+
+        The latest instant of the reasons that end on their own (messaging limit, pacing, a
+        template pause, a restriction with an end). `None` when the send is allowed now, or
+        when some reason needs a new fact (a user message, an opt-in, another template).
+        """
+        if not self.reasons:
+            return None
+        latest: datetime | None = None
+        for reason in self.reasons:
+            if reason.code not in _TIME_BOUND or reason.at is None:
+                return None
+            if latest is None or reason.at > latest:
+                latest = reason.at
+        return latest
 
     @property
     def service_window_open(self) -> bool:
@@ -205,6 +261,37 @@ class SendDecision:
     def __bool__(self) -> bool:
         """Return `allowed`, so that `if can_send(...):` reads naturally."""
         return not self.reasons
+
+    def _rows(self) -> list[tuple[str, str]]:
+        rows = [("send", self.kind.value), ("allowed", "yes" if self.allowed else "no")]
+        rows += [("reason", reason.message) for reason in self.reasons]
+        if self.instead is not None:
+            rows.append(("instead", self.instead.value))
+        if self.wait_until is not None:
+            rows.append(("allowed from", f"{self.wait_until:%Y-%m-%d %H:%M} UTC"))
+        if self.service_window_expires_at is not None:
+            rows.append(
+                ("window open until", f"{self.service_window_expires_at:%Y-%m-%d %H:%M} UTC")
+            )
+        if self.free_entry_point:
+            rows.append(("free entry point", "yes"))
+        if self.next_change_at is not None:
+            rows.append(("answer changes at", f"{self.next_change_at:%Y-%m-%d %H:%M} UTC"))
+        if self.cost is not None:
+            rows.append(("cost", self.cost.message))
+        return rows
+
+    def _repr_markdown_(self) -> str:
+        """The decision as a Markdown table (Jupyter)."""
+        return as_markdown("Send decision", self._rows())
+
+    def _repr_html_(self) -> str:
+        """The decision as an HTML table (Jupyter)."""
+        return as_html("Send decision", self._rows())
+
+    def __rich__(self) -> object:
+        """The decision as a `rich` table (terminals; needs the `cli` extra)."""
+        return as_rich("Send decision", self._rows())
 
 
 def can_send(

@@ -1,0 +1,465 @@
+"""`decide()`: every part's reasons in one decision, the alternative, the wait, the cost."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wa_outbound import (
+    AccountHealth,
+    AccountRestricted,
+    Alternative,
+    Conversation,
+    CostReason,
+    EntryPoint,
+    InboundMessageReceived,
+    InvalidValueError,
+    LimitLedger,
+    LimitScope,
+    LimitScopeKey,
+    MarketingResumed,
+    MessagingLimit,
+    OptInRecorded,
+    OptOutReceived,
+    OptOutScope,
+    OutboundMessageSent,
+    PhoneNumberId,
+    PhoneNumberStatus,
+    PhoneNumberStatusChanged,
+    Reason,
+    ReferralReceived,
+    Restriction,
+    SendKind,
+    TemplateCategoryChanged,
+    TemplateState,
+    TemplateStatusChanged,
+    TemplateSubmitted,
+    WaId,
+    builtin_rate_card,
+    can_send,
+    decide,
+    rules_at,
+    template_sendable,
+)
+from wa_outbound.testing import conversations, instants
+
+from .conftest import T0
+
+H = timedelta(hours=1)
+TODAY = rules_at(T0)
+RULES_2024 = rules_at(datetime(2024, 12, 1, tzinfo=T0.tzinfo))
+
+
+def opted_in(conversation: Conversation) -> Conversation:
+    """The conversation after the user opted in a day before T0."""
+    return conversation.apply(OptInRecorded(at=T0 - 24 * H, method="checkout checkbox"))
+
+
+def approved(at: datetime = T0 - 48 * H) -> TemplateState:
+    """A template submitted and approved before `at` ends."""
+    return TemplateState(template_id="1304694804498707", name="order_update").apply_all(
+        [TemplateSubmitted(at=at - H), TemplateStatusChanged(at=at, event="APPROVED")]
+    )
+
+
+def paused(at: datetime = T0 - H) -> TemplateState:
+    """An approved template paused (first pause: 3 h) at `at`."""
+    return approved().apply(TemplateStatusChanged(at=at, event="PAUSED"))
+
+
+def ledger_full_of(users: int, at: datetime) -> LimitLedger:
+    """A portfolio ledger that counted `users` other recipients at `at`."""
+    ledger = LimitLedger(
+        scope=LimitScopeKey(kind=LimitScope.BUSINESS_PORTFOLIO, graph_id="4455667788"),
+        rules=rules_at(at),
+    )
+    for n in range(users):
+        ledger.record(WaId(f"49151000{n:05d}"), at)
+    return ledger
+
+
+def test_without_parts_it_is_can_send(conversation: Conversation) -> None:
+    """With nothing but the conversation (and a market), `decide` answers as `can_send`."""
+    c = opted_in(conversation)
+    for kind in SendKind:
+        assert can_send(c, kind, now=T0) == decide(c, kind, now=T0, market="DE")
+
+
+@given(conversations(), st.sampled_from(list(SendKind)), instants(start=T0 - 30 * 24 * H))
+def test_without_parts_it_is_can_send_for_any_conversation(
+    conversation: Conversation, kind: SendKind, now: datetime
+) -> None:
+    """The equality holds for generated conversations, kinds and instants."""
+    assert can_send(conversation, kind, now=now) == decide(conversation, kind, now=now, market="DE")
+
+
+def test_a_paused_template_waits_until_the_pause_ends(conversation: Conversation) -> None:
+    """A paused template blocks until the pause ends; the decision says when."""
+    decision = decide(opted_in(conversation), SendKind.UTILITY_TEMPLATE, now=T0, template=paused())
+    assert (Reason.TEMPLATE_PAUSED,) == decision.codes
+    assert Alternative.SEND_LATER == decision.instead
+    assert T0 + 2 * H == decision.reasons[0].at
+    assert T0 + 2 * H == decision.wait_until
+    assert T0 + 2 * H == decision.next_change_at
+    assert "pause 1, 3 h" in decision.reasons[0].message
+    later = decide(
+        opted_in(conversation), SendKind.UTILITY_TEMPLATE, now=T0 + 2 * H, template=paused()
+    )
+    assert later.allowed
+
+
+def test_a_rejected_template_needs_another_template(conversation: Conversation) -> None:
+    """A template that is not approved blocks; only another template helps."""
+    rejected = TemplateState(template_id="1").apply_all(
+        [
+            TemplateSubmitted(at=T0 - 5 * H),
+            TemplateStatusChanged(at=T0 - 2 * H, event="REJECTED", reason="INVALID_FORMAT"),
+        ]
+    )
+    decision = decide(
+        opted_in(conversation), SendKind.MARKETING_TEMPLATE, now=T0, template=rejected
+    )
+    assert (Reason.TEMPLATE_NOT_SENDABLE,) == decision.codes
+    assert Alternative.USE_ANOTHER_TEMPLATE == decision.instead
+    assert decision.wait_until is None
+    assert "INVALID_FORMAT" in decision.reasons[0].message
+
+
+def test_templates_do_not_matter_for_free_form(conversation: Conversation) -> None:
+    """A paused template given with a free-form send changes nothing."""
+    c = opted_in(conversation)
+    assert can_send(c, SendKind.FREE_FORM, now=T0) == decide(
+        c, SendKind.FREE_FORM, now=T0, template=paused()
+    )
+
+
+def test_metas_category_decides_the_send(conversation: Conversation) -> None:
+    """A template Meta re-categorised as MARKETING is blocked by a marketing stop."""
+    stopped = opted_in(conversation).apply(
+        OptOutReceived(at=T0 - 2 * H, scope=OptOutScope.MARKETING)
+    )
+    template = approved().apply(
+        TemplateCategoryChanged(
+            at=T0 - 10 * H, new_category="MARKETING", previous_category="UTILITY"
+        )
+    )
+    decision = decide(stopped, SendKind.UTILITY_TEMPLATE, now=T0, template=template, market="DE")
+    assert SendKind.MARKETING_TEMPLATE == decision.kind
+    assert (Reason.MARKETING_OPTED_OUT,) == decision.codes
+    resumed = stopped.apply(MarketingResumed(at=T0 - H))
+    assert decide(resumed, SendKind.UTILITY_TEMPLATE, now=T0, template=template, market="DE")
+
+
+def test_marketing_to_us_numbers_is_blocked_from_april_2025(conversation: Conversation) -> None:
+    """Marketing to a US market is blocked under today's rules, not under 2024's."""
+    c = opted_in(conversation)
+    today = decide(c, SendKind.MARKETING_TEMPLATE, now=T0, market="US")
+    assert (Reason.MARKETING_BLOCKED_IN_REGION,) == today.codes
+    assert Alternative.SEND_NON_MARKETING == today.instead
+    assert "US" in today.reasons[0].message
+    assert decide(c, SendKind.UTILITY_TEMPLATE, now=T0, market="US").allowed
+    december_2024 = datetime(2024, 12, 1, 9, tzinfo=T0.tzinfo)
+    c2024 = conversation.apply(OptInRecorded(at=december_2024 - H, method="web form"))
+    assert decide(c2024, SendKind.MARKETING_TEMPLATE, now=december_2024, market="US").allowed
+
+
+def test_a_banned_number_cannot_send(conversation: Conversation) -> None:
+    """A banned number blocks every kind, with the account to fix."""
+    banned = AccountHealth().apply(
+        PhoneNumberStatusChanged(at=T0 - H, status=PhoneNumberStatus.BANNED)
+    )
+    for kind in SendKind:
+        decision = decide(opted_in(conversation), kind, now=T0, account=banned)
+        assert Reason.NUMBER_UNAVAILABLE in decision.codes
+    decision = decide(opted_in(conversation), SendKind.UTILITY_TEMPLATE, now=T0, account=banned)
+    assert Alternative.FIX_ACCOUNT == decision.instead
+    assert "BANNED" in decision.reasons[0].message
+
+
+def test_a_restriction_blocks_business_initiated_messages_until_it_ends(
+    conversation: Conversation,
+) -> None:
+    """Restricted business-initiated messaging blocks templates until the expiry."""
+    restricted = AccountHealth().apply(
+        AccountRestricted(
+            at=T0 - H,
+            restrictions=(
+                Restriction(
+                    restriction_type="RESTRICTED_BIZ_INITIATED_MESSAGING", until=T0 + 5 * H
+                ),
+            ),
+        )
+    )
+    c = opted_in(conversation)
+    decision = decide(c, SendKind.UTILITY_TEMPLATE, now=T0, account=restricted)
+    assert (Reason.ACCOUNT_RESTRICTED,) == decision.codes
+    assert T0 + 5 * H == decision.wait_until
+    assert Alternative.SEND_LATER == decision.instead
+    assert "business-initiated messages" in decision.reasons[0].message
+    from wa_outbound import InboundMessageReceived
+
+    replying = c.apply(InboundMessageReceived(at=T0 - H))
+    assert decide(replying, SendKind.FREE_FORM, now=T0, account=restricted).allowed
+    assert decide(c, SendKind.UTILITY_TEMPLATE, now=T0 + 5 * H, account=restricted).allowed
+
+
+def test_a_restriction_without_an_end_needs_the_account_fixed(conversation: Conversation) -> None:
+    """Restricted replies with no expiry block free-form replies until further notice."""
+    from wa_outbound import InboundMessageReceived
+
+    restricted = AccountHealth().apply(
+        AccountRestricted(
+            at=T0 - H,
+            restrictions=(Restriction(restriction_type="RESTRICTED_CUSTOMER_INITIATED_MESSAGING"),),
+        )
+    )
+    c = conversation.apply(InboundMessageReceived(at=T0 - H))
+    decision = decide(c, SendKind.FREE_FORM, now=T0, account=restricted)
+    assert (Reason.ACCOUNT_RESTRICTED,) == decision.codes
+    assert Alternative.FIX_ACCOUNT == decision.instead
+    assert decision.wait_until is None
+    assert "until further notice" in decision.reasons[0].message
+    assert decide(c, SendKind.CALL, now=T0, account=restricted) == can_send(
+        c, SendKind.CALL, now=T0
+    )
+
+
+def test_every_reason_is_reported_at_once(conversation: Conversation) -> None:
+    """Limit, template pause and restriction together: all three, and the latest wait."""
+    restricted = AccountHealth().apply(
+        AccountRestricted(
+            at=T0 - H,
+            restrictions=(
+                Restriction(
+                    restriction_type="RESTRICTED_BIZ_INITIATED_MESSAGING", until=T0 + 9 * H
+                ),
+            ),
+        )
+    )
+    decision = decide(
+        opted_in(conversation),
+        SendKind.UTILITY_TEMPLATE,
+        now=T0,
+        template=paused(),
+        account=restricted,
+        ledger=ledger_full_of(3, T0 - 2 * H),
+        limit=MessagingLimit(users=3),
+    )
+    assert {
+        Reason.MESSAGING_LIMIT_REACHED,
+        Reason.TEMPLATE_PAUSED,
+        Reason.ACCOUNT_RESTRICTED,
+    } == set(decision.codes)
+    assert T0 + 22 * H == decision.wait_until
+    assert T0 + 2 * H == decision.next_change_at
+    assert Alternative.SEND_LATER == decision.instead
+
+
+def test_a_reason_needing_a_fact_outranks_waiting(conversation: Conversation) -> None:
+    """No opt-in plus a pause: waiting is not enough, so the advice is the opt-in."""
+    decision = decide(conversation, SendKind.UTILITY_TEMPLATE, now=T0, template=paused())
+    assert {Reason.NO_OPT_IN, Reason.TEMPLATE_PAUSED} == set(decision.codes)
+    assert Alternative.RECORD_OPT_IN == decision.instead
+    assert decision.wait_until is None
+    limited = decide(
+        opted_in(conversation),
+        SendKind.UTILITY_TEMPLATE,
+        now=T0,
+        template=TemplateState(template_id="9").apply(TemplateSubmitted(at=T0 - H)),
+        ledger=ledger_full_of(3, T0 - 2 * H),
+        limit=MessagingLimit(users=3),
+    )
+    assert Alternative.USE_ANOTHER_TEMPLATE == limited.instead
+
+
+def test_the_accounts_limit_is_used_when_none_is_given(conversation: Conversation) -> None:
+    """`account.messaging_limit` stands in for `limit`."""
+    from wa_outbound import MessagingLimitChanged
+
+    account = AccountHealth().apply(
+        MessagingLimitChanged(at=T0 - 3 * H, limit=MessagingLimit(users=3))
+    )
+    decision = decide(
+        opted_in(conversation),
+        SendKind.UTILITY_TEMPLATE,
+        now=T0,
+        account=account,
+        ledger=ledger_full_of(3, T0 - 2 * H),
+    )
+    assert (Reason.MESSAGING_LIMIT_REACHED,) == decision.codes
+
+
+def test_wrong_parts_are_refused(conversation: Conversation) -> None:
+    """A part of the wrong type is a usage error naming it."""
+    with pytest.raises(InvalidValueError) as caught:
+        decide(conversation, SendKind.FREE_FORM, now=T0, account="ok")  # type: ignore[arg-type]
+    assert "account" == caught.value.field
+    with pytest.raises(InvalidValueError) as caught:
+        decide(conversation, SendKind.FREE_FORM, now=T0, template="t")  # type: ignore[arg-type]
+    assert "template" == caught.value.field
+
+
+TEMPLATES = {
+    "approved": approved(),
+    "paused": paused(),
+    "pending": TemplateState(template_id="2").apply(TemplateSubmitted(at=T0 - H)),
+}
+ACCOUNTS = {
+    "healthy": AccountHealth(),
+    "banned": AccountHealth().apply(
+        PhoneNumberStatusChanged(at=T0 - H, status=PhoneNumberStatus.BANNED)
+    ),
+    "restricted": AccountHealth().apply(
+        AccountRestricted(
+            at=T0 - H,
+            restrictions=(
+                Restriction(restriction_type="RESTRICTED_BIZ_INITIATED_MESSAGING", until=T0 + H),
+            ),
+        )
+    ),
+}
+
+
+@given(
+    conversations(),
+    st.sampled_from([k for k in SendKind if k.is_template]),
+    st.sampled_from(sorted(TEMPLATES)),
+    st.sampled_from(sorted(ACCOUNTS)),
+    st.sampled_from(["DE", "US", "IN"]),
+)
+def test_allowed_iff_every_part_allows(
+    conversation: Conversation, kind: SendKind, template: str, account: str, market: str
+) -> None:
+    """`decide` allows a template send exactly when each part on its own allows it."""
+    state, health = TEMPLATES[template], ACCOUNTS[account]
+    decision = decide(conversation, kind, now=T0, template=state, account=health, market=market)
+    parts = [
+        can_send(conversation, kind, now=T0).allowed,
+        template_sendable(state, now=T0).allowed,
+        account == "healthy",
+        not (kind is SendKind.MARKETING_TEMPLATE and market == "US"),
+    ]
+    assert all(parts) == decision.allowed
+    assert decision.allowed == (not decision.reasons)
+    if decision.wait_until is not None:
+        assert (
+            decide(
+                conversation,
+                kind,
+                now=decision.wait_until,
+                template=state,
+                account=health,
+                market=market,
+            ).allowed
+            or decision.wait_until > T0
+        )
+
+
+def test_business_defaults_are_not_needed() -> None:
+    """A recipient with a business-scoped user ID has no region: no region reason."""
+    from wa_outbound import BusinessScopedUserId
+
+    c = Conversation(
+        business=PhoneNumberId("106540352242922"),
+        recipient=BusinessScopedUserId("US.13491208655302741918"),
+    ).apply(OptInRecorded(at=T0 - H, method="web form"))
+    assert decide(c, SendKind.MARKETING_TEMPLATE, now=T0).allowed
+
+
+# --- cost and rendering -------------------------------------------------------------------------
+
+AFGHAN = WaId("93701234567")
+"""A number in Afghanistan, one of the markets the shipped rate card prices."""
+
+
+def test_the_cost_comes_with_the_decision() -> None:
+    """With a rate card, the decision carries the estimate; the market comes from the number."""
+    c = Conversation(business=PhoneNumberId("106540352242922"), recipient=AFGHAN).apply(
+        OptInRecorded(at=T0 - 24 * H, method="web form")
+    )
+    decision = decide(c, SendKind.MARKETING_TEMPLATE, now=T0, rate_card=builtin_rate_card())
+    assert decision.allowed
+    assert decision.cost is not None
+    assert CostReason.CHARGED == decision.cost.reason
+    assert Decimal("0.0732") == decision.cost.amount
+    assert "AF" == decision.cost.market
+
+
+def test_a_blocked_send_still_says_what_it_would_cost(conversation: Conversation) -> None:
+    """A paused template's decision carries the cost, so alternatives can be compared."""
+    decision = decide(
+        opted_in(conversation),
+        SendKind.UTILITY_TEMPLATE,
+        now=T0,
+        template=paused(),
+        rate_card=builtin_rate_card(),
+        market="DE",
+    )
+    assert not decision.allowed
+    assert decision.cost is not None
+    assert CostReason.PRICE_UNKNOWN == decision.cost.reason  # the card has no German prices
+    assert decision.cost.amount is None
+
+
+def test_the_free_reply_is_free(conversation: Conversation) -> None:
+    """A free-form reply inside the window costs nothing under 2025's rules."""
+    august_2025 = datetime(2025, 8, 4, 9, tzinfo=T0.tzinfo)
+    c = conversation.apply(InboundMessageReceived(at=august_2025 - H))
+    decision = decide(c, SendKind.FREE_FORM, now=august_2025, rate_card=builtin_rate_card())
+    assert decision.allowed
+    assert decision.cost is not None
+    assert decision.cost.free
+
+
+def test_decisions_render_in_notebooks_and_terminals(conversation: Conversation) -> None:
+    """Markdown, HTML and rich renderings list the same facts."""
+    from rich.console import Console
+
+    c = opted_in(conversation).apply(InboundMessageReceived(at=T0 - H))
+    decision = decide(
+        c,
+        SendKind.UTILITY_TEMPLATE,
+        now=T0,
+        template=paused(),
+        rate_card=builtin_rate_card(),
+        market="AF",
+    )
+    markdown = decision._repr_markdown_()
+    html = decision._repr_html_()
+    console = Console(record=True, width=200)
+    console.print(decision)
+    terminal = console.export_text()
+    for text in (markdown, html, terminal):
+        assert "template_paused" not in text  # sentences, not codes
+        assert "paused for low quality" in text
+        assert "send_later" in text
+        assert "window open until" in text
+        assert "cost" in text
+    assert markdown.startswith("**Send decision**")
+    assert html.startswith("<table>")
+    reference = can_send(
+        Conversation(business=PhoneNumberId("106540352242922"), recipient=AFGHAN).apply_all(
+            [
+                ReferralReceived(at=T0 - H, entry_point=EntryPoint.CLICK_TO_WHATSAPP_AD),
+                InboundMessageReceived(at=T0 - H),
+                OutboundMessageSent(at=T0 - H / 2),
+            ]
+        ),
+        SendKind.FREE_FORM,
+        now=T0,
+    )
+    assert "free entry point" in reference._repr_markdown_()
+    assert "answer changes at" in reference._repr_markdown_()
+
+
+def test_instants_in_other_zones_are_read_in_utc(conversation: Conversation) -> None:
+    """`now` in another zone decides as the same instant in UTC."""
+    plus_two = timezone(timedelta(hours=2))
+    c = opted_in(conversation)
+    assert decide(c, SendKind.UTILITY_TEMPLATE, now=T0.astimezone(plus_two), market="DE") == decide(
+        c, SendKind.UTILITY_TEMPLATE, now=T0, market="DE"
+    )
