@@ -36,10 +36,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-import attrs
-
 from wa_outbound._account import AccountHealth, PhoneNumberStatus
 from wa_outbound._categories import TemplateCategory
+from wa_outbound._cost import estimate_cost
 from wa_outbound._decision import (
     Alternative,
     BlockReason,
@@ -185,8 +184,6 @@ def decide(
 
     cost = None
     if rate_card is not None:
-        from wa_outbound._cost import estimate_cost  # noqa: PLC0415 - pricing loads on use
-
         cost = estimate_cost(
             conversation,
             kind,
@@ -301,11 +298,12 @@ def _merged(
     chosen = base.instead
     if chosen is None or (chosen is Alternative.SEND_LATER and instead in _NEEDS_A_FACT):
         chosen = instead
-    return attrs.evolve(
-        base,
-        kind=kind,
-        reasons=reasons,
-        instead=chosen if reasons else None,
-        next_change_at=min(changes, default=None),
-        cost=cost,
+    return SendDecision(  # positional: much cheaper than attrs.evolve on this hot path
+        kind,
+        reasons,
+        chosen if reasons else None,
+        base.service_window_expires_at,
+        base.free_entry_point,
+        min(changes, default=None),
+        cost,
     )

@@ -51,12 +51,8 @@ class SendKind(enum.Enum):
     @property
     def is_template(self) -> bool:
         """Whether this kind is a template message."""
-        return self in _TEMPLATES
-
-
-_TEMPLATES: Final = frozenset(
-    {SendKind.MARKETING_TEMPLATE, SendKind.UTILITY_TEMPLATE, SendKind.AUTHENTICATION_TEMPLATE}
-)
+        # Identity tests: hashing an enum member runs Python code, comparing does not.
+        return self is not SendKind.FREE_FORM and self is not SendKind.CALL
 
 
 class Reason(enum.Enum):
