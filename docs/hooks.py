@@ -4,8 +4,9 @@
   `<!-- diagram: call_permission -->` and `<!-- diagram: template -->` become Mermaid state
   diagrams drawn from `CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS`,
   `CALL_PERMISSION_TRANSITIONS` and `TEMPLATE_TRANSITIONS`.
-* `<!-- rules: history -->` becomes one section per dated change in `RULE_HISTORY`, and
-  `<!-- rules: fields -->` a table of the `Rules` fields with their meaning.
+* `<!-- rules: history -->` becomes one section per dated change in `RULE_HISTORY`,
+  `<!-- rules: fields -->` a table of the `Rules` fields with their meaning, and
+  `<!-- rules: pricing -->` a table of every value the pricing rules took, oldest first.
 * `<!-- categories: mapping -->` becomes a table of every template category, old and new, from
   `CATEGORY_MAPPING`: its era, where it went, the source and how sure the mapping is.
 * `<!-- lint: codes -->` becomes a table of every lint code from `LINT_RULES`: its severity, the
@@ -112,6 +113,42 @@ def rule_history() -> str:
             )
         parts.append("\n".join(rows))
     return "\n\n".join(parts)
+
+
+PRICING_RULES = (
+    "pricing_model",
+    "conversation_length",
+    "priced_by_template_category",
+    "free_tier_conversations",
+    "free_tier_service_only",
+    "service_free",
+    "free_service_messages",
+    "utility_free_in_service_window",
+    "marketing_blocked_regions",
+    "free_entry_point_window",
+)
+"""The `Rules` fields that decide what a send costs, as the pricing page lists them."""
+
+
+def pricing_history() -> str:
+    """Return a Markdown table of every value the pricing rules took in `RULE_HISTORY`."""
+    found = [
+        (rule.effective_from or change.effective_from, name, rule, change.title)
+        for change in wa_outbound.RULE_HISTORY
+        for name in PRICING_RULES
+        if (rule := change.rules.get(name)) is not None
+    ]
+    rows = [
+        "| Took effect | Rule | Value | Change | Source | Provenance | Note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for took, name, rule, title in sorted(found, key=lambda row: row[0]):  # stable: by change
+        source = f"[{cell(rule.source.title)}]({rule.source.url})"
+        rows.append(
+            f"| {took.date().isoformat()} | `{name}` | {show(rule.value) or 'none'}"
+            f" | {cell(title)} | {source} | {rule.source.provenance.value} | {cell(rule.note)} |"
+        )
+    return "\n".join(rows)
 
 
 def rule_fields() -> str:
@@ -310,6 +347,8 @@ def expand(match: re.Match[str]) -> str:
         generated = rule_history()
     elif (kind, name) == ("rules", "fields"):
         generated = rule_fields()
+    elif (kind, name) == ("rules", "pricing"):
+        generated = pricing_history()
     if generated is None:
         raise PluginError(f"unknown placeholder {match.group(0)!r}")
     return generated

@@ -110,6 +110,18 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         Restriction,
         VerificationStatus,
     )
+    from wa_outbound._campaign import (
+        DUPLICATE,
+        CampaignPlan,
+        CampaignRecipient,
+        CampaignSchedule,
+        PlanDay,
+        ScheduledSend,
+        TierChange,
+        iter_schedule,
+        plan_campaign,
+        read_recipients,
+    )
     from wa_outbound._categories import (
         CATEGORY_MAPPING,
         CategoryEra,
@@ -139,6 +151,9 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         PriceCategory,
         Rate,
         RateCard,
+        builtin_rate_card,
+        load_rate_card,
+        recipient_region,
     )
     from wa_outbound._taxonomy import (
         ERROR_CODE_RANGES,
@@ -231,7 +246,6 @@ if _typing.TYPE_CHECKING:  # loaded on first use, below; static tools see them h
         template_from_twilio_content,
         twilio_content_variables,
     )
-
 
 # Names from modules that most callers never touch on their hot path (templates, account
 # health, the error taxonomy) load on first access, so that `import wa_outbound` stays cheap.
@@ -349,6 +363,16 @@ _LAZY: _typing.Final[dict[str, str]] = {
     "load_rate_card": "wa_outbound._rates",
     "builtin_rate_card": "wa_outbound._rates",
     "recipient_region": "wa_outbound._rates",
+    "DUPLICATE": "wa_outbound._campaign",
+    "CampaignPlan": "wa_outbound._campaign",
+    "CampaignRecipient": "wa_outbound._campaign",
+    "CampaignSchedule": "wa_outbound._campaign",
+    "PlanDay": "wa_outbound._campaign",
+    "ScheduledSend": "wa_outbound._campaign",
+    "TierChange": "wa_outbound._campaign",
+    "iter_schedule": "wa_outbound._campaign",
+    "plan_campaign": "wa_outbound._campaign",
+    "read_recipients": "wa_outbound._campaign",
 }
 
 
@@ -374,6 +398,7 @@ __all__ = [
     "CALL_PERMISSION_TRANSITIONS",
     "CATEGORY_MAPPING",
     "CONSENT_TRANSITIONS",
+    "DUPLICATE",
     "ERROR_CODES",
     "ERROR_CODE_RANGES",
     "LINT_RULES",
@@ -406,6 +431,9 @@ __all__ = [
     "CallPermissionRejected",
     "CallPermissionRevoked",
     "CallPermissionStatus",
+    "CampaignPlan",
+    "CampaignRecipient",
+    "CampaignSchedule",
     "CategoryEra",
     "CategoryMapping",
     "CodeMeaning",
@@ -462,6 +490,7 @@ __all__ = [
     "PhoneNumberStatus",
     "PhoneNumberStatusChanged",
     "Placeholder",
+    "PlanDay",
     "PriceCategory",
     "PricingModel",
     "Provenance",
@@ -488,6 +517,7 @@ __all__ = [
     "RuleDataError",
     "RuleDifference",
     "Rules",
+    "ScheduledSend",
     "SendDecision",
     "SendKind",
     "SendRejected",
@@ -515,6 +545,7 @@ __all__ = [
     "ThroughputClass",
     "TierBlocker",
     "TierBlockerCode",
+    "TierChange",
     "TierProjection",
     "TokenBucket",
     "TransportFailure",
@@ -535,14 +566,17 @@ __all__ = [
     "dump_conversation",
     "dump_ledger",
     "estimate_cost",
+    "iter_schedule",
     "lint_template",
     "load_conversation",
     "load_ledger",
     "load_rate_card",
     "placeholders",
+    "plan_campaign",
     "price_category",
     "project_tier",
     "ramp_up",
+    "read_recipients",
     "recipient_region",
     "rules_at",
     "template_from_graph",

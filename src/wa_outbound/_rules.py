@@ -1358,9 +1358,10 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
             "service_free": Rule(
                 value=True,
                 effective_from=_day(2024, 11, 1),
-                source=_FREE_SERVICE_2024,
-                note="Service conversations free without limit; the free tier of 1,000 ends "
-                "(reported date).",
+                source=_CONVERSATION_PRICING,
+                note="'As of November 1, 2024, you can open an unlimited number of service"
+                " conversations at no charge' (Meta); the free tier of 1,000 ends."
+                " Also reported by Gupshup: " + _FREE_SERVICE_2024.url + ".",
             ),
             "free_tier_conversations": Rule(
                 value=0,

@@ -66,7 +66,7 @@ def _system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def main(
+def main(  # noqa: PLR0911 - one return per command
     argv: Sequence[str] | None = None,
     *,
     clock: Callable[[], datetime] = _system_clock,
@@ -91,6 +91,8 @@ def main(
             return _lint(stream, args.files, args.at if args.at is not None else clock(), args)
         if args.command == "rules":
             return _rules_command(stream, args, clock)
+        if args.command == "plan":
+            return _plan(stream, args, args.start if args.start is not None else clock())
     except WaOutboundError as error:
         print(f"wa-outbound: error: {error}", file=sys.stderr)
         return 1
@@ -172,6 +174,36 @@ def _parser() -> argparse.ArgumentParser:
         "--at", type=_instant, metavar="DATE", help="lint against the rules of DATE (default: now)"
     )
     lint.add_argument("--json", action="store_true", help="print JSON instead of text")
+    plan = commands.add_parser(
+        "plan", help="plan a template campaign: waves, tier upgrades, blocked recipients, cost"
+    )
+    plan.add_argument(
+        "recipients", metavar="RECIPIENTS.csv", help="CSV: phone[, last_inbound_at][, consent]"
+    )
+    plan.add_argument(
+        "--template-kind",
+        required=True,
+        choices=("marketing", "utility", "authentication"),
+        help="the template's category",
+    )
+    plan.add_argument(
+        "--start", type=_instant, metavar="DATE", help="when the campaign starts (default: now)"
+    )
+    plan.add_argument(
+        "--limit",
+        metavar="LIMIT",
+        help="the current limit: 2000, TIER_10K or -1 for unlimited (default: the first tier,"
+        " or the verified start with --verified)",
+    )
+    plan.add_argument("--verified", action="store_true", help="the business is verified")
+    plan.add_argument("--rates", metavar="CARD.csv", help="a rate card CSV to price the sends")
+    plan.add_argument(
+        "--assume-opted-in",
+        action="store_true",
+        help="rows without a consent column or value count as opted in",
+    )
+    plan.add_argument("--strict", action="store_true", help="stop at the first bad row")
+    plan.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
 
 
@@ -528,6 +560,135 @@ def _print_limits(
                 f"{step.cumulative:,}",
             )
         console.print(table)
+
+
+# --- plan ----------------------------------------------------------------------------------
+
+_PROGRESS_BYTES = 1 << 20
+"""Files at least this large get a progress bar (on a terminal, never with --json)."""
+_PROGRESS_EVERY = 65_536
+"""Rows between two progress bar updates."""
+
+
+def _plan(stream: TextIO, args: argparse.Namespace, start: datetime) -> int:
+    import io  # noqa: PLC0415 - this command only
+
+    from wa_outbound._account import MessagingLimit  # noqa: PLC0415
+    from wa_outbound._campaign import plan_campaign, read_recipients  # noqa: PLC0415
+
+    kind = SendKind(f"{args.template_kind}_template")
+    limit = None
+    if args.limit is not None:
+        text = str(args.limit)
+        limit = MessagingLimit.parse(
+            int(text) if text.lstrip("-").isdigit() else text, field="--limit"
+        )
+        if limit is None:
+            raise RuleDataError("--limit", args.limit, "this tier carries no limit")
+    card = None
+    if args.rates is not None:
+        from wa_outbound._rates import load_rate_card  # noqa: PLC0415 - pricing loads on use
+
+        card = load_rate_card(args.rates)
+    path = Path(args.recipients)
+    size = path.stat().st_size
+    show = not args.json and stream.isatty() and size >= _PROGRESS_BYTES
+    with path.open("rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as source:
+        rows = read_recipients(source)
+        options = {
+            "business": _BUSINESS,
+            "kind": kind,
+            "start": start,
+            "limit": limit,
+            "verified": args.verified,
+            "rate_card": card,
+            "strict": args.strict,
+            "assume_opted_in": args.assume_opted_in,
+            "dedupe": True,  # a file's rows often repeat a number: send the campaign once
+        }
+        if show:
+            from rich.progress import Progress  # noqa: PLC0415 - optional dependency
+
+            with Progress(console=_console(stream), transient=True) as progress:
+                task = progress.add_task("planning", total=size)
+
+                def tracked() -> Any:  # noqa: ANN401 - rows of read_recipients
+                    for count, row in enumerate(rows, start=1):
+                        if count % _PROGRESS_EVERY == 0:
+                            progress.update(task, completed=raw.tell())
+                        yield row
+
+                plan = plan_campaign(tracked(), **options)
+        else:
+            plan = plan_campaign(rows, **options)
+    if args.json:
+        print(json.dumps(_plan_json(plan, start), indent=2), file=stream)
+        return 0
+    _console(stream).print(plan)
+    return 0
+
+
+def _plan_json(plan: Any, start: datetime) -> dict[str, Any]:  # noqa: ANN401 - a CampaignPlan
+    def instant(value: datetime | None) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "kind": plan.kind.value,
+        "start": start.isoformat(),
+        "starts_at": instant(plan.starts_at),
+        "finishes_at": instant(plan.finishes_at),
+        "recipients": plan.recipients,
+        "scheduled": plan.scheduled,
+        "new_users": plan.new_users,
+        "blocked": {
+            (reason if isinstance(reason, str) else reason.value): count
+            for reason, count in plan.blocked.items()
+        },
+        "bad_rows": plan.bad_rows,
+        "bad_row_examples": [
+            {"field": e.field, "value": e.value, "reason": e.reason} for e in plan.bad_row_examples
+        ],
+        "limit": _users(plan.limit),
+        "tier_changes": [
+            {
+                "at": c.at.isoformat(),
+                "qualified_at": c.qualified_at.isoformat(),
+                "before": _users(c.before),
+                "after": _users(c.after),
+            }
+            for c in plan.tier_changes
+        ],
+        "tier_blockers": [
+            {"code": b.code.value, "message": b.sentence} for b in plan.tier_blockers
+        ],
+        "days": [
+            {
+                "date": day.date.isoformat(),
+                "sends": day.sends,
+                "new_users": day.new_users,
+                "limit": _users(day.limit),
+                "tier_change": _users(day.tier_change),
+                "cost": {currency: str(amount) for currency, amount in day.cost.items()},
+                "unknown_price_sends": day.unknown_price_sends,
+            }
+            for day in plan.days
+        ],
+        "cost": None
+        if plan.cost is None
+        else [
+            {
+                "category": category.value,
+                "market": market,
+                "currency": currency,
+                "amount": str(amount),
+            }
+            for (category, market, currency), amount in sorted(
+                plan.cost.items(), key=lambda item: (item[0][0].value, item[0][1], item[0][2])
+            )
+        ],
+        "total_cost": {currency: str(amount) for currency, amount in plan.total_cost.items()},
+        "unknown_price_sends": plan.unknown_price_sends,
+    }
 
 
 # --- demo ----------------------------------------------------------------------------------

@@ -1,0 +1,1322 @@
+"""Campaign planning: who can be sent a template when, who is blocked and why, and what it costs.
+
+Theory of operation
+-------------------
+`plan_campaign` walks a recipient list once, in order, as one sender working through it would,
+and answers with a `CampaignPlan`: counts, a summary per day, the tier upgrades it projects and
+the cost. `iter_schedule` runs the same walk and yields every send (`ScheduledSend`) as it is
+planned, so a host can store or execute the schedule without holding it. Nothing reads a clock:
+the campaign starts at `start`, and every instant after it is computed.
+
+For each recipient, in input order:
+
+1. **Decide.** The send is decided with `can_send` at the instant it would go out, under the
+   rules in force then (`rules_at` of that instant unless `rules` is given: a campaign may cross
+   a dated rule change). A recipient without a `Conversation` is a fresh one, opted in when the
+   list says so. A marketing template to a region the rules in force block (the United States
+   from 2025-04-01) is blocked too. A blocked recipient is only counted, under the first reason
+   (`Reason`, or `DUPLICATE`); no detail is kept per recipient.
+2. **Wait for a slot.** A send that reaches the user outside their customer service window takes
+   a slot of the messaging limit: at most `limit` unique users in any moving
+   `messaging_limit_window` (24 hours). When the slots are used up the send waits until the
+   oldest one frees, which is one window after it was taken; so a campaign larger than the
+   limit goes out in daily waves. Sends go out in input order: a send waiting for a slot holds
+   back the ones behind it, as a single queue would.
+3. **Pace.** Sends are spaced at the number's throughput (`ThroughputClass.rate`, 80 messages a
+   second by default). The pair rate matters only for a recipient listed twice, and then only
+   with `dedupe=False`: the second send waits at least `pair_rate_interval` after the first.
+4. **Climb the ladder.** Whenever the unique users reached within `limit_upgrade_lookback`
+   reach the share of the limit the rules ask for, `project_tier` is asked whether Meta would
+   upgrade, and the next tier is applied `limit_upgrade_delay` later (the documented bound).
+   Below the verified starting limit no automatic upgrade happens (a scaling path is needed),
+   which is how the 2023 unverified 250-a-day regime and today's 250 -> 2,000 path both fall
+   out of the rules data. Usage is kept in one-minute buckets, and a bucket is dropped as soon
+   as its first minute leaves the lookback: usage is understated by at most a minute's sends,
+   so upgrades are never projected early.
+5. **Price.** With a rate card, each send is priced by `estimate_cost` (category, market from
+   the number via `recipient_region`, rate in force), and costs are summed by (category, market,
+   currency). A send whose price is unknown is counted apart, never added as zero.
+
+Speed: most recipients of a campaign are alike (a fresh conversation, opted in), and their
+decision and price depend only on the rules, the rate card's rows in force and the recipient's
+market. So the planner decides and prices such a recipient once per (rule set, rate period,
+consent, market) and reuses the answer; the market is read with `phonenumbers` once per
+country code (or per six-digit national prefix where a code is shared by several regions).
+Costs are kept as counts per price and multiplied at the end, which is exact.
+
+Memory does not grow with the number of recipients (the default, `dedupe=False`): a repeated
+recipient is sent again after the pair rate interval and counted as a new user (the safe side
+for the messaging limit). A host whose list may repeat numbers passes `dedupe=True`: every
+recipient's number is then kept in a set, about 60 bytes each, so that no one is sent the
+campaign twice (the `plan` command does this for CSV files). Everything else the planner keeps is
+bounded by the messaging limit (one instant per slot in use), a week of one-minute buckets,
+the caches above and one summary per campaign day.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import os
+from collections import Counter, deque
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal, TextIO, overload
+
+import attrs
+
+from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
+from wa_outbound._conversation import ConsentStatus, Conversation
+from wa_outbound._decision import Reason, SendKind, can_send
+from wa_outbound._errors import InvalidValueError, RecipientFileError
+from wa_outbound._facts import InboundMessageReceived, OptInRecorded
+from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._pacing import ThroughputClass
+from wa_outbound._rules import Rules, builtin_rule_sets, rules_at
+from wa_outbound._tiers import TierBlocker, TierBlockerCode, project_tier
+from wa_outbound._time import UTC, utc
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterable, Iterator
+
+    from wa_outbound._cost import CostEstimate  # noqa: TC004 - attrs never resolves it
+    from wa_outbound._ledger import LimitLedger
+    from wa_outbound._rates import PriceCategory, RateCard
+
+__all__ = [
+    "DUPLICATE",
+    "CampaignPlan",
+    "CampaignRecipient",
+    "CampaignSchedule",
+    "PlanDay",
+    "ScheduledSend",
+    "TierChange",
+    "iter_schedule",
+    "plan_campaign",
+    "read_recipients",
+]
+
+DUPLICATE: Final = "duplicate"
+"""The `blocked` key of recipients listed more than once (with `dedupe=True`)."""
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+_SECOND_US: Final = 1_000_000
+_MINUTE_US: Final = 60 * _SECOND_US
+_DAY_US: Final = 86_400 * _SECOND_US
+_NEVER_US: Final = 2**62
+"""An instant after every campaign: "no boundary"."""
+_PLACEHOLDER: Final = WaId("10000000")
+"""The recipient of the conversation a fresh recipient's class is decided on (never sent)."""
+_LIST_OPT_IN: Final = "campaign list"
+"""The method recorded for an opt-in the recipient list states."""
+
+
+def _us(value: datetime) -> int:
+    """An aware instant as whole microseconds since the Unix epoch."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def _at(value: int) -> datetime:
+    """Whole microseconds since the Unix epoch as an aware UTC instant."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def _recipient(_instance: object, _attribute: object, value: Recipient) -> None:
+    if not isinstance(value, (WaId, BusinessScopedUserId)):
+        raise InvalidValueError("recipient", value, "expected a WaId or BusinessScopedUserId")
+
+
+def _optional_instant(value: datetime | None) -> datetime | None:
+    return None if value is None else utc("last_inbound_at", value)
+
+
+@attrs.frozen(kw_only=True)
+class CampaignRecipient:
+    """One row of a campaign's recipient list."""
+
+    recipient: Recipient = attrs.field(validator=_recipient)
+    """Who the template goes to."""
+    conversation: Conversation | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.instance_of(Conversation)),
+    )
+    """What the host knows about this recipient; `None` for a fresh conversation."""
+    opted_in: bool | None = None
+    """Whether the recipient opted in; `None` leaves it to the conversation, or to the planner's
+    `assume_opted_in` for a fresh one. `True` records an opt-in only where none is recorded
+    (a recorded opt-out stands)."""
+    last_inbound_at: datetime | None = attrs.field(default=None, converter=_optional_instant)
+    """The recipient's latest message, if the list knows it (it may open a service window)."""
+
+
+@attrs.frozen(kw_only=True)
+class ScheduledSend:
+    """One planned send: to whom, when, whether it takes a messaging-limit slot, at what cost."""
+
+    recipient: Recipient
+    """Who the template goes to."""
+    at: datetime
+    """When it goes out."""
+    new_user: bool
+    """Whether it counts against the messaging limit (reaches the user outside their window)."""
+    cost: CostEstimate | None = None
+    """The estimate of what it costs; `None` without a rate card."""
+
+
+@attrs.frozen(kw_only=True)
+class TierChange:
+    """A messaging limit upgrade the plan projects."""
+
+    at: datetime
+    """When the new limit applies (the criteria met, plus the rules' upgrade delay)."""
+    before: MessagingLimit
+    """The limit until then."""
+    after: MessagingLimit
+    """The limit from then on."""
+    qualified_at: datetime
+    """When the usage in the lookback reached the share of the limit the rules ask for."""
+
+
+@attrs.frozen(kw_only=True)
+class PlanDay:
+    """What one UTC calendar day of the campaign does."""
+
+    date: date
+    """The day (UTC)."""
+    sends: int
+    """Sends planned that day."""
+    new_users: int
+    """Of those, sends that take a messaging-limit slot."""
+    limit: MessagingLimit
+    """The messaging limit in force when the day's first send (or tier change) happens."""
+    tier_change: MessagingLimit | None = None
+    """The new limit, if an upgrade lands that day."""
+    cost: Mapping[str, Decimal] = attrs.field(factory=dict)
+    """The day's known cost by currency."""
+    unknown_price_sends: int = 0
+    """Sends of the day whose price is unknown (not in `cost`)."""
+
+
+CostKey = tuple["PriceCategory", str, str]
+"""(price category, market, currency): how a plan's cost is broken down."""
+
+
+@attrs.frozen(kw_only=True)
+class CampaignPlan:
+    """The answer of `plan_campaign`: counts, days, projected tiers, finish and cost.
+
+    Every row read is in exactly one of `scheduled`, `blocked` (under its first reason) and
+    `bad_rows`: `recipients == scheduled + sum(blocked.values()) + bad_rows`.
+    """
+
+    kind: SendKind
+    """The template kind planned."""
+    starts_at: datetime | None
+    """The first send; `None` if nothing can be sent."""
+    finishes_at: datetime | None
+    """The last send; `None` if nothing can be sent."""
+    recipients: int
+    """Rows read, bad ones included."""
+    scheduled: int
+    """Sends planned."""
+    new_users: int
+    """Of those, sends that take a messaging-limit slot."""
+    blocked: Mapping[Reason | str, int]
+    """Recipients not sent, by their first reason (`Reason`, or `DUPLICATE`)."""
+    bad_rows: int
+    """Rows that could not be read."""
+    bad_row_examples: tuple[RecipientFileError, ...]
+    """The first few of them."""
+    days: tuple[PlanDay, ...]
+    """One summary per UTC day with a send or a tier change, in order."""
+    tier_changes: tuple[TierChange, ...]
+    """Projected upgrades, in order."""
+    limit: MessagingLimit
+    """The messaging limit in force at the end of the plan."""
+    tier_blockers: tuple[TierBlocker, ...]
+    """Why the limit is not projected to rise further (besides usage), at the end."""
+    cost: Mapping[CostKey, Decimal] | None
+    """Known cost by (category, market, currency); `None` without a rate card."""
+    unknown_price_sends: int
+    """Sends whose price is unknown (not in `cost`)."""
+
+    @property
+    def total_cost(self) -> Mapping[str, Decimal]:
+        """Known cost by currency (empty without a rate card)."""
+        totals: dict[str, Decimal] = {}
+        for (_, _, currency), amount in (self.cost or {}).items():
+            totals[currency] = totals.get(currency, Decimal(0)) + amount
+        return totals
+
+    @property
+    def duration(self) -> timedelta | None:
+        """From the first send to the last; `None` if nothing can be sent."""
+        if self.starts_at is None or self.finishes_at is None:
+            return None
+        return self.finishes_at - self.starts_at
+
+    def _summary_lines(self) -> list[str]:
+        lines = [
+            (
+                f"{self.kind.value.replace('_', ' ')}: {self.recipients:,} rows,"
+                f" {self.scheduled:,} sends ({self.new_users:,} new users),"
+                f" {sum(self.blocked.values()):,} blocked, {self.bad_rows:,} bad rows"
+            ),
+        ]
+        if self.starts_at is not None and self.finishes_at is not None:
+            lines.append(
+                f"from {self.starts_at:%Y-%m-%d %H:%M} to {self.finishes_at:%Y-%m-%d %H:%M} UTC"
+                f" ({len(self.days):,} days); limit at the end: {_limit_text(self.limit)}"
+            )
+        if self.cost is not None:
+            totals = ", ".join(f"{amount} {cur}" for cur, amount in sorted(self.total_cost.items()))
+            lines.append(
+                f"cost: {totals or 'nothing known'};"
+                f" {self.unknown_price_sends:,} sends at an unknown price"
+            )
+        return lines
+
+    def _day_rows(self) -> list[tuple[str, ...]]:
+        return [
+            (
+                day.date.isoformat(),
+                f"{day.sends:,}",
+                f"{day.new_users:,}",
+                _limit_text(day.limit),
+                "" if day.tier_change is None else _limit_text(day.tier_change),
+                ", ".join(f"{amount} {cur}" for cur, amount in sorted(day.cost.items())),
+            )
+            for day in self.days
+        ]
+
+    def _reason_rows(self) -> list[tuple[str, str]]:
+        return [
+            (_reason_text(reason), f"{count:,}")
+            for reason, count in sorted(self.blocked.items(), key=lambda item: -item[1])
+        ]
+
+    def _repr_markdown_(self) -> str:
+        """Render the plan as Markdown (Jupyter)."""
+        out = [f"**Campaign plan** — {line}  " for line in self._summary_lines()[:1]]
+        out += [f"{line}  " for line in self._summary_lines()[1:]]
+        out += [
+            "",
+            "| day | sends | new users | limit | new tier | cost |",
+            "|---|---:|---:|---|---|---|",
+        ]
+        out += ["| " + " | ".join(row) + " |" for row in self._day_rows()]
+        if self.blocked:
+            out += ["", "| blocked because | recipients |", "|---|---:|"]
+            out += [f"| {reason} | {count} |" for reason, count in self._reason_rows()]
+        return "\n".join(out)
+
+    def _repr_html_(self) -> str:
+        """Render the plan as HTML (Jupyter)."""
+        from html import escape  # noqa: PLC0415 - only for notebooks
+
+        def table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+            header = "".join(f"<th>{escape(h)}</th>" for h in head)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+                for row in rows
+            )
+            return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
+
+        parts = [
+            f"<p><b>Campaign plan</b><br>{'<br>'.join(map(escape, self._summary_lines()))}</p>"
+        ]
+        parts.append(
+            table(("day", "sends", "new users", "limit", "new tier", "cost"), self._day_rows())
+        )
+        if self.blocked:
+            parts.append(table(("blocked because", "recipients"), self._reason_rows()))
+        return "".join(parts)
+
+    def __rich__(self) -> Any:  # noqa: ANN401 - a rich renderable; rich is optional
+        """Render the plan for a `rich` console: a summary, a table per day, blocked reasons."""
+        from rich.console import Group  # noqa: PLC0415 - optional dependency
+        from rich.table import Table  # noqa: PLC0415
+
+        days = Table(title="Campaign plan, per day (UTC)", title_justify="left")
+        for column in ("day", "sends", "new users", "limit", "new tier", "cost"):
+            days.add_column(column, justify="left" if column in {"day", "cost"} else "right")
+        for row in self._day_rows():
+            days.add_row(*row)
+        parts: list[Any] = ["\n".join(self._summary_lines()), days]
+        if self.blocked:
+            reasons = Table(title="Blocked recipients", title_justify="left")
+            reasons.add_column("reason")
+            reasons.add_column("recipients", justify="right")
+            for row in self._reason_rows():
+                reasons.add_row(*row)
+            parts.append(reasons)
+        if self.bad_row_examples:
+            parts.append(
+                "Bad rows (first examples):\n"
+                + "\n".join(f"  {error}" for error in self.bad_row_examples)
+            )
+        return Group(*parts)
+
+
+def _limit_text(limit: MessagingLimit) -> str:
+    return "unlimited" if limit.users is None else f"{limit.users:,}"
+
+
+def _reason_text(reason: Reason | str) -> str:
+    return reason if isinstance(reason, str) else reason.value
+
+
+# --- the walk -------------------------------------------------------------------------------
+
+
+class CampaignSchedule:
+    """The planned sends, one at a time, in time order; then the plan.
+
+    Iterate it to get every `ScheduledSend`; once it is exhausted, `plan` holds the
+    `CampaignPlan`. The recipients are read as the schedule is iterated, once.
+    """
+
+    __slots__ = ("_plan", "_steps")
+
+    def __init__(self, steps: Generator[ScheduledSend, None, CampaignPlan]) -> None:
+        """Wrap the planner's walk."""
+        self._steps = steps
+        self._plan: CampaignPlan | None = None
+
+    def __iter__(self) -> CampaignSchedule:
+        """Return the schedule itself (it is its own iterator)."""
+        return self
+
+    def __next__(self) -> ScheduledSend:
+        """Return the next planned send."""
+        try:
+            return next(self._steps)
+        except StopIteration as done:
+            self._plan = done.value
+            raise
+
+    @property
+    def plan(self) -> CampaignPlan:
+        """The plan, once every send has been iterated.
+
+        Raises:
+            InvalidValueError: The schedule has not been iterated to its end yet.
+        """
+        if self._plan is None:
+            raise InvalidValueError("plan", None, "iterate the schedule to its end first")
+        return self._plan
+
+
+def _rule_starts() -> list[int]:
+    return [_us(rules.effective_from) for rules in builtin_rule_sets()]
+
+
+_UNKNOWN_SLOT: Final = 0
+"""Where sends of unknown price are counted."""
+_FREE_SLOT: Final = 1
+"""Where free sends are counted."""
+
+
+@attrs.frozen
+class _Price:
+    """One send's estimate and where it is counted: unknown, free, or a (key, amount) row."""
+
+    estimate: CostEstimate
+    slot: int
+
+
+class _Planner:
+    """The state of one walk over a recipient list (see the module docstring)."""
+
+    def __init__(  # noqa: PLR0915 - one place sets up the whole walk's state
+        self,
+        *,
+        business: PhoneNumberId,
+        kind: SendKind,
+        start: datetime,
+        rules: Rules | None,
+        limit: MessagingLimit,
+        quality: QualityRating,
+        phone_status: PhoneNumberStatus,
+        ledger: LimitLedger | None,
+        throughput_class: ThroughputClass,
+        rate_card: RateCard | None,
+        strict: bool,
+        bad_row_examples: int,
+        dedupe: bool,
+        assume_opted_in: bool,
+    ) -> None:
+        self.business = business
+        self.kind = kind
+        self.start = _us(start)
+        self.fixed_rules = rules
+        self.limit = limit
+        self.quality = quality
+        self.phone_status = phone_status
+        self.throughput_class = throughput_class
+        self.rate_card = rate_card
+        self.strict = strict
+        self.max_examples = bad_row_examples
+        self.dedupe = dedupe
+        self.assume_opted_in = assume_opted_in
+        self.rule_starts = [] if rules is not None else _rule_starts()
+        self.rate_starts = (
+            []
+            if rate_card is None
+            else sorted({_us(rate.effective_from) for rate in rate_card.rates})
+        )
+        self.regions: Callable[[Recipient], str | None] | None = None
+
+        # Counts.
+        self.read = 0
+        self.sent = 0
+        self.new_users = 0
+        self.blocked: Counter[Reason | str] = Counter()
+        self.bad = 0
+        self.examples: list[RecipientFileError] = []
+        self.seen: set[int | str] = set()
+        self.first: int | None = None
+        self.last: int | None = None
+
+        # Messaging limit: the instant of every slot in use, oldest first; recipients the
+        # ledger says already hold a slot.
+        self.slots: deque[int] = deque()
+        self.held: dict[Recipient, int] = {}
+        # Usage within the lookback, in one-minute buckets: [minute, users].
+        self.usage: deque[list[int]] = deque()
+        self.used = 0
+        self.threshold: int | None = None
+        self.pending: tuple[int, MessagingLimit, int] | None = None
+        self.tier_changes: list[TierChange] = []
+        self.tier_blockers: tuple[TierBlocker, ...] = ()
+
+        # Pair rate (only without dedupe): recent sends by recipient, in time order.
+        # Keyed by the recipient's text: hashing a str is cheaper than hashing an attrs value.
+        self.recent: dict[str, int] = {}
+        self.recent_order: deque[tuple[int, str]] = deque()
+
+        # Cost: sends per price, for the plan and for the current day.
+        # Cost: sends counted per slot (unknown, free, then one per (key, amount) row), summed
+        # exactly at the end; counting is cheaper than adding decimals for every send.
+        self.counts: list[int] = [0, 0]
+        self.rows: list[tuple[CostKey, Decimal]] = []
+        self.row_slots: dict[tuple[CostKey, Decimal], int] = {}
+
+        # Days: the counts when the current day opened, to take differences at its close.
+        self.days: list[PlanDay] = []
+        self.day_start = (self.start // _DAY_US) * _DAY_US
+        self.day_end = self.day_start + _DAY_US
+        self.day_base = (0, 0)
+        self.day_counts: list[int] = [0, 0]
+        self.day_limit = limit
+        self.day_tier: MessagingLimit | None = None
+
+        # Per-epoch state (rules, rate period): set by `_epoch`.
+        self.epoch_end = -1
+        self.rules: Rules = rules if rules is not None else rules_at(start)
+        self.window = 0
+        self.interval = 0
+        self.pair = 0
+        self.lookback = 0
+        self.blocked_regions: frozenset[str] = frozenset()
+        self.need_region = False
+        self.classes: dict[bool | None, Reason | None] = {}
+        self.costs: dict[tuple[bool | None, str | None], _Price] = {}
+        self.ready = False
+        self._epoch(self.start)
+        if ledger is not None:
+            self._load(ledger)
+        self.ready = True
+        self._retier(self.start)
+
+    # -- epochs: rules and rate periods ----------------------------------------------------
+
+    def _epoch(self, t: int) -> None:
+        """Switch to the rules and prices in force at `t`; forget what depended on the old."""
+        now = _at(t)
+        rules = self.fixed_rules if self.fixed_rules is not None else rules_at(now)
+        ends = [_NEVER_US]
+        index = bisect.bisect_right(self.rule_starts, t)
+        if index < len(self.rule_starts):
+            ends.append(self.rule_starts[index])
+        index = bisect.bisect_right(self.rate_starts, t)
+        if index < len(self.rate_starts):
+            ends.append(self.rate_starts[index])
+        self.epoch_end = min(ends)
+        changed = rules is not self.rules or self.window == 0
+        self.rules = rules
+        self.window = rules.messaging_limit_window.value // _MICROSECOND
+        self.interval = -(-_SECOND_US // self.throughput_class.rate(rules))
+        self.pair = rules.pair_rate_interval.value // _MICROSECOND
+        self.lookback = rules.limit_upgrade_lookback.value // _MICROSECOND
+        blocked = rules.marketing_blocked_regions.value
+        self.blocked_regions = (
+            frozenset(blocked) if self.kind is SendKind.MARKETING_TEMPLATE else frozenset()
+        )
+        self.need_region = self.rate_card is not None or bool(self.blocked_regions)
+        if self.need_region and self.regions is None:
+            from wa_outbound._rates import recipient_region  # noqa: PLC0415 - pricing loads on use
+
+            self.regions = recipient_region
+        self.classes = {}
+        self.costs = {}
+        if changed and self.ready:
+            self._retier(t)
+
+    def _load(self, ledger: LimitLedger) -> None:
+        """Take the ledger's slots in use at the start (and their usage) as the plan's own."""
+        cutoff = self.start - self.window
+        entries = sorted(
+            (min(_us(at), self.start), recipient)
+            for recipient, at in ledger.store.items()
+            if _us(at) > cutoff
+        )
+        for at, recipient in entries:
+            self.slots.append(at)
+            self.held[recipient] = at
+            self._use(at)
+
+    # -- tiers -------------------------------------------------------------------------------
+
+    def _use(self, t: int) -> None:
+        """Count one unique user reached at `t` in the lookback usage."""
+        minute = t // _MINUTE_US
+        usage = self.usage
+        if usage and usage[-1][0] == minute:
+            usage[-1][1] += 1
+        else:
+            usage.append([minute, 1])
+        self.used += 1
+
+    def _used_at(self, t: int) -> int:
+        """Users reached within the lookback at `t` (buckets leave with their first minute)."""
+        usage = self.usage
+        cutoff = t - self.lookback
+        while usage and usage[0][0] * _MINUTE_US <= cutoff:
+            self.used -= usage.popleft()[1]
+        return self.used
+
+    def _retier(self, t: int) -> None:
+        """Recompute the usage the current limit needs for an upgrade, and check it at `t`."""
+        projection = project_tier(
+            self.limit,
+            used_last_7_days=0,
+            quality=self.quality,
+            phone_status=self.phone_status,
+            now=_at(t),
+            rules=self.rules,
+        )
+        usage = [b for b in projection.blockers if b.code is TierBlockerCode.NOT_ENOUGH_USAGE]
+        others = tuple(
+            b for b in projection.blockers if b.code is not TierBlockerCode.NOT_ENOUGH_USAGE
+        )
+        self.tier_blockers = others
+        if others or projection.next is None:
+            self.threshold = None
+            return
+        self.threshold = usage[0].needed if usage else 0
+        self._qualify(t)
+
+    def _qualify(self, t: int) -> None:
+        """If usage at `t` meets the threshold, ask `project_tier` and plan the upgrade."""
+        threshold = self.threshold
+        if threshold is None or self.pending is not None or self._used_at(t) < threshold:
+            return
+        projection = project_tier(
+            self.limit,
+            used_last_7_days=self.used,
+            quality=self.quality,
+            phone_status=self.phone_status,
+            now=_at(t),
+            rules=self.rules,
+        )
+        if projection.eligible and projection.next is not None:
+            due = projection.earliest_upgrade_at
+            assert due is not None  # noqa: S101 - eligible projections carry it
+            self.pending = (_us(due), projection.next, t)
+
+    def _upgrade(self) -> None:
+        """Apply the pending upgrade at its instant."""
+        assert self.pending is not None  # noqa: S101 - only called with one pending
+        at, after, qualified = self.pending
+        self.pending = None
+        self._roll(at)
+        before = self.limit
+        self.tier_changes.append(
+            TierChange(at=_at(at), before=before, after=after, qualified_at=_at(qualified))
+        )
+        self.limit = after
+        self.day_tier = after
+        if at >= self.epoch_end:
+            self._epoch(at)
+        self._retier(at)
+
+    # -- days --------------------------------------------------------------------------------
+
+    def _roll(self, t: int) -> None:
+        """Close the current day if `t` falls after it, and open the day of `t`."""
+        if t < self.day_end:
+            return
+        self._close_day()
+        self.day_start = (t // _DAY_US) * _DAY_US
+        self.day_end = self.day_start + _DAY_US
+        self.day_limit = self.limit
+
+    def _close_day(self) -> None:
+        """Append the current day's summary, from the counts since the day opened."""
+        sends = self.sent - self.day_base[0]
+        counts, base = self.counts, self.day_counts
+        if sends or self.day_tier is not None:
+            cost: dict[str, Decimal] = {}
+            for slot, ((_, _, currency), amount) in enumerate(self.rows, start=2):
+                during = counts[slot] - (base[slot] if slot < len(base) else 0)
+                if during:
+                    cost[currency] = cost.get(currency, Decimal(0)) + amount * during
+            self.days.append(
+                PlanDay(
+                    date=_at(self.day_start).date(),
+                    sends=sends,
+                    new_users=self.new_users - self.day_base[1],
+                    limit=self.day_limit,
+                    tier_change=self.day_tier,
+                    cost=cost,
+                    unknown_price_sends=counts[_UNKNOWN_SLOT] - base[_UNKNOWN_SLOT],
+                )
+            )
+        self.day_base = (self.sent, self.new_users)
+        self.day_counts = list(counts)
+        self.day_tier = None
+
+    # -- one recipient ----------------------------------------------------------------------
+
+    def _bad(self, error: RecipientFileError) -> None:
+        if self.strict:
+            raise error
+        self.bad += 1
+        if len(self.examples) < self.max_examples:
+            self.examples.append(error)
+
+    def _conversation(
+        self,
+        recipient: Recipient,
+        item: CampaignRecipient | None,
+        opted: bool | None,  # noqa: FBT001
+    ) -> Conversation:
+        """The recipient's conversation with the list's facts applied."""
+        base = item.conversation if item is not None else None
+        conversation = (
+            base if base is not None else Conversation(business=self.business, recipient=recipient)
+        )
+        if conversation.recipient != recipient:
+            raise InvalidValueError(
+                "conversation.recipient", conversation.recipient, f"expected {recipient}"
+            )
+        if opted and conversation.consent.status is ConsentStatus.UNKNOWN:
+            conversation = conversation.apply(
+                OptInRecorded(at=_at(self.start), method=_LIST_OPT_IN)
+            )
+        if item is not None and item.last_inbound_at is not None:
+            conversation = conversation.apply(InboundMessageReceived(at=item.last_inbound_at))
+        return conversation
+
+    def _class(self, opted: bool) -> Reason | None:  # noqa: FBT001 - a cache key
+        """The first blocking reason of a fresh conversation (`None`: allowed), this epoch.
+
+        A fresh conversation has no window, no entry point and no history, so under one rule
+        set its answer for a template does not depend on the instant or the recipient.
+        """
+        conversation = Conversation(business=self.business, recipient=_PLACEHOLDER)
+        if opted:
+            conversation = conversation.apply(
+                OptInRecorded(at=_at(self.start), method=_LIST_OPT_IN)
+            )
+        decision = can_send(conversation, self.kind, now=_at(self.start), rules=self.rules)
+        verdict = decision.reasons[0].code if decision.reasons else None
+        self.classes[opted] = verdict
+        return verdict
+
+    def _estimate(self, conversation: Conversation, t: int, region: str | None) -> _Price:
+        from wa_outbound._cost import estimate_cost  # noqa: PLC0415 - pricing loads on use
+
+        assert self.rate_card is not None  # noqa: S101 - only priced with a card
+        estimate = estimate_cost(
+            conversation,
+            self.kind,
+            now=_at(t),
+            rules=self.rules,
+            rate_card=self.rate_card,
+            market=region,
+        )
+        amount = estimate.amount
+        if amount is None:
+            return _Price(estimate, _UNKNOWN_SLOT)
+        currency, category = estimate.currency, estimate.category
+        if currency is None or category is None:  # free: nothing to add
+            return _Price(estimate, _FREE_SLOT)
+        row = ((category, estimate.market or region or "", currency), amount)
+        slot = self.row_slots.get(row)
+        if slot is None:
+            slot = self.row_slots[row] = len(self.counts)
+            self.rows.append(row)
+            self.counts.append(0)
+        return _Price(estimate, slot)
+
+    def _pending_at(self) -> int:
+        return _NEVER_US if self.pending is None else self.pending[0]
+
+    def _threshold(self) -> int:
+        """The usage that triggers an upgrade check; never while one is pending."""
+        if self.pending is not None or self.threshold is None:
+            return _NEVER_US
+        return self.threshold
+
+    def walk(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame for speed
+        self, recipients: Iterable[object], *, emit: bool
+    ) -> Generator[ScheduledSend, None, CampaignPlan]:
+        """Plan every recipient in order; yield each send if `emit`; return the plan.
+
+        What changes on every send lives in local variables; what changes rarely (the rule
+        set, a tier, the day) is handled by methods, around which the locals are written back
+        to the planner and read again.
+        """
+        wa_id, campaign_recipient = WaId, CampaignRecipient
+        dedupe, seen, blocked = self.dedupe, self.seen, self.blocked
+        slots, held, recent, usage = self.slots, self.held, self.recent, self.usage
+        recent_order, tally = self.recent_order, self.counts
+        priced = self.rate_card is not None
+        assume = self.assume_opted_in
+        duplicate, region_blocked = DUPLICATE, Reason.MARKETING_BLOCKED_IN_REGION
+        minute_us = _MINUTE_US
+        read = sent = new_users = 0
+        used = self.used
+        last_minute = usage[-1][0] if usage else -1
+        first = last = -1
+        cursor = self.start
+        regions = self.regions
+
+        # Rarely changing state, read again after every slow step.
+        epoch_end, pending_at, threshold = self.epoch_end, self._pending_at(), self._threshold()
+        boundary = min(epoch_end, pending_at)
+        window, interval, pair = self.window, self.interval, self.pair
+        limit_users, classes, costs = self.limit.users, self.classes, self.costs
+        need_region, blocked_regions, day_end = self.need_region, self.blocked_regions, self.day_end
+
+        for item in recipients:
+            read += 1
+            cls = item.__class__
+            entry: CampaignRecipient | None = None
+            if cls is wa_id:
+                recipient: Recipient = item  # type: ignore[assignment]
+                opted: bool | None = assume
+                simple = True
+            elif cls is campaign_recipient:
+                entry = item  # type: ignore[assignment]
+                recipient = entry.recipient  # type: ignore[union-attr]
+                opted = entry.opted_in  # type: ignore[union-attr]
+                simple = entry.conversation is None and entry.last_inbound_at is None  # type: ignore[union-attr]
+                if opted is None and entry.conversation is None:  # type: ignore[union-attr]
+                    opted = assume
+            elif isinstance(item, RecipientFileError):
+                self._bad(item)
+                continue
+            elif isinstance(item, (WaId, BusinessScopedUserId)):
+                recipient, opted, simple = item, assume, True
+            else:
+                raise InvalidValueError(
+                    "recipients", item, "expected WaId, CampaignRecipient or RecipientFileError"
+                )
+            if dedupe:
+                key: int | str = (
+                    int(recipient.value) if recipient.__class__ is wa_id else recipient.value
+                )
+                if key in seen:
+                    blocked[duplicate] += 1
+                    continue
+                seen.add(key)
+
+            region: str | None = None
+            region_known = False
+            conversation: Conversation | None = None
+            t = cursor
+            while True:
+                if t >= boundary:
+                    # A slow step: a new rule set or rate period, or an upgrade falls due.
+                    self.sent, self.new_users, self.used = sent, new_users, used
+                    if t >= epoch_end:
+                        self._epoch(t)
+                    elif pending_at <= t:
+                        self._upgrade()
+                    used = self.used
+                    epoch_end, pending_at = self.epoch_end, self._pending_at()
+                    threshold, boundary = self._threshold(), min(self.epoch_end, pending_at)
+                    window, interval, pair = self.window, self.interval, self.pair
+                    limit_users, classes, costs = self.limit.users, self.classes, self.costs
+                    need_region, blocked_regions = self.need_region, self.blocked_regions
+                    day_end = self.day_end
+                    regions = self.regions
+                    continue
+                if simple:
+                    verdict = classes[opted] if opted in classes else self._class(bool(opted))
+                    counts = True
+                else:
+                    if conversation is None:
+                        conversation = self._conversation(recipient, entry, opted)
+                    decision = can_send(conversation, self.kind, now=_at(t), rules=self.rules)
+                    verdict = decision.reasons[0].code if decision.reasons else None
+                    counts = decision.service_window_expires_at is None
+                if verdict is None and need_region:
+                    if not region_known:
+                        region = regions(recipient)  # type: ignore[misc]
+                        region_known = True
+                    if region in blocked_regions:
+                        verdict = region_blocked
+                if verdict is not None:
+                    break
+                if counts and held:
+                    was = held.get(recipient)
+                    if was is not None and was > t - window:
+                        counts = False
+                if counts and limit_users is not None:
+                    if slots and slots[0] <= t - window:
+                        cutoff = t - window
+                        while slots and slots[0] <= cutoff:
+                            slots.popleft()
+                    if len(slots) >= limit_users:
+                        frees = slots[0] + window
+                        t = max(t, pending_at) if pending_at < frees else frees
+                        continue
+                if not dedupe:
+                    while recent_order and recent_order[0][0] + pair <= t:
+                        gone, who = recent_order.popleft()
+                        if recent.get(who) == gone:
+                            del recent[who]
+                    previous = recent.get(recipient.value)
+                    if previous is not None and t < previous + pair:
+                        t = previous + pair
+                        continue
+                break
+            if verdict is not None:
+                blocked[verdict] += 1
+                continue
+
+            # The send goes out at t.
+            cursor = t + interval
+            if t >= day_end:
+                self.sent, self.new_users = sent, new_users
+                self._roll(t)
+                day_end = self.day_end
+            sent += 1
+            if first < 0:
+                first = t
+            last = t
+            if counts:
+                new_users += 1
+                if limit_users is not None:
+                    slots.append(t)
+                minute = t // minute_us
+                if minute == last_minute:
+                    usage[-1][1] += 1
+                else:
+                    usage.append([minute, 1])
+                    last_minute = minute
+                used += 1
+                if used >= threshold:
+                    self.used = used
+                    self._qualify(t)
+                    used = self.used
+                    pending_at, threshold = self._pending_at(), self._threshold()
+                    boundary = min(epoch_end, pending_at)
+            if not dedupe:
+                recent[recipient.value] = t
+                recent_order.append((t, recipient.value))
+            price: _Price | None = None
+            if priced:
+                if simple:
+                    price = costs.get((opted, region))
+                    if price is None:
+                        fresh = self._conversation(recipient, None, opted)
+                        price = self._estimate(fresh, t, region)
+                        costs[opted, region] = price
+                else:
+                    assert conversation is not None  # noqa: S101 - built to decide
+                    price = self._estimate(conversation, t, region)
+                tally[price.slot] += 1
+            if emit:
+                yield ScheduledSend(
+                    recipient=recipient,
+                    at=_at(t),
+                    new_user=counts,
+                    cost=None if price is None else price.estimate,
+                )
+        self.read, self.sent, self.new_users, self.used = read, sent, new_users, used
+        self.first, self.last = (None if first < 0 else first), (None if last < 0 else last)
+        return self._plan()
+
+    def _plan(self) -> CampaignPlan:
+        self._close_day()
+        cost: dict[CostKey, Decimal] | None = None
+        if self.rate_card is not None:
+            cost = {}
+            for slot, (key, amount) in enumerate(self.rows, start=2):
+                cost[key] = cost.get(key, Decimal(0)) + amount * self.counts[slot]
+        return CampaignPlan(
+            kind=self.kind,
+            starts_at=None if self.first is None else _at(self.first),
+            finishes_at=None if self.last is None else _at(self.last),
+            recipients=self.read,
+            scheduled=self.sent,
+            new_users=self.new_users,
+            blocked=dict(self.blocked),
+            bad_rows=self.bad,
+            bad_row_examples=tuple(self.examples),
+            days=tuple(self.days),
+            tier_changes=tuple(self.tier_changes),
+            limit=self.limit,
+            tier_blockers=self.tier_blockers,
+            cost=cost,
+            unknown_price_sends=self.counts[_UNKNOWN_SLOT],
+        )
+
+
+def _planner(
+    *,
+    business: PhoneNumberId,
+    kind: SendKind,
+    start: datetime,
+    rules: Rules | None,
+    limit: MessagingLimit | None,
+    verified: bool,
+    quality: QualityRating,
+    phone_status: PhoneNumberStatus,
+    ledger: LimitLedger | None,
+    throughput_class: ThroughputClass,
+    rate_card: RateCard | None,
+    strict: bool,
+    bad_row_examples: int,
+    dedupe: bool,
+    assume_opted_in: bool,
+) -> _Planner:
+    """Check the arguments and build the walk's state."""
+    if not isinstance(business, PhoneNumberId):
+        raise InvalidValueError("business", business, "expected a PhoneNumberId")
+    if not isinstance(kind, SendKind) or not kind.is_template:
+        raise InvalidValueError("kind", kind, "expected a template SendKind")
+    start = utc("start", start)
+    if rules is not None and not isinstance(rules, Rules):
+        raise InvalidValueError("rules", rules, "expected Rules")
+    first = rules if rules is not None else rules_at(start)
+    if limit is None:
+        tiers = first.messaging_limit_tiers.value
+        limit = MessagingLimit(users=first.verified_starting_limit.value if verified else tiers[0])
+    if not isinstance(limit, MessagingLimit):
+        raise InvalidValueError("limit", limit, "expected a MessagingLimit")
+    if not isinstance(throughput_class, ThroughputClass):
+        raise InvalidValueError("throughput_class", throughput_class, "expected a ThroughputClass")
+    if (
+        isinstance(bad_row_examples, bool)
+        or not isinstance(bad_row_examples, int)
+        or (bad_row_examples < 0)
+    ):
+        raise InvalidValueError("bad_row_examples", bad_row_examples, "expected 0 or more")
+    return _Planner(
+        business=business,
+        kind=kind,
+        start=start,
+        rules=rules,
+        limit=limit,
+        quality=quality,
+        phone_status=phone_status,
+        ledger=ledger,
+        throughput_class=throughput_class,
+        rate_card=rate_card,
+        strict=strict,
+        bad_row_examples=bad_row_examples,
+        dedupe=dedupe,
+        assume_opted_in=assume_opted_in,
+    )
+
+
+def iter_schedule(
+    recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
+    *,
+    business: PhoneNumberId,
+    kind: SendKind,
+    start: datetime,
+    rules: Rules | None = None,
+    limit: MessagingLimit | None = None,
+    verified: bool = False,
+    quality: QualityRating = QualityRating.GREEN,
+    phone_status: PhoneNumberStatus = PhoneNumberStatus.CONNECTED,
+    ledger: LimitLedger | None = None,
+    throughput_class: ThroughputClass = ThroughputClass.DEFAULT,
+    rate_card: RateCard | None = None,
+    strict: bool = False,
+    bad_row_examples: int = 5,
+    dedupe: bool = False,
+    assume_opted_in: bool = False,
+) -> CampaignSchedule:
+    """Plan a campaign lazily: yield every send in time order, then hold the plan.
+
+    Takes the arguments of `plan_campaign`. The recipients are read as the schedule is
+    iterated; `CampaignSchedule.plan` is the `CampaignPlan` once it is exhausted.
+
+    Raises:
+        NaiveDatetimeError: `start` has no time zone.
+        InvalidValueError: An argument is of the wrong type or `kind` is not a template.
+    """
+    planner = _planner(
+        business=business,
+        kind=kind,
+        start=start,
+        rules=rules,
+        limit=limit,
+        verified=verified,
+        quality=quality,
+        phone_status=phone_status,
+        ledger=ledger,
+        throughput_class=throughput_class,
+        rate_card=rate_card,
+        strict=strict,
+        bad_row_examples=bad_row_examples,
+        dedupe=dedupe,
+        assume_opted_in=assume_opted_in,
+    )
+    return CampaignSchedule(planner.walk(recipients, emit=True))
+
+
+@overload
+def plan_campaign(
+    recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
+    *,
+    business: PhoneNumberId,
+    kind: SendKind,
+    start: datetime,
+    rules: Rules | None = ...,
+    limit: MessagingLimit | None = ...,
+    verified: bool = ...,
+    quality: QualityRating = ...,
+    phone_status: PhoneNumberStatus = ...,
+    ledger: LimitLedger | None = ...,
+    throughput_class: ThroughputClass = ...,
+    rate_card: RateCard | None = ...,
+    schedule: Literal[False] = ...,
+    strict: bool = ...,
+    bad_row_examples: int = ...,
+    dedupe: bool = ...,
+    assume_opted_in: bool = ...,
+) -> CampaignPlan: ...
+
+
+@overload
+def plan_campaign(
+    recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
+    *,
+    business: PhoneNumberId,
+    kind: SendKind,
+    start: datetime,
+    rules: Rules | None = ...,
+    limit: MessagingLimit | None = ...,
+    verified: bool = ...,
+    quality: QualityRating = ...,
+    phone_status: PhoneNumberStatus = ...,
+    ledger: LimitLedger | None = ...,
+    throughput_class: ThroughputClass = ...,
+    rate_card: RateCard | None = ...,
+    schedule: Literal[True],
+    strict: bool = ...,
+    bad_row_examples: int = ...,
+    dedupe: bool = ...,
+    assume_opted_in: bool = ...,
+) -> CampaignSchedule: ...
+
+
+def plan_campaign(
+    recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
+    *,
+    business: PhoneNumberId,
+    kind: SendKind,
+    start: datetime,
+    rules: Rules | None = None,
+    limit: MessagingLimit | None = None,
+    verified: bool = False,
+    quality: QualityRating = QualityRating.GREEN,
+    phone_status: PhoneNumberStatus = PhoneNumberStatus.CONNECTED,
+    ledger: LimitLedger | None = None,
+    throughput_class: ThroughputClass = ThroughputClass.DEFAULT,
+    rate_card: RateCard | None = None,
+    schedule: bool = False,
+    strict: bool = False,
+    bad_row_examples: int = 5,
+    dedupe: bool = False,
+    assume_opted_in: bool = False,
+) -> CampaignPlan | CampaignSchedule:
+    """Plan a template campaign: who gets it when, who is blocked and why, what it costs.
+
+    The recipients are read once, in order (a generator of ten million is fine); see the
+    module docstring for the model.
+
+    Args:
+        recipients: `WaId`s, `CampaignRecipient`s, and the `RecipientFileError`s of a
+            `read_recipients` file (counted as bad rows).
+        business: The business phone number that sends.
+        kind: The template kind (marketing, utility or authentication).
+        start: When the campaign starts (aware).
+        rules: The rules to apply throughout; by default the built-in rules in force at each
+            send (a long campaign may cross a dated change).
+        limit: The messaging limit in force at `start`; by default the first tier, or the
+            verified starting limit with `verified`.
+        verified: Whether the business is verified (only picks the default `limit`).
+        quality: The quality rating, assumed to hold throughout (tier projection).
+        phone_status: The phone number's status, assumed to hold throughout.
+        ledger: The messaging limit ledger at `start`: the slots already in use.
+        throughput_class: The number's throughput.
+        rate_card: Prices; without one the plan has no cost (`cost` is `None`).
+        schedule: Return a `CampaignSchedule` (every send, lazily; then the plan) instead.
+        strict: Raise the first bad row instead of counting it.
+        bad_row_examples: How many bad rows the plan keeps as examples.
+        dedupe: Send a recipient listed twice only once (memory grows by about 60 bytes per
+            recipient); `False` keeps memory flat and paces repeats by the pair rate.
+        assume_opted_in: Whether a recipient without a conversation or an `opted_in` flag has
+            opted in (the list is an opt-in list).
+
+    Returns:
+        The `CampaignPlan`, or with `schedule=True` a `CampaignSchedule`.
+
+    Raises:
+        NaiveDatetimeError: `start` has no time zone.
+        InvalidValueError: An argument is of the wrong type, `kind` is not a template, or an
+            item of `recipients` is not a recipient.
+        RecipientFileError: `strict` is set and a row is bad.
+        RuleDataError: `rules` is omitted and `start` is before the oldest rule set.
+    """
+    planner = _planner(
+        business=business,
+        kind=kind,
+        start=start,
+        rules=rules,
+        limit=limit,
+        verified=verified,
+        quality=quality,
+        phone_status=phone_status,
+        ledger=ledger,
+        throughput_class=throughput_class,
+        rate_card=rate_card,
+        strict=strict,
+        bad_row_examples=bad_row_examples,
+        dedupe=dedupe,
+        assume_opted_in=assume_opted_in,
+    )
+    steps = planner.walk(recipients, emit=schedule)
+    if schedule:
+        return CampaignSchedule(steps)
+    try:
+        next(steps)
+    except StopIteration as done:
+        plan: CampaignPlan = done.value
+        return plan
+    raise AssertionError("unreachable: a walk without emit yields nothing")  # pragma: no cover
+
+
+# --- the recipients file --------------------------------------------------------------------
+
+_YES: Final = frozenset({"opted_in", "yes", "true", "1", "y"})
+_NO: Final = frozenset({"no", "false", "0", "n", ""})
+
+
+def read_recipients(
+    source: str | os.PathLike[str] | TextIO,
+) -> Iterator[CampaignRecipient | RecipientFileError]:
+    """Read a recipients CSV file row by row: a `CampaignRecipient`, or the row's error.
+
+    Columns (a header row names them; others are ignored):
+
+    * `phone` (required): the number in international form, with or without `+`
+      (`+49 151 2345 6789`, `4915123456789`).
+    * `last_inbound_at` (optional): the recipient's latest message, an ISO 8601 instant with
+      a time zone (`2026-11-23T09:00:00Z`); empty if unknown.
+    * `consent` (optional): `opted_in`, `yes`, `true`, `1` for an opt-in; `no`, `false`, `0`
+      or empty for none. Without the column, the planner's `assume_opted_in` decides.
+
+    Rows are numbered as a spreadsheet shows them (the header is row 1). A bad row yields a
+    `RecipientFileError` naming the row and column (`row 7, phone`) instead of a recipient, so
+    that the planner can count it and go on.
+
+    Raises:
+        RecipientFileError: The file has no header row or no `phone` column.
+        OSError: The file cannot be opened.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        return _read_path(Path(source))
+    return _read_rows(source)
+
+
+def _read_path(path: Path) -> Iterator[CampaignRecipient | RecipientFileError]:
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        yield from _read_rows(stream)
+
+
+def _read_rows(stream: TextIO) -> Iterator[CampaignRecipient | RecipientFileError]:
+    reader = csv.reader(stream)
+    header = next(reader, None)
+    if header is None:
+        raise RecipientFileError("row 1", None, "the file is empty: expected a header row")
+    names = [name.strip().lower().lstrip("\ufeff") for name in header]
+    if "phone" not in names:
+        raise RecipientFileError("row 1", header, "expected a 'phone' column")
+    phone_at = names.index("phone")
+    inbound_at = names.index("last_inbound_at") if "last_inbound_at" in names else None
+    consent_at = names.index("consent") if "consent" in names else None
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        yield _row(row, line, phone_at, inbound_at, consent_at)
+
+
+def _cell(row: list[str], index: int | None) -> str | None:
+    if index is None:
+        return None
+    return row[index].strip() if index < len(row) else ""
+
+
+def _row(
+    row: list[str], line: int, phone_at: int, inbound_at: int | None, consent_at: int | None
+) -> CampaignRecipient | RecipientFileError:
+    phone = _cell(row, phone_at) or ""
+    try:
+        recipient = WaId.parse(phone)
+    except InvalidValueError as error:
+        return RecipientFileError(f"row {line}, phone", phone, error.reason)
+    inbound = _cell(row, inbound_at)
+    last: datetime | None = None
+    if inbound:
+        try:
+            last = datetime.fromisoformat(inbound.replace("Z", "+00:00"))
+        except ValueError:
+            return RecipientFileError(
+                f"row {line}, last_inbound_at", inbound, "expected an ISO 8601 instant"
+            )
+        if last.utcoffset() is None:
+            return RecipientFileError(
+                f"row {line}, last_inbound_at", inbound, "the instant has no time zone"
+            )
+        last = last.astimezone(UTC)
+    consent = _cell(row, consent_at)
+    opted: bool | None = None
+    if consent is not None:
+        word = consent.lower()
+        if word in _YES:
+            opted = True
+        elif word in _NO:
+            opted = False
+        else:
+            return RecipientFileError(
+                f"row {line}, consent", consent, "expected opted_in/yes/true/1 or no/false/0"
+            )
+    return CampaignRecipient(recipient=recipient, opted_in=opted, last_inbound_at=last)

@@ -1,0 +1,603 @@
+"""The campaign planner: waves within the messaging limit, pacing, tiers, blocks, cost, CSV."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, deque
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import T0, T2023
+from wa_outbound import (
+    BusinessScopedUserId,
+    Conversation,
+    InvalidValueError,
+    MessagingLimit,
+    NaiveDatetimeError,
+    OptInRecorded,
+    OptOutReceived,
+    PhoneNumberId,
+    QualityRating,
+    RecipientFileError,
+    WaId,
+    rules_at,
+)
+from wa_outbound._campaign import (
+    DUPLICATE,
+    CampaignPlan,
+    CampaignRecipient,
+    ScheduledSend,
+    iter_schedule,
+    plan_campaign,
+    read_recipients,
+)
+from wa_outbound._decision import Reason, SendKind
+from wa_outbound._ledger import LimitLedger, LimitScopeKey
+from wa_outbound._pacing import ThroughputClass
+from wa_outbound._rates import PriceCategory, Rate, RateCard
+
+BUSINESS = PhoneNumberId("106540352242922")
+UTILITY = SendKind.UTILITY_TEMPLATE
+MARKETING = SendKind.MARKETING_TEMPLATE
+DAY = timedelta(days=1)
+
+
+def numbers(count: int, prefix: str = "49151") -> list[WaId]:
+    """`count` distinct German mobile numbers."""
+    return [WaId(f"{prefix}{i:08d}") for i in range(count)]
+
+
+def opted(count: int, prefix: str = "49151") -> list[CampaignRecipient]:
+    """`count` distinct opted-in recipients without a conversation."""
+    return [CampaignRecipient(recipient=r, opted_in=True) for r in numbers(count, prefix)]
+
+
+def limit_at(plan: CampaignPlan, initial: MessagingLimit, at: datetime) -> int | None:
+    """The limit in force at `at`, from the plan's tier changes."""
+    current = initial
+    for change in plan.tier_changes:
+        if change.at <= at:
+            current = change.after
+    return current.users
+
+
+def assert_within_limit(
+    sends: list[ScheduledSend], plan: CampaignPlan, initial: MessagingLimit, window: timedelta
+) -> None:
+    """Reference sweep: no moving window holds more new users than the limit in force."""
+    held: deque[datetime] = deque()
+    for send in sends:
+        if not send.new_user:
+            continue
+        while held and held[0] <= send.at - window:
+            held.popleft()
+        held.append(send.at)
+        users = limit_at(plan, initial, send.at)
+        assert users is None or len(held) <= users
+
+
+# --- the model --------------------------------------------------------------------------
+
+
+def test_a_fresh_opted_in_list_goes_out_at_the_throughput() -> None:
+    """Sends are spaced by the number's throughput: 12.5 ms at 80 per second."""
+    schedule = iter_schedule(opted(5), business=BUSINESS, kind=UTILITY, start=T0, verified=True)
+    sends = list(schedule)
+    expected = [T0 + i * timedelta(microseconds=12_500) for i in range(5)]
+    assert expected == [s.at for s in sends]
+    assert all(s.new_user for s in sends)
+    assert 5 == schedule.plan.scheduled
+
+
+def test_an_upgraded_number_sends_faster() -> None:
+    """An upgraded number is paced at its own throughput (1,000 per second)."""
+    schedule = iter_schedule(
+        opted(3),
+        business=BUSINESS,
+        kind=UTILITY,
+        start=T0,
+        verified=True,
+        throughput_class=ThroughputClass.UPGRADED,
+    )
+    assert [T0, T0 + timedelta(milliseconds=1), T0 + timedelta(milliseconds=2)] == [
+        s.at for s in schedule
+    ]
+
+
+def test_2023_unverified_number_sends_250_a_day_in_waves_without_upgrades() -> None:
+    """Under the 2023 rules an unverified number reaches 250 users a day and never climbs."""
+    rules = rules_at(T2023)
+    assert 250 == rules.messaging_limit_tiers.value[0]
+    plan = plan_campaign(opted(1_000), business=BUSINESS, kind=UTILITY, start=T2023)
+    assert [250, 250, 250, 250] == [day.sends for day in plan.days]
+    assert () == plan.tier_changes
+    assert MessagingLimit(users=250) == plan.limit
+    assert ["scaling_path_required"] == [b.code.value for b in plan.tier_blockers]
+    assert plan.finishes_at is not None
+    assert T2023 + 3 * DAY <= plan.finishes_at < T2023 + 3 * DAY + timedelta(seconds=5)
+
+
+def test_2023_verified_number_climbs_from_1k() -> None:
+    """Under the 2023 rules a verified number starts at 1K and is upgraded to 10K a day later."""
+    plan = plan_campaign(opted(3_000), business=BUSINESS, kind=UTILITY, start=T2023, verified=True)
+    assert [(MessagingLimit(users=1_000), MessagingLimit(users=10_000))] == [
+        (c.before, c.after) for c in plan.tier_changes
+    ]
+    change = plan.tier_changes[0]
+    assert rules_at(T2023).limit_upgrade_delay.value == change.at - change.qualified_at
+    assert 3_000 == plan.scheduled
+
+
+def test_10000_opted_in_at_2000_portfolio_limit_projects_waves_and_upgrade() -> None:
+    """10,000 opted-in users at today's verified 2,000 limit: an upgrade lands within 6 h."""
+    rules = rules_at(T0)
+    assert 2_000 == rules.verified_starting_limit.value
+    schedule = iter_schedule(
+        opted(10_000), business=BUSINESS, kind=UTILITY, start=T0, verified=True
+    )
+    sends = list(schedule)
+    plan = schedule.plan
+    assert 10_000 == plan.scheduled == plan.new_users
+    assert [(2_000, 10_000)] == [(c.before.users, c.after.users) for c in plan.tier_changes]
+    change = plan.tier_changes[0]
+    assert timedelta(hours=6) == change.at - change.qualified_at
+    # 2,000 go out, the wave waits for the upgrade, then the other 8,000 follow.
+    assert sends[1_999].at < change.at <= sends[2_000].at
+    assert_within_limit(
+        sends, plan, MessagingLimit(users=2_000), rules.messaging_limit_window.value
+    )
+    assert 1 == sum(day.tier_change is not None for day in plan.days)
+
+
+def test_unverified_portfolio_waits_a_day_per_wave_of_250() -> None:
+    """Today an unverified portfolio reaches 250 users per moving 24 h: 600 take three waves."""
+    schedule = iter_schedule(opted(600), business=BUSINESS, kind=UTILITY, start=T0)
+    sends = list(schedule)
+    assert T0 + DAY == sends[250].at
+    assert T0 + 2 * DAY == sends[500].at
+    assert [250, 250, 100] == [day.sends for day in schedule.plan.days]
+
+
+def test_ledger_slots_in_use_shrink_the_first_wave() -> None:
+    """Slots the ledger already holds at the start are not available to the campaign."""
+    rules = rules_at(T0)
+    scope = LimitScopeKey.under(rules, phone_number=BUSINESS, portfolio="4455667788")
+    ledger = LimitLedger(scope=scope, rules=rules)
+    earlier = T0 - timedelta(hours=2)
+    for recipient in numbers(200, prefix="49160"):
+        ledger.record(recipient, earlier)
+    sends = list(
+        iter_schedule(opted(100), business=BUSINESS, kind=UTILITY, start=T0, ledger=ledger)
+    )
+    assert 50 == sum(s.at < T0 + timedelta(hours=1) for s in sends)
+    assert earlier + DAY == sends[50].at
+
+
+def test_an_open_service_window_takes_no_slot() -> None:
+    """A recipient who wrote recently is sent without using a messaging-limit slot."""
+    recent = [
+        CampaignRecipient(recipient=r, opted_in=True, last_inbound_at=T0 - timedelta(hours=1))
+        for r in numbers(300)
+    ]
+    schedule = iter_schedule(recent, business=BUSINESS, kind=UTILITY, start=T0)
+    sends = list(schedule)
+    assert 300 == len(sends)
+    assert not any(s.new_user for s in sends)
+    assert 0 == schedule.plan.new_users
+
+
+def test_blocked_recipients_are_counted_by_first_reason() -> None:
+    """Each blocked recipient is counted once, under its first reason; totals add up."""
+    stopped = Conversation(business=BUSINESS, recipient=WaId("4915199990001")).apply(
+        OptOutReceived(at=T0 - DAY)
+    )
+    rows: list[object] = [
+        *opted(3),
+        CampaignRecipient(recipient=WaId("4915199990002")),  # no opt-in known
+        CampaignRecipient(recipient=stopped.recipient, conversation=stopped),
+        CampaignRecipient(recipient=WaId("4915100000000"), opted_in=True),  # a duplicate
+        RecipientFileError("row 9, phone", "abc", "not a phone number"),
+    ]
+    plan = plan_campaign(rows, business=BUSINESS, kind=UTILITY, start=T0, dedupe=True)  # type: ignore[arg-type]
+    assert {Reason.NO_OPT_IN: 1, Reason.OPTED_OUT: 1, DUPLICATE: 1} == plan.blocked
+    assert 1 == plan.bad_rows
+    assert plan.recipients == plan.scheduled + sum(plan.blocked.values()) + plan.bad_rows
+
+
+def test_bare_ids_follow_assume_opted_in() -> None:
+    """A bare `WaId` is opted in only if the list says everyone is."""
+    assert {Reason.NO_OPT_IN: 3} == plan_campaign(
+        numbers(3), business=BUSINESS, kind=UTILITY, start=T0
+    ).blocked
+    assert (
+        3
+        == plan_campaign(
+            numbers(3), business=BUSINESS, kind=UTILITY, start=T0, assume_opted_in=True
+        ).scheduled
+    )
+
+
+def test_a_recorded_opt_out_beats_the_lists_opt_in() -> None:
+    """The list's opt-in flag never overrides an opt-out the conversation recorded."""
+    stopped = Conversation(business=BUSINESS, recipient=WaId("4915199990001")).apply_all(
+        [OptInRecorded(at=T0 - 2 * DAY, method="web"), OptOutReceived(at=T0 - DAY)]
+    )
+    row = CampaignRecipient(recipient=stopped.recipient, conversation=stopped, opted_in=True)
+    assert {Reason.OPTED_OUT: 1} == plan_campaign(
+        [row], business=BUSINESS, kind=UTILITY, start=T0
+    ).blocked
+
+
+def test_marketing_to_the_us_is_blocked_once_the_rules_say_so() -> None:
+    """A campaign crossing 2025-04-01 sends marketing to US numbers only before that day."""
+    start = datetime(2025, 3, 31, 9, tzinfo=timezone.utc)
+    us = [CampaignRecipient(recipient=WaId(f"1415555{i:04d}"), opted_in=True) for i in range(400)]
+    plan = plan_campaign(us, business=BUSINESS, kind=MARKETING, start=start)
+    assert 250 == plan.scheduled
+    assert {Reason.MARKETING_BLOCKED_IN_REGION: 150} == plan.blocked
+
+
+def test_no_dedupe_paces_a_repeated_recipient_by_the_pair_rate() -> None:
+    """Without dedupe a repeated recipient is sent again, one pair-rate interval later."""
+    one = WaId("4915100000001")
+    rows = [CampaignRecipient(recipient=one, opted_in=True)] * 3
+    sends = list(
+        iter_schedule(rows, business=BUSINESS, kind=UTILITY, start=T0, verified=True, dedupe=False)
+    )
+    pair = rules_at(T0).pair_rate_interval.value
+    assert [T0, T0 + pair, T0 + 2 * pair] == [s.at for s in sends]
+
+
+def test_the_schedule_is_lazy_and_its_plan_waits_for_the_end() -> None:
+    """`plan` is only available once the schedule is exhausted; then it equals the summary."""
+    read: list[int] = []
+
+    def rows() -> object:
+        for i, row in enumerate(opted(4)):
+            read.append(i)
+            yield row
+
+    schedule = plan_campaign(
+        rows(),  # type: ignore[arg-type]
+        business=BUSINESS,
+        kind=UTILITY,
+        start=T0,
+        schedule=True,
+    )
+    assert [] == read
+    next(schedule)
+    assert [0] == read
+    with pytest.raises(InvalidValueError):
+        _ = schedule.plan
+    list(schedule)
+    assert plan_campaign(opted(4), business=BUSINESS, kind=UTILITY, start=T0) == schedule.plan
+
+
+def test_bad_rows_are_counted_with_examples_or_raised_when_strict() -> None:
+    """Bad rows are counted with the first examples kept; strict mode raises the first."""
+    errors = [RecipientFileError(f"row {n}, phone", "x", "bad") for n in range(2, 10)]
+    plan = plan_campaign(
+        [*errors, *opted(2)],  # type: ignore[list-item]
+        business=BUSINESS,
+        kind=UTILITY,
+        start=T0,
+        bad_row_examples=3,
+    )
+    assert 8 == plan.bad_rows
+    assert tuple(errors[:3]) == plan.bad_row_examples
+    assert 2 == plan.scheduled
+    with pytest.raises(RecipientFileError, match="row 2, phone"):
+        plan_campaign(errors, business=BUSINESS, kind=UTILITY, start=T0, strict=True)  # type: ignore[arg-type]
+
+
+def test_misuse_raises() -> None:
+    """A non-template kind, a naive start or a stray item is refused."""
+    with pytest.raises(InvalidValueError, match="kind"):
+        plan_campaign([], business=BUSINESS, kind=SendKind.FREE_FORM, start=T0)
+    with pytest.raises(NaiveDatetimeError):
+        plan_campaign([], business=BUSINESS, kind=UTILITY, start=datetime(2026, 1, 1))
+    with pytest.raises(InvalidValueError, match="recipients"):
+        plan_campaign(["4915100000001"], business=BUSINESS, kind=UTILITY, start=T0)  # type: ignore[list-item]
+    with pytest.raises(InvalidValueError, match="business"):
+        plan_campaign([], business="1", kind=UTILITY, start=T0)  # type: ignore[arg-type]
+
+
+def test_an_empty_list_plans_nothing() -> None:
+    """No recipients: nothing scheduled, no start or finish, no days."""
+    plan = plan_campaign([], business=BUSINESS, kind=UTILITY, start=T0)
+    assert (None, None, (), 0) == (plan.starts_at, plan.finishes_at, plan.days, plan.scheduled)
+    assert plan.duration is None
+
+
+def test_business_scoped_ids_are_planned_without_a_market() -> None:
+    """A BSUID has no number: it is planned, and its price is unknown."""
+    card = _card()
+    plan = plan_campaign(
+        [CampaignRecipient(recipient=BusinessScopedUserId("US.abc123"), opted_in=True)],
+        business=BUSINESS,
+        kind=UTILITY,
+        start=T0,
+        rate_card=card,
+    )
+    assert (1, 1) == (plan.scheduled, plan.unknown_price_sends)
+
+
+def test_low_quality_stops_the_climb() -> None:
+    """A red quality rating is a tier blocker: no upgrade is projected."""
+    plan = plan_campaign(
+        opted(1_500),
+        business=BUSINESS,
+        kind=UTILITY,
+        start=T0,
+        verified=True,
+        quality=QualityRating.RED,
+    )
+    assert () == plan.tier_changes
+    assert ["quality_low"] == [b.code.value for b in plan.tier_blockers]
+
+
+# --- cost -----------------------------------------------------------------------------------
+
+
+def _card() -> RateCard:
+    start = datetime(2025, 7, 1, tzinfo=timezone.utc)
+    return RateCard(
+        [
+            Rate(
+                market=market,
+                category=category,
+                amount=Decimal(amount),
+                currency="USD",
+                effective_from=start,
+                source="test card",
+            )
+            for market, category, amount in [
+                ("DE", PriceCategory.MARKETING, "0.1365"),
+                ("DE", PriceCategory.UTILITY, "0.0550"),
+                ("IN", PriceCategory.MARKETING, "0.0107"),
+                ("IN", PriceCategory.UTILITY, "0.0014"),
+            ]
+        ]
+    )
+
+
+def test_cost_is_summed_by_category_market_and_currency() -> None:
+    """Known prices are summed per (category, market, currency); unknown ones are counted."""
+    rows = [*opted(3, "49151"), *opted(2, "91987"), *opted(4, "55119")]
+    plan = plan_campaign(rows, business=BUSINESS, kind=UTILITY, start=T0, rate_card=_card())
+    assert {
+        (PriceCategory.UTILITY, "DE", "USD"): Decimal("0.1650"),
+        (PriceCategory.UTILITY, "IN", "USD"): Decimal("0.0028"),
+    } == plan.cost
+    assert 4 == plan.unknown_price_sends
+    assert {"USD": Decimal("0.1678")} == plan.total_cost
+    assert {"USD": Decimal("0.1678")} == plan.days[0].cost
+    assert 4 == plan.days[0].unknown_price_sends
+
+
+def test_without_a_rate_card_there_is_no_cost() -> None:
+    """No rate card: `cost` is None and nothing is unknown."""
+    plan = plan_campaign(opted(2), business=BUSINESS, kind=UTILITY, start=T0)
+    assert (None, 0, {}) == (plan.cost, plan.unknown_price_sends, plan.total_cost)
+
+
+def test_a_utility_template_inside_the_window_is_free_in_2025() -> None:
+    """Per-message pricing in 2025: a utility template inside an open window costs nothing."""
+    start = datetime(2025, 8, 4, 9, tzinfo=timezone.utc)
+    row = CampaignRecipient(
+        recipient=WaId("4915100000001"), opted_in=True, last_inbound_at=start - timedelta(hours=1)
+    )
+    schedule = iter_schedule([row], business=BUSINESS, kind=UTILITY, start=start, rate_card=_card())
+    (send,) = list(schedule)
+    assert send.cost is not None
+    assert Decimal(0) == send.cost.amount
+    assert ({}, 0) == (schedule.plan.cost, schedule.plan.unknown_price_sends)
+
+
+# --- properties -----------------------------------------------------------------------------
+
+PREFIXES = ("49151", "91987", "55119", "4478", "1415")
+
+
+@st.composite
+def campaign_rows(draw: st.DrawFn) -> list[CampaignRecipient]:
+    """Recipient rows: repeats, consent flags, recent messages, several markets."""
+    size = draw(st.integers(0, 60))
+    rows = []
+    for _ in range(size):
+        prefix = draw(st.sampled_from(PREFIXES))
+        number = WaId(f"{prefix}{draw(st.integers(0, 30)):06d}")
+        inbound = draw(st.none() | st.integers(-48, 0).map(lambda h: timedelta(hours=h)))
+        rows.append(
+            CampaignRecipient(
+                recipient=number,
+                opted_in=draw(st.sampled_from([True, True, True, False, None])),
+                last_inbound_at=None
+                if inbound is None
+                else draw(st.sampled_from([T0, T2023])) + inbound,
+            )
+        )
+    return rows
+
+
+@given(
+    rows=campaign_rows(),
+    users=st.integers(1, 12),
+    start=st.sampled_from([T0, T2023]),
+    dedupe=st.booleans(),
+)
+def test_never_more_new_users_in_a_moving_window_than_the_limit(
+    rows: list[CampaignRecipient],
+    users: int,
+    start: datetime,
+    dedupe: bool,  # noqa: FBT001 - drawn by Hypothesis
+) -> None:
+    """A reference sweep over the schedule never finds more new users than the limit allows."""
+    limit = MessagingLimit(users=users)
+    schedule = iter_schedule(
+        rows, business=BUSINESS, kind=UTILITY, start=start, limit=limit, dedupe=dedupe
+    )
+    sends = list(schedule)
+    plan = schedule.plan
+    assert sends == sorted(sends, key=lambda s: s.at)
+    assert_within_limit(sends, plan, limit, rules_at(start).messaging_limit_window.value)
+    assert plan.recipients == plan.scheduled + sum(plan.blocked.values()) + plan.bad_rows
+    assert len(sends) == plan.scheduled == sum(day.sends for day in plan.days)
+    assert sum(s.new_user for s in sends) == plan.new_users
+
+
+@given(rows=campaign_rows(), start=st.sampled_from([T0, T2023]), dedupe=st.booleans())
+def test_no_recipient_twice_inside_the_pair_rate_interval(
+    rows: list[CampaignRecipient],
+    start: datetime,
+    dedupe: bool,  # noqa: FBT001 - drawn by Hypothesis
+) -> None:
+    """Two sends to one recipient are at least the pair-rate interval apart (or never, deduped)."""
+    sends = list(iter_schedule(rows, business=BUSINESS, kind=UTILITY, start=start, dedupe=dedupe))
+    pair = rules_at(start).pair_rate_interval.value
+    last: dict[object, datetime] = {}
+    for send in sends:
+        previous = last.get(send.recipient)
+        assert previous is None or (not dedupe and send.at - previous >= pair)
+        last[send.recipient] = send.at
+
+
+@given(rows=campaign_rows(), kind=st.sampled_from([UTILITY, MARKETING]))
+def test_total_cost_is_the_sum_of_the_estimates(
+    rows: list[CampaignRecipient], kind: SendKind
+) -> None:
+    """The plan's cost equals the sum of its sends' estimates; unknowns are counted apart."""
+    schedule = iter_schedule(
+        rows,
+        business=BUSINESS,
+        kind=kind,
+        start=T0,
+        limit=MessagingLimit(users=10),
+        rate_card=_card(),
+    )
+    sends = list(schedule)
+    plan = schedule.plan
+    expected: Counter[tuple[object, ...]] = Counter()
+    for send in sends:
+        assert send.cost is not None
+        if send.cost.amount is not None and send.cost.currency is not None:
+            key = (send.cost.category, send.cost.market, send.cost.currency)
+            expected[key] += send.cost.amount  # type: ignore[assignment]
+    assert {k: v for k, v in expected.items() if v} == {
+        k: v for k, v in (plan.cost or {}).items() if v
+    }
+    assert sum(s.cost is not None and s.cost.amount is None for s in sends) == (
+        plan.unknown_price_sends
+    )
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def test_plans_render_for_notebooks_and_terminals() -> None:
+    """Markdown, HTML and rich renderings show the days and the blocked reasons."""
+    from rich.console import Console
+
+    rows = [*opted(3), CampaignRecipient(recipient=WaId("4915199990002"))]
+    plan = plan_campaign(rows, business=BUSINESS, kind=UTILITY, start=T0, rate_card=_card())
+    markdown = plan._repr_markdown_()
+    assert "| 2026-11-23 | 3 |" in markdown
+    assert "| no_opt_in | 1 |" in markdown
+    html = plan._repr_html_()
+    assert "<td>2026-11-23</td>" in html
+    assert "no_opt_in" in html
+    out = io.StringIO()
+    Console(file=out, width=120).print(plan)
+    assert "2026-11-23" in out.getvalue()
+    assert "no_opt_in" in out.getvalue()
+
+
+# --- the recipients file --------------------------------------------------------------------
+
+CSV = """phone,last_inbound_at,consent,name
++49 151 2345 6789,,opted_in,Ana
+4915123456790,2026-11-23T08:00:00Z,yes,Ben
+12,,yes,Bad phone
+4915123456791,yesterday,yes,Bad instant
+4915123456792,2026-11-23T08:00:00,yes,No zone
+4915123456793,,maybe,Bad consent
+4915123456794,,,Empty consent
+
+"""
+
+
+def test_read_recipients_streams_rows_and_bad_rows() -> None:
+    """Good rows become recipients; each bad row becomes an error naming row and column."""
+    rows = list(read_recipients(io.StringIO(CSV)))
+    assert CampaignRecipient(recipient=WaId("4915123456789"), opted_in=True) == rows[0]
+    assert (
+        CampaignRecipient(
+            recipient=WaId("4915123456790"),
+            opted_in=True,
+            last_inbound_at=datetime(2026, 11, 23, 8, tzinfo=timezone.utc),
+        )
+        == rows[1]
+    )
+    errors = [row for row in rows if isinstance(row, RecipientFileError)]
+    assert [
+        "row 4, phone",
+        "row 5, last_inbound_at",
+        "row 6, last_inbound_at",
+        "row 7, consent",
+    ] == [e.field for e in errors]
+    assert CampaignRecipient(recipient=WaId("4915123456794"), opted_in=False) == rows[-1]
+
+
+def test_read_recipients_from_a_path_into_the_planner(tmp_path: Path) -> None:
+    """A file on disk feeds the planner; bad rows are reported in the plan."""
+    path = tmp_path / "recipients.csv"
+    path.write_text(CSV, encoding="utf-8")
+    plan = plan_campaign(read_recipients(path), business=BUSINESS, kind=UTILITY, start=T0)
+    assert (7, 2, 4) == (plan.recipients, plan.scheduled, plan.bad_rows)
+    assert {Reason.NO_OPT_IN: 1} == plan.blocked
+
+
+def test_read_recipients_without_consent_column_leaves_it_open() -> None:
+    """Without a consent column, `opted_in` is None (the planner's default decides)."""
+    (row,) = read_recipients(io.StringIO("phone\n4915123456789\n"))
+    assert CampaignRecipient(recipient=WaId("4915123456789")) == row
+
+
+@pytest.mark.parametrize("text", ["", "number,consent\n4915123456789,yes\n"])
+def test_read_recipients_needs_a_phone_column(text: str) -> None:
+    """A file without a header or a phone column cannot be read at all."""
+    with pytest.raises(RecipientFileError, match="row 1"):
+        list(read_recipients(io.StringIO(text)))
+
+
+def test_a_recipient_the_ledger_holds_takes_no_new_slot() -> None:
+    """A recipient already counted in the moving window is not a new user again."""
+    rules = rules_at(T0)
+    scope = LimitScopeKey.under(rules, phone_number=BUSINESS, portfolio="4455667788")
+    ledger = LimitLedger(scope=scope, rules=rules)
+    known = WaId("4915100000000")
+    ledger.record(known, T0 - timedelta(hours=2))
+    schedule = iter_schedule(opted(2), business=BUSINESS, kind=UTILITY, start=T0, ledger=ledger)
+    assert [(known, False), (WaId("4915100000001"), True)] == [
+        (s.recipient, s.new_user) for s in schedule
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("rules", "today"),
+        ("limit", 250),
+        ("throughput_class", "default"),
+        ("bad_row_examples", -1),
+    ],
+)
+def test_wrong_argument_types_are_refused(name: str, value: object) -> None:
+    """Each argument of the wrong type raises an error naming it."""
+    with pytest.raises(InvalidValueError, match=name):
+        plan_campaign([], business=BUSINESS, kind=UTILITY, start=T0, **{name: value})  # type: ignore[arg-type]

@@ -1,0 +1,135 @@
+"""`wa-outbound plan`: a recipients CSV in, a campaign plan out (text or JSON)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from wa_outbound.cli import main
+
+NOW = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+
+
+def run(*argv: str, out: io.StringIO | None = None) -> tuple[int, str]:
+    """Run the CLI in-process with a fixed clock; return (status, output)."""
+    stream = out if out is not None else io.StringIO()
+    status = main(list(argv), clock=lambda: NOW, out=stream)
+    return status, stream.getvalue()
+
+
+@pytest.fixture
+def recipients(tmp_path: Path) -> Path:
+    """600 opted-in recipients, one without consent, one duplicate and two bad rows."""
+    lines = ["phone,last_inbound_at,consent"]
+    lines += [f"+49151{i:08d},,yes" for i in range(600)]
+    lines += ["4915199990001,,no", "4915100000000,,yes", "12,,yes", "4915199990002,soon,yes"]
+    path = tmp_path / "recipients.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def card(tmp_path: Path) -> Path:
+    """A rate card pricing German marketing messages."""
+    path = tmp_path / "card.csv"
+    path.write_text(
+        "market,category,amount,currency,effective_from,source\n"
+        "DE,marketing,0.1365,USD,2025-07-01,test card\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_plan_json_reports_waves_blocks_and_bad_rows(recipients: Path) -> None:
+    """`plan --json` gives days, blocked reasons and bad rows of an unverified portfolio."""
+    status, output = run(
+        "plan", str(recipients), "--template-kind", "utility", "--json", "--start", "2026-11-23"
+    )
+    assert 0 == status
+    document = json.loads(output)
+    assert [250, 250, 100] == [day["sends"] for day in document["days"]]
+    assert {"no_opt_in": 1, "duplicate": 1} == document["blocked"]
+    assert 2 == document["bad_rows"]
+    assert ["row 604, phone", "row 605, last_inbound_at"] == [
+        e["field"] for e in document["bad_row_examples"]
+    ]
+    assert document["cost"] is None
+    assert "2026-11-23T00:00:00+00:00" == document["starts_at"]
+
+
+def test_plan_json_prices_with_a_rate_card_and_projects_tiers(recipients: Path, card: Path) -> None:
+    """With --rates and --verified the plan is priced and the next tier projected."""
+    status, output = run(
+        "plan",
+        str(recipients),
+        "--template-kind",
+        "marketing",
+        "--verified",
+        "--limit",
+        "1000",
+        "--rates",
+        str(card),
+        "--json",
+    )
+    assert 0 == status
+    document = json.loads(output)
+    assert 600 == document["scheduled"]
+    assert [{"category": "marketing", "market": "DE", "currency": "USD", "amount": "81.9000"}] == (
+        document["cost"]
+    )
+    assert {"USD": "81.9000"} == document["total_cost"]
+    assert "2026-11-25T09:00:00+00:00" == document["starts_at"]
+
+
+def test_plan_text_shows_tables(recipients: Path) -> None:
+    """The text plan shows a table per day and the blocked reasons."""
+    status, output = run("plan", str(recipients), "--template-kind", "utility", "--verified")
+    assert 0 == status
+    assert "Campaign plan, per day" in output
+    assert "2026-11-25" in output
+    assert "no_opt_in" in output
+    assert "row 604, phone" in output
+
+
+def test_plan_strict_stops_at_the_first_bad_row(
+    recipients: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--strict turns the first bad row into an error exit naming it."""
+    status, _ = run("plan", str(recipients), "--template-kind", "utility", "--strict")
+    assert 1 == status
+    assert "row 604, phone" in capsys.readouterr().err
+
+
+def test_plan_refuses_a_tier_without_a_limit(recipients: Path) -> None:
+    """A tier string that carries no limit is an error."""
+    status, _ = run(
+        "plan", str(recipients), "--template-kind", "utility", "--limit", "TIER_NOT_SET"
+    )
+    assert 1 == status
+
+
+class _Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        """Claim to be a terminal."""
+        return True
+
+
+def test_plan_shows_progress_on_a_terminal_for_large_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal a large file gets a progress bar, and the plan is still printed."""
+    from wa_outbound import cli
+
+    monkeypatch.setattr(cli, "_PROGRESS_BYTES", 1)
+    monkeypatch.setattr(cli, "_PROGRESS_EVERY", 1)
+    path = tmp_path / "few.csv"
+    path.write_text("phone,consent\n4915100000001,yes\n4915100000002,yes\n", encoding="utf-8")
+    status, output = run("plan", str(path), "--template-kind", "utility", out=_Terminal())
+    assert 0 == status
+    assert "Campaign plan" in output
