@@ -23,13 +23,20 @@ def run(*argv: str, now: datetime | None = None) -> tuple[int, str]:
     return status, out.getvalue()
 
 
+def demo_lines() -> int:
+    """How many JSON lines `demo --json` prints: one per decision, one per campaign plan."""
+    return sum(
+        len(step.asks) + step.ask_template + len(step.campaign_to) + bool(step.plan_for)
+        for step in DEMO_STORY
+    )
+
+
 def test_demo_json_tells_the_whole_story() -> None:
     """`demo --json` prints one JSON line per decision, covering every beat of the story."""
     status, output = run("demo", "--json")
     assert 0 == status
     lines = [json.loads(line) for line in output.splitlines()]
-    asked = sum(len(step.asks) + step.ask_template + len(step.campaign_to) for step in DEMO_STORY)
-    assert asked == len(lines)
+    assert demo_lines() == len(lines)
     by_step = {(line["step"], line["kind"]): line for line in lines}
     assert by_step[1, "free_form"]["allowed"]
     assert not by_step[3, "free_form"]["allowed"]
@@ -51,6 +58,25 @@ def test_demo_json_tells_the_whole_story() -> None:
     assert by_step[9, "campaign_template"]["allowed"]
 
 
+def test_demo_json_ends_with_the_campaign_plan() -> None:
+    """The last JSON line is the plan: 3,000 sends in two waves over two days, one upgrade."""
+    _, output = run("demo", "--json")
+    plan = json.loads(output.splitlines()[-1])
+    assert ("campaign_plan", "marketing_template") == (plan["kind"], plan["template_kind"])
+    assert (3_001, 3_000, 3_000) == (plan["recipients"], plan["scheduled"], plan["new_users"])
+    assert {"marketing_opted_out": 1} == plan["blocked"]  # Ana stopped promotions in step 4
+    assert 2 == plan["waves"]
+    assert [
+        {"date": "2026-11-24", "sends": 2_000},
+        {"date": "2026-11-25", "sends": 1_000},
+    ] == plan["days"]
+    assert [{"at": "2026-11-25T02:00:12.487500+00:00", "before": 2_000, "after": 10_000}] == (
+        plan["tier_changes"]
+    )
+    assert "2026-11-25T02:00:24.975000+00:00" == plan["finishes_at"]
+    assert ({"USD": "177.6000"}, 0) == (plan["total_cost"], plan["unknown_price_sends"])
+
+
 def test_demo_text_shows_decisions_and_reasons() -> None:
     """The text demo shows allowed and blocked sends with their reasons and alternatives."""
     status, output = run("demo")
@@ -62,6 +88,26 @@ def test_demo_text_shows_decisions_and_reasons() -> None:
     assert "template winter_sale: blocked" in output
     assert "template winter_sale: sendable" in output
     assert "messaging_limit_reached" in output
+    assert "campaign plan: 3,000 sends in 2 waves over 2 days" in output
+    assert "limit 2,000 -> 10,000 at Wed 02:00" in output
+    assert "cost: 177.6000 USD" in output
+
+
+def test_demo_without_phonenumbers_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the pricing extra the demo still runs: the plan step says what to install."""
+    from wa_outbound import cli
+
+    monkeypatch.setattr(cli, "_pricing_installed", lambda: False)
+    _, output = run("demo", "--json")
+    lines = output.splitlines()
+    assert demo_lines() == len(lines)
+    last = json.loads(lines[-1])
+    assert "campaign_plan" == last["kind"]
+    assert "wa_outbound[pricing]" in last["skipped"]
+    assert "scheduled" not in last
+    _, text = run("demo")
+    assert "campaign plan skipped" in text
+    assert "wa_outbound[pricing]" in text
 
 
 def test_rules_json_lists_every_rule_with_its_source() -> None:
@@ -153,9 +199,7 @@ def test_module_entry_point() -> None:
         text=True,
         check=True,
     )
-    assert result.stdout.count("\n") == sum(
-        len(step.asks) + step.ask_template + len(step.campaign_to) for step in DEMO_STORY
-    )
+    assert result.stdout.count("\n") == demo_lines()
 
 
 def test_rules_with_several_values_print_as_lists() -> None:

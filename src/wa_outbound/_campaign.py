@@ -34,8 +34,9 @@ For each recipient, in input order:
    as its first minute leaves the lookback: usage is understated by at most a minute's sends,
    so upgrades are never projected early.
 5. **Price.** With a rate card, each send is priced by `estimate_cost` (category, market from
-   the number via `recipient_region`, rate in force), and costs are summed by (category, market,
-   currency). A send whose price is unknown is counted apart, never added as zero.
+   the number via `recipient_region`, unknown without the `pricing` extra; rate in force), and
+   costs are summed by (category, market, currency). A send whose price is unknown is counted
+   apart, never added as zero.
 
 Speed: most recipients of a campaign are alike (a fresh conversation, opted in), and their
 decision and price depend only on the rules, the rate card's rows in force and the recipient's
@@ -561,9 +562,9 @@ class _Planner:
         )
         self.need_region = self.rate_card is not None or bool(self.blocked_regions)
         if self.need_region and self.regions is None:
-            from wa_outbound._rates import recipient_region  # noqa: PLC0415 - pricing loads on use
+            from wa_outbound._rates import known_region  # noqa: PLC0415 - pricing loads on use
 
-            self.regions = recipient_region
+            self.regions = known_region  # without phonenumbers: market unknown, never an error
         self.classes = {}
         self.costs = {}
         if changed and self.ready:

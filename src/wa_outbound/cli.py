@@ -8,6 +8,9 @@ Commands:
 * `limits [--at DATE] [--limit L] [--verified] [--used N] [--quality Q] [--status S]
   [--target N] [--json]`: the messaging limit in force, what blocks the next tier, and a
   ramp-up plan.
+* `plan RECIPIENTS.csv --template-kind KIND [--start DATE] [--limit L] [--verified]
+  [--rates CARD.csv] [--assume-opted-in] [--strict] [--json]`: plan a campaign: waves within
+  the messaging limit, blocked recipients by reason, tier upgrades, finish time and cost.
 * `lint FILE [FILE ...] [--at DATE] [--json]`: lint Graph API JSON templates (one template, a
   list, or a list-templates response per file; `-` reads standard input) against the rules in
   force at DATE; exits 1 if any template has an error or cannot be read.
@@ -712,6 +715,9 @@ class DemoStep:
     """Whether to ask if the campaign template may be sent now."""
     campaign_to: tuple[WaId, ...] = ()
     """Opted-in customers the campaign template goes to at this step, within the limit."""
+    plan_for: int = 0
+    """How many opted-in customers (in Austria) the next campaign is planned for, with Ana
+    listed too; 0 plans nothing."""
 
 
 _T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -790,6 +796,12 @@ DEMO_STORY: tuple[DemoStep, ...] = (
         ),
         ask_template=True,
     ),
+    DemoStep(
+        at=_T0 + timedelta(hours=35),
+        story="The shop's business verification goes through (2,000 new customers a day). It"
+        " plans the spring sale for 3,000 opted-in customers in Austria, and Ana.",
+        plan_for=3_000,
+    ),
 )
 """The demo story; later features add steps (templates, limits, cost) here."""
 
@@ -826,8 +838,11 @@ def _demo(stream: TextIO, *, as_json: bool) -> int:
         decisions = [can_send(conversation, kind, now=step.at) for kind in step.asks]
         checked = template_sendable(template, now=step.at) if step.ask_template else None
         sends = [_campaign_send(ledger, limit, to, step.at) for to in step.campaign_to]
+        planned = _demo_plan(conversation, step) if step.plan_for else None
         if console is None:
             _emit_json(stream, number, step, [*decisions, *sends], checked)
+            if step.plan_for:
+                print(json.dumps(_demo_plan_json(number, step.at, planned)), file=stream)
             continue
         console.print(f"\n[bold]{number}. {step.at:%a %d %b %H:%M} UTC[/]  {step.story}")
         for decision in decisions:
@@ -837,6 +852,8 @@ def _demo(stream: TextIO, *, as_json: bool) -> int:
         for to, sent in zip(step.campaign_to, sends, strict=True):
             console.print(f"   to +{to.value}:")
             _print_decision(console, sent)
+        if step.plan_for:
+            _print_plan(console, planned)
     return 0
 
 
@@ -881,6 +898,108 @@ def _campaign_send(ledger: Any, limit: Any, to: WaId, at: datetime) -> SendDecis
     if decision.allowed:
         ledger.record(to, at)
     return decision
+
+
+_NO_PRICING = "skipped: reading markets from numbers needs pip install 'wa_outbound[pricing]'"
+"""Why the demo plans no campaign without `phonenumbers` (marketing needs the market)."""
+
+
+def _pricing_installed() -> bool:
+    """Whether `phonenumbers` (the `pricing` extra) can be imported."""
+    from importlib.util import find_spec  # noqa: PLC0415 - demo only
+
+    return find_spec("phonenumbers") is not None
+
+
+def _demo_plan(conversation: Conversation, step: DemoStep) -> tuple[Any, int] | None:
+    """Plan the step's campaign: Ana (as the shop knows her) and `plan_for` Austrians.
+
+    Returns the `CampaignPlan` and its number of waves (runs of sends no more than a minute
+    apart: a wave ends when the messaging limit is used up); `None` without `phonenumbers`,
+    which a marketing campaign needs to find the recipients in blocked regions.
+    """
+    if not _pricing_installed():
+        return None
+    from wa_outbound._campaign import CampaignRecipient, iter_schedule  # noqa: PLC0415 - demo only
+    from wa_outbound._rates import builtin_rate_card  # noqa: PLC0415
+
+    customers = [CampaignRecipient(recipient=_CUSTOMER, conversation=conversation)]
+    customers += [
+        CampaignRecipient(recipient=WaId(f"43664{n:07d}"), opted_in=True)
+        for n in range(step.plan_for)
+    ]
+    schedule = iter_schedule(
+        customers,
+        business=_BUSINESS,
+        kind=SendKind.MARKETING_TEMPLATE,
+        start=step.at,
+        verified=True,
+        rate_card=builtin_rate_card(),
+    )
+    waves, previous = 0, None
+    for send in schedule:
+        if previous is None or send.at - previous > timedelta(minutes=1):
+            waves += 1
+        previous = send.at
+    return schedule.plan, waves
+
+
+def _demo_plan_json(step: int, at: datetime, planned: tuple[Any, int] | None) -> dict[str, Any]:
+    """The plan's key figures as one JSON line (or why there is none)."""
+    head = {"step": step, "at": at.isoformat(), "kind": "campaign_plan"}
+    if planned is None:
+        return {**head, "skipped": _NO_PRICING}
+    plan, waves = planned
+    return {
+        **head,
+        "template_kind": plan.kind.value,
+        "recipients": plan.recipients,
+        "scheduled": plan.scheduled,
+        "new_users": plan.new_users,
+        "blocked": {
+            (reason if isinstance(reason, str) else reason.value): count
+            for reason, count in plan.blocked.items()
+        },
+        "waves": waves,
+        "days": [{"date": day.date.isoformat(), "sends": day.sends} for day in plan.days],
+        "starts_at": plan.starts_at.isoformat(),
+        "finishes_at": plan.finishes_at.isoformat(),
+        "tier_changes": [
+            {"at": c.at.isoformat(), "before": _users(c.before), "after": _users(c.after)}
+            for c in plan.tier_changes
+        ],
+        "total_cost": {currency: str(amount) for currency, amount in plan.total_cost.items()},
+        "unknown_price_sends": plan.unknown_price_sends,
+    }
+
+
+def _print_plan(console: Any, planned: tuple[Any, int] | None) -> None:  # noqa: ANN401 - rich
+    if planned is None:
+        console.print(f"   campaign plan {_NO_PRICING}", markup=False)
+        return
+    plan, waves = planned
+    blocked = ", ".join(
+        f"{count:,} {reason if isinstance(reason, str) else reason.value}"
+        for reason, count in plan.blocked.items()
+    )
+    console.print(
+        f"   [bold]campaign plan[/]: {plan.scheduled:,} sends in {waves} waves over"
+        f" {len(plan.days)} days, {plan.starts_at:%a %H:%M} to {plan.finishes_at:%a %H:%M} UTC"
+        + (f"; blocked: {blocked}" if blocked else "")
+    )
+    for day in plan.days:
+        console.print(f"      {day.date:%a %d %b}: {day.sends:,} sends")
+    for change in plan.tier_changes:
+        delay = (change.at - change.qualified_at).total_seconds() / 3600
+        console.print(
+            f"      [green]limit {_users(change.before):,} -> {_users(change.after):,}[/]"
+            f" at {change.at:%a %H:%M} (earned {change.qualified_at:%a %H:%M},"
+            f" applied {delay:g} h later)"
+        )
+    totals = ", ".join(f"{amount} {currency}" for currency, amount in plan.total_cost.items())
+    console.print(
+        f"      cost: {totals or 'unknown'}; {plan.unknown_price_sends:,} sends at an unknown price"
+    )
 
 
 # The shop's campaign template, approved before the story starts.
