@@ -80,6 +80,8 @@ _UNAVAILABLE: Final = frozenset(
     }
 )
 """Statuses in which a number cannot send at all (RESTRICTED is the messaging limit)."""
+_CONNECTED: Final = PhoneNumberStatus.CONNECTED
+_UNKNOWN: Final = PhoneNumberStatus.UNKNOWN
 _BUSINESS_INITIATED: Final = "RESTRICTED_BIZ_INITIATED_MESSAGING"
 _CUSTOMER_INITIATED: Final = "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"
 _NEEDS_A_FACT: Final = frozenset(
@@ -263,10 +265,12 @@ def _account_reasons(
 ) -> Alternative | None:
     """Add the number's and account's reasons; return the alternative they call for."""
     instead: Alternative | None = None
-    if account.phone_status in _UNAVAILABLE:
-        extra.append(BlockReason(Reason.NUMBER_UNAVAILABLE, None, account.phone_status.value))
+    status = account.phone_status
+    # Identity first: hashing an enum member runs Python code, and most numbers are fine.
+    if status is not _CONNECTED and status is not _UNKNOWN and status in _UNAVAILABLE:
+        extra.append(BlockReason(Reason.NUMBER_UNAVAILABLE, None, status.value))
         instead = Alternative.FIX_ACCOUNT
-    if kind is SendKind.CALL:
+    if kind is SendKind.CALL or not account.restrictions:
         return instead
     business_initiated = kind.is_template or not base.service_window_open
     restriction = _BUSINESS_INITIATED if business_initiated else _CUSTOMER_INITIATED
