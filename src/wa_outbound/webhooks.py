@@ -149,7 +149,9 @@ def _converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_unstructure_hook(datetime, iso_instant)
     converter.register_structure_hook(datetime, parse_iso_instant)
-    converter.register_structure_hook(Any, lambda value, _type: value)
+    # A predicate, not `register_structure_hook(Any, ...)`: Python 3.10's singledispatch
+    # refuses `typing.Any` as a class.
+    converter.register_structure_hook_func(lambda kind: kind is Any, lambda value, _type: value)
     configure_tagged_union(
         Event,
         converter,
