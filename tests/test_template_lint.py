@@ -130,6 +130,12 @@ CASES: list[tuple[LintCode, Callable[[], Json], Callable[[Json], None], str]] = 
         "components[1].text",
     ),
     (
+        LintCode.BODY_EMOJIS,
+        marketing,
+        lambda d: d["components"][1].update(text=d["components"][1]["text"] + " 🎉" * 11),
+        "components[1].text",
+    ),
+    (
         LintCode.HEADER_TOO_LONG,
         marketing,
         _set("components.0.text", "Our {{1}} is on!" + "!" * 50),
@@ -664,3 +670,31 @@ def test_linting_never_raises(template: Template, rules: Rules) -> None:
             "components",
             "allow_category_change",
         }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Your order has shipped.", 0),
+        ("Hi 👋, your order has shipped 📦.", 2),
+        ("Thumbs up 👍🏽 (one emoji with its skin tone).", 1),
+        ("A family 👨‍👩‍👧 is one emoji.", 1),
+        ("Flags 🇩🇪🇫🇷 are one each.", 2),
+        ("Red heart ❤️ with its variation selector, a star ⭐.", 2),
+        ("Umlauts ü, arrows → and the euro sign € are not emojis.", 0),
+    ],
+)
+def test_emojis_count_as_a_reader_sees_them(text: str, expected: int) -> None:
+    """Sequences, skin tones and flags count once; letters and symbols do not count."""
+    from wa_outbound._template_lint import count_emojis
+
+    assert expected == count_emojis(text)
+
+
+def test_ten_emojis_pass_eleven_do_not() -> None:
+    """The limit is the rules' number: ten emojis pass, eleven are reported."""
+    data = marketing()
+    data["components"][1]["text"] += " 🎉" * 10
+    assert [] == codes(data)
+    data["components"][1]["text"] += " 🎉"
+    assert ["body-emojis"] == codes(data)

@@ -415,6 +415,12 @@ class Rules:
         positive=True,
     )
     """How many line breaks in a row a template's body text may have."""
+    template_body_max_emojis: Rule[int] = _field(
+        "How many emojis a template's body text may have.",
+        int,
+        positive=True,
+    )
+    """How many emojis a template's body text may have."""
     template_header_text_max_length: Rule[int] = _field(
         "How many characters a template's text header may have.",
         int,
@@ -810,8 +816,8 @@ _TWILIO_VARIABLES: Final = Source(
 )
 _TEMPLATE_REVIEW_NEWLINES: Final = Source(
     title="Meta's rejection text as quoted in third-party code ('The message body can't have"
-    " more than two consecutive newline characters'); Meta's Template review page only says"
-    " limits depend on the template",
+    " more than two consecutive newline characters, only have parameters, or have more than 10"
+    " emojis'); Meta's Template review page only says limits depend on the template",
     url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-review",
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
@@ -1072,6 +1078,15 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 source=_TEMPLATE_REVIEW_NEWLINES,
                 note="More than two line breaks in a row get a template rejected, as reported; no "
                 "Meta page gives the number.",
+            ),
+            "template_body_max_emojis": Rule(
+                value=10,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_REVIEW_NEWLINES,
+                note="More than 10 emojis in a body get a template rejected, as Meta's rejection"
+                " text quoted by third parties says; Meta's Template review page only says the"
+                " number of emojis 'may also be limited'. Twilio's WhatsApp approval guidance"
+                " gives the same 10.",
             ),
             "template_header_text_max_length": Rule(
                 value=60,

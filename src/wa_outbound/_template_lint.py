@@ -86,6 +86,8 @@ class LintCode(enum.Enum):
     """The body text is longer than the rules allow."""
     BODY_NEWLINES = "body-newlines"
     """The body has more line breaks in a row than review accepts."""
+    BODY_EMOJIS = "body-emojis"
+    """The body has more emojis than review accepts."""
     HEADER_TOO_LONG = "header-too-long"
     """The text header is longer than the rules allow."""
     HEADER_VARIABLES = "header-variables"
@@ -209,6 +211,7 @@ LINT_RULES: Final[Mapping[LintCode, LintRule]] = MappingProxyType(
             _rule(LintCode.TEXT_MISSING, _E, source=_COMPONENTS),
             _rule(LintCode.BODY_TOO_LONG, _E, "template_body_max_length"),
             _rule(LintCode.BODY_NEWLINES, _W, "template_body_max_newlines"),
+            _rule(LintCode.BODY_EMOJIS, _W, "template_body_max_emojis"),
             _rule(LintCode.HEADER_TOO_LONG, _E, "template_header_text_max_length"),
             _rule(LintCode.HEADER_VARIABLES, _E, "template_header_max_parameters"),
             _rule(LintCode.HEADER_EXAMPLE_MISSING, _E, source=_FUNDAMENTALS),
@@ -465,6 +468,14 @@ class _Linter:
                 LintCode.BODY_NEWLINES,
                 f"{path}.text",
                 f"The body has more than {most} line breaks in a row; review rejects that.",
+            )
+        emojis = count_emojis(text)
+        most_emojis = self.rules.template_body_max_emojis.value
+        if emojis > most_emojis:
+            self.add(
+                LintCode.BODY_EMOJIS,
+                f"{path}.text",
+                f"The body has {emojis} emojis; review rejects more than {most_emojis}.",
             )
         found = self.variables(text, f"{path}.text", body=True)
         example = body.example
@@ -819,6 +830,25 @@ def _kind(name: str) -> str:
     if _NAMED.fullmatch(name):
         return _DIGITS_KIND
     return _MALFORMED_KIND
+
+
+# Emoji: the pictographic blocks of Unicode (emoticons, symbols and pictographs, transport,
+# supplemental symbols, flags' regional indicators) plus the older symbol blocks most emojis
+# come from. Skin-tone modifiers, variation selectors and joiners do not count, and two
+# regional indicators are one flag, so a sequence counts as the emoji a reader sees.
+_EMOJI: Final = re.compile(
+    "[\U0001f1e6-\U0001f1ff]{2}"  # a flag: two regional indicators
+    "|[\U0001f000-\U0001f1e5\U0001f200-\U0001f3fa\U0001f400-\U0001faff"
+    "\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\u3030\u303d\u3297\u3299]"
+    "(?:[\U0001f3fb-\U0001f3ff\ufe0f]*(?:\u200d[^\\s][\U0001f3fb-\U0001f3ff\ufe0f]*)*)"
+)
+
+
+def count_emojis(text: str) -> int:
+    """Return how many emojis a reader sees in `text` (sequences and flags count once)."""
+    if text.isascii():  # the common case: no emoji can be there
+        return 0
+    return len(_EMOJI.findall(text))
 
 
 def _promotional(text: str) -> str | None:
