@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wa_outbound import InvalidValueError, TemplateFormatError
+from wa_outbound import InvalidValueError, TemplateFormatError, rules_at
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._templates import (
     Body,
@@ -28,9 +28,13 @@ from wa_outbound._templates import (
 )
 from wa_outbound._twilio_content import template_from_twilio_content, twilio_content_variables
 
+from .conftest import T0
 from .json_mutations import DELETE, json_values, mutated, with_value
 
 SID = "HX2b1b3c7d4e5f60718293a4b5c6d7e8f9"
+
+TODAY = rules_at(T0)
+"""The rules of the tests' Monday."""
 
 
 def resource(types: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -705,7 +709,7 @@ def test_reading_never_fails_otherwise(data: object) -> None:
 def test_content_variables_are_compact_json() -> None:
     """The values become compact JSON, non-ASCII characters kept as they are."""
     expected = '{"1":"12/1","2":"3pm","first_name":"Zoë"}'
-    actual = twilio_content_variables({"1": "12/1", "2": "3pm", "first_name": "Zoë"})
+    actual = twilio_content_variables({"1": "12/1", "2": "3pm", "first_name": "Zoë"}, rules=TODAY)
     assert expected == actual
     assert {"1": "12/1", "2": "3pm", "first_name": "Zoë"} == json.loads(actual)
 
@@ -713,7 +717,7 @@ def test_content_variables_are_compact_json() -> None:
 def test_content_variables_take_the_limits() -> None:
     """A hundred pairs, 16-character keys and 1,600-character values are accepted."""
     values = {f"key_{n:012d}": "x" * 1600 for n in range(100)}
-    assert values == json.loads(twilio_content_variables(values))
+    assert values == json.loads(twilio_content_variables(values, rules=TODAY))
 
 
 VARIABLE_ERRORS = {
@@ -736,5 +740,15 @@ def test_content_variables_refuse_what_twilio_refuses(
 ) -> None:
     """Values outside Twilio's documented limits raise `InvalidValueError` naming them."""
     with pytest.raises(InvalidValueError) as caught:
-        twilio_content_variables(values)
+        twilio_content_variables(values, rules=TODAY)
     assert (field, value) == (caught.value.field, caught.value.value)
+
+
+def test_content_variable_limits_come_from_the_rules() -> None:
+    """Tightening the rules' limits tightens the writer."""
+    import attrs
+
+    tight = attrs.evolve(TODAY, twilio_content_variable_key_max_length=4)
+    assert '{"name":"Zoë"}' == twilio_content_variables({"name": "Zoë"}, rules=tight)
+    with pytest.raises(InvalidValueError):
+        twilio_content_variables({"first": "Zoë"}, rules=tight)

@@ -525,6 +525,26 @@ class Rules:
     """Whether a marketing template must offer an opt-out (a button or a line telling how to
     stop)."""
 
+    # --- Twilio Content API -----------------------------------------------------------------
+    twilio_content_variables_max: Rule[int] = _field(
+        "How many variables Twilio takes in one send's ContentVariables.",
+        int,
+        positive=True,
+    )
+    """How many variables Twilio takes in one send's ContentVariables."""
+    twilio_content_variable_key_max_length: Rule[int] = _field(
+        "How many characters a Twilio ContentVariables key may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a Twilio ContentVariables key may have."""
+    twilio_content_variable_value_max_length: Rule[int] = _field(
+        "How many characters a Twilio ContentVariables value may have.",
+        int,
+        positive=True,
+    )
+    """How many characters a Twilio ContentVariables value may have."""
+
     # --- pacing -----------------------------------------------------------------------------
     throughput_default: Rule[int] = _field(
         "How many messages per second a business phone number may handle by default.",
@@ -857,6 +877,14 @@ _SERVICE_CHARGED_2026: Final = Source(
     " yet seen on a Meta page",
     url="https://chakrahq.com/article/whatsapp-api-pricing-update-service-messages-october-2026/",
     provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+
+_TWILIO_CONTENT_VARIABLES: Final = Source(
+    title="Twilio, Using variables with Content Templates ('up to 100 variables'; 'A variable"
+    " key has a maximum length of 16 characters'; 'A variable value can be up to 1,600"
+    " characters')",
+    url="https://www.twilio.com/docs/content/using-variables-with-content-api",
     checked=_CHECKED,
 )
 
@@ -1204,6 +1232,25 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 note="Meta recommends an opt-out quick reply ('a common use case') but does not "
                 "require it; users can always stop marketing messages themselves (131050). "
                 "The February 2023 brief calls it required: set this to True to enforce it.",
+            ),
+            "twilio_content_variables_max": Rule(
+                value=100,
+                effective_from=_day(2023, 1, 1),
+                source=_TWILIO_CONTENT_VARIABLES,
+                note="The page gives no start date, so the baseline's date is used.",
+            ),
+            "twilio_content_variable_key_max_length": Rule(
+                value=16,
+                effective_from=_day(2023, 1, 1),
+                source=_TWILIO_CONTENT_VARIABLES,
+                note="Keys also hold no spaces. The page gives no start date, so the baseline's"
+                " date is used.",
+            ),
+            "twilio_content_variable_value_max_length": Rule(
+                value=1600,
+                effective_from=_day(2023, 1, 1),
+                source=_TWILIO_CONTENT_VARIABLES,
+                note="The page gives no start date, so the baseline's date is used.",
             ),
             "throughput_default": Rule(
                 value=80,

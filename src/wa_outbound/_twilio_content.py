@@ -62,7 +62,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._errors import InvalidValueError, TemplateFormatError
@@ -83,6 +83,9 @@ from wa_outbound._templates import (
     Template,
     placeholders,
 )
+
+if TYPE_CHECKING:
+    from wa_outbound._rules import Rules
 
 __all__ = ["template_from_twilio_content", "twilio_content_variables"]
 
@@ -114,9 +117,6 @@ _MEDIA_FORMATS: Final = {
     ".pptx": HeaderFormat.DOCUMENT,
     ".txt": HeaderFormat.DOCUMENT,
 }
-_MAX_VARIABLES: Final = 100
-_MAX_KEY_LENGTH: Final = 16
-_MAX_VALUE_LENGTH: Final = 1600
 
 
 # --- reading JSON with paths --------------------------------------------------------------
@@ -413,36 +413,37 @@ def template_from_twilio_content(
     )
 
 
-def twilio_content_variables(values: Mapping[str, str]) -> str:
+def twilio_content_variables(values: Mapping[str, str], *, rules: Rules) -> str:
     """Write the `ContentVariables` form field of a Twilio send: a JSON object as a string.
 
     Args:
         values: The value of each variable, by its key (`{"1": "Maria", "2": "12/1"}`).
+        rules: The rules in force (`rules_at(now)`); the limits are Twilio's, from
+            `rules.twilio_content_variables_max` and the key and value lengths.
 
     Returns:
         Compact JSON, non-ASCII characters kept as they are (`{"1":"Maria","2":"12/1"}`).
 
     Raises:
-        InvalidValueError: More than 100 pairs; a key that is empty, longer than 16
-            characters or holds a space; a value that is not a string or is longer than
-            1,600 characters (Twilio's documented limits).
+        InvalidValueError: More pairs than the rules allow (100); a key that is empty, longer
+            than the rules allow (16 characters) or holds a space; a value that is not a
+            string or is longer than the rules allow (1,600 characters).
     """
+    max_variables = rules.twilio_content_variables_max.value
+    max_key = rules.twilio_content_variable_key_max_length.value
+    max_value = rules.twilio_content_variable_value_max_length.value
     if not isinstance(values, Mapping):
         raise InvalidValueError("values", values, "expected a mapping of keys to values")
-    if len(values) > _MAX_VARIABLES:
-        reason = f"Twilio takes at most {_MAX_VARIABLES} variables per message"
+    if len(values) > max_variables:
+        reason = f"Twilio takes at most {max_variables} variables per message"
         raise InvalidValueError("values", len(values), reason)
     for key, value in values.items():
-        if (
-            not isinstance(key, str)
-            or not 0 < len(key) <= _MAX_KEY_LENGTH
-            or any(c.isspace() for c in key)
-        ):
-            reason = f"a variable key has 1 to {_MAX_KEY_LENGTH} characters and no spaces"
+        if not isinstance(key, str) or not 0 < len(key) <= max_key or any(c.isspace() for c in key):
+            reason = f"a variable key has 1 to {max_key} characters and no spaces"
             raise InvalidValueError("values", key, reason)
         if not isinstance(value, str):
             raise InvalidValueError(f"values.{key}", value, "expected a string")
-        if len(value) > _MAX_VALUE_LENGTH:
-            reason = f"a variable value has at most {_MAX_VALUE_LENGTH} characters"
+        if len(value) > max_value:
+            reason = f"a variable value has at most {max_value} characters"
             raise InvalidValueError(f"values.{key}", value, reason)
     return json.dumps(dict(values), separators=(",", ":"), ensure_ascii=False)
