@@ -48,11 +48,11 @@ __all__ = [
 _MAX_SHOWN: Final = 80
 
 
-def _shown(value: object) -> str:
-    """Return `repr(value)`, shortened so that a message stays readable."""
+def shown(value: object, limit: int = _MAX_SHOWN) -> str:
+    """Return `repr(value)`, shortened to `limit` characters so that a message stays readable."""
     text = repr(value)
-    if len(text) > _MAX_SHOWN:
-        return text[: _MAX_SHOWN - 3] + "..."
+    if len(text) > limit:
+        return text[: limit - 3] + "..."
     return text
 
 
@@ -68,7 +68,7 @@ class _FieldError(WaOutboundError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}={_shown(value)}: {reason}")
+        super().__init__(f"{field}={shown(value)}: {reason}")
 
 
 class UsageError(WaOutboundError):
@@ -110,7 +110,7 @@ class InvalidTransition(UsageError):  # noqa: N818 - the name users know from h1
         self.state = state
         self.fact = fact
         self.reason = reason
-        super().__init__(f"cannot apply {_shown(fact)} to {_shown(state)}: {reason}")
+        super().__init__(f"cannot apply {shown(fact)} to {shown(state)}: {reason}")
 
 
 class RuleDataError(_FieldError, UsageError):

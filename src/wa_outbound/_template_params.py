@@ -63,7 +63,7 @@ from typing import Any, Final
 import attrs
 
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import InvalidValueError, TemplateFormatError
+from wa_outbound._errors import InvalidValueError, TemplateFormatError, shown
 from wa_outbound._rules import Rules
 from wa_outbound._templates import (
     Button,
@@ -139,12 +139,11 @@ _HEADER_MEDIA: Final[Mapping[HeaderFormat, MediaKind]] = MappingProxyType(
 )
 _TEXT_LIKE: Final = frozenset({"text", "currency", "date_time"})
 _MAX_SHOWN: Final = 60
+"""Values in problem sentences are shortened to this many characters."""
 
 
 def _shown(value: object) -> str:
-    """Return `repr(value)`, shortened so that a message stays readable."""
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+    return shown(value, _MAX_SHOWN)
 
 
 def _optional_text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
