@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from wa_outbound import MessagingLimit, PhoneNumberId, WaId
 from wa_outbound._campaign import CampaignRecipient, plan_campaign
-from wa_outbound._decision import SendKind
+from wa_outbound._kinds import SendKind
 from wa_outbound._rates import builtin_rate_card
 
 if TYPE_CHECKING:

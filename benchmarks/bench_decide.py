@@ -22,13 +22,12 @@ from wa_outbound import (
     PhoneNumberId,
     SendKind,
     TemplateState,
-    TemplateStatusChanged,
-    TemplateSubmitted,
     WaId,
     can_send,
     decide,
     rules_at,
 )
+from wa_outbound.templates import TemplateStatusChanged, TemplateSubmitted
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 H = timedelta(hours=1)

@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from wa_outbound import lint_template, rules_at, template_from_graph, template_to_graph
+from wa_outbound import rules_at
+from wa_outbound.templates import lint_template, template_from_graph, template_to_graph
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 

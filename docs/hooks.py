@@ -15,31 +15,40 @@
 * `<!-- errors: meta -->` and `<!-- errors: twilio -->` become a table of that provider's
   error codes from `ERROR_CODES` and `ERROR_CODE_RANGES`, `<!-- errors: transport -->` one of
   `TRANSPORT_FAILURES`, and `<!-- errors: backoff -->` one of the `Backoff` schedules.
-* The API reference page must render every name in `wa_outbound.__all__`; a missing one is a
-  warning, which `mkdocs build --strict` turns into a failure.
+* Each reference page renders the names of one public module (`REFERENCE_PAGES`): the top
+  level's on the API page, a family's on its own page. A missing or repeated one is a warning,
+  which `mkdocs build --strict` turns into a failure.
 """
 
 from __future__ import annotations
 
 import ast
 import enum
+import importlib
 import inspect
 import itertools
 import logging
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 
 import wa_outbound
-from wa_outbound import (
+from wa_outbound.error_codes import (
     ERROR_CODE_RANGES,
     ERROR_CODES,
     TRANSPORT_FAILURES,
     Backoff,
     ErrorInfo,
+)
+from wa_outbound.templates import (
+    CATEGORY_MAPPING,
+    LINT_RULES,
+    TEMPLATE_TRANSITIONS,
+    LintCode,
+    TemplateStatus,
 )
 
 if TYPE_CHECKING:
@@ -52,7 +61,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("mkdocs.hooks.wa_outbound")
 
 PLACEHOLDER = re.compile(r"<!-- (diagram|rules|errors|categories|lint): (\w+) -->")
-API_PAGE = "reference/api.md"
 NOT_RENDERED = frozenset({"__version__"})  # described in prose on the API page
 State = TypeVar("State", bound=enum.Enum)
 Input = TypeVar("Input", bound=enum.Enum)
@@ -174,7 +182,7 @@ def category_mapping() -> str:
     """Return a Markdown table of `CATEGORY_MAPPING`, with each distinct note once below it."""
     notes: list[str] = []
     lines = ["| Category | Era | Maps to | Source | Note |", "|---|---|---|---|---|"]
-    for category, mapping in wa_outbound.CATEGORY_MAPPING.items():
+    for category, mapping in CATEGORY_MAPPING.items():
         target = show(mapping.current)
         if mapping.interim is not None:
             target = f"{show(mapping.interim)}, then {target}"
@@ -227,10 +235,10 @@ def document_link(title: str) -> str:
 def lint_codes() -> str:
     """Return a Markdown table of `LINT_RULES`: code, meaning, severity, rules and sources."""
     latest = wa_outbound.builtin_rule_sets()[-1]
-    meanings = member_docs(wa_outbound.LintCode)
+    meanings = member_docs(LintCode)
     lines = ["| Code | Finds | Severity | Rule (latest built-in value) | Source |"]
     lines.append("|---|---|---|---|---|")
-    for code, lint_rule in wa_outbound.LINT_RULES.items():
+    for code, lint_rule in LINT_RULES.items():
         fields, sources = [], []
         for name in lint_rule.rules:
             rule = getattr(latest, name)
@@ -327,7 +335,7 @@ def diagram(name: str) -> str | None:
         "consent": (wa_outbound.CONSENT_TRANSITIONS, consent.status),
         "marketing": (wa_outbound.MARKETING_TRANSITIONS, consent.marketing),
         "call_permission": (wa_outbound.CALL_PERMISSION_TRANSITIONS, permission.status),
-        "template": (wa_outbound.TEMPLATE_TRANSITIONS, wa_outbound.TemplateStatus.PENDING),
+        "template": (TEMPLATE_TRANSITIONS, TemplateStatus.PENDING),
     }
     machine = machines.get(name)
     return None if machine is None else state_diagram(*machine)  # type: ignore[arg-type]
@@ -354,12 +362,53 @@ def expand(match: re.Match[str]) -> str:
     return generated
 
 
+REFERENCE_PAGES: Final[dict[str, str]] = {
+    "reference/api.md": "wa_outbound",
+    "reference/templates.md": "wa_outbound.templates",
+    "reference/account.md": "wa_outbound.account",
+    "reference/limits.md": "wa_outbound.limits",
+    "reference/pricing.md": "wa_outbound.pricing",
+    "reference/campaigns.md": "wa_outbound.campaigns",
+    "reference/error-codes.md": "wa_outbound.error_codes",
+    "reference/webhooks.md": "wa_outbound.webhooks",
+}
+"""Each reference page and the public module whose names it renders."""
+
+
+def owned_names(module_name: str) -> set[str]:
+    """The public names a reference page must render.
+
+    A name that lives in a family is rendered once, on the family's page (even when the top
+    level has it too); the API page renders the rest of the top level, and every error class
+    (`wa_outbound.webhooks` re-exports two of them).
+    """
+    families = set().union(
+        *(
+            importlib.import_module(page_module).__all__
+            for page_module in REFERENCE_PAGES.values()
+            if page_module != "wa_outbound"
+        )
+    )
+    errors = {
+        name
+        for name in wa_outbound.__all__
+        if isinstance(value := getattr(wa_outbound, name), type)
+        and issubclass(value, wa_outbound.WaOutboundError)
+    }
+    top_only = set(wa_outbound.__all__) - (families - errors) - NOT_RENDERED
+    if module_name == "wa_outbound":
+        return top_only
+    return set(importlib.import_module(module_name).__all__) - top_only
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    """Replace the placeholders; on the API page, warn about public names missing or repeated."""
-    if page.file.src_uri == API_PAGE:
-        rendered = re.findall(r"^::: wa_outbound\.(\w+)$", markdown, flags=re.MULTILINE)
-        for name in sorted(set(wa_outbound.__all__) - set(rendered) - NOT_RENDERED):
-            log.warning("%s does not render wa_outbound.%s", API_PAGE, name)
+    """Replace the placeholders; on a reference page, warn about names missing or repeated."""
+    module_name = REFERENCE_PAGES.get(page.file.src_uri)
+    if module_name is not None:
+        prefix = re.escape(module_name)
+        rendered = re.findall(rf"^::: {prefix}\.(\w+)$", markdown, flags=re.MULTILINE)
+        for name in sorted(owned_names(module_name) - set(rendered)):
+            log.warning("%s does not render %s.%s", page.file.src_uri, module_name, name)
         for name in sorted({name for name in rendered if rendered.count(name) > 1}):
-            log.warning("%s renders wa_outbound.%s more than once", API_PAGE, name)
+            log.warning("%s renders %s.%s more than once", page.file.src_uri, module_name, name)
     return PLACEHOLDER.sub(expand, markdown)

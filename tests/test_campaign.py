@@ -22,7 +22,6 @@ from wa_outbound import (
     OptInRecorded,
     OptOutReceived,
     PhoneNumberId,
-    QualityRating,
     RecipientFileError,
     WaId,
     rules_at,
@@ -36,10 +35,12 @@ from wa_outbound._campaign import (
     plan_campaign,
     read_recipients,
 )
-from wa_outbound._decision import Reason, SendKind
+from wa_outbound._decision import Reason
+from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
 from wa_outbound._pacing import ThroughputClass
 from wa_outbound._rates import PriceCategory, Rate, RateCard
+from wa_outbound.account import QualityRating
 
 BUSINESS = PhoneNumberId("106540352242922")
 UTILITY = SendKind.UTILITY_TEMPLATE

@@ -11,16 +11,13 @@ from hypothesis import strategies as st
 
 from wa_outbound import (
     AccountHealth,
-    AccountRestricted,
     Alternative,
     Conversation,
-    CostReason,
     EntryPoint,
     InboundMessageReceived,
     InvalidValueError,
     LimitLedger,
     LimitScope,
-    LimitScopeKey,
     MarketingResumed,
     MessagingLimit,
     OptInRecorded,
@@ -28,21 +25,28 @@ from wa_outbound import (
     OptOutScope,
     OutboundMessageSent,
     PhoneNumberId,
-    PhoneNumberStatus,
-    PhoneNumberStatusChanged,
     Reason,
     ReferralReceived,
-    Restriction,
     SendKind,
-    TemplateCategoryChanged,
     TemplateState,
-    TemplateStatusChanged,
-    TemplateSubmitted,
     WaId,
     builtin_rate_card,
     can_send,
     decide,
     rules_at,
+)
+from wa_outbound.account import (
+    AccountRestricted,
+    PhoneNumberStatus,
+    PhoneNumberStatusChanged,
+    Restriction,
+)
+from wa_outbound.limits import LimitScopeKey
+from wa_outbound.pricing import CostReason
+from wa_outbound.templates import (
+    TemplateCategoryChanged,
+    TemplateStatusChanged,
+    TemplateSubmitted,
     template_sendable,
 )
 from wa_outbound.testing import conversations, instants
@@ -278,7 +282,7 @@ def test_a_reason_needing_a_fact_outranks_waiting(conversation: Conversation) ->
 
 def test_the_accounts_limit_is_used_when_none_is_given(conversation: Conversation) -> None:
     """`account.messaging_limit` stands in for `limit`."""
-    from wa_outbound import MessagingLimitChanged
+    from wa_outbound.account import MessagingLimitChanged
 
     account = AccountHealth().apply(
         MessagingLimitChanged(at=T0 - 3 * H, limit=MessagingLimit(users=3))

@@ -291,13 +291,6 @@ def test_explicit_rules_are_used(conversation: Conversation) -> None:
     assert "1 h after" in decision.reasons[0].message
 
 
-def test_method_shortcut_matches_the_function(conversation: Conversation) -> None:
-    """`conversation.can_send(...)` answers exactly like `can_send(conversation, ...)`."""
-    c = conversation.apply(InboundMessageReceived(at=T0))
-    for kind in SendKind:
-        assert can_send(c, kind, now=T0 + H) == c.can_send(kind, now=T0 + H)
-
-
 def test_kinds_know_whether_they_are_templates() -> None:
     """Only the three template kinds are templates."""
     assert {k for k in SendKind if k.is_template} == set(TEMPLATES)
@@ -358,15 +351,8 @@ def test_no_change_announced_after_the_free_window(conversation: Conversation) -
 
 # --- messaging limits and pacing ------------------------------------------------------------
 
-from wa_outbound import (  # noqa: E402 - grouped with the tests that use them
-    LimitLedger,
-    LimitScope,
-    LimitScopeKey,
-    MessagingLimit,
-    Pacer,
-    PhoneNumberId,
-    WaId,
-)
+from wa_outbound import LimitLedger, LimitScope, MessagingLimit, Pacer, PhoneNumberId, WaId  # noqa: E402
+from wa_outbound.limits import LimitScopeKey  # noqa: E402
 
 
 def ledger_full_of(users: int, at: datetime) -> LimitLedger:

@@ -316,22 +316,23 @@ def test_any_delivery_order_ends_at_the_furthest_status(
 
 # --- templates and account health -----------------------------------------------------------
 
-from wa_outbound import (  # noqa: E402 - grouped with the tests that use them
+from wa_outbound import MessagingLimit, TemplateState  # noqa: E402
+from wa_outbound.account import (  # noqa: E402
     AccountRestricted,
     AccountRestrictionLifted,
     AccountViolationReported,
     BusinessVerificationChanged,
-    MessagingLimit,
     MessagingLimitChanged,
     PhoneNumberStatus,
     PhoneNumberStatusChanged,
+    VerificationStatus,
+)
+from wa_outbound.templates import (  # noqa: E402
     QualityScore,
     TemplateCategoryChanged,
     TemplateQualityChanged,
-    TemplateState,
     TemplateStatus,
     TemplateStatusChanged,
-    VerificationStatus,
     template_sendable,
 )
 from wa_outbound.webhooks import (  # noqa: E402

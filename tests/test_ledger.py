@@ -246,7 +246,7 @@ def test_memory_stays_bounded_by_recipients_in_the_window() -> None:
     store = ledger.store
     assert isinstance(store, InMemoryLedgerStore)
     assert 4 == len(store)
-    assert 4 == len(store._queue) + len(store._heap)  # noqa: SLF001 - the bound is the point
+    assert 4 == len(store._queue) + len(store._heap)
     assert "LimitLedger(scope=" in repr(ledger)
 
 

@@ -26,7 +26,7 @@ from wa_outbound.webhooks import (
     BusinessCapabilityUpdate,
     CallEvent,
     CallPermissionReply,
-    ConversationFact,
+    ConversationFactFor,
     InboundMessage,
     MessageStatus,
     OutOfBandError,
@@ -531,10 +531,10 @@ def test_one_loop_verify_parse_apply() -> None:
     conversation = Conversation(business=PhoneNumberId(p.PHONE_ID), recipient=WaId(p.USER))
     items = facts_from_events(events)
     assert ["TemplateFactFor", "TemplateFactFor"] == [
-        type(i).__name__ for i in items if not isinstance(i, ConversationFact)
+        type(i).__name__ for i in items if not isinstance(i, ConversationFactFor)
     ]
     for item in items:
-        if not isinstance(item, ConversationFact):
+        if not isinstance(item, ConversationFactFor):
             continue
         assert PhoneNumberId(p.PHONE_ID) == item.business
         assert WaId(p.USER) == item.recipient
@@ -583,7 +583,7 @@ def test_call_events_become_call_facts() -> None:
 
 def test_applying_a_batch_twice_equals_once() -> None:
     """Duplicated webhooks: the facts of a batch applied twice give the same conversation."""
-    facts = [f.fact for f in facts_from_events(read(batch())) if isinstance(f, ConversationFact)]
+    facts = [f.fact for f in facts_from_events(read(batch())) if isinstance(f, ConversationFactFor)]
     start = Conversation(business=PhoneNumberId(p.PHONE_ID), recipient=WaId(p.USER))
     once = start.apply_all(facts)
     assert once == once.apply_all(facts)
@@ -663,7 +663,7 @@ def test_stored_events_with_bad_instants(at: object) -> None:
 
 def test_same_events_with_or_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
     """The stdlib decoder gives the same events; bodies orjson refuses still parse."""
-    from wa_outbound import _meta_webhooks
+    from wa_outbound.webhooks import _meta as _meta_webhooks
 
     body = p.body_of(batch())
     with_orjson = parse_meta_events(body)

@@ -378,7 +378,7 @@ def test_full_cache_still_answers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_rates, "_by_prefix", {})
     monkeypatch.setattr(_rates, "_CACHE_LIMIT", 0)
     assert "US" == recipient_region(WaId("12125550123"))
-    assert {} == _rates._by_prefix  # noqa: SLF001 - that nothing is kept is the point
+    assert {} == _rates._by_prefix
 
 
 def test_a_region_without_metadata_is_parsed_every_time(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,18 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wa_outbound import (
+from wa_outbound import Rules, Template, TemplateCategory, builtin_rule_sets, rules_at
+from wa_outbound.templates import (
     LINT_RULES,
     Buttons,
     Footer,
     LintCode,
-    Rules,
     Severity,
-    Template,
-    TemplateCategory,
-    builtin_rule_sets,
     lint_template,
-    rules_at,
     template_from_graph,
 )
 from wa_outbound.testing import templates

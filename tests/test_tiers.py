@@ -10,14 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import T0, T2023
-from wa_outbound import (
-    MessagingLimit,
-    NaiveDatetimeError,
-    PhoneNumberStatus,
-    QualityRating,
-    RuleDataError,
-    rules_at,
-)
+from wa_outbound import MessagingLimit, NaiveDatetimeError, RuleDataError, rules_at
 from wa_outbound._tiers import (
     RampStep,
     TierBlocker,
@@ -26,6 +19,7 @@ from wa_outbound._tiers import (
     project_tier,
     ramp_up,
 )
+from wa_outbound.account import PhoneNumberStatus, QualityRating
 
 OK = {"quality": QualityRating.GREEN, "phone_status": PhoneNumberStatus.CONNECTED}
 

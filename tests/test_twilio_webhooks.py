@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wa_outbound._errors import NaiveDatetimeError, SignatureMismatch, WebhookParseError
-from wa_outbound._events import (
+from wa_outbound._facts import Provider
+from wa_outbound.webhooks._events import (
     InboundMessage,
     MessageStatus,
     Referral,
@@ -22,8 +23,7 @@ from wa_outbound._events import (
     UnknownEvent,
     WebhookError,
 )
-from wa_outbound._facts import Provider
-from wa_outbound._twilio_webhooks import (
+from wa_outbound.webhooks._twilio import (
     TWILIO_MAX_BODY_BYTES,
     TWILIO_SIGNATURE_HEADER,
     parse_twilio_events,

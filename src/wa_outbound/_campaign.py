@@ -70,10 +70,11 @@ import attrs
 
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
 from wa_outbound._conversation import ConsentStatus, Conversation
-from wa_outbound._decision import Reason, SendKind, can_send
+from wa_outbound._decision import Reason, can_send
 from wa_outbound._errors import InvalidValueError, RecipientFileError
 from wa_outbound._facts import InboundMessageReceived, OptInRecorded
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._kinds import SendKind
 from wa_outbound._pacing import ThroughputClass
 from wa_outbound._rules import Rules, builtin_rule_sets, rules_at
 from wa_outbound._tiers import TierBlocker, TierBlockerCode, project_tier

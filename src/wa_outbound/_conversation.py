@@ -64,7 +64,6 @@ from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaI
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-    from wa_outbound._decision import SendDecision, SendKind
     from wa_outbound._facts import Fact
     from wa_outbound._rules import Rules
 
@@ -356,8 +355,7 @@ class Conversation:
     """Everything the rules need to know about one (business number, recipient) pair.
 
     Start with `Conversation(business=..., recipient=...)`, then `apply` facts as they happen.
-    Ask `can_send(conversation, kind, now=...)` (or `conversation.can_send(kind, now=...)`)
-    before every send.
+    Ask `can_send(conversation, kind, now=...)` before every send.
     """
 
     business: PhoneNumberId = attrs.field(validator=_business)
@@ -469,14 +467,6 @@ class Conversation:
             return None
         # Before permanent permissions existed, a grant without an expiry was temporary.
         return since + rules.call_permission_temporary_validity.value
-
-    def can_send(
-        self, kind: SendKind, *, now: datetime, rules: Rules | None = None
-    ) -> SendDecision:
-        """Shortcut for `wa_outbound.can_send(self, kind, now=now, rules=rules)`."""
-        from wa_outbound._decision import can_send  # noqa: PLC0415 - avoids an import cycle
-
-        return can_send(self, kind, now=now, rules=rules)
 
 
 def _rules_at_or_none(when: datetime) -> Rules | None:

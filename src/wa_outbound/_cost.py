@@ -54,8 +54,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from wa_outbound._decision import SendKind
 from wa_outbound._errors import InvalidValueError
+from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard, known_region
 from wa_outbound._rules import PricingModel, Rules, Source
 from wa_outbound._time import utc

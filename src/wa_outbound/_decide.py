@@ -39,15 +39,9 @@ from typing import TYPE_CHECKING, Final
 from wa_outbound._account import AccountHealth, PhoneNumberStatus
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._cost import estimate_cost
-from wa_outbound._decision import (
-    Alternative,
-    BlockReason,
-    Reason,
-    SendDecision,
-    SendKind,
-    can_send,
-)
+from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, can_send
 from wa_outbound._errors import InvalidValueError
+from wa_outbound._kinds import SendKind
 from wa_outbound._rates import known_region
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._template_lifecycle import TemplateReason, TemplateState, template_sendable

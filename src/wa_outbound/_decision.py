@@ -21,6 +21,7 @@ from wa_outbound._conversation import (
     MarketingStatus,
 )
 from wa_outbound._errors import InvalidValueError
+from wa_outbound._kinds import SendKind
 from wa_outbound._render import as_html, as_markdown, as_rich
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import UTC, utc
@@ -31,28 +32,7 @@ if TYPE_CHECKING:
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
 
-__all__ = ["Alternative", "BlockReason", "Reason", "SendDecision", "SendKind", "can_send"]
-
-
-class SendKind(enum.Enum):
-    """What the business wants to send."""
-
-    FREE_FORM = "free_form"
-    """Any non-template message: text, media, interactive, location, reaction, ..."""
-    MARKETING_TEMPLATE = "marketing_template"
-    """An approved template of category MARKETING."""
-    UTILITY_TEMPLATE = "utility_template"
-    """An approved template of category UTILITY."""
-    AUTHENTICATION_TEMPLATE = "authentication_template"
-    """An approved template of category AUTHENTICATION."""
-    CALL = "call"
-    """A business-initiated voice call (Calling API)."""
-
-    @property
-    def is_template(self) -> bool:
-        """Whether this kind is a template message."""
-        # Identity tests: hashing an enum member runs Python code, comparing does not.
-        return self is not SendKind.FREE_FORM and self is not SendKind.CALL
+__all__ = ["Alternative", "BlockReason", "Reason", "SendDecision", "can_send"]
 
 
 class Reason(enum.Enum):

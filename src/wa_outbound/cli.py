@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 
 from wa_outbound._conversation import Conversation
-from wa_outbound._decision import SendDecision, SendKind, can_send
+from wa_outbound._decision import SendDecision, can_send
 from wa_outbound._errors import RuleDataError, TemplateFormatError, WaOutboundError
 from wa_outbound._facts import (
     CallPermissionGranted,
@@ -44,6 +44,7 @@ from wa_outbound._facts import (
     OutboundMessageSent,
 )
 from wa_outbound._ids import PhoneNumberId, WaId
+from wa_outbound._kinds import SendKind
 from wa_outbound._rules import Rule, Rules, diff_rules, rules_at
 from wa_outbound._template_json import templates_from_graph
 from wa_outbound._template_lifecycle import (

@@ -24,7 +24,6 @@ __all__ = [
     "BusinessCapabilityUpdate",
     "CallEvent",
     "CallPermissionReply",
-    "Conversation",
     "Event",
     "InboundMessage",
     "MessageStatus",
@@ -32,6 +31,7 @@ __all__ = [
     "PhoneNumberQualityUpdate",
     "Pricing",
     "Referral",
+    "StatusConversation",
     "StatusKind",
     "TemplateCategoryUpdate",
     "TemplateQualityUpdate",
@@ -105,7 +105,7 @@ class Referral:
 
 
 @attrs.frozen(kw_only=True)
-class Conversation:
+class StatusConversation:
     """The `conversation` object of a status (conversation-based pricing era)."""
 
     id: str
@@ -210,7 +210,7 @@ class MessageStatus:
     """The user (wa_id), when given."""
     biz_opaque_callback_data: str = ""
     """The tracking string the business attached when sending."""
-    conversation: Conversation | None = None
+    conversation: StatusConversation | None = None
     """Conversation object, if present."""
     pricing: Pricing | None = None
     """Pricing object, if present."""

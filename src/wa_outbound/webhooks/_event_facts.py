@@ -16,7 +16,7 @@ quality, capability and account events become `AccountFactFor` items (facts for 
 
 ```python
 for item in facts_from_events(events):
-    if isinstance(item, ConversationFact): ...   # conversations[item.business, item.recipient]
+    if isinstance(item, ConversationFactFor): ...   # conversations[item.business, item.recipient]
     elif isinstance(item, TemplateFactFor): ...  # templates[item.template_id]
     else: ...                                    # accounts[item.waba_id]
 ```
@@ -44,22 +44,6 @@ from wa_outbound._account import (
     VerificationStatus,
 )
 from wa_outbound._errors import InvalidValueError
-from wa_outbound._events import (
-    AccountUpdate,
-    BusinessCapabilityUpdate,
-    CallEvent,
-    CallPermissionReply,
-    Event,
-    InboundMessage,
-    MessageStatus,
-    PhoneNumberQualityUpdate,
-    StatusKind,
-    TemplateCategoryUpdate,
-    TemplateQualityUpdate,
-    TemplateStatusUpdate,
-    UserPreferenceUpdate,
-    WebhookError,
-)
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
     CallPermissionGranted,
@@ -86,6 +70,22 @@ from wa_outbound._template_lifecycle import (
     TemplateStatusChanged,
 )
 from wa_outbound._time import UTC, utc
+from wa_outbound.webhooks._events import (
+    AccountUpdate,
+    BusinessCapabilityUpdate,
+    CallEvent,
+    CallPermissionReply,
+    Event,
+    InboundMessage,
+    MessageStatus,
+    PhoneNumberQualityUpdate,
+    StatusKind,
+    TemplateCategoryUpdate,
+    TemplateQualityUpdate,
+    TemplateStatusUpdate,
+    UserPreferenceUpdate,
+    WebhookError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
@@ -93,7 +93,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DELIVERY_RANK",
     "AccountFactFor",
-    "ConversationFact",
+    "ConversationFactFor",
     "EventFact",
     "MessageDelivery",
     "TemplateFactFor",
@@ -103,7 +103,7 @@ __all__ = [
 
 
 @attrs.frozen(kw_only=True)
-class ConversationFact:
+class ConversationFactFor:
     """A fact and the conversation it belongs to."""
 
     business: PhoneNumberId
@@ -142,7 +142,7 @@ class AccountFactFor:
     """What happened."""
 
 
-EventFact = ConversationFact | TemplateFactFor | AccountFactFor
+EventFact = ConversationFactFor | TemplateFactFor | AccountFactFor
 """What `facts_from_events` returns: a fact and the state it belongs to."""
 
 
@@ -188,7 +188,7 @@ def facts_from_events(
         received_at: When the webhook arrived, for events that carry no time (Twilio status
             callbacks); such events yield no facts when it is not given.
 
-    Conversation facts come as `ConversationFact`, template facts as `TemplateFactFor`,
+    Conversation facts come as `ConversationFactFor`, template facts as `TemplateFactFor`,
     account health facts as `AccountFactFor`. Events with no usable identity or no time, and
     events with no fact to give (unknown events, a number's onboarding), yield nothing.
 
@@ -206,7 +206,7 @@ def facts_from_events(
             found.extend(_account_facts(event))
         else:
             found.extend(
-                ConversationFact(business=business, recipient=recipient, fact=fact)
+                ConversationFactFor(business=business, recipient=recipient, fact=fact)
                 for business, recipient, fact in _facts(
                     event, stops, starts, marketing_stops, fallback
                 )

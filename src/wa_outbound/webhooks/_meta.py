@@ -31,12 +31,13 @@ from datetime import datetime
 from typing import Any, Final
 
 from wa_outbound._errors import SignatureMismatch, WebhookParseError
-from wa_outbound._events import (
+from wa_outbound._facts import Provider
+from wa_outbound._time import UTC
+from wa_outbound.webhooks._events import (
     AccountUpdate,
     BusinessCapabilityUpdate,
     CallEvent,
     CallPermissionReply,
-    Conversation,
     Event,
     InboundMessage,
     MessageStatus,
@@ -44,6 +45,7 @@ from wa_outbound._events import (
     PhoneNumberQualityUpdate,
     Pricing,
     Referral,
+    StatusConversation,
     StatusKind,
     TemplateCategoryUpdate,
     TemplateQualityUpdate,
@@ -53,8 +55,6 @@ from wa_outbound._events import (
     WebhookError,
     find_header,
 )
-from wa_outbound._facts import Provider
-from wa_outbound._time import UTC
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -550,9 +550,9 @@ def _status(item: object, phone_number_id: str, waba_id: str) -> MessageStatus:
     )
 
 
-def _conversation(value: dict[str, Any]) -> Conversation:
+def _conversation(value: dict[str, Any]) -> StatusConversation:
     origin = value.get("origin")
-    return Conversation(
+    return StatusConversation(
         id=_text(value.get("id")),
         origin_type=_text(origin.get("type")) if isinstance(origin, dict) else "",
         expires_at=_instant_or_none(value.get("expiration_timestamp")),

@@ -1,14 +1,4 @@
-"""Hypothesis strategies for property-testing code that uses `wa_outbound`.
-
-Needs the `testing` extra (`pip install 'wa_outbound[testing]'`); importing `wa_outbound`
-itself never imports Hypothesis.
-
-Example:
-    >>> from hypothesis import given
-    >>> from wa_outbound.testing import conversations
-    >>> @given(conversations())
-    ... def test_round_trip(conversation): ...
-"""
+"""Hypothesis strategies for the core's values: instants, ids, facts, conversations, templates."""
 
 from __future__ import annotations
 

@@ -23,22 +23,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound._errors import SignatureMismatch, StoredDataError, WebhookParseError
-from wa_outbound._event_facts import (
+from wa_outbound._time import iso_instant, parse_iso_instant
+from wa_outbound.webhooks._event_facts import (
     DELIVERY_RANK,
     AccountFactFor,
-    ConversationFact,
+    ConversationFactFor,
     EventFact,
     MessageDelivery,
     TemplateFactFor,
     facts_from_events,
     track_delivery,
 )
-from wa_outbound._events import (
+from wa_outbound.webhooks._events import (
     AccountUpdate,
     BusinessCapabilityUpdate,
     CallEvent,
     CallPermissionReply,
-    Conversation,
     Event,
     InboundMessage,
     MessageStatus,
@@ -46,6 +46,7 @@ from wa_outbound._events import (
     PhoneNumberQualityUpdate,
     Pricing,
     Referral,
+    StatusConversation,
     StatusKind,
     TemplateCategoryUpdate,
     TemplateQualityUpdate,
@@ -54,7 +55,7 @@ from wa_outbound._events import (
     UserPreferenceUpdate,
     WebhookError,
 )
-from wa_outbound._meta_webhooks import (
+from wa_outbound.webhooks._meta import (
     DEFAULT_MAX_BODY_BYTES,
     SIGNATURE_HEADER,
     answer_subscription,
@@ -62,8 +63,7 @@ from wa_outbound._meta_webhooks import (
     read_meta_webhook,
     verify_meta_signature,
 )
-from wa_outbound._time import iso_instant, parse_iso_instant
-from wa_outbound._twilio_webhooks import (
+from wa_outbound.webhooks._twilio import (
     TWILIO_MAX_BODY_BYTES,
     TWILIO_SIGNATURE_HEADER,
     parse_twilio_events,
@@ -87,8 +87,7 @@ __all__ = [
     "BusinessCapabilityUpdate",
     "CallEvent",
     "CallPermissionReply",
-    "Conversation",
-    "ConversationFact",
+    "ConversationFactFor",
     "Event",
     "EventFact",
     "InboundMessage",
@@ -99,6 +98,7 @@ __all__ = [
     "Pricing",
     "Referral",
     "SignatureMismatch",
+    "StatusConversation",
     "StatusKind",
     "TemplateCategoryUpdate",
     "TemplateFactFor",

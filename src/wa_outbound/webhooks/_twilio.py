@@ -60,7 +60,9 @@ from typing import TYPE_CHECKING, Final, TypeAlias
 from urllib.parse import SplitResult, parse_qs, parse_qsl, urlsplit
 
 from wa_outbound._errors import SignatureMismatch, WebhookParseError
-from wa_outbound._events import (
+from wa_outbound._facts import Provider
+from wa_outbound._time import utc
+from wa_outbound.webhooks._events import (
     Event,
     InboundMessage,
     MessageStatus,
@@ -70,8 +72,6 @@ from wa_outbound._events import (
     WebhookError,
     find_header,
 )
-from wa_outbound._facts import Provider
-from wa_outbound._time import utc
 
 if TYPE_CHECKING:
     from datetime import datetime

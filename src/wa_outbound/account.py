@@ -1,0 +1,43 @@
+"""Account health: what Meta reports about the account, folded into an `AccountHealth`.
+
+The messaging limit, quality rating, phone number status, business verification and
+restrictions, each as a fact.
+
+`AccountHealth` and `MessagingLimit` are also at the top level of `wa_outbound`.
+"""
+
+from wa_outbound._account import (
+    MESSAGING_TIERS,
+    AccountFact,
+    AccountHealth,
+    AccountRestricted,
+    AccountRestrictionLifted,
+    AccountViolationReported,
+    BusinessVerificationChanged,
+    MessagingLimit,
+    MessagingLimitChanged,
+    PhoneNumberStatus,
+    PhoneNumberStatusChanged,
+    QualityRating,
+    QualityRatingChanged,
+    Restriction,
+    VerificationStatus,
+)
+
+__all__ = [
+    "MESSAGING_TIERS",
+    "AccountFact",
+    "AccountHealth",
+    "AccountRestricted",
+    "AccountRestrictionLifted",
+    "AccountViolationReported",
+    "BusinessVerificationChanged",
+    "MessagingLimit",
+    "MessagingLimitChanged",
+    "PhoneNumberStatus",
+    "PhoneNumberStatusChanged",
+    "QualityRating",
+    "QualityRatingChanged",
+    "Restriction",
+    "VerificationStatus",
+]

@@ -1,0 +1,34 @@
+"""Campaign planning: how long a campaign takes, who it reaches and what it costs.
+
+Waves within the messaging limit, throughput and pair rate, with blocked counts, projected
+tier upgrades, the finish time and the cost; recipients read from CSV.
+
+`plan_campaign`, `CampaignPlan` and `CampaignRecipient` are also at the top level of
+`wa_outbound`.
+"""
+
+from wa_outbound._campaign import (
+    DUPLICATE,
+    CampaignPlan,
+    CampaignRecipient,
+    CampaignSchedule,
+    PlanDay,
+    ScheduledSend,
+    TierChange,
+    iter_schedule,
+    plan_campaign,
+    read_recipients,
+)
+
+__all__ = [
+    "DUPLICATE",
+    "CampaignPlan",
+    "CampaignRecipient",
+    "CampaignSchedule",
+    "PlanDay",
+    "ScheduledSend",
+    "TierChange",
+    "iter_schedule",
+    "plan_campaign",
+    "read_recipients",
+]

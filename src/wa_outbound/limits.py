@@ -1,0 +1,47 @@
+"""Messaging limits and pacing: how many, and how fast.
+
+The rolling 24-hour ledger of unique recipients, the tier projection, and the per-number
+throughput and per-recipient pair rate.
+
+`LimitLedger` and `Pacer` are also at the top level of `wa_outbound`.
+"""
+
+from wa_outbound._ledger import (
+    InMemoryLedgerStore,
+    LedgerStore,
+    LimitLedger,
+    LimitScopeKey,
+    dump_ledger,
+    load_ledger,
+)
+from wa_outbound._pacing import (
+    Pacer,
+    ThroughputClass,
+    TokenBucket,
+)
+from wa_outbound._tiers import (
+    RampStep,
+    TierBlocker,
+    TierBlockerCode,
+    TierProjection,
+    project_tier,
+    ramp_up,
+)
+
+__all__ = [
+    "InMemoryLedgerStore",
+    "LedgerStore",
+    "LimitLedger",
+    "LimitScopeKey",
+    "Pacer",
+    "RampStep",
+    "ThroughputClass",
+    "TierBlocker",
+    "TierBlockerCode",
+    "TierProjection",
+    "TokenBucket",
+    "dump_ledger",
+    "load_ledger",
+    "project_tier",
+    "ramp_up",
+]

@@ -1,0 +1,38 @@
+"""Prices: rate cards, and what a send costs.
+
+Rate cards by category, market and date, and the cost of a send under the pricing model in
+force (per conversation until 2025-06-30, per message since 2025-07-01).
+
+`RateCard`, `load_rate_card`, `builtin_rate_card`, `CostEstimate` and `estimate_cost` are also
+at the top level of `wa_outbound`.
+"""
+
+from wa_outbound._cost import (
+    ConversationCharges,
+    CostEstimate,
+    CostReason,
+    estimate_cost,
+    price_category,
+)
+from wa_outbound._rates import (
+    PriceCategory,
+    Rate,
+    RateCard,
+    builtin_rate_card,
+    load_rate_card,
+    recipient_region,
+)
+
+__all__ = [
+    "ConversationCharges",
+    "CostEstimate",
+    "CostReason",
+    "PriceCategory",
+    "Rate",
+    "RateCard",
+    "builtin_rate_card",
+    "estimate_cost",
+    "load_rate_card",
+    "price_category",
+    "recipient_region",
+]
