@@ -4,8 +4,9 @@ A `Conversation` changes only by applying facts. Each fact carries the instant i
 (`at`, aware UTC), so facts may be applied late, twice or out of order; `Conversation.apply`
 is idempotent and never lets an older fact undo a newer one.
 
-Webhook parsing (a later feature) produces these facts; a host may also build them by hand,
-for example `OptInRecorded` from its own sign-up form.
+`wa_outbound.webhooks.facts_from_events` produces these facts from Meta's and Twilio's
+webhooks; a host may also build them by hand, for example `OptInRecorded` from its own sign-up
+form.
 """
 
 from __future__ import annotations
