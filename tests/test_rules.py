@@ -247,8 +247,8 @@ def test_rule_fields_cover_every_rule() -> None:
     assert {a.name for a in attrs.fields(Rules)} - {"name", "effective_from"} == set(names)
 
 
-def test_every_rule_field_is_documented_once_for_people_and_once_for_the_cli() -> None:
-    """Each `Rules` field has a docstring literal, equal to the text the CLI prints."""
+def _attribute_docstrings() -> dict[str, str]:
+    """Each `Rules` field's attribute docstring, read from the source independently of the code."""
     import ast
     import inspect
     import itertools
@@ -257,9 +257,37 @@ def test_every_rule_field_is_documented_once_for_people_and_once_for_the_cli() -
 
     tree = ast.parse(inspect.getsource(_rules))
     body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Rules").body
-    docs = {}
-    for node, after in itertools.pairwise(body):
-        if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr):
-            docs[node.target.id] = " ".join(after.value.value.split())  # type: ignore[attr-defined]
+    return {
+        node.target.id: after.value.value  # type: ignore[attr-defined]
+        for node, after in itertools.pairwise(body)
+        if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr)
+    }
+
+
+def test_every_rule_field_has_an_attribute_docstring_that_describe_returns() -> None:
+    """Each `Rules` field has a non-empty docstring; `describe` returns it, on one line."""
+    docs = _attribute_docstrings()
+    assert {a.name for a in attrs.fields(Rules)} == set(docs)
     for name in RULE_FIELDS:
-        assert Rules.describe(name) == docs[name], name
+        assert docs[name].strip(), name
+        assert " ".join(docs[name].split()) == Rules.describe(name), name
+
+
+def test_rule_meanings_are_written_once() -> None:
+    """No field carries a second copy of its meaning (in its attrs metadata, say)."""
+    for field in attrs.fields(Rules):
+        assert {} == dict(field.metadata), field.name
+
+
+def test_describe_without_the_source_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the module's source is not installed, `describe` raises instead of printing nothing."""
+    from wa_outbound import _rules
+
+    monkeypatch.setattr(_rules, "__spec__", None)
+    _rules._field_docs.cache_clear()
+    try:
+        assert _rules._source() is None
+        with pytest.raises(RuleDataError, match=r"source of wa_outbound\._rules is missing"):
+            Rules.describe("service_window")
+    finally:
+        _rules._field_docs.cache_clear()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import itertools
 import re
 from collections.abc import Mapping
@@ -143,12 +144,8 @@ def _rule_of(kind: type, *, positive: bool = False) -> Any:  # noqa: ANN401 - at
     return check
 
 
-def _field(doc: str, kind: type, *, positive: bool = False) -> Any:  # noqa: ANN401 - attrs field
-    return attrs.field(
-        converter=_as_rule,
-        validator=_rule_of(kind, positive=positive),
-        metadata={"doc": doc},
-    )
+def _field(kind: type, *, positive: bool = False) -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_rule_of(kind, positive=positive))
 
 
 def _durations(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
@@ -163,8 +160,8 @@ def _durations(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[An
             )
 
 
-def _durations_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
-    return attrs.field(converter=_as_rule, validator=_durations, metadata={"doc": doc})
+def _durations_field() -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_durations)
 
 
 def _ascending_tiers(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
@@ -192,8 +189,8 @@ def _categories(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[A
         raise RuleDataError(attribute.name, value, "expected a non-empty tuple of TemplateCategory")
 
 
-def _categories_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
-    return attrs.field(converter=_as_rule, validator=_categories, metadata={"doc": doc})
+def _categories_field() -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_categories)
 
 
 _REGION: Final = re.compile(r"[A-Z]{2}")
@@ -208,12 +205,12 @@ def _regions(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]
         raise RuleDataError(attribute.name, value, "expected a tuple of ISO 3166 region codes")
 
 
-def _regions_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
-    return attrs.field(converter=_as_rule, validator=_regions, metadata={"doc": doc})
+def _regions_field() -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_regions)
 
 
-def _tiers_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
-    return attrs.field(converter=_as_rule, validator=_ascending_tiers, metadata={"doc": doc})
+def _tiers_field() -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_ascending_tiers)
 
 
 def _share(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) -> None:
@@ -225,8 +222,8 @@ def _share(_instance: object, attribute: attrs.Attribute[Any], rule: Rule[Any]) 
         raise RuleDataError(attribute.name, value, "must be greater than 0 and at most 1")
 
 
-def _share_field(doc: str) -> Any:  # noqa: ANN401 - attrs field
-    return attrs.field(converter=_as_rule, validator=_share, metadata={"doc": doc})
+def _share_field() -> Any:  # noqa: ANN401 - attrs field
+    return attrs.field(converter=_as_rule, validator=_share)
 
 
 @attrs.frozen(kw_only=True)
@@ -244,391 +241,159 @@ class Rules:
     """Instant (aware, UTC) from which this set is in force."""
 
     # --- customer service window and free entry point -----------------------------------
-    service_window: Rule[timedelta] = _field(
-        "How long after the user's latest message (or call) free-form messages may be sent.",
-        timedelta,
-        positive=True,
-    )
+    service_window: Rule[timedelta] = _field(timedelta, positive=True)
     """How long after the user's latest message (or call) free-form messages may be sent."""
-    service_window_opened_by_calls: Rule[bool] = _field(
-        "Whether a call from the user opens or refreshes the customer service window.", bool
-    )
+    service_window_opened_by_calls: Rule[bool] = _field(bool)
     """Whether a call from the user opens or refreshes the customer service window."""
-    free_entry_point_reply_within: Rule[timedelta] = _field(
-        "How soon the business must reply to an ad or Page-button message to open the"
-        " free entry point window.",
-        timedelta,
-        positive=True,
-    )
+    free_entry_point_reply_within: Rule[timedelta] = _field(timedelta, positive=True)
     """How soon the business must reply to an ad or Page-button message to open the free entry
     point window."""
-    free_entry_point_window: Rule[timedelta] = _field(
-        "How long the free entry point window lasts from the business's reply.",
-        timedelta,
-        positive=True,
-    )
+    free_entry_point_window: Rule[timedelta] = _field(timedelta, positive=True)
     """How long the free entry point window lasts from the business's reply."""
 
     # --- calling --------------------------------------------------------------------------
-    business_initiated_calls: Rule[bool] = _field(
-        "Whether the platform lets a business call a WhatsApp user through the API.", bool
-    )
+    business_initiated_calls: Rule[bool] = _field(bool)
     """Whether the platform lets a business call a WhatsApp user through the API."""
-    call_permission_temporary_validity: Rule[timedelta] = _field(
-        "How long a temporary call permission lasts when the platform does not say.",
-        timedelta,
-        positive=True,
-    )
+    call_permission_temporary_validity: Rule[timedelta] = _field(timedelta, positive=True)
     """How long a temporary call permission lasts when the platform does not say."""
 
-    permanent_call_permission: Rule[bool] = _field(
-        "Whether a user can grant a call permission that never expires.", bool
-    )
+    permanent_call_permission: Rule[bool] = _field(bool)
     """Whether a user can grant a call permission that never expires."""
 
     # --- consent ----------------------------------------------------------------------------
-    opt_in_required_inside_window: Rule[bool] = _field(
-        "Whether a template sent inside an open customer service window needs a recorded"
-        " opt-in too (a free-form reply to the user never does).",
-        bool,
-    )
+    opt_in_required_inside_window: Rule[bool] = _field(bool)
     """Whether a template sent inside an open customer service window needs a recorded opt-in too
     (a free-form reply to the user never does)."""
 
     # --- regime markers used by later features ------------------------------------------
-    pricing_model: Rule[PricingModel] = _field(
-        "How Meta charges: per 24-hour conversation or per delivered message.", PricingModel
-    )
+    pricing_model: Rule[PricingModel] = _field(PricingModel)
     """How Meta charges: per 24-hour conversation or per delivered message."""
-    messaging_limit_scope: Rule[LimitScope] = _field(
-        "Whether messaging limits count per phone number or per business portfolio.",
-        LimitScope,
-    )
+    messaging_limit_scope: Rule[LimitScope] = _field(LimitScope)
     """Whether messaging limits count per phone number or per business portfolio."""
-    conversation_length: Rule[timedelta] = _field(
-        "How long a conversation lasts from the delivery of the message that opened it "
-        "(conversation-based pricing).",
-        timedelta,
-        positive=True,
-    )
+    conversation_length: Rule[timedelta] = _field(timedelta, positive=True)
     """How long a conversation lasts from the delivery of the message that opened it
     (conversation-based pricing)."""
-    priced_by_template_category: Rule[bool] = _field(
-        "Whether marketing, utility and authentication templates have their own prices "
-        "(otherwise one business-initiated price).",
-        bool,
-    )
+    priced_by_template_category: Rule[bool] = _field(bool)
     """Whether marketing, utility and authentication templates have their own prices (otherwise one
     business-initiated price)."""
-    free_tier_conversations: Rule[int] = _field(
-        "How many conversations a WhatsApp Business Account gets free each month "
-        "(conversation-based pricing).",
-        int,
-    )
+    free_tier_conversations: Rule[int] = _field(int)
     """How many conversations a WhatsApp Business Account gets free each month (conversation-based
     pricing)."""
-    free_tier_service_only: Rule[bool] = _field(
-        "Whether the monthly free conversations are service conversations only.",
-        bool,
-    )
+    free_tier_service_only: Rule[bool] = _field(bool)
     """Whether the monthly free conversations are service conversations only."""
-    service_free: Rule[bool] = _field(
-        "Whether service (non-template) messages and conversations are free.",
-        bool,
-    )
+    service_free: Rule[bool] = _field(bool)
     """Whether service (non-template) messages and conversations are free."""
-    free_service_messages: Rule[int] = _field(
-        "How many service messages a business phone number sends free each month before they "
-        "are charged.",
-        int,
-    )
+    free_service_messages: Rule[int] = _field(int)
     """How many service messages a business phone number sends free each month before they are
     charged."""
-    utility_free_in_service_window: Rule[bool] = _field(
-        "Whether utility templates delivered inside an open customer service window are free.",
-        bool,
-    )
+    utility_free_in_service_window: Rule[bool] = _field(bool)
     """Whether utility templates delivered inside an open customer service window are free."""
-    marketing_blocked_regions: Rule[tuple[str, ...]] = _regions_field(
-        "The recipient regions (ISO 3166 codes) to which marketing templates are not delivered.",
-    )
+    marketing_blocked_regions: Rule[tuple[str, ...]] = _regions_field()
     """The recipient regions (ISO 3166 codes) to which marketing templates are not delivered."""
 
     # --- templates --------------------------------------------------------------------------
-    template_review_time: Rule[timedelta] = _field(
-        "How long Meta may take to review a submitted template; a longer wait is overdue.",
-        timedelta,
-        positive=True,
-    )
+    template_review_time: Rule[timedelta] = _field(timedelta, positive=True)
     """How long Meta may take to review a submitted template; a longer wait is overdue."""
-    template_pause_durations: Rule[tuple[timedelta, ...]] = _durations_field(
-        "How long each successive low-quality pause of a template lasts; the pause after the"
-        " last one disables the template.",
-    )
+    template_pause_durations: Rule[tuple[timedelta, ...]] = _durations_field()
     """How long each successive low-quality pause of a template lasts; the pause after the last
     one disables the template."""
-    template_categories: Rule[tuple[TemplateCategory, ...]] = _categories_field(
-        "The template categories a new template may be submitted in.",
-    )
+    template_categories: Rule[tuple[TemplateCategory, ...]] = _categories_field()
     """The template categories a new template may be submitted in."""
-    template_recategorised_in_review: Rule[bool] = _field(
-        "Whether review gives a template of the wrong category the right one instead of "
-        "rejecting it.",
-        bool,
-    )
+    template_recategorised_in_review: Rule[bool] = _field(bool)
     """Whether review gives a template of the wrong category the right one instead of rejecting
     it."""
-    template_quota: Rule[int] = _field(
-        "How many templates a WhatsApp Business Account of an unverified business may hold.",
-        int,
-        positive=True,
-    )
+    template_quota: Rule[int] = _field(int, positive=True)
     """How many templates a WhatsApp Business Account of an unverified business may hold."""
-    template_quota_verified: Rule[int] = _field(
-        "How many templates a WhatsApp Business Account of a verified business may hold.",
-        int,
-        positive=True,
-    )
+    template_quota_verified: Rule[int] = _field(int, positive=True)
     """How many templates a WhatsApp Business Account of a verified business may hold."""
-    template_quota_counts_languages: Rule[bool] = _field(
-        "Whether each language of a template counts against the quota (otherwise each name "
-        "counts once).",
-        bool,
-    )
+    template_quota_counts_languages: Rule[bool] = _field(bool)
     """Whether each language of a template counts against the quota (otherwise each name counts
     once)."""
-    template_name_max_length: Rule[int] = _field(
-        "How many characters a template's name may have.",
-        int,
-        positive=True,
-    )
+    template_name_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a template's name may have."""
-    template_body_max_length: Rule[int] = _field(
-        "How many characters a template's body text may have.",
-        int,
-        positive=True,
-    )
+    template_body_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a template's body text may have."""
-    template_body_max_newlines: Rule[int] = _field(
-        "How many line breaks in a row a template's body text may have.",
-        int,
-        positive=True,
-    )
+    template_body_max_newlines: Rule[int] = _field(int, positive=True)
     """How many line breaks in a row a template's body text may have."""
-    template_body_max_emojis: Rule[int] = _field(
-        "How many emojis a template's body text may have.",
-        int,
-        positive=True,
-    )
+    template_body_max_emojis: Rule[int] = _field(int, positive=True)
     """How many emojis a template's body text may have."""
-    template_header_text_max_length: Rule[int] = _field(
-        "How many characters a template's text header may have.",
-        int,
-        positive=True,
-    )
+    template_header_text_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a template's text header may have."""
-    template_header_max_parameters: Rule[int] = _field(
-        "How many variables a template's text header may have.",
-        int,
-        positive=True,
-    )
+    template_header_max_parameters: Rule[int] = _field(int, positive=True)
     """How many variables a template's text header may have."""
-    template_footer_max_length: Rule[int] = _field(
-        "How many characters a template's footer may have.",
-        int,
-        positive=True,
-    )
+    template_footer_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a template's footer may have."""
-    template_words_per_parameter: Rule[int] = _field(
-        "How many fixed words a template's text needs per variable (plus one).",
-        int,
-        positive=True,
-    )
+    template_words_per_parameter: Rule[int] = _field(int, positive=True)
     """How many fixed words a template's text needs per variable (plus one)."""
-    template_buttons_max: Rule[int] = _field(
-        "How many buttons a template may have in all.",
-        int,
-        positive=True,
-    )
+    template_buttons_max: Rule[int] = _field(int, positive=True)
     """How many buttons a template may have in all."""
-    template_quick_reply_buttons_max: Rule[int] = _field(
-        "How many quick-reply buttons a template may have.",
-        int,
-        positive=True,
-    )
+    template_quick_reply_buttons_max: Rule[int] = _field(int, positive=True)
     """How many quick-reply buttons a template may have."""
-    template_url_buttons_max: Rule[int] = _field(
-        "How many URL buttons a template may have.",
-        int,
-        positive=True,
-    )
+    template_url_buttons_max: Rule[int] = _field(int, positive=True)
     """How many URL buttons a template may have."""
-    template_phone_buttons_max: Rule[int] = _field(
-        "How many phone-number buttons a template may have.",
-        int,
-        positive=True,
-    )
+    template_phone_buttons_max: Rule[int] = _field(int, positive=True)
     """How many phone-number buttons a template may have."""
-    template_copy_code_buttons_max: Rule[int] = _field(
-        "How many copy-code buttons a template may have.",
-        int,
-        positive=True,
-    )
+    template_copy_code_buttons_max: Rule[int] = _field(int, positive=True)
     """How many copy-code buttons a template may have."""
-    template_button_text_max_length: Rule[int] = _field(
-        "How many characters a button's label may have.",
-        int,
-        positive=True,
-    )
+    template_button_text_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a button's label may have."""
-    template_url_max_length: Rule[int] = _field(
-        "How many characters a URL button's address may have.",
-        int,
-        positive=True,
-    )
+    template_url_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a URL button's address may have."""
-    template_phone_number_max_length: Rule[int] = _field(
-        "How many characters a phone-number button's number may have.",
-        int,
-        positive=True,
-    )
+    template_phone_number_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a phone-number button's number may have."""
-    template_copy_code_max_length: Rule[int] = _field(
-        "How many characters the code of a copy-code button may have.",
-        int,
-        positive=True,
-    )
+    template_copy_code_max_length: Rule[int] = _field(int, positive=True)
     """How many characters the code of a copy-code button may have."""
-    template_auth_parameter_max_length: Rule[int] = _field(
-        "How many characters the code of an authentication template may have.",
-        int,
-        positive=True,
-    )
+    template_auth_parameter_max_length: Rule[int] = _field(int, positive=True)
     """How many characters the code of an authentication template may have."""
-    template_code_expiration_max_minutes: Rule[int] = _field(
-        "The longest code expiry an authentication template's footer may state, in minutes.",
-        int,
-        positive=True,
-    )
+    template_code_expiration_max_minutes: Rule[int] = _field(int, positive=True)
     """The longest code expiry an authentication template's footer may state, in minutes."""
-    template_parameter_max_spaces: Rule[int] = _field(
-        "How many spaces in a row a parameter value may hold when sent.",
-        int,
-        positive=True,
-    )
+    template_parameter_max_spaces: Rule[int] = _field(int, positive=True)
     """How many spaces in a row a parameter value may hold when sent."""
-    template_marketing_opt_out_required: Rule[bool] = _field(
-        "Whether a marketing template must offer an opt-out (a button or a line telling how "
-        "to stop).",
-        bool,
-    )
+    template_marketing_opt_out_required: Rule[bool] = _field(bool)
     """Whether a marketing template must offer an opt-out (a button or a line telling how to
     stop)."""
 
     # --- Twilio Content API -----------------------------------------------------------------
-    twilio_content_variables_max: Rule[int] = _field(
-        "How many variables Twilio takes in one send's ContentVariables.",
-        int,
-        positive=True,
-    )
+    twilio_content_variables_max: Rule[int] = _field(int, positive=True)
     """How many variables Twilio takes in one send's ContentVariables."""
-    twilio_content_variable_key_max_length: Rule[int] = _field(
-        "How many characters a Twilio ContentVariables key may have.",
-        int,
-        positive=True,
-    )
+    twilio_content_variable_key_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a Twilio ContentVariables key may have."""
-    twilio_content_variable_value_max_length: Rule[int] = _field(
-        "How many characters a Twilio ContentVariables value may have.",
-        int,
-        positive=True,
-    )
+    twilio_content_variable_value_max_length: Rule[int] = _field(int, positive=True)
     """How many characters a Twilio ContentVariables value may have."""
 
     # --- pacing -----------------------------------------------------------------------------
-    throughput_default: Rule[int] = _field(
-        "How many messages per second a business phone number may handle by default.",
-        int,
-        positive=True,
-    )
+    throughput_default: Rule[int] = _field(int, positive=True)
     """How many messages per second a business phone number may handle by default."""
-    throughput_upgraded: Rule[int] = _field(
-        "How many messages per second a business phone number may handle after Meta's automatic"
-        " throughput upgrade.",
-        int,
-        positive=True,
-    )
+    throughput_upgraded: Rule[int] = _field(int, positive=True)
     """How many messages per second a business phone number may handle after Meta's automatic
     throughput upgrade."""
-    throughput_coexistence: Rule[int] = _field(
-        "How many messages per second a number used with both the WhatsApp Business app and the"
-        " Cloud API may handle.",
-        int,
-        positive=True,
-    )
+    throughput_coexistence: Rule[int] = _field(int, positive=True)
     """How many messages per second a number used with both the WhatsApp Business app and the
     Cloud API may handle."""
-    pair_rate_interval: Rule[timedelta] = _field(
-        "How long a business number must wait, on average, between two messages to the same user.",
-        timedelta,
-        positive=True,
-    )
+    pair_rate_interval: Rule[timedelta] = _field(timedelta, positive=True)
     """How long a business number must wait, on average, between two messages to the same user."""
-    pair_rate_burst: Rule[int] = _field(
-        "How many messages a business number may send to the same user at once, borrowing"
-        " against the pair rate.",
-        int,
-        positive=True,
-    )
+    pair_rate_burst: Rule[int] = _field(int, positive=True)
     """How many messages a business number may send to the same user at once, borrowing against
     the pair rate."""
 
     # --- messaging limits -------------------------------------------------------------------
-    messaging_limit_window: Rule[timedelta] = _field(
-        "How long a recipient reached outside a customer service window keeps counting against"
-        " the messaging limit: the moving period over which unique recipients are counted.",
-        timedelta,
-        positive=True,
-    )
+    messaging_limit_window: Rule[timedelta] = _field(timedelta, positive=True)
     """How long a recipient reached outside a customer service window keeps counting against the
     messaging limit: the moving period over which unique recipients are counted."""
-    messaging_limit_tiers: Rule[tuple[int, ...]] = _tiers_field(
-        "The messaging limits below unlimited, lowest first: the ladder a business climbs one"
-        " step at a time."
-    )
+    messaging_limit_tiers: Rule[tuple[int, ...]] = _tiers_field()
     """The messaging limits below unlimited, lowest first: the ladder a business climbs one step
     at a time."""
-    verified_starting_limit: Rule[int] = _field(
-        "The messaging limit a verified business reaches by verification (or another scaling"
-        " path); automatic upgrades start from it.",
-        int,
-        positive=True,
-    )
+    verified_starting_limit: Rule[int] = _field(int, positive=True)
     """The messaging limit a verified business reaches by verification (or another scaling path);
     automatic upgrades start from it."""
-    limit_upgrade_usage_share: Rule[float] = _share_field(
-        "Which share of the current messaging limit the business must have used within the"
-        " lookback period to be upgraded."
-    )
+    limit_upgrade_usage_share: Rule[float] = _share_field()
     """Which share of the current messaging limit the business must have used within the lookback
     period to be upgraded."""
-    limit_upgrade_lookback: Rule[timedelta] = _field(
-        "How far back Meta looks at the business's usage when deciding an automatic upgrade.",
-        timedelta,
-        positive=True,
-    )
+    limit_upgrade_lookback: Rule[timedelta] = _field(timedelta, positive=True)
     """How far back Meta looks at the business's usage when deciding an automatic upgrade."""
-    limit_upgrade_delay: Rule[timedelta] = _field(
-        "How soon after meeting the criteria Meta raises the messaging limit by one step.",
-        timedelta,
-        positive=True,
-    )
+    limit_upgrade_delay: Rule[timedelta] = _field(timedelta, positive=True)
     """How soon after meeting the criteria Meta raises the messaging limit by one step."""
-    limit_downgrade_after_low_quality: Rule[timedelta] = _field(
-        "How long the quality rating may stay low before the messaging limit drops one step.",
-        timedelta,
-        positive=True,
-    )
+    limit_downgrade_after_low_quality: Rule[timedelta] = _field(timedelta, positive=True)
     """How long the quality rating may stay low before the messaging limit drops one step."""
 
     def __attrs_post_init__(self) -> None:
@@ -642,23 +407,60 @@ class Rules:
 
     @staticmethod
     def describe(name: str) -> str:
-        """Return the one-sentence meaning of the rule called `name`.
+        """Return the meaning of the rule called `name`: its attribute docstring, on one line.
+
+        A field's attribute docstring is the only text of its meaning: the `rules` command
+        and the documentation read it through here.
 
         Raises:
-            RuleDataError: There is no rule of that name.
+            RuleDataError: There is no rule of that name, or this module's source is not
+                installed (the wheel ships it).
         """
-        try:
-            return str(_FIELD_DOCS[name])
-        except KeyError:
-            raise RuleDataError("rule", name, "no such rule") from None
+        if name not in RULE_FIELDS:
+            raise RuleDataError("rule", name, "no such rule")
+        docs = _field_docs()
+        if name not in docs:
+            raise RuleDataError(
+                "rule", name, "no description: the source of wa_outbound._rules is missing"
+            )
+        return docs[name]
 
 
 RULE_FIELDS: Final[tuple[str, ...]] = tuple(
     a.name for a in attrs.fields(Rules) if a.name not in {"name", "effective_from"}
 )
-_FIELD_DOCS: Final[Mapping[str, object]] = {
-    a.name: a.metadata["doc"] for a in attrs.fields(Rules) if "doc" in a.metadata
-}
+
+
+def _source() -> str | None:
+    """The source of this module, from wherever it was imported (`None` if not installed)."""
+    loader = getattr(__spec__, "loader", None)
+    get_source = getattr(loader, "get_source", None)
+    return None if get_source is None else get_source(__name__)
+
+
+@functools.cache
+def _field_docs() -> Mapping[str, str]:
+    """The attribute docstring of every `Rules` field, whitespace folded, read once on first use.
+
+    Parsing the source (a few milliseconds) waits until a rule's meaning is asked for, so
+    `import wa_outbound` pays nothing for it; unlike `__doc__`, it also survives `python -OO`.
+    """
+    import ast  # noqa: PLC0415 - only the rules command and the docs need the docstrings
+
+    source = _source()
+    if source is None:
+        return {}
+    tree = ast.parse(source)
+    body = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Rules").body
+    return {
+        node.target.id: " ".join(after.value.value.split())
+        for node, after in itertools.pairwise(body)
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and isinstance(after, ast.Expr)
+        and isinstance(after.value, ast.Constant)
+        and isinstance(after.value.value, str)
+    }
 
 
 @attrs.frozen(kw_only=True)
