@@ -95,9 +95,9 @@ def test_demo_text_shows_decisions_and_reasons() -> None:
 
 def test_demo_without_phonenumbers_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the pricing extra the demo still runs: the plan step says what to install."""
-    from wa_outbound import cli
+    from wa_outbound.cli import _demo
 
-    monkeypatch.setattr(cli, "_pricing_installed", lambda: False)
+    monkeypatch.setattr(_demo, "_pricing_installed", lambda: False)
     _, output = run("demo", "--json")
     lines = output.splitlines()
     assert demo_lines() == len(lines)
@@ -189,6 +189,44 @@ def test_no_command_prints_help() -> None:
     status, output = run()
     assert 2 == status
     assert "demo" in output
+
+
+def test_help_lists_every_registered_command() -> None:
+    """`--help` names each command of the registry with its one-line help."""
+    from wa_outbound.cli._main import COMMANDS
+
+    _, output = run()
+    for name, command in COMMANDS.items():
+        assert name in output
+        assert command.HELP in " ".join(output.split())
+
+
+def test_file_errors_are_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    """A file the command cannot open ends with status 1 and one line naming the file."""
+    assert 1 == run("plan", "/nonexistent/recipients.csv", "--template-kind", "utility")[0]
+    assert "wa-outbound: error: cannot read /nonexistent/recipients.csv: No such file" in (
+        capsys.readouterr().err
+    )
+
+
+def test_other_os_errors_and_interrupts_end_quietly(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An OS error naming no file prints its text; Ctrl-C ends with 130 and no traceback."""
+    from wa_outbound.cli import _demo
+
+    def broken_pipe(*_: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def interrupted(*_: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_demo, "run", broken_pipe)
+    assert 1 == run("demo")[0]
+    assert "wa-outbound: error: [Errno 32] Broken pipe\n" == capsys.readouterr().err
+    monkeypatch.setattr(_demo, "run", interrupted)
+    assert 130 == run("demo")[0]
+    assert "" == capsys.readouterr().err
 
 
 def test_module_entry_point() -> None:

@@ -124,10 +124,10 @@ def test_plan_shows_progress_on_a_terminal_for_large_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a terminal a large file gets a progress bar, and the plan is still printed."""
-    from wa_outbound import cli
+    from wa_outbound.cli import _plan
 
-    monkeypatch.setattr(cli, "_PROGRESS_BYTES", 1)
-    monkeypatch.setattr(cli, "_PROGRESS_EVERY", 1)
+    monkeypatch.setattr(_plan, "_PROGRESS_BYTES", 1)
+    monkeypatch.setattr(_plan, "_PROGRESS_EVERY", 1)
     path = tmp_path / "few.csv"
     path.write_text("phone,consent\n4915100000001,yes\n4915100000002,yes\n", encoding="utf-8")
     status, output = run("plan", str(path), "--template-kind", "utility", out=_Terminal())

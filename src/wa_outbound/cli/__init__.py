@@ -1,5 +1,38 @@
-"""The command line: `python -m wa_outbound` (or `wa-outbound`)."""
+"""The command line: `python -m wa_outbound` (or `wa-outbound`).
 
-from wa_outbound.cli._main import DEMO_STORY, DemoStep, main
+Commands:
+
+* `demo [--json]`: a short story of one customer, with each send decision explained.
+* `rules [--at DATE] [--json]`: the platform rules in force at DATE (default: now), with sources.
+* `rules --diff DATE DATE [--json]`: what changed between two instants (value, date, source).
+* `limits [--at DATE] [--limit L] [--verified] [--used N] [--quality Q] [--status S]
+  [--target N] [--json]`: the messaging limit in force, what blocks the next tier, and a
+  ramp-up plan.
+* `plan RECIPIENTS.csv --template-kind KIND [--start DATE] [--limit L] [--verified]
+  [--rates CARD.csv] [--assume-opted-in] [--strict] [--json]`: plan a campaign: waves within
+  the messaging limit, blocked recipients by reason, tier upgrades, finish time and cost.
+* `lint FILE [FILE ...] [--at DATE] [--json]`: lint Graph API JSON templates (one template, a
+  list, or a list-templates response per file; `-` reads standard input) against the rules in
+  force at DATE; exits 1 if any template has an error or cannot be read.
+
+Text output uses `rich` (the `cli` extra); `--json` output needs nothing beyond the core. The
+command line and the transports are the only places that read the clock, through the
+injectable `clock` argument of `main`. A wrong input ends with one line on standard error and
+status 1, never a traceback.
+
+Layout: `_main` holds `main`, the parser and the dispatch; `_common` what several commands
+share (the `Command` contract, the console, JSON output, dates, `--limit`); each command is
+one module, `_demo`, `_rules`, `_limits`, `_lint`, `_plan`.
+
+Adding a command (say `state`): write `cli/_state.py` with the three names of `Command`
+(`HELP`, the one line `--help` shows; `add_arguments(parser)`; `run(args, out, clock)`, which
+returns the exit status and raises `WaOutboundError` for bad input), then register it with one
+line, `"state": _state,` in `COMMANDS` in `_main.py` (and `_state` in the import above it).
+mypy checks the module against `Command`; import what only the command needs inside `run`,
+so the other commands start no slower.
+"""
+
+from wa_outbound.cli._demo import DEMO_STORY, DemoStep
+from wa_outbound.cli._main import main
 
 __all__ = ["DEMO_STORY", "DemoStep", "main"]
