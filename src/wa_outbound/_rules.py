@@ -14,7 +14,7 @@ does exactly that (precomputed, with a binary search). Each number inside `Rules
 the value, the instant it took effect and a `Source` (document title, URL, whether the page is
 Meta's or Twilio's own documentation or only a third party's report, and when it was checked).
 
-`Rules` is flat and frozen. Later features add fields to it; they never change what a field
+`Rules` is flat and frozen. New rules are added as new fields; a field never changes what it
 means. A host overrides any number with `attrs.evolve(rules, service_window=timedelta(hours=12))`:
 the bare value is wrapped in a `Rule` whose source says it was set by the host, so printed rule
 sets never pass an override off as Meta's.
@@ -265,7 +265,7 @@ class Rules:
     """Whether a template sent inside an open customer service window needs a recorded opt-in too
     (a free-form reply to the user never does)."""
 
-    # --- regime markers used by later features ------------------------------------------
+    # --- regime markers: which pricing model and limit scope are in force -----------------
     pricing_model: Rule[PricingModel] = _field(PricingModel)
     """How Meta charges: per 24-hour conversation or per delivered message."""
     messaging_limit_scope: Rule[LimitScope] = _field(LimitScope)
