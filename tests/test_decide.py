@@ -399,11 +399,11 @@ def test_a_blocked_send_still_says_what_it_would_cost(conversation: Conversation
         now=T0,
         template=paused(),
         rate_card=builtin_rate_card(),
-        market="DE",
+        market="KZ",
     )
     assert not decision.allowed
     assert decision.cost is not None
-    assert CostReason.PRICE_UNKNOWN == decision.cost.reason  # the card has no German prices
+    assert CostReason.PRICE_UNKNOWN == decision.cost.reason  # the card has no Kazakh prices
     assert decision.cost.amount is None
 
 

@@ -49,15 +49,16 @@ def _card(text: str, *, effective_from: datetime | None = None) -> RateCard:
 # The shipped card ---------------------------------------------------------------------------
 
 
-def test_builtin_card_has_the_sixteen_countries_of_the_shared_data() -> None:
-    """The shipped card prices exactly the 16 countries Afghanistan to Bahamas."""
+def test_builtin_card_keeps_the_sixteen_countries_of_2025() -> None:
+    """The per-country rows of 2025-07-01 are the 16 countries Afghanistan to Bahamas."""
     expected = {"AF", "AL", "DZ", "AS", "AD", "AO", "AI", "AQ", "AG", "AR", "AM", "AW", "AU"}
     expected |= {"AT", "AZ", "BS"}
-    assert expected == set(builtin_rate_card().markets)
+    card = builtin_rate_card()
+    assert expected == {rate.market for rate in card.rates if rate.effective_from == JULY_2025}
 
 
 def test_builtin_card_prices_afghanistan_marketing_as_published() -> None:
-    """Afghanistan marketing is 0.0732 USD from 2025-07-01, with its source."""
+    """Afghanistan marketing is 0.0732 USD from 2025-07-01, with its source and provenance."""
     expected = Rate(
         market="AF",
         category=PriceCategory.MARKETING,
@@ -65,12 +66,14 @@ def test_builtin_card_prices_afghanistan_marketing_as_published() -> None:
         currency="USD",
         effective_from=JULY_2025,
         source=SENT_DM,
+        provenance="reported",
     )
     assert expected == builtin_rate_card().price(PriceCategory.MARKETING, "AF", JULY_2025)
 
 
-def test_builtin_card_knows_no_international_authentication_or_service_price() -> None:
-    """The empty authentication-international column and the missing service column are None."""
+def test_builtin_card_knows_no_international_authentication_or_service_price_in_2025() -> None:
+    """In 2025 the 16 countries have no authentication-international price; no market has a
+    service price."""
     card = builtin_rate_card()
     later = JULY_2025 + timedelta(days=30)
     for market in card.markets:
@@ -78,21 +81,23 @@ def test_builtin_card_knows_no_international_authentication_or_service_price() -
         assert card.price(PriceCategory.SERVICE, market, later) is None
 
 
-def test_builtin_card_has_no_price_before_per_message_pricing_or_for_other_countries() -> None:
-    """Before 2025-07-01, and for Germany at any date, the price is unknown."""
+def test_builtin_card_has_no_price_before_per_message_pricing_or_before_a_market_is_known() -> None:
+    """Before 2025-07-01 nothing is priced; Germany is unknown until the 2026 card."""
     card = builtin_rate_card()
     assert card.price(PriceCategory.UTILITY, "AR", JULY_2025 - timedelta(seconds=1)) is None
     assert card.price(PriceCategory.UTILITY, "DE", JULY_2025) is None
 
 
 def test_builtin_card_is_named_cached_and_in_usd() -> None:
-    """The card is read once, says what it covers, and every row keeps its source."""
+    """The card is read once, says what it is, and every row keeps its source and provenance."""
     card = builtin_rate_card()
     assert card is builtin_rate_card()
     assert _rates.BUILTIN_NAME == card.name
     assert {"USD"} == card.currencies
-    assert {SENT_DM} == {rate.source for rate in card.rates}
-    assert 48 == len(card.rates)
+    assert all(rate.source for rate in card.rates)
+    assert {"reported"} == {rate.provenance for rate in card.rates}
+    assert {"official"} == {end.provenance for end in card.ends}
+    assert 48 + 105 == len(card.rates)
 
 
 # Rows and cards ----------------------------------------------------------------------------
@@ -255,7 +260,6 @@ BAD_FILES = [
     (LONG_HEADER + "DE,promotional,0.1,EUR,2025-07-01,s\n", "row 2, category"),
     (LONG_HEADER + "DE,marketing,0.1,usd,2025-07-01,s\n", "row 2, currency"),
     (LONG_HEADER + "DE,marketing,0.1,US$,2025-07-01,s\n", "row 2, currency"),
-    (LONG_HEADER + "DE,marketing,,EUR,2025-07-01,s\n", "row 2, amount"),
     (LONG_HEADER + "DE,marketing,-1,EUR,2025-07-01,s\n", "row 2, amount"),
     (LONG_HEADER + ",marketing,0.1,EUR,2025-07-01,s\n", "row 2, market"),
     (LONG_HEADER + "DE,marketing,0.1,EUR,01/07/2025,s\n", "row 2, effective_from"),

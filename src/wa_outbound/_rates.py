@@ -8,14 +8,35 @@ utility, authentication, authentication-international, service) and each *market
 recipient's number. A business gets its card from Meta or from its provider, who may add a fee.
 
 A `RateCard` is a set of `Rate` rows: one amount, in one currency, for one category and one
-market, in force from `effective_from`, with the source it was read from. `RateCard.price`
+market, in force from `effective_from`, with the source it was read from and its provenance
+(``official``: Meta's or Twilio's own page; ``reported``: a third party). `RateCard.price`
 returns the row in force at an instant, or `None`: a missing price is an answer ("price
 unknown"), never a zero and never a guess. Nothing is interpolated, converted or derived from
-another row.
+another row. Where Meta announced a change without the amount reaching the data, a `PriceEnd`
+row ends the earlier price: from that date the answer is `None`, not the stale amount.
 
-Markets are ISO 3166 region codes (`"DE"`, `"IN"`) read from the recipient's number with
-`phonenumbers` (`recipient_region`); a card may also name a market that covers several regions
-(Meta's "Rest of Western Europe"), in which case the card lists its regions.
+Markets
+-------
+A price's market is an ISO 3166 region code (``"DE"``, read from the recipient's number with
+`phonenumbers` by `recipient_region`) or one of Meta's markets: 24 countries priced on their
+own (``"Germany"``), ``"North America"``, six regional groups (``"Rest of Western Europe"``)
+and ``"Other"``. `MarketMap` is Meta's dated map from a country (its region code, for its
+calling code and, where Meta splits a code, its network prefixes) to its market: Zimbabwe was
+in Other and is in Rest of Africa from 2025-10-01. `RateCard.price` asked for a region finds
+the region's own row and its market's row and takes the one that took effect later, so a
+market card of 2026 supersedes a per-country row of 2025. A region the map does not name has
+no market (`None`), whatever Meta's page says of "Other": Meta's full CSV places countries the
+page does not list in regional markets, so the rule cannot be trusted country by country.
+
+Volume tiers (utility and authentication, from 2025-07-01) are `Rate` rows with a
+`volume_from` above 1: the price of the month's messages, per business portfolio, market and
+category, from that message on. `price(..., volume=n)` answers for the message after ``n``
+already charged this month, using only tiers of the list price in force (same date).
+
+`authentication_international` tells whether an authentication template is charged the
+authentication-international rate: the recipient's country has one at that date
+(`authentication_international_countries`), the business is eligible from a start time, and
+its primary location is another country.
 
 Rate-card files
 ---------------
@@ -23,14 +44,15 @@ Rate-card files
 two formats, told apart by the header row:
 
 * **wide** -- one row per country: ``iso2, country, <category>_<currency>..., source`` and
-  optionally ``effective_from``. Each price column is named by a `PriceCategory` value and a
-  lowercase ISO 4217 code (``marketing_usd``, ``authentication_international_usd``,
-  ``service_eur``). ``iso2`` is the ISO 3166 region code that becomes the market. An empty price
-  cell means *no price known* for that category, never zero. Without an ``effective_from``
-  column, the caller passes `effective_from`. This is the format of the shipped data.
+  optionally ``effective_from`` and ``provenance``. Each price column is named by a
+  `PriceCategory` value and a lowercase ISO 4217 code (``marketing_usd``,
+  ``authentication_international_usd``, ``service_eur``). ``iso2`` is the ISO 3166 region code
+  that becomes the market. An empty price cell means *no price known* for that category, never
+  zero. Without an ``effective_from`` column, the caller passes `effective_from`.
 * **long** -- one row per price: ``market, category, amount, currency, effective_from,
-  source``. ``market`` is a region code or a market name, ``category`` a `PriceCategory` value,
-  ``effective_from`` an ISO 8601 date (midnight UTC) or instant (UTC if it has no zone).
+  source`` and optionally ``provenance`` and ``volume_from``. ``market`` is a region code or a
+  market name, ``category`` a `PriceCategory` value, ``effective_from`` an ISO 8601 date
+  (midnight UTC) or instant (UTC if it has no zone). An empty ``amount`` is a `PriceEnd`.
 
 Reading is strict and all or nothing: an unknown or missing column, a price that is negative or
 not a plain decimal, a bad currency code, region code or date, two prices for the same market,
@@ -38,9 +60,9 @@ category and date, or an empty file raise `RateCardError` naming the row (the he
 and the column, and no card is returned. Currency codes are checked for their form (three
 uppercase letters) only: no maintained ISO 4217 list is among the dependencies.
 
-`builtin_rate_card` is the shipped copy of the project's rate data (``wa_outbound/data``): Meta's
-per-message rates from 2025-07-01 for 16 countries only (Afghanistan to Bahamas), with the
-source of every row. Its README lists the gaps.
+`builtin_rate_card(at=None, currency="USD")` is the shipped copy of the project's rate data
+(``wa_outbound/data``, one file per card and currency, listed with its sources and gaps in the
+data's README) with `builtin_market_map()`: every revision, or only the one in force at `at`.
 
 Region of a recipient
 ---------------------
@@ -94,11 +116,21 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
 __all__ = [
+    "InternationalRate",
+    "MarketEntry",
+    "MarketMap",
     "PriceCategory",
+    "PriceEnd",
     "Rate",
     "RateCard",
+    "RateChange",
+    "authentication_international",
+    "authentication_international_countries",
+    "builtin_market_map",
     "builtin_rate_card",
+    "load_market_map",
     "load_rate_card",
+    "recipient_market",
     "recipient_region",
 ]
 
@@ -148,12 +180,29 @@ def _market(_instance: object, attribute: attrs.Attribute[str], value: object) -
         raise InvalidValueError(attribute.name, value, "expected a market: a region code or name")
 
 
+PROVENANCES: Final = frozenset({"", "official", "reported", "override"})
+"""How far a row's source can be trusted: the values of `wa_outbound.Provenance`, or unstated."""
+
+
+def _provenance(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if value not in PROVENANCES:
+        raise InvalidValueError(
+            attribute.name, value, "expected 'official', 'reported', 'override' or ''"
+        )
+
+
+def _volume_from(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidValueError(attribute.name, value, "expected an int of at least 1")
+
+
 @attrs.frozen(kw_only=True)
 class Rate:
     """One price: an amount per delivered message of one category to one market."""
 
     market: str = attrs.field(validator=_market)
-    """The recipient market: an ISO 3166 region code (`"DE"`) or a named group of regions."""
+    """The recipient market: an ISO 3166 region code (`"DE"`) or a Meta market (`"Germany"`,
+    `"Rest of Western Europe"`)."""
     category: PriceCategory = attrs.field(validator=attrs.validators.instance_of(PriceCategory))
     """What the price is for."""
     amount: Decimal = attrs.field(converter=_amount)
@@ -164,67 +213,284 @@ class Rate:
     """Instant (aware, UTC) from which the price applies."""
     source: str = ""
     """Where the price was read from (a URL, or the file of the host's rate card)."""
+    provenance: str = attrs.field(default="", validator=_provenance)
+    """``"official"`` (Meta's or Twilio's own page), ``"reported"`` (a third party), or ``""``."""
+    volume_from: int = attrs.field(default=1, validator=_volume_from)
+    """The first message of the month, per market and category, this price applies to: 1 for
+    the list price, more for a volume tier (utility and authentication, from 2025-07-01)."""
+
+
+@attrs.frozen(kw_only=True)
+class PriceEnd:
+    """The end of a price: from `effective_from` the price changed to an amount not known here.
+
+    Meta announced the change (what got dearer or cheaper) without the amount reaching this
+    data; the earlier price must not be used after it, so the answer becomes "unknown".
+    """
+
+    market: str = attrs.field(validator=_market)
+    """The market, as in `Rate.market`."""
+    category: PriceCategory = attrs.field(validator=attrs.validators.instance_of(PriceCategory))
+    """The category whose price changed."""
+    currency: str = attrs.field(validator=_currency)
+    """The currency of the card whose price ends."""
+    effective_from: datetime = attrs.field(converter=_effective_from)
+    """Instant (aware, UTC) from which the earlier price no longer applies."""
+    source: str = ""
+    """Where the change was announced."""
+    provenance: str = attrs.field(default="", validator=_provenance)
+    """As in `Rate.provenance`."""
+
+
+def _ends(value: Iterable[PriceEnd]) -> tuple[PriceEnd, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class MarketEntry:
+    """One row of Meta's market map: a country (by its calling code) in a market, from a date."""
+
+    region: str
+    """The country's ISO 3166 region code, as `recipient_region` reads it from a number."""
+    country: str
+    """The country's name, as Meta writes it."""
+    calling_code: str
+    """Its country calling code (``"49"``)."""
+    prefixes: tuple[str, ...]
+    """The network prefixes (area codes) Meta names when it splits a calling code (``1``)."""
+    market: str
+    """The market whose prices apply (``"Germany"``, ``"Rest of Africa"``, ``"Other"``)."""
+    effective_from: datetime = attrs.field(converter=_effective_from)
+    """Instant (aware, UTC) from which the country is in that market."""
+    provenance: str = attrs.field(default="", validator=_provenance)
+    """As in `Rate.provenance`."""
+    source: str = ""
+    """Where the mapping was read."""
+
+
+@attrs.frozen
+class MarketMap:
+    """Which Meta market a country belongs to, on a date (Zimbabwe moved on 2025-10-01).
+
+    Meta prices a number by its country calling code and, where it splits a code, its network
+    prefix. The map is keyed by the ISO region `phonenumbers` reads from the number; a region
+    the map does not name has no market here (`None`): Meta's own rule ("not listed: Other")
+    is not applied, because Meta's CSV places countries its page does not list in regional
+    markets (Andorra, Aruba, the Bahamas), so the rule cannot be trusted country by country.
+    """
+
+    entries: tuple[MarketEntry, ...] = attrs.field(converter=tuple)
+    """Every row, in any order."""
+    _by_region: dict[str, tuple[list[datetime], list[str]]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        """Index the rows by region and date; refuse two markets for one region and date."""
+        index: dict[str, tuple[list[datetime], list[str]]] = {}
+        for entry in sorted(self.entries, key=lambda e: e.effective_from):
+            if not isinstance(entry, MarketEntry):
+                raise InvalidValueError("entries", entry, "expected MarketEntry values")
+            starts, markets = index.setdefault(entry.region, ([], []))
+            if starts and starts[-1] == entry.effective_from:
+                raise InvalidValueError(
+                    "entries",
+                    entry,
+                    f"two markets for {entry.region} from {entry.effective_from.date()}",
+                )
+            starts.append(entry.effective_from)
+            markets.append(entry.market)
+        object.__setattr__(self, "_by_region", index)
+
+    def market(self, region: str | None, at: datetime) -> str | None:
+        """Return the market of `region` at `at`, or `None` when the map cannot tell."""
+        found = self._by_region.get(region) if region is not None else None
+        if found is None:
+            return None
+        starts, markets = found
+        position = bisect.bisect_right(starts, utc("at", at)) - 1
+        return markets[position] if position >= 0 else None
+
+    def regions(self, market: str, at: datetime) -> frozenset[str]:
+        """Return the regions in `market` at `at`."""
+        return frozenset(region for region in self._by_region if self.market(region, at) == market)
+
+    @property
+    def markets(self) -> frozenset[str]:
+        """Every market the map names, at any date."""
+        return frozenset(entry.market for entry in self.entries)
+
+
+@attrs.frozen(kw_only=True)
+class RateChange:
+    """What happened to one price between two instants (`RateCard.diff`)."""
+
+    category: PriceCategory
+    """The price's category."""
+    market: str
+    """The price's market."""
+    before: Rate | None
+    """The price in force at the first instant, or `None` if unknown."""
+    after: Rate | None
+    """The price in force at the second instant, or `None` if unknown."""
+
+    @property
+    def direction(self) -> str:
+        """``"dearer"``, ``"cheaper"``, ``"same"``, or ``"unknown"`` when a side has no price."""
+        if self.before is None or self.after is None:
+            return "unknown"
+        if self.after.amount > self.before.amount:
+            return "dearer"
+        if self.after.amount < self.before.amount:
+            return "cheaper"
+        return "same"
+
+
+_Entry = tuple[list[datetime], list["Rate | None"]]
 
 
 @attrs.frozen
 class RateCard:
     """Prices by category and market, each with the date it took effect and its source.
 
-    Build one from `Rate` rows; `price(category, market, at)` gives the row in force.
-    `regions` maps a named market (a group of regions) to its ISO region codes, so that a
-    recipient's region finds the group's price.
+    Build one from `Rate` rows (and `PriceEnd` rows for changes of unknown amount);
+    `price(category, market, at)` gives the row in force. A region code finds its own row, or
+    its market's: through `market_map` (Meta's dated map) or `regions` (an undated map of the
+    host's own groups); when both exist, the later-effective row wins, so a newer market card
+    supersedes an older per-country row.
     """
 
     rates: tuple[Rate, ...] = attrs.field(converter=_rows)
-    """Every row, in any order."""
+    """Every row, in any order (list prices and volume tiers)."""
     regions: Mapping[str, str] = attrs.field(factory=dict, kw_only=True)
     """Region code to named market, for cards priced by groups of regions."""
     name: str = attrs.field(default="", kw_only=True)
     """A name for the card (the file or the provider)."""
-    _index: dict[tuple[PriceCategory, str], tuple[list[datetime], list[Rate]]] = attrs.field(
+    ends: tuple[PriceEnd, ...] = attrs.field(factory=tuple, converter=_ends, kw_only=True)
+    """Changes of unknown amount: from each, the earlier price is unknown."""
+    market_map: MarketMap | None = attrs.field(default=None, kw_only=True)
+    """Meta's dated map of countries to markets, or `None`."""
+    _index: dict[tuple[PriceCategory, str], _Entry] = attrs.field(init=False, eq=False, repr=False)
+    _tiers: dict[tuple[PriceCategory, str, datetime], tuple[list[int], list[Rate]]] = attrs.field(
         init=False, eq=False, repr=False
     )
 
     def __attrs_post_init__(self) -> None:
-        """Index the rows by (category, market) and date; refuse two rows for the same key."""
-        index: dict[tuple[PriceCategory, str], tuple[list[datetime], list[Rate]]] = {}
+        """Index rows and ends by (category, market) and date; refuse two for the same key."""
         for rate in self.rates:
             if not isinstance(rate, Rate):
                 raise InvalidValueError("rates", rate, "expected Rate values")
-        for rate in sorted(self.rates, key=lambda r: r.effective_from):
-            starts, rows = index.setdefault((rate.category, rate.market), ([], []))
-            if starts and starts[-1] == rate.effective_from:
+        for end in self.ends:
+            if not isinstance(end, PriceEnd):
+                raise InvalidValueError("ends", end, "expected PriceEnd values")
+        dated: list[tuple[datetime, Rate | PriceEnd]] = [
+            (row.effective_from, row) for row in self.rates if row.volume_from == 1
+        ]
+        dated += [(end.effective_from, end) for end in self.ends]
+        index: dict[tuple[PriceCategory, str], _Entry] = {}
+        for start, row in sorted(dated, key=lambda item: item[0]):
+            starts, rows = index.setdefault((row.category, row.market), ([], []))
+            if starts and starts[-1] == start:
                 raise InvalidValueError(
                     "rates",
-                    rate,
-                    f"two prices for {rate.category.value} in {rate.market} from"
-                    f" {rate.effective_from.date().isoformat()}",
+                    row,
+                    f"two prices for {row.category.value} in {row.market} from"
+                    f" {start.date().isoformat()}",
                 )
-            starts.append(rate.effective_from)
-            rows.append(rate)
+            starts.append(start)
+            rows.append(row if isinstance(row, Rate) else None)
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_tiers", self._tier_index(index))
 
-    def price(self, category: PriceCategory, market: str, at: datetime) -> Rate | None:
+    def _tier_index(
+        self, index: dict[tuple[PriceCategory, str], _Entry]
+    ) -> dict[tuple[PriceCategory, str, datetime], tuple[list[int], list[Rate]]]:
+        tiers: dict[tuple[PriceCategory, str, datetime], tuple[list[int], list[Rate]]] = {}
+        for tier in sorted(self.rates, key=lambda r: r.volume_from):
+            if tier.volume_from == 1:
+                continue
+            key = (tier.category, tier.market, tier.effective_from)
+            list_price = index.get(key[:2])
+            if list_price is None or tier.effective_from not in list_price[0]:
+                raise InvalidValueError(
+                    "rates",
+                    tier,
+                    "a volume tier needs the list price of its market, category and date",
+                )
+            froms, rows = tiers.setdefault(key, ([], []))
+            if froms and froms[-1] == tier.volume_from:
+                raise InvalidValueError(
+                    "rates", tier, f"two tiers from message {tier.volume_from}"
+                )
+            froms.append(tier.volume_from)
+            rows.append(tier)
+        return tiers
+
+    def price(
+        self,
+        category: PriceCategory,
+        market: str,
+        at: datetime,
+        *,
+        volume: int | None = None,
+    ) -> Rate | None:
         """Return the price in force at `at` for `category` in `market`, or `None` if unknown.
 
-        `market` is a region code or a market name; a region code that the card prices as
-        part of a named group finds the group's row.
+        Args:
+            category: What the message is charged as.
+            market: A region code (``"DE"``) or a market name (``"Germany"``). A region code
+                finds its own row or its market's row (through `market_map` or `regions`),
+                whichever took effect later.
+            at: The instant of the send (aware).
+            volume: How many messages of this market and category the business portfolio
+                was already charged this month; with it, the volume tier of the next message
+                (when the card has tiers for the list price in force). `None`: list price.
+
+        Returns:
+            The row in force, or `None`: no row, or a price that changed to an unknown amount.
         """
+        at = utc("at", at)
+        found = self._in_force(category, market, at)
+        group = self.regions.get(market)
+        if group is None and self.market_map is not None:
+            group = self.market_map.market(market, at)
+        if group is not None and group != market:
+            grouped = self._in_force(category, group, at)
+            if grouped is not None and (found is None or grouped[0] > found[0]):
+                found = grouped
+        if found is None:
+            return None
+        rate = found[1]
+        if rate is None or volume is None or volume < 0:
+            return rate
+        tiers = self._tiers.get((category, rate.market, rate.effective_from))
+        if tiers is None:
+            return rate
+        froms, rows = tiers
+        position = bisect.bisect_right(froms, volume + 1) - 1
+        return rows[position] if position >= 0 else rate
+
+    def _in_force(
+        self, category: PriceCategory, market: str, at: datetime
+    ) -> tuple[datetime, Rate | None] | None:
         found = self._index.get((category, market))
         if found is None:
-            group = self.regions.get(market)
-            if group is None:
-                return None
-            found = self._index.get((category, group))
-            if found is None:
-                return None
+            return None
         starts, rows = found
-        position = bisect.bisect_right(starts, utc("at", at)) - 1
-        return rows[position] if position >= 0 else None
+        position = bisect.bisect_right(starts, at) - 1
+        return (starts[position], rows[position]) if position >= 0 else None
+
+    def tiers(self, category: PriceCategory, market: str, at: datetime) -> tuple[Rate, ...]:
+        """Return the list price in force and its volume tiers, lowest volume first."""
+        rate = self.price(category, market, at)
+        if rate is None:
+            return ()
+        extra = self._tiers.get((category, rate.market, rate.effective_from), ([], []))[1]
+        return (rate, *extra)
 
     @property
     def markets(self) -> frozenset[str]:
-        """Every market the card prices."""
+        """Every market the card prices (or ends a price for)."""
         return frozenset(market for _, market in self._index)
 
     @property
@@ -236,6 +502,40 @@ class RateCard:
         """Return a card with `rows` added (later prices, or markets this card lacks)."""
         return attrs.evolve(self, rates=self.rates + tuple(rows))
 
+    def in_force(self, at: datetime) -> RateCard:
+        """Return the card of the prices in force at `at`: one row per category and market.
+
+        Rows whose price ended (changed to an unknown amount) are left out; volume tiers of the
+        list prices kept are kept.
+        """
+        at = utc("at", at)
+        kept: list[Rate] = []
+        for category, market in self._index:
+            found = self._in_force(category, market, at)
+            if found is None or found[1] is None:
+                continue
+            rate = found[1]
+            kept.append(rate)
+            kept += self._tiers.get((category, market, rate.effective_from), ([], []))[1]
+        return attrs.evolve(self, rates=kept, ends=())
+
+    def diff(self, before: datetime, after: datetime) -> tuple[RateChange, ...]:
+        """Return every price that differs between `before` and `after`, market by market.
+
+        A price that rose or fell, appeared, or became unknown is listed (`RateChange`); the
+        same amount on both dates is not. Sorted by market, then category.
+        """
+        changes: list[RateChange] = []
+        for category, market in sorted(self._index, key=lambda key: (key[1], key[0].value)):
+            old = self.price(category, market, before)
+            new = self.price(category, market, after)
+            same = (old is None and new is None) or (
+                old is not None and new is not None and old.amount == new.amount
+            )
+            if not same:
+                changes.append(RateChange(category=category, market=market, before=old, after=new))
+        return tuple(changes)
+
 
 ZERO: Final = Decimal(0)
 """Zero, in the `Decimal` arithmetic the rates use."""
@@ -244,13 +544,25 @@ ZERO: Final = Decimal(0)
 # Rate-card files ---------------------------------------------------------------------------
 
 BUILTIN_EFFECTIVE_FROM: Final = datetime(2025, 7, 1, tzinfo=timezone.utc)
-"""When the shipped rates took effect (Meta: midnight in each WABA's time zone; here UTC)."""
-BUILTIN_NAME: Final = "Meta per-message rates 2025-07-01 (16 of ~245 countries, via docs.sent.dm)"
-"""The name of `builtin_rate_card()`, saying what it covers."""
-_BUILTIN_FILE: Final = "rates-per-message-2025-07-01.csv"
+"""When the first shipped rates took effect (Meta: midnight in each WABA's time zone; here UTC)."""
+BUILTIN_NAME: Final = "Meta per-message rates in USD, as shipped (wa_outbound/data/README.md)"
+"""The name of `builtin_rate_card()`, the shipped card in USD."""
+_BUILTIN_FILES: Final = (
+    ("rates-per-message-2025-07-01.csv", "USD"),
+    ("rates-usd-2025-10-01.csv", "USD"),
+    ("rates-usd-2026-01-01.csv", "USD"),
+    ("rates-usd-2026-04-01.csv", "USD"),
+    ("rates-inr-2025-07-01.csv", "INR"),
+    ("rates-inr-2026-01-01.csv", "INR"),
+)
+"""The shipped rate-card files and their currency, oldest first within a currency."""
+_MARKETS_FILE: Final = "markets.csv"
+_AUTH_INTERNATIONAL_FILE: Final = "authentication-international.csv"
 
 _WIDE_REQUIRED: Final = ("iso2", "country", "source")
+_WIDE_OPTIONAL: Final = ("effective_from", "provenance")
 _LONG_COLUMNS: Final = ("market", "category", "amount", "currency", "effective_from", "source")
+_LONG_OPTIONAL: Final = ("provenance", "volume_from")
 _DATES: Final = "effective_from"
 _CATEGORIES: Final = {category.value: category for category in PriceCategory}
 _PRICE_COLUMN: Final = re.compile(r"(?P<category>[a-z_]+)_(?P<currency>[a-z]{3})")
@@ -258,6 +570,9 @@ _DECIMAL: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _REGION: Final = re.compile(r"[A-Z]{2}")
 _CURRENCY: Final = re.compile(r"[A-Z]{3}")
 _ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_COUNT: Final = re.compile(r"[1-9][0-9]*")
+_CODE: Final = re.compile(r"[1-9][0-9]{0,2}")
+_PREFIX: Final = re.compile(r"[0-9]{1,4}")
 
 
 def load_rate_card(
@@ -265,28 +580,37 @@ def load_rate_card(
     *,
     name: str | None = None,
     effective_from: datetime | None = None,
+    market_map: MarketMap | None = None,
 ) -> RateCard:
     """Read a rate card from a CSV file, strictly: one bad row and no card is returned.
 
     Two formats are read, told apart by the header row (the header is row 1; a row number is
     the line number in the file):
 
-    * wide, one row per country: ``iso2, country, <category>_<currency>..., source`` and an
-      optional ``effective_from``. A price column is a `PriceCategory` value and a lowercase
-      currency code (``marketing_usd``, ``utility_usd``, ``authentication_usd``,
-      ``authentication_international_usd``, ``service_usd``). ``iso2`` (two uppercase letters)
-      is the market. An empty price cell is *no price known*, never zero.
-    * long, one row per price: ``market, category, amount, currency, effective_from, source``.
+    * wide, one row per country: ``iso2, country, <category>_<currency>..., source`` and the
+      optional ``effective_from`` and ``provenance``. A price column is a `PriceCategory` value
+      and a lowercase currency code (``marketing_usd``, ``utility_usd``,
+      ``authentication_usd``, ``authentication_international_usd``, ``service_usd``).
+      ``iso2`` (two uppercase letters) is the market. An empty price cell is *no price known*,
+      never zero.
+    * long, one row per price: ``market, category, amount, currency, effective_from, source``
+      and the optional ``provenance`` and ``volume_from``. ``market`` is a region code or a
+      Meta market name. An empty ``amount`` ends the earlier price (`PriceEnd`: Meta changed
+      it, the new amount is not known). ``volume_from`` (a whole number above 1) makes the row
+      a volume tier: the price of the month's messages from that one on.
 
     Dates are ISO 8601: a date is midnight UTC, an instant without a zone is UTC. Prices are
-    plain decimals (``0.0732``); currencies three uppercase letters; every row names a source.
-    Cells are stripped of surrounding spaces; blank lines are skipped.
+    plain decimals (``0.0732``); currencies three uppercase letters; every row names a source;
+    ``provenance`` is ``official``, ``reported``, ``override`` or empty. Cells are stripped of
+    surrounding spaces; blank lines are skipped.
 
     Args:
         source: A path to the file, or an open text stream (opened with ``newline=""``).
         name: The card's name; defaults to the file's name (empty for a stream).
         effective_from: When the prices took effect, for a wide file without an
             ``effective_from`` column (required then, refused otherwise).
+        market_map: The map that finds a region's market (`builtin_market_map()` for Meta's);
+            `None` prices region codes by their own rows only.
 
     Returns:
         The card, with every row's source.
@@ -301,29 +625,23 @@ def load_rate_card(
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         with path.open(encoding="utf-8-sig", newline="") as stream:
-            return _read_card(stream, path.name if name is None else name, effective_from)
-    return _read_card(source, "" if name is None else name, effective_from)
+            card = _read_card(stream, path.name if name is None else name, effective_from)
+    else:
+        card = _read_card(source, "" if name is None else name, effective_from)
+    return card if market_map is None else attrs.evolve(card, market_map=market_map)
 
 
 def _read_card(stream: TextIO, name: str, effective_from: datetime | None) -> RateCard:
     fixed_start = None if effective_from is None else utc("effective_from", effective_from)
-    reader = csv.reader(stream, strict=True)
-    records = _records(reader)
-    first = next(records, None)
-    if first is None:
-        raise RateCardError("header", "", "the file is empty: expected a header row")
-    header = [column.strip() for column in first[1]]
+    header, records = _header(stream)
     read_row = _row_reader(header, fixed_start)
     rates: list[Rate] = []
-    seen: dict[tuple[str, PriceCategory, datetime], int] = {}
-    for line, cells in records:
-        if len(cells) != len(header):
-            raise RateCardError(
-                f"row {line}", cells, f"expected {len(header)} cells, found {len(cells)}"
-            )
-        row = dict(zip(header, (cell.strip() for cell in cells), strict=True))
+    ends: list[PriceEnd] = []
+    seen: dict[tuple[str, PriceCategory, datetime, int], int] = {}
+    for line, row in _dict_rows(header, records):
         for column, rate in read_row(line, row):
-            key = (rate.market, rate.category, rate.effective_from)
+            volume = rate.volume_from if isinstance(rate, Rate) else 1
+            key = (rate.market, rate.category, rate.effective_from, volume)
             if key in seen:
                 raise RateCardError(
                     f"row {line}, {column}",
@@ -332,19 +650,44 @@ def _read_card(stream: TextIO, name: str, effective_from: datetime | None) -> Ra
                     f" {rate.effective_from.isoformat()}; the first is on row {seen[key]}",
                 )
             seen[key] = line
-            rates.append(rate)
-    if not rates:
+            (rates if isinstance(rate, Rate) else ends).append(rate)  # type: ignore[arg-type]
+    if not rates and not ends:
         raise RateCardError("rows", 0, "the file has no prices")
-    return RateCard(rates, name=name)
+    try:
+        return RateCard(rates, name=name, ends=ends)
+    except InvalidValueError as error:
+        raise RateCardError("rows", error.value, error.reason) from None
+
+
+def _header(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """Return the stripped header cells and the records after it."""
+    records = _records(csv.reader(stream, strict=True))
+    first = next(records, None)
+    if first is None:
+        raise RateCardError("header", "", "the file is empty: expected a header row")
+    header = [column.strip() for column in first[1]]
+    for position, column in enumerate(header):
+        if column in header[:position]:
+            raise RateCardError("header", column, "the column appears twice")
+    return header, records
+
+
+def _dict_rows(
+    header: list[str], records: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line, row) with stripped cells; a row of another length is an error."""
+    for line, cells in records:
+        if len(cells) != len(header):
+            raise RateCardError(
+                f"row {line}", cells, f"expected {len(header)} cells, found {len(cells)}"
+            )
+        yield line, dict(zip(header, (cell.strip() for cell in cells), strict=True))
 
 
 def _row_reader(
     header: list[str], fixed_start: datetime | None
-) -> Callable[[int, dict[str, str]], Iterator[tuple[str, Rate]]]:
+) -> Callable[[int, dict[str, str]], Iterator[tuple[str, Rate | PriceEnd]]]:
     """Tell the format from the header; return the function that reads its rows."""
-    for position, column in enumerate(header):
-        if column in header[:position]:
-            raise RateCardError("header", column, "the column appears twice")
     if "iso2" in header:
         return _wide_reader(header, fixed_start)
     if "market" in header:
@@ -388,17 +731,18 @@ def _start(has_dates: bool, fixed_start: datetime | None) -> datetime | None:  #
 
 def _wide_reader(
     header: list[str], fixed_start: datetime | None
-) -> Callable[[int, dict[str, str]], Iterator[tuple[str, Rate]]]:
+) -> Callable[[int, dict[str, str]], Iterator[tuple[str, Rate | PriceEnd]]]:
     prices = _price_columns(header)
     start = _start(_DATES in header, fixed_start)
 
-    def read_row(line: int, row: dict[str, str]) -> Iterator[tuple[str, Rate]]:
+    def read_row(line: int, row: dict[str, str]) -> Iterator[tuple[str, Rate | PriceEnd]]:
         market = row["iso2"]
         if _REGION.fullmatch(market) is None:
             raise RateCardError(
                 f"row {line}, iso2", market, "expected an ISO 3166 region code: two capitals"
             )
         source = _source(line, row)
+        provenance = _provenance_cell(line, row)
         when = _instant(line, row[_DATES]) if start is None else start
         for column, category, currency in prices:
             text = row[column]
@@ -414,6 +758,7 @@ def _wide_reader(
                     currency=currency,
                     effective_from=when,
                     source=source,
+                    provenance=provenance,
                 ),
             )
 
@@ -427,7 +772,7 @@ def _price_columns(header: list[str]) -> list[tuple[str, PriceCategory, str]]:
             raise RateCardError("header", column, "missing column of the wide format")
     prices: list[tuple[str, PriceCategory, str]] = []
     for column in header:
-        if column in _WIDE_REQUIRED or column == _DATES:
+        if column in _WIDE_REQUIRED or column in _WIDE_OPTIONAL:
             continue
         match = _PRICE_COLUMN.fullmatch(column)
         category = None if match is None else _CATEGORIES.get(match["category"])
@@ -436,7 +781,7 @@ def _price_columns(header: list[str]) -> list[tuple[str, PriceCategory, str]]:
                 "header",
                 column,
                 "not a column of the wide format: expected iso2, country, source,"
-                " effective_from or <category>_<currency> with a category of "
+                " effective_from, provenance or <category>_<currency> with a category of "
                 + ", ".join(_CATEGORIES),
             )
         prices.append((column, category, match["currency"].upper()))
@@ -447,20 +792,21 @@ def _price_columns(header: list[str]) -> list[tuple[str, PriceCategory, str]]:
 
 def _long_reader(
     header: list[str], fixed_start: datetime | None
-) -> Callable[[int, dict[str, str]], Iterator[tuple[str, Rate]]]:
+) -> Callable[[int, dict[str, str]], Iterator[tuple[str, Rate | PriceEnd]]]:
     for column in header:
-        if column not in _LONG_COLUMNS:
+        if column not in _LONG_COLUMNS and column not in _LONG_OPTIONAL:
             raise RateCardError(
                 "header",
                 column,
-                "not a column of the long format: expected " + ", ".join(_LONG_COLUMNS),
+                "not a column of the long format: expected "
+                + ", ".join(_LONG_COLUMNS + _LONG_OPTIONAL),
             )
     for column in _LONG_COLUMNS:
         if column not in header:
             raise RateCardError("header", column, "missing column of the long format")
     _start(has_dates=True, fixed_start=fixed_start)
 
-    def read_row(line: int, row: dict[str, str]) -> Iterator[tuple[str, Rate]]:
+    def read_row(line: int, row: dict[str, str]) -> Iterator[tuple[str, Rate | PriceEnd]]:
         market = row["market"]
         if not market:
             raise RateCardError(f"row {line}, market", market, "expected a region code or name")
@@ -476,20 +822,24 @@ def _long_reader(
             raise RateCardError(
                 f"row {line}, currency", currency, "expected an ISO 4217 code like USD"
             )
+        volume_from = _volume_cell(line, row)
+        common = {
+            "market": market,
+            "category": category,
+            "currency": currency,
+            "effective_from": _instant(line, row[_DATES]),
+            "source": _source(line, row),
+            "provenance": _provenance_cell(line, row),
+        }
         if not row["amount"]:
-            raise RateCardError(
-                f"row {line}, amount", "", "no amount: leave out the row of an unknown price"
-            )
+            if volume_from != 1:
+                raise RateCardError(
+                    f"row {line}, amount", "", "a volume tier needs an amount"
+                )
+            yield "amount", PriceEnd(**common)  # type: ignore[arg-type]
+            return
         amount = _price(f"row {line}, amount", row["amount"])
-        rate = Rate(
-            market=market,
-            category=category,
-            amount=amount,
-            currency=currency,
-            effective_from=_instant(line, row[_DATES]),
-            source=_source(line, row),
-        )
-        yield "amount", rate
+        yield "amount", Rate(amount=amount, volume_from=volume_from, **common)  # type: ignore[arg-type]
 
     return read_row
 
@@ -499,6 +849,26 @@ def _source(line: int, row: dict[str, str]) -> str:
     if not source:
         raise RateCardError(f"row {line}, source", source, "every price names where it is from")
     return source
+
+
+def _provenance_cell(line: int, row: dict[str, str]) -> str:
+    provenance = row.get("provenance", "")
+    if provenance not in PROVENANCES:
+        raise RateCardError(
+            f"row {line}, provenance", provenance, "expected official, reported, override or ''"
+        )
+    return provenance
+
+
+def _volume_cell(line: int, row: dict[str, str]) -> int:
+    text = row.get("volume_from", "")
+    if not text:
+        return 1
+    if _COUNT.fullmatch(text) is None:
+        raise RateCardError(
+            f"row {line}, volume_from", text, "expected the number of the tier's first message"
+        )
+    return int(text)
 
 
 def _price(field: str, text: str) -> Decimal:
@@ -524,21 +894,244 @@ def _instant(line: int, text: str) -> datetime:
     return utc(field, value)
 
 
-@functools.cache
-def builtin_rate_card() -> RateCard:
-    """Return the shipped rate card: Meta's per-message rates from 2025-07-01, 16 countries.
+# The market map and authentication-international rates --------------------------------------
 
-    Read once from ``wa_outbound/data/rates-per-message-2025-07-01.csv`` and cached. It covers
-    only Afghanistan to Bahamas (alphabetically), has no authentication-international or service
-    prices and no later changes: every other price is `None` ("price unknown"). The prices take
-    effect at 2025-07-01 00:00 UTC; Meta applies them from midnight in each business account's
-    time zone. Every row keeps its source; the package data's README lists the gaps.
+_MAP_COLUMNS: Final = (
+    "iso2",
+    "country",
+    "calling_code",
+    "prefixes",
+    "market",
+    "effective_from",
+    "provenance",
+    "source",
+)
+
+
+def load_market_map(source: str | os.PathLike[str] | TextIO) -> MarketMap:
+    """Read a market map from CSV: one row per country, market and date, strictly.
+
+    Columns: ``iso2, country, calling_code, prefixes, market, effective_from, provenance,
+    source``. ``prefixes`` lists the network prefixes (space-separated) where Meta splits a
+    calling code (``809 829 849`` for the Dominican Republic within ``1``); empty otherwise.
+
+    Raises:
+        RateCardError: A bad header or row, naming the row and the column.
+        OSError: The file cannot be opened.
     """
-    data = resources.files("wa_outbound") / "data" / _BUILTIN_FILE
-    text = data.read_text(encoding="utf-8-sig")
-    return load_rate_card(
-        io.StringIO(text, newline=""), name=BUILTIN_NAME, effective_from=BUILTIN_EFFECTIVE_FROM
+    if isinstance(source, (str, os.PathLike)):
+        with Path(source).open(encoding="utf-8-sig", newline="") as stream:
+            return _read_map(stream)
+    return _read_map(source)
+
+
+def _read_map(stream: TextIO) -> MarketMap:
+    header, records = _header(stream)
+    _exact_header(header, _MAP_COLUMNS)
+    entries: list[MarketEntry] = []
+    for line, row in _dict_rows(header, records):
+        region = _region_cell(line, row)
+        code = row["calling_code"]
+        if _CODE.fullmatch(code) is None:
+            raise RateCardError(f"row {line}, calling_code", code, "expected 1 to 3 digits")
+        prefixes = tuple(row["prefixes"].split())
+        for prefix in prefixes:
+            if _PREFIX.fullmatch(prefix) is None:
+                raise RateCardError(f"row {line}, prefixes", prefix, "expected digits")
+        if not row["market"] or not row["country"]:
+            raise RateCardError(f"row {line}, market", row["market"], "a country and a market")
+        entries.append(
+            MarketEntry(
+                region=region,
+                country=row["country"],
+                calling_code=code,
+                prefixes=prefixes,
+                market=row["market"],
+                effective_from=_instant(line, row[_DATES]),
+                provenance=_provenance_cell(line, row),
+                source=_source(line, row),
+            )
+        )
+    try:
+        return MarketMap(entries)
+    except InvalidValueError as error:
+        raise RateCardError("rows", error.value, error.reason) from None
+
+
+def _exact_header(header: list[str], expected: tuple[str, ...]) -> None:
+    if tuple(header) != expected:
+        raise RateCardError("header", ",".join(header), "expected " + ",".join(expected))
+
+
+def _region_cell(line: int, row: dict[str, str]) -> str:
+    region = row["iso2"]
+    if _REGION.fullmatch(region) is None:
+        raise RateCardError(
+            f"row {line}, iso2", region, "expected an ISO 3166 region code: two capitals"
+        )
+    return region
+
+
+@attrs.frozen(kw_only=True)
+class InternationalRate:
+    """A country whose authentication templates have an authentication-international rate."""
+
+    region: str
+    """The recipient country's ISO 3166 region code."""
+    market: str
+    """Its market on the rate card."""
+    effective_from: datetime = attrs.field(converter=_effective_from)
+    """From when the country has the rate."""
+    provenance: str = attrs.field(default="", validator=_provenance)
+    """As in `Rate.provenance`."""
+    source: str = ""
+    """Where it was read."""
+
+
+_INTERNATIONAL_COLUMNS: Final = ("iso2", "market", "effective_from", "provenance", "source")
+
+
+def _read_international(stream: TextIO) -> tuple[InternationalRate, ...]:
+    header, records = _header(stream)
+    _exact_header(header, _INTERNATIONAL_COLUMNS)
+    return tuple(
+        InternationalRate(
+            region=_region_cell(line, row),
+            market=row["market"],
+            effective_from=_instant(line, row[_DATES]),
+            provenance=_provenance_cell(line, row),
+            source=_source(line, row),
+        )
+        for line, row in _dict_rows(header, records)
     )
+
+
+@functools.cache
+def authentication_international_countries() -> tuple[InternationalRate, ...]:
+    """Return the shipped list of countries with an authentication-international rate, dated."""
+    return _read_international(_data_stream(_AUTH_INTERNATIONAL_FILE))
+
+
+def authentication_international(
+    region: str | None,
+    *,
+    at: datetime,
+    business_location: str | None,
+    eligible_from: datetime | None,
+) -> bool:
+    """Return whether an authentication template is charged the authentication-international rate.
+
+    Meta's rule: the recipient's country has such a rate at `at`, the business was deemed
+    eligible (more than 750,000 authentication messages outside customer service windows to
+    such countries in a moving 30 days; Meta then sets start times 30 days out) and `at` is on
+    or after its start time, and the business's primary location is another country. Pass
+    the answer to `estimate_cost(..., authentication_international=...)`.
+
+    Args:
+        region: The recipient's ISO 3166 region (`recipient_region`), or `None`.
+        at: The instant of the send (aware).
+        business_location: The business's primary business location (ISO 3166), or `None`
+            when not known (then never international).
+        eligible_from: The business's start time for the recipient's country (Meta's
+            `auth_international_rate_eligibility`), or `None` when not eligible.
+
+    Returns:
+        `True` only when every condition holds.
+    """
+    at = utc("at", at)
+    if region is None or business_location is None or eligible_from is None:
+        return False
+    if business_location == region or at < utc("eligible_from", eligible_from):
+        return False
+    return any(
+        row.region == region and row.effective_from <= at
+        for row in authentication_international_countries()
+    )
+
+
+# The shipped data --------------------------------------------------------------------------
+
+
+def _data_stream(file: str) -> TextIO:
+    text = (resources.files("wa_outbound") / "data" / file).read_text(encoding="utf-8-sig")
+    return io.StringIO(text, newline="")
+
+
+@functools.cache
+def builtin_market_map() -> MarketMap:
+    """Return Meta's market map as shipped (``wa_outbound/data/markets.csv``), dated.
+
+    Meta's own page, back to 2023-06-01, for 24 country markets, North America and the named
+    countries of six regional markets; Zimbabwe in Other, then in Rest of Africa from
+    2025-10-01; nine countries leave their regions for markets of their own on 2026-10-01
+    (reported). A country the map does not name has no market here (`None`).
+    """
+    return _read_map(_data_stream(_MARKETS_FILE))
+
+
+@functools.cache
+def _builtin_card(currency: str) -> RateCard:
+    rates: list[Rate] = []
+    ends: list[PriceEnd] = []
+    for file, file_currency in _BUILTIN_FILES:
+        if file_currency == currency:
+            card = load_rate_card(_data_stream(file), name=file)
+            rates += card.rates
+            ends += card.ends
+    name = BUILTIN_NAME.replace("USD", currency)
+    return RateCard(rates, ends=ends, name=name, market_map=builtin_market_map())
+
+
+BUILTIN_CURRENCIES: Final = tuple(sorted({currency for _, currency in _BUILTIN_FILES}))
+"""The currencies of the shipped rate cards."""
+
+
+def builtin_rate_card(at: datetime | None = None, *, currency: str = "USD") -> RateCard:
+    """Return the shipped rate card in `currency`: every revision, or the one in force at `at`.
+
+    The card holds Meta's per-message rates as the project found them (every row with its
+    date, source and provenance; ``wa_outbound/data/README.md`` lists the files and their
+    gaps) and Meta's dated market map, so a recipient's region finds its market's price:
+    16 countries (Afghanistan to Bahamas) from 2025-07-01, the changes of 2025-10-01 and
+    2026-04-01 whose amounts are not known here (their prices are `None` from then), and all
+    32 markets from 2026-01-01 (reported). Read once per currency and cached.
+
+    Args:
+        at: `None` for every revision (`price(..., at)` picks the row in force); an instant
+            for only the prices in force then (`RateCard.in_force`).
+        currency: ``"USD"`` or ``"INR"`` (India only).
+
+    Raises:
+        InvalidValueError: No shipped card is in `currency`.
+        NaiveDatetimeError: `at` has no time zone.
+    """
+    if currency not in BUILTIN_CURRENCIES:
+        raise InvalidValueError(
+            "currency", currency, "no shipped card: expected " + ", ".join(BUILTIN_CURRENCIES)
+        )
+    card = _builtin_card(currency)
+    return card if at is None else card.in_force(at)
+
+
+def recipient_market(
+    recipient: WaId | BusinessScopedUserId | str,
+    at: datetime,
+    *,
+    market_map: MarketMap | None = None,
+) -> str | None:
+    """Return the Meta market of a recipient's number at `at`, or `None` if it cannot be told.
+
+    The region comes from `recipient_region`, the market from `market_map` (default: the
+    shipped `builtin_market_map()`). A business-scoped user ID, a non-geographic number, or a
+    country the map does not name (including one sharing a calling code with a named one,
+    such as Kazakhstan's +7 before 2026-10-01) gives `None`.
+
+    Raises:
+        ImportError: `phonenumbers` is not installed.
+        InvalidValueError: A text that is not a phone number in international form.
+    """
+    chosen = builtin_market_map() if market_map is None else market_map
+    return chosen.market(recipient_region(recipient), at)
 
 
 # Region of a recipient ---------------------------------------------------------------------

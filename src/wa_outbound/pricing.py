@@ -1,7 +1,9 @@
-"""Prices: rate cards, and what a send costs.
+"""Prices: rate cards, Meta's markets, and what a send costs.
 
-Rate cards by category, market and date, and the cost of a send under the pricing model in
-force (per conversation until 2025-06-30, per message since 2025-07-01).
+Rate cards by category, market and date (with volume tiers and prices that ended), Meta's dated
+map from a recipient's country to its market, the authentication-international rule, and the
+cost of a send under the pricing model in force (per conversation until 2025-06-30, per message
+since 2025-07-01).
 
 `RateCard`, `load_rate_card`, `builtin_rate_card`, `CostEstimate` and `estimate_cost` are also
 at the top level of `wa_outbound`.
@@ -15,11 +17,21 @@ from wa_outbound._cost import (
     price_category,
 )
 from wa_outbound._rates import (
+    InternationalRate,
+    MarketEntry,
+    MarketMap,
     PriceCategory,
+    PriceEnd,
     Rate,
     RateCard,
+    RateChange,
+    authentication_international,
+    authentication_international_countries,
+    builtin_market_map,
     builtin_rate_card,
+    load_market_map,
     load_rate_card,
+    recipient_market,
     recipient_region,
 )
 
@@ -27,12 +39,22 @@ __all__ = [
     "ConversationCharges",
     "CostEstimate",
     "CostReason",
+    "InternationalRate",
+    "MarketEntry",
+    "MarketMap",
     "PriceCategory",
+    "PriceEnd",
     "Rate",
     "RateCard",
+    "RateChange",
+    "authentication_international",
+    "authentication_international_countries",
+    "builtin_market_map",
     "builtin_rate_card",
     "estimate_cost",
+    "load_market_map",
     "load_rate_card",
     "price_category",
+    "recipient_market",
     "recipient_region",
 ]
