@@ -72,8 +72,7 @@ def test_builtin_card_prices_afghanistan_marketing_as_published() -> None:
 
 
 def test_builtin_card_knows_no_international_authentication_or_service_price_in_2025() -> None:
-    """In 2025 the 16 countries have no authentication-international price; no market has a
-    service price."""
+    """In 2025 no country has an authentication-international price, and no market a service one."""
     card = builtin_rate_card()
     later = JULY_2025 + timedelta(days=30)
     for market in card.markets:

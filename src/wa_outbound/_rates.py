@@ -268,6 +268,10 @@ class MarketEntry:
     """Where the mapping was read."""
 
 
+def _entries(value: Iterable[MarketEntry]) -> tuple[MarketEntry, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class MarketMap:
     """Which Meta market a country belongs to, on a date (Zimbabwe moved on 2025-10-01).
@@ -279,7 +283,7 @@ class MarketMap:
     markets (Andorra, Aruba, the Bahamas), so the rule cannot be trusted country by country.
     """
 
-    entries: tuple[MarketEntry, ...] = attrs.field(converter=tuple)
+    entries: tuple[MarketEntry, ...] = attrs.field(converter=_entries)
     """Every row, in any order."""
     _by_region: dict[str, tuple[list[datetime], list[str]]] = attrs.field(
         init=False, eq=False, repr=False
@@ -287,10 +291,11 @@ class MarketMap:
 
     def __attrs_post_init__(self) -> None:
         """Index the rows by region and date; refuse two markets for one region and date."""
-        index: dict[str, tuple[list[datetime], list[str]]] = {}
-        for entry in sorted(self.entries, key=lambda e: e.effective_from):
+        for entry in self.entries:
             if not isinstance(entry, MarketEntry):
                 raise InvalidValueError("entries", entry, "expected MarketEntry values")
+        index: dict[str, tuple[list[datetime], list[str]]] = {}
+        for entry in sorted(self.entries, key=lambda e: e.effective_from):
             starts, markets = index.setdefault(entry.region, ([], []))
             if starts and starts[-1] == entry.effective_from:
                 raise InvalidValueError(
@@ -374,6 +379,9 @@ class RateCard:
     _tiers: dict[tuple[PriceCategory, str, datetime], tuple[list[int], list[Rate]]] = attrs.field(
         init=False, eq=False, repr=False
     )
+    _ended: dict[tuple[PriceCategory, str, datetime], PriceEnd] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         """Index rows and ends by (category, market) and date; refuse two for the same key."""
@@ -401,6 +409,8 @@ class RateCard:
             rows.append(row if isinstance(row, Rate) else None)
         object.__setattr__(self, "_index", index)
         object.__setattr__(self, "_tiers", self._tier_index(index))
+        ended = {(end.category, end.market, end.effective_from): end for end in self.ends}
+        object.__setattr__(self, "_ended", ended)
 
     def _tier_index(
         self, index: dict[tuple[PriceCategory, str], _Entry]
@@ -419,9 +429,7 @@ class RateCard:
                 )
             froms, rows = tiers.setdefault(key, ([], []))
             if froms and froms[-1] == tier.volume_from:
-                raise InvalidValueError(
-                    "rates", tier, f"two tiers from message {tier.volume_from}"
-                )
+                raise InvalidValueError("rates", tier, f"two tiers from message {tier.volume_from}")
             froms.append(tier.volume_from)
             rows.append(tier)
         return tiers
@@ -505,19 +513,24 @@ class RateCard:
     def in_force(self, at: datetime) -> RateCard:
         """Return the card of the prices in force at `at`: one row per category and market.
 
-        Rows whose price ended (changed to an unknown amount) are left out; volume tiers of the
-        list prices kept are kept.
+        A price that ended (changed to an unknown amount) is kept as its `PriceEnd`, so that it
+        still hides an older row of a region in that market; volume tiers of the list prices
+        kept are kept.
         """
         at = utc("at", at)
         kept: list[Rate] = []
+        ended: list[PriceEnd] = []
         for category, market in self._index:
             found = self._in_force(category, market, at)
-            if found is None or found[1] is None:
+            if found is None:
                 continue
-            rate = found[1]
+            start, rate = found
+            if rate is None:
+                ended.append(self._ended[category, market, start])
+                continue
             kept.append(rate)
-            kept += self._tiers.get((category, market, rate.effective_from), ([], []))[1]
-        return attrs.evolve(self, rates=kept, ends=())
+            kept += self._tiers.get((category, market, start), ([], []))[1]
+        return attrs.evolve(self, rates=kept, ends=ended)
 
     def diff(self, before: datetime, after: datetime) -> tuple[RateChange, ...]:
         """Return every price that differs between `before` and `after`, market by market.
@@ -806,42 +819,38 @@ def _long_reader(
             raise RateCardError("header", column, "missing column of the long format")
     _start(has_dates=True, fixed_start=fixed_start)
 
-    def read_row(line: int, row: dict[str, str]) -> Iterator[tuple[str, Rate | PriceEnd]]:
-        market = row["market"]
-        if not market:
-            raise RateCardError(f"row {line}, market", market, "expected a region code or name")
-        category = _CATEGORIES.get(row["category"])
-        if category is None:
-            raise RateCardError(
-                f"row {line}, category",
-                row["category"],
-                "expected one of " + ", ".join(_CATEGORIES),
-            )
-        currency = row["currency"]
-        if _CURRENCY.fullmatch(currency) is None:
-            raise RateCardError(
-                f"row {line}, currency", currency, "expected an ISO 4217 code like USD"
-            )
-        volume_from = _volume_cell(line, row)
-        common = {
-            "market": market,
-            "category": category,
-            "currency": currency,
-            "effective_from": _instant(line, row[_DATES]),
-            "source": _source(line, row),
-            "provenance": _provenance_cell(line, row),
-        }
-        if not row["amount"]:
-            if volume_from != 1:
-                raise RateCardError(
-                    f"row {line}, amount", "", "a volume tier needs an amount"
-                )
-            yield "amount", PriceEnd(**common)  # type: ignore[arg-type]
-            return
-        amount = _price(f"row {line}, amount", row["amount"])
-        yield "amount", Rate(amount=amount, volume_from=volume_from, **common)  # type: ignore[arg-type]
+    return _long_row
 
-    return read_row
+
+def _long_row(line: int, row: dict[str, str]) -> Iterator[tuple[str, Rate | PriceEnd]]:
+    """Read one row of the long format: a price, a volume tier, or the end of a price."""
+    market = row["market"]
+    if not market:
+        raise RateCardError(f"row {line}, market", market, "expected a region code or name")
+    category = _CATEGORIES.get(row["category"])
+    if category is None:
+        raise RateCardError(
+            f"row {line}, category", row["category"], "expected one of " + ", ".join(_CATEGORIES)
+        )
+    currency = row["currency"]
+    if _CURRENCY.fullmatch(currency) is None:
+        raise RateCardError(f"row {line}, currency", currency, "expected an ISO 4217 code like USD")
+    volume_from = _volume_cell(line, row)
+    common: dict[str, Any] = {
+        "market": market,
+        "category": category,
+        "currency": currency,
+        "effective_from": _instant(line, row[_DATES]),
+        "source": _source(line, row),
+        "provenance": _provenance_cell(line, row),
+    }
+    if row["amount"]:
+        amount = _price(f"row {line}, amount", row["amount"])
+        yield "amount", Rate(amount=amount, volume_from=volume_from, **common)
+    elif volume_from == 1:
+        yield "amount", PriceEnd(**common)
+    else:
+        raise RateCardError(f"row {line}, amount", "", "a volume tier needs an amount")
 
 
 def _source(line: int, row: dict[str, str]) -> str:
