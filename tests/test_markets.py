@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from wa_outbound import _rates
 from wa_outbound._campaign import CampaignRecipient, iter_schedule
 from wa_outbound._errors import InvalidValueError, RateCardError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, WaId
@@ -610,3 +611,15 @@ def test_a_market_entry_is_a_plain_value() -> None:
         provenance=entry.provenance,
         source=entry.source,
     )
+
+
+def test_the_data_readme_lists_every_shipped_file() -> None:
+    """Each CSV of the package data is read by the library and named in the data's README."""
+    data = resources.files("wa_outbound") / "data"
+    readme = (data / "README.md").read_text(encoding="utf-8")
+    files = {entry.name for entry in data.iterdir() if entry.name.endswith(".csv")}
+    read = {file for file, _ in _rates._BUILTIN_FILES}
+    read |= {_rates._MARKETS_FILE, _rates._AUTH_INTERNATIONAL_FILE}
+    assert files == read
+    for file in files:
+        assert f"`{file}`" in readme
