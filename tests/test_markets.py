@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 
 from wa_outbound import _rates
 from wa_outbound._campaign import CampaignRecipient, iter_schedule
+from wa_outbound._conversation import Conversation
+from wa_outbound._cost import estimate_cost
 from wa_outbound._errors import InvalidValueError, RateCardError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, WaId
 from wa_outbound._kinds import SendKind
@@ -36,6 +38,7 @@ from wa_outbound._rates import (
     recipient_market,
     recipient_region,
 )
+from wa_outbound._rules import rules_at
 
 UTC = timezone.utc
 SECOND = timedelta(seconds=1)
@@ -623,3 +626,19 @@ def test_the_data_readme_lists_every_shipped_file() -> None:
     assert files == read
     for file in files:
         assert f"`{file}`" in readme
+
+
+def test_estimate_cost_prices_the_months_next_message_at_its_tier() -> None:
+    """Given the month's volume so far, a utility template costs its tier's price."""
+    card = load_rate_card(io.StringIO(TIERED, newline=""), market_map=builtin_market_map())
+    now = datetime(2025, 8, 4, 9, tzinfo=UTC)
+    conversation = Conversation(
+        business=PhoneNumberId("106540352242922"), recipient=WaId("919876543210")
+    )
+    kwargs = {"now": now, "rules": rules_at(now), "rate_card": card, "market": "IN"}
+    listed = estimate_cost(conversation, SendKind.UTILITY_TEMPLATE, **kwargs)  # type: ignore[arg-type]
+    tiered = estimate_cost(conversation, SendKind.UTILITY_TEMPLATE, month_volume=5_000, **kwargs)  # type: ignore[arg-type]
+    assert (Decimal("0.0014"), Decimal("0.0012")) == (listed.amount, tiered.amount)
+    with pytest.raises(InvalidValueError) as raised:
+        estimate_cost(conversation, SendKind.UTILITY_TEMPLATE, month_volume=-1, **kwargs)  # type: ignore[arg-type]
+    assert "month_volume" == raised.value.field

@@ -360,6 +360,7 @@ def estimate_cost(
     charges: ConversationCharges | None = None,
     free_tier_remaining: int | None = None,
     authentication_international: bool = False,
+    month_volume: int | None = None,
 ) -> CostEstimate:
     """Estimate what sending `kind` in `conversation` at `now` costs, if it is delivered.
 
@@ -379,24 +380,24 @@ def estimate_cost(
             caller counts it; `None` means not counted, and the estimate charges.
         authentication_international: Whether an authentication template is charged at the
             authentication-international rate. Never falls back to the authentication rate.
+        month_volume: How many messages of this market and price category the business
+            portfolio was already charged this month, for the card's volume tiers (utility
+            and authentication, from 2025-07-01); `None` means the list price.
 
     Returns:
         A `CostEstimate`; it never raises for valid inputs, whatever the card lacks.
 
     Raises:
         NaiveDatetimeError: `now` has no time zone.
-        InvalidValueError: `kind` is not a `SendKind`, or `free_tier_remaining` is negative.
+        InvalidValueError: `kind` is not a `SendKind`, or `free_tier_remaining` or
+            `month_volume` is negative.
     """
     if not isinstance(kind, SendKind):
         raise InvalidValueError("kind", kind, "expected a SendKind")
-    if free_tier_remaining is not None and (
-        isinstance(free_tier_remaining, bool)
-        or not isinstance(free_tier_remaining, int)
-        or free_tier_remaining < 0
-    ):
-        raise InvalidValueError(
-            "free_tier_remaining", free_tier_remaining, "expected an int of at least 0"
-        )
+    if free_tier_remaining is not None:
+        _check_count("free_tier_remaining", free_tier_remaining)
+    if month_volume is not None:
+        _check_count("month_volume", month_volume)
     now = utc("now", now)
     model = rules.pricing_model.value
     if kind is _CALL:
@@ -406,7 +407,7 @@ def estimate_cost(
     category = price_category(
         kind, rules=rules, authentication_international=authentication_international
     )
-    send = _Send(kind, category, market, now, rules, rate_card, model)
+    send = _Send(kind, category, market, now, rules, rate_card, model, month_volume)
 
     if kind is _MARKETING_TEMPLATE and market in rules.marketing_blocked_regions.value:
         return send.free(CostReason.BLOCKED_REGION, "marketing_blocked_regions")
@@ -431,10 +432,15 @@ def estimate_cost(
 _NO_CHARGES: Final = ConversationCharges()
 
 
+def _check_count(name: str, count: object) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise InvalidValueError(name, count, "expected an int of at least 0")
+
+
 class _Send:
     """One send being estimated, with what every branch needs to build its answer."""
 
-    __slots__ = ("category", "kind", "market", "model", "now", "rate_card", "rules")
+    __slots__ = ("category", "kind", "market", "model", "now", "rate_card", "rules", "volume")
 
     def __init__(  # noqa: PLR0917 - private, called once per estimate, positionally for speed
         self,
@@ -445,6 +451,7 @@ class _Send:
         rules: Rules,
         rate_card: RateCard,
         model: PricingModel,
+        volume: int | None,
     ) -> None:
         """Keep what the branches read."""
         self.kind = kind
@@ -454,6 +461,7 @@ class _Send:
         self.rules = rules
         self.rate_card = rate_card
         self.model = model
+        self.volume = volume
 
     def free(
         self,
@@ -507,7 +515,7 @@ class _Send:
             detail = "the recipient's market is not known"
         else:
             looked_up = price_as or category
-            rate = self.rate_card.price(looked_up, self.market, self.now)
+            rate = self.rate_card.price(looked_up, self.market, self.now, volume=self.volume)
             if rate is None:
                 shown = looked_up.value.replace("_", "-")
                 detail = (
