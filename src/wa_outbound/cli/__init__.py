@@ -11,6 +11,9 @@ Commands:
 * `plan RECIPIENTS.csv --template-kind KIND [--start DATE] [--limit L] [--verified]
   [--rates CARD.csv] [--assume-opted-in] [--strict] [--json]`: plan a campaign: waves within
   the messaging limit, blocked recipients by reason, tier upgrades, finish time and cost.
+* `rates [--market M] [--at DATE] [--currency C] [--rates CARD.csv] [--json]`: the prices in
+  force for a market (a region code or a Meta market) or every market, with sources;
+  `rates --diff DATE DATE [--market M]`: what got dearer, cheaper, or unknown.
 * `lint FILE [FILE ...] [--at DATE] [--json]`: lint Graph API JSON templates (one template, a
   list, or a list-templates response per file; `-` reads standard input) against the rules in
   force at DATE; exits 1 if any template has an error or cannot be read.
@@ -22,7 +25,7 @@ status 1, never a traceback.
 
 Layout: `_main` holds `main`, the parser and the dispatch; `_common` what several commands
 share (the `Command` contract, the console, JSON output, dates, `--limit`); each command is
-one module, `_demo`, `_rules`, `_limits`, `_lint`, `_plan`.
+one module, `_demo`, `_rules`, `_limits`, `_lint`, `_plan`, `_rates`.
 
 Adding a command (say `state`): write `cli/_state.py` with the three names of `Command`
 (`HELP`, the one line `--help` shows; `add_arguments(parser)`; `run(args, out, clock)`, which
