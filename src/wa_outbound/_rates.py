@@ -352,6 +352,7 @@ class RateChange:
 
 
 _Entry = tuple[list[datetime], list["Rate | None"]]
+_EPOCH: Final = datetime.min.replace(tzinfo=timezone.utc)
 
 
 @attrs.frozen
@@ -380,6 +381,9 @@ class RateCard:
         init=False, eq=False, repr=False
     )
     _ended: dict[tuple[PriceCategory, str, datetime], PriceEnd] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+    _resolved: dict[tuple[PriceCategory, str], _Entry] = attrs.field(
         init=False, eq=False, repr=False
     )
 
@@ -411,6 +415,48 @@ class RateCard:
         object.__setattr__(self, "_tiers", self._tier_index(index))
         ended = {(end.category, end.market, end.effective_from): end for end in self.ends}
         object.__setattr__(self, "_ended", ended)
+        object.__setattr__(self, "_resolved", self._resolved_index(index))
+
+    def _resolved_index(
+        self, index: dict[tuple[PriceCategory, str], _Entry]
+    ) -> dict[tuple[PriceCategory, str], _Entry]:
+        """Every key's answers over time, a region's merged with its markets' (computed once).
+
+        A region's answer at an instant is its own row or its market's row then, whichever
+        took effect later; it can change only where one of those rows starts or the region
+        changes market, so the answer is computed at each such instant and kept as one
+        timeline, and `price` costs one look-up and one bisection.
+        """
+        resolved = dict(index)
+        memberships: dict[str, tuple[list[datetime], list[str]]] = {
+            region: ([_EPOCH], [group]) for region, group in self.regions.items()
+        }
+        if self.market_map is not None:
+            for region, spans in self.market_map._by_region.items():  # noqa: SLF001 - same module
+                memberships.setdefault(region, spans)
+        for region, (joined, groups) in memberships.items():
+            for category in PriceCategory:
+                own = index.get((category, region))
+                entries = [index.get((category, group)) for group in set(groups) - {region}]
+                if own is None and not any(entries):
+                    continue
+                instants = set(joined).union(*(entry[0] for entry in (own, *entries) if entry))
+                starts: list[datetime] = []
+                rows: list[Rate | None] = []
+                for instant in sorted(instants):
+                    position = bisect.bisect_right(joined, instant) - 1
+                    group = groups[position] if position >= 0 else None
+                    found = _found(index, category, region, instant)
+                    if group is not None and group != region:
+                        grouped = _found(index, category, group, instant)
+                        if grouped is not None and (found is None or grouped[0] > found[0]):
+                            found = grouped
+                    answer = None if found is None else found[1]
+                    if not rows or answer is not rows[-1]:
+                        starts.append(instant)
+                        rows.append(answer)
+                resolved[category, region] = (starts, rows)
+        return resolved
 
     def _tier_index(
         self, index: dict[tuple[PriceCategory, str], _Entry]
@@ -457,36 +503,27 @@ class RateCard:
         Returns:
             The row in force, or `None`: no row, or a price that changed to an unknown amount.
         """
-        at = utc("at", at)
-        found = self._in_force(category, market, at)
-        group = self.regions.get(market)
-        if group is None and self.market_map is not None:
-            group = self.market_map.market(market, at)
-        if group is not None and group != market:
-            grouped = self._in_force(category, group, at)
-            if grouped is not None and (found is None or grouped[0] > found[0]):
-                found = grouped
+        found = self._resolved.get((category, market))
         if found is None:
             return None
-        rate = found[1]
+        starts, rows = found
+        position = bisect.bisect_right(starts, utc("at", at)) - 1
+        if position < 0:
+            return None
+        rate = rows[position]
         if rate is None or volume is None or volume < 0:
             return rate
         tiers = self._tiers.get((category, rate.market, rate.effective_from))
         if tiers is None:
             return rate
-        froms, rows = tiers
+        froms, tiered = tiers
         position = bisect.bisect_right(froms, volume + 1) - 1
-        return rows[position] if position >= 0 else rate
+        return tiered[position] if position >= 0 else rate
 
     def _in_force(
         self, category: PriceCategory, market: str, at: datetime
     ) -> tuple[datetime, Rate | None] | None:
-        found = self._index.get((category, market))
-        if found is None:
-            return None
-        starts, rows = found
-        position = bisect.bisect_right(starts, at) - 1
-        return (starts[position], rows[position]) if position >= 0 else None
+        return _found(self._index, category, market, at)
 
     def tiers(self, category: PriceCategory, market: str, at: datetime) -> tuple[Rate, ...]:
         """Return the list price in force and its volume tiers, lowest volume first."""
@@ -548,6 +585,21 @@ class RateCard:
             if not same:
                 changes.append(RateChange(category=category, market=market, before=old, after=new))
         return tuple(changes)
+
+
+def _found(
+    index: dict[tuple[PriceCategory, str], _Entry],
+    category: PriceCategory,
+    market: str,
+    at: datetime,
+) -> tuple[datetime, Rate | None] | None:
+    """The (start, row) of `market`'s own timeline in force at `at` (row `None`: ended)."""
+    found = index.get((category, market))
+    if found is None:
+        return None
+    starts, rows = found
+    position = bisect.bisect_right(starts, at) - 1
+    return (starts[position], rows[position]) if position >= 0 else None
 
 
 ZERO: Final = Decimal(0)
