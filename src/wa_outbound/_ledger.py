@@ -48,14 +48,15 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
+from wa_outbound import _wire
 from wa_outbound._account import MessagingLimit
 from wa_outbound._errors import InvalidValueError, StoredDataError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._rules import LimitScope, Rules
-from wa_outbound._time import UTC, iso_instant, parse_iso_instant, utc
+from wa_outbound._time import UTC, iso_instant, utc
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
 __all__ = [
     "FUTURE_TOLERANCE",
@@ -457,20 +458,14 @@ def dump_ledger(ledger: LimitLedger) -> dict[str, Any]:
     """
     counted = sorted(ledger.store.items(), key=lambda item: item[1])
     latest = ledger.latest
-    return {
-        "format": LEDGER_FORMAT,
-        "version": LEDGER_VERSION,
-        "scope": {"kind": ledger.scope.kind.value, "graph_id": ledger.scope.graph_id},
-        "latest": None if latest is None else iso_instant(latest),
-        "counted": [
-            {_recipient_key(recipient): recipient.value, "at": iso_instant(at)}
-            for recipient, at in counted
-        ],
-    }
-
-
-def _recipient_key(recipient: Recipient) -> str:
-    return "wa_id" if recipient.__class__ is WaId else "bsuid"
+    data = _wire.header(LEDGER_FORMAT, LEDGER_VERSION)
+    data["scope"] = {"kind": ledger.scope.kind.value, "graph_id": ledger.scope.graph_id}
+    data["latest"] = None if latest is None else iso_instant(latest)
+    data["counted"] = [
+        {_wire.recipient_key(recipient): recipient.value, "at": iso_instant(at)}
+        for recipient, at in counted
+    ]
+    return data
 
 
 def load_ledger(data: object, *, rules: Rules, store: LedgerStore | None = None) -> LimitLedger:
@@ -482,30 +477,17 @@ def load_ledger(data: object, *, rules: Rules, store: LedgerStore | None = None)
         store: An empty store to load into; a new `InMemoryLedgerStore` by default.
 
     Raises:
-        StoredDataError: The document is not a stored ledger of a known version, or a field
-            is missing, unknown or malformed; the error names it.
+        StoredDataError: The document is not a stored ledger of a version this release
+            reads, or a field is missing, unknown or malformed; the error names it.
         InvalidValueError: The stored scope is not the one `rules` count by.
     """
-    body = _object("$", data, {"format", "version", "scope", "latest", "counted"})
-    if body["format"] != LEDGER_FORMAT:
-        raise StoredDataError("format", body["format"], f"expected {LEDGER_FORMAT!r}")
-    if body["version"] != LEDGER_VERSION or body["version"].__class__ is not int:
-        raise StoredDataError("version", body["version"], f"expected {LEDGER_VERSION}")
-    scope = _scope(body["scope"])
-    latest = None if body["latest"] is None else _instant("latest", body["latest"])
-    counted = body["counted"]
-    if not isinstance(counted, list):
-        raise StoredDataError("counted", counted, "expected a list")
-    entries: list[tuple[datetime, Recipient]] = []
-    seen: set[Recipient] = set()
-    for index, item in enumerate(counted):
-        path = f"counted[{index}]"
-        recipient, at = _entry(path, item)
-        if recipient in seen:
-            raise StoredDataError(path, item, "recipient listed twice")
-        seen.add(recipient)
-        entries.append((at, recipient))
-    entries.sort(key=lambda entry: entry[0])
+    body = _wire.check_header(
+        data, format=LEDGER_FORMAT, supported=LEDGER_VERSION, migrations=_MIGRATIONS
+    )
+    try:
+        scope, latest, entries = _read_body(body)
+    except _wire.WireError as error:
+        raise _wire.refuse(StoredDataError, error, body) from None
     ledger = LimitLedger(scope=scope, rules=rules, store=store)
     if len(ledger.store):
         raise InvalidValueError("store", ledger.store, "expected an empty store")
@@ -516,51 +498,52 @@ def load_ledger(data: object, *, rules: Rules, store: LedgerStore | None = None)
     return ledger
 
 
+_BODY_KEYS: Final = frozenset({"scope", "latest", "counted"})
+_SCOPE_KEYS: Final = frozenset({"kind", "graph_id"})
+_ENTRY_KEYS: Final = {key: frozenset({key, "at"}) for key in ("wa_id", "bsuid")}
+_MIGRATIONS: Final[Mapping[int, _wire.Migration]] = _wire.NO_MIGRATIONS
+"""How an older stored ledger becomes the next version: none yet, version 1 is the first."""
+
+
+def _read_body(
+    body: dict[str, Any],
+) -> tuple[LimitScopeKey, datetime | None, list[tuple[datetime, Recipient]]]:
+    """Read a stored ledger's body (header removed): scope, latest instant, sorted entries."""
+    _wire.check_keys(body, _BODY_KEYS, _BODY_KEYS)
+    scope = _wire.required(body, "scope", read=_scope)
+    latest = _wire.optional(body, "latest", "", _wire.instant)
+    counted = _wire.required(body, "counted", read=_wire.json_array)
+    entries: list[tuple[datetime, Recipient]] = []
+    seen: set[Recipient] = set()
+    for index, item in enumerate(counted):
+        try:
+            recipient, at = _entry(item)
+        except _wire.WireError as error:
+            raise error.under(_wire.at("counted", index)) from None
+        if recipient in seen:
+            raise _wire.WireError(_wire.at("counted", index), item, "recipient listed twice")
+        seen.add(recipient)
+        entries.append((at, recipient))
+    entries.sort(key=lambda entry: entry[0])
+    return scope, latest, entries
+
+
 def _scope(value: object) -> LimitScopeKey:
-    body = _object("scope", value, {"kind", "graph_id"})
+    data = _wire.json_object(value)
+    _wire.check_keys(data, _SCOPE_KEYS, _SCOPE_KEYS)
+    kind = _wire.member(LimitScope, data["kind"], "kind")
     try:
-        kind = LimitScope(body["kind"])
-    except ValueError:
-        raise StoredDataError("scope.kind", body["kind"], "not a LimitScope") from None
-    try:
-        return LimitScopeKey(kind=kind, graph_id=body["graph_id"])
+        return LimitScopeKey(kind=kind, graph_id=data["graph_id"])
     except InvalidValueError as error:
-        raise StoredDataError("scope.graph_id", body["graph_id"], error.reason) from None
+        raise _wire.invalid("graph_id", error) from None
 
 
-def _object(path: str, value: object, keys: set[str]) -> dict[str, Any]:
-    """Return `value` as a dict with exactly `keys`, or raise naming the first bad field."""
-    if not isinstance(value, dict):
-        raise StoredDataError(path, value, "expected a JSON object")
-    prefix = "" if path == "$" else path + "."
-    missing = sorted(keys - value.keys())
-    if missing:
-        raise StoredDataError(prefix + missing[0], None, "required field is missing")
-    unknown = sorted(value.keys() - keys, key=str)
-    if unknown:
-        raise StoredDataError(prefix + str(unknown[0]), value[unknown[0]], "unknown field")
-    return value
-
-
-def _instant(path: str, value: object) -> datetime:
-    try:
-        return parse_iso_instant(value)
-    except (TypeError, ValueError) as error:
-        raise StoredDataError(path, value, str(error)) from None
-
-
-def _entry(path: str, item: object) -> tuple[Recipient, datetime]:
-    if not isinstance(item, dict):
-        raise StoredDataError(path, item, "expected a JSON object")
-    kinds = [key for key in ("wa_id", "bsuid") if key in item]
-    if len(kinds) != 1:
-        raise StoredDataError(path, item, "expected exactly one of 'wa_id' or 'bsuid'")
-    key = kinds[0]
-    body = _object(path, item, {key, "at"})
-    try:
-        recipient: Recipient = (
-            WaId(body[key]) if key == "wa_id" else BusinessScopedUserId(body[key])
-        )
-    except InvalidValueError as error:
-        raise StoredDataError(f"{path}.{key}", body[key], error.reason) from None
-    return recipient, _instant(f"{path}.at", body["at"])
+def _entry(item: object) -> tuple[Recipient, datetime]:
+    """Read one `{"wa_id" or "bsuid": ..., "at": ...}` entry of `counted`."""
+    data = _wire.json_object(item)
+    has_wa_id = "wa_id" in data
+    if has_wa_id is ("bsuid" in data):
+        raise _wire.WireError("", item, "expected exactly one of 'wa_id' or 'bsuid'")
+    key = "wa_id" if has_wa_id else "bsuid"
+    _wire.check_keys(data, _ENTRY_KEYS[key], _ENTRY_KEYS[key])
+    return _wire.recipient(key, data[key]), _wire.instant(data["at"], "at")
