@@ -62,6 +62,7 @@ from typing import Any, Final
 
 import attrs
 
+from wa_outbound import _wire
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._errors import InvalidValueError, TemplateFormatError, shown
 from wa_outbound._rules import Rules
@@ -337,7 +338,10 @@ class TemplateParameters:
             TemplateFormatError: The list is not a list of send components; `field` is the
                 JSON path of the offending part (`components[1].parameters[0].text`).
         """
-        return _Reader().read(components)
+        try:
+            return _Reader().read(components)
+        except _wire.WireError as error:
+            raise _wire.refuse(TemplateFormatError, error, components) from None
 
     def to_send_components(self, *, template: Template | None = None) -> list[dict[str, Any]]:
         """Write the values as the `template.components` list of a Cloud API send request.
@@ -407,45 +411,28 @@ def _button_json(
 # --- reading the send payload ---------------------------------------------------------------
 
 
-def _object(value: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise TemplateFormatError(path, value, "expected a JSON object")
-    return value
-
-
-def _array(value: object, path: str) -> Sequence[Any]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise TemplateFormatError(path, value, "expected a JSON array")
-    return value
-
-
 def _string(container: Mapping[str, Any], key: str, path: str) -> str:
-    value = container.get(key)
-    if not isinstance(value, str):
-        raise TemplateFormatError(f"{path}.{key}", value, "expected a string")
-    return value
+    return _wire.required(container, key, path, _wire.string)
 
 
 def _optional_string(container: Mapping[str, Any], key: str, path: str) -> str | None:
-    return None if container.get(key) is None else _string(container, key, path)
+    return _wire.optional(container, key, path, _wire.string)
 
 
 def _kind(container: Mapping[str, Any], key: str, path: str) -> str:
     return _string(container, key, path).lower()
 
 
-def _float(container: Mapping[str, Any], key: str, path: str) -> float | None:
-    value = container.get(key)
-    if value is None:
-        return None
+def _number(value: object) -> float:
+    """A coordinate: a JSON number or a string holding one (Meta's examples write strings)."""
     if isinstance(value, str):
         try:
             return float(value)
         except ValueError:
-            raise TemplateFormatError(f"{path}.{key}", value, "expected a number") from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TemplateFormatError(f"{path}.{key}", value, "expected a number")
-    return float(value)
+            pass
+    elif not isinstance(value, bool) and isinstance(value, (int, float)):
+        return float(value)
+    raise _wire.WireError("", value, "expected a number")
 
 
 def _text_like(parameter: Mapping[str, Any], kind: str, path: str) -> str:
@@ -453,20 +440,20 @@ def _text_like(parameter: Mapping[str, Any], kind: str, path: str) -> str:
     if kind == "text":
         return _string(parameter, "text", path)
     if kind in _TEXT_LIKE:
-        inner = _object(parameter.get(kind), f"{path}.{kind}")
+        inner = _wire.required(parameter, kind, path, _wire.json_object)
         return _string(inner, "fallback_value", f"{path}.{kind}")
-    raise TemplateFormatError(f"{path}.type", kind, "expected text, currency or date_time")
+    raise _wire.WireError(f"{path}.type", kind, "expected text, currency or date_time")
 
 
 def _media(parameter: Mapping[str, Any], kind: MediaKind, path: str) -> HeaderMedia:
+    inner = _wire.required(parameter, kind.value, path, _wire.json_object)
     where = f"{path}.{kind.value}"
-    inner = _object(parameter.get(kind.value), where)
     try:
         if kind is MediaKind.LOCATION:
             return HeaderMedia(
                 kind=kind,
-                latitude=_float(inner, "latitude", where),
-                longitude=_float(inner, "longitude", where),
+                latitude=_wire.optional(inner, "latitude", where, _number),
+                longitude=_wire.optional(inner, "longitude", where, _number),
                 name=_optional_string(inner, "name", where),
                 address=_optional_string(inner, "address", where),
             )
@@ -477,7 +464,7 @@ def _media(parameter: Mapping[str, Any], kind: MediaKind, path: str) -> HeaderMe
             filename=_optional_string(inner, "filename", where),
         )
     except InvalidValueError as error:
-        raise TemplateFormatError(f"{where}.{error.field}", error.value, error.reason) from None
+        raise _wire.invalid(f"{where}.{error.field}", error) from None
 
 
 def _index(value: object, path: str) -> int:
@@ -485,7 +472,8 @@ def _index(value: object, path: str) -> int:
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    raise TemplateFormatError(path, value, "expected a button index (0, 1, ... or '0', '1', ...)")
+    reason = "expected a button index (0, 1, ... or '0', '1', ...)"
+    raise _wire.WireError(path, value, reason)
 
 
 @attrs.define
@@ -501,9 +489,9 @@ class _Reader:
     other: list[Mapping[str, Any]] = attrs.Factory(list)
 
     def read(self, components: object) -> TemplateParameters:
-        for position, item in enumerate(_array(components, "components")):
+        for position, item in enumerate(_wire.json_array(components, "components")):
             path = f"components[{position}]"
-            component = _object(item, path)
+            component = _wire.json_object(item, path)
             kind = _kind(component, "type", path)
             if kind == "header":
                 self._header(component, path)
@@ -523,17 +511,16 @@ class _Reader:
 
     def _header(self, component: Mapping[str, Any], path: str) -> None:
         if self.header_seen:
-            raise TemplateFormatError(f"{path}.type", "header", "a second header component")
+            raise _wire.WireError(f"{path}.type", "header", "a second header component")
         self.header_seen = True
-        parameters = _array(component.get("parameters", []), f"{path}.parameters")
+        parameters = _wire.json_array(component.get("parameters", ()), f"{path}.parameters")
         if not parameters:
             return
         if len(parameters) > 1:
-            raise TemplateFormatError(
-                f"{path}.parameters", parameters, "a header takes a single parameter"
-            )
+            reason = "a header takes a single parameter"
+            raise _wire.WireError(f"{path}.parameters", parameters, reason)
         where = f"{path}.parameters[0]"
-        parameter = _object(parameters[0], where)
+        parameter = _wire.json_object(parameters[0], where)
         kind = _kind(parameter, "type", where)
         media = _MEDIA_KINDS.get(kind)
         if media is not None:
@@ -544,13 +531,13 @@ class _Reader:
 
     def _body(self, component: Mapping[str, Any], path: str) -> None:
         if self.body_seen:
-            raise TemplateFormatError(f"{path}.type", "body", "a second body component")
+            raise _wire.WireError(f"{path}.type", "body", "a second body component")
         self.body_seen = True
         entries: list[tuple[str | None, str, str]] = []
-        parameters = _array(component.get("parameters", []), f"{path}.parameters")
+        parameters = _wire.json_array(component.get("parameters", ()), f"{path}.parameters")
         for position, item in enumerate(parameters):
             where = f"{path}.parameters[{position}]"
-            parameter = _object(item, where)
+            parameter = _wire.json_object(item, where)
             value = _text_like(parameter, _kind(parameter, "type", where), where)
             entries.append((_optional_string(parameter, "parameter_name", where), value, where))
         values: list[str] = []
@@ -558,11 +545,11 @@ class _Reader:
         first_named = bool(entries) and entries[0][0] is not None
         for name, value, where in entries:
             if (name is not None) is not first_named:
-                raise TemplateFormatError(where, name, "mixes named and positional parameters")
+                raise _wire.WireError(where, name, "mixes named and positional parameters")
             if name is None:
                 values.append(value)
             elif name in named:
-                raise TemplateFormatError(f"{where}.parameter_name", name, "a second value")
+                raise _wire.WireError(f"{where}.parameter_name", name, "a second value")
             else:
                 named[name] = value
         self.body = named or tuple(values)
@@ -575,19 +562,17 @@ class _Reader:
             return
         index = _index(component.get("index"), f"{path}.index")
         if index in self.buttons:
-            raise TemplateFormatError(f"{path}.index", index, "a second value for this button")
-        parameters = _array(component.get("parameters"), f"{path}.parameters")
+            raise _wire.WireError(f"{path}.index", index, "a second value for this button")
+        parameters = _wire.required(component, "parameters", path, _wire.json_array)
         if len(parameters) != 1:
-            raise TemplateFormatError(
-                f"{path}.parameters", parameters, "a button takes a single parameter"
-            )
+            reason = "a button takes a single parameter"
+            raise _wire.WireError(f"{path}.parameters", parameters, reason)
         where = f"{path}.parameters[0]"
-        parameter = _object(parameters[0], where)
+        parameter = _wire.json_object(parameters[0], where)
         kind = _kind(parameter, "type", where)
         if kind not in {"text", "coupon_code", "payload"}:
-            raise TemplateFormatError(
-                f"{where}.type", kind, "expected text, coupon_code or payload"
-            )
+            reason = "expected text, coupon_code or payload"
+            raise _wire.WireError(f"{where}.type", kind, reason)
         self.buttons[index] = ButtonParameter(
             value=_string(parameter, kind, where), sub_type=sub_type
         )

@@ -61,9 +61,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from wa_outbound import _wire
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._errors import InvalidValueError, TemplateFormatError
 from wa_outbound._templates import (
@@ -122,55 +123,24 @@ _MEDIA_FORMATS: Final = {
 # --- reading JSON with paths --------------------------------------------------------------
 
 
-def _at(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
+def _string(data: Mapping[str, Any], key: str, path: str, *, required: bool = False) -> str | None:
+    if required:
+        return _wire.required(data, key, path, _wire.string)
+    return _wire.optional(data, key, path, _wire.string)
 
 
-def _value(data: dict[str, Any], key: str, path: str, *, required: bool) -> Any:  # noqa: ANN401
-    if key not in data:
-        if required:
-            raise TemplateFormatError(_at(path, key), None, "required field is missing")
-        return None
-    return data[key]
+def _array(data: Mapping[str, Any], key: str, path: str, *, required: bool) -> Sequence[Any]:
+    if required:
+        return _wire.required(data, key, path, _wire.json_array)
+    return _wire.optional(data, key, path, _wire.json_array) or ()
 
 
-def _string(data: dict[str, Any], key: str, path: str, *, required: bool = False) -> str | None:
-    value = _value(data, key, path, required=required)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str):
-        raise TemplateFormatError(_at(path, key), value, "expected a string")
-    return value
-
-
-def _object(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
-    value = _value(data, key, path, required=True)
-    if not isinstance(value, dict):
-        raise TemplateFormatError(_at(path, key), value, "expected a JSON object")
-    return value
-
-
-def _array(data: dict[str, Any], key: str, path: str, *, required: bool) -> list[Any]:
-    value = _value(data, key, path, required=required)
-    if value is None and not required:
-        return []
-    if not isinstance(value, list):
-        raise TemplateFormatError(_at(path, key), value, "expected a JSON array")
-    return value
-
-
-def _variables(data: dict[str, Any]) -> dict[str, str]:
-    value = _value(data, "variables", "", required=False)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise TemplateFormatError("variables", value, "expected a JSON object")
-    for key, default in value.items():
-        if not isinstance(default, str):
-            raise TemplateFormatError(_at("variables", key), default, "expected a string")
-    return value
+def _text_values(value: object) -> Mapping[str, str]:
+    """A JSON object of strings (the resource's `variables`)."""
+    data = _wire.json_object(value)
+    for key, default in data.items():
+        _wire.string(default, key)
+    return data
 
 
 # --- texts, variables and examples --------------------------------------------------------
@@ -225,13 +195,13 @@ def _text_header(text: str, variables: Mapping[str, str]) -> Header:
     return Header(format=HeaderFormat.TEXT, text=text, example=example)
 
 
-def _media_header(content: dict[str, Any], path: str, variables: Mapping[str, str]) -> Header:
+def _media_header(content: Mapping[str, Any], path: str, variables: Mapping[str, str]) -> Header:
     urls = _array(content, "media", path, required=True)
+    where = _wire.at(path, "media")
     if not urls:
-        raise TemplateFormatError(_at(path, "media"), urls, "expected at least one URL")
+        raise _wire.WireError(where, urls, "expected at least one URL")
     for index, url in enumerate(urls):
-        if not isinstance(url, str):
-            raise TemplateFormatError(_at(_at(path, "media"), index), url, "expected a string")
+        _wire.string(url, _wire.at(where, index))
     sample = _filled(urls[0], variables)
     address = (sample or urls[0]).split("?", 1)[0].split("#", 1)[0].lower()
     extension = address[address.rfind(".") :] if "." in address.rpartition("/")[2] else ""
@@ -246,14 +216,14 @@ def _media_header(content: dict[str, Any], path: str, variables: Mapping[str, st
 def _button(
     action: object, path: str, allowed: frozenset[str], variables: Mapping[str, str]
 ) -> Button:
-    if not isinstance(action, dict):
-        raise TemplateFormatError(path, action, "expected a JSON object")
-    kind = action.get("type", "QUICK_REPLY" if allowed == _QUICK_REPLY else None)
-    if kind is None:
-        raise TemplateFormatError(_at(path, "type"), None, "required field is missing")
+    action = _wire.json_object(action, path)
+    if allowed == _QUICK_REPLY and "type" not in action:
+        kind = "QUICK_REPLY"
+    else:
+        kind = _wire.required(action, "type", path)
     if not isinstance(kind, str) or kind not in allowed:
         expected = "expected one of " + ", ".join(sorted(allowed))
-        raise TemplateFormatError(_at(path, "type"), kind, expected)
+        raise _wire.WireError(_wire.at(path, "type"), kind, expected)
     if kind == "COPY_CODE":
         code = _string(action, "code", path, required=True)
         return Button(type=ButtonType.COPY_CODE, example=_filled(code or "", variables))
@@ -270,7 +240,7 @@ def _button(
 
 
 def _buttons(
-    content: dict[str, Any],
+    content: Mapping[str, Any],
     path: str,
     allowed: frozenset[str],
     variables: Mapping[str, str],
@@ -278,9 +248,9 @@ def _buttons(
     required: bool,
 ) -> list[Component]:
     actions = _array(content, "actions", path, required=required)
-    where = _at(path, "actions")
+    where = _wire.at(path, "actions")
     buttons = tuple(
-        _button(action, _at(where, index), allowed, variables)
+        _button(action, _wire.at(where, index), allowed, variables)
         for index, action in enumerate(actions)
     )
     return [Buttons(buttons=buttons)] if buttons else []
@@ -289,42 +259,35 @@ def _buttons(
 # --- content types ------------------------------------------------------------------------
 
 
-def _authentication(content: dict[str, Any], path: str) -> list[Component]:
-    recommend = _value(content, "add_security_recommendation", path, required=False)
-    if recommend is not None and not isinstance(recommend, bool):
-        where = _at(path, "add_security_recommendation")
-        raise TemplateFormatError(where, recommend, "expected true or false")
+def _authentication(content: Mapping[str, Any], path: str) -> list[Component]:
+    recommend = _wire.optional(content, "add_security_recommendation", path, _wire.boolean)
     components: list[Component] = [Body(add_security_recommendation=recommend is not False)]
-    minutes = _value(content, "code_expiration_minutes", path, required=False)
+    minutes = _wire.optional(content, "code_expiration_minutes", path, _wire.integer)
     if minutes is not None:
-        if minutes.__class__ is not int:
-            where = _at(path, "code_expiration_minutes")
-            raise TemplateFormatError(where, minutes, "expected an integer")
         components.append(Footer(code_expiration_minutes=minutes))
     actions = _array(content, "actions", path, required=True)
     buttons = []
     for index, action in enumerate(actions):
-        where = _at(_at(path, "actions"), index)
-        if not isinstance(action, dict):
-            raise TemplateFormatError(where, action, "expected a JSON object")
-        kind = _string(action, "type", where, required=True)
+        where = _wire.at(_wire.at(path, "actions"), index)
+        item = _wire.json_object(action, where)
+        kind = _string(item, "type", where, required=True)
         if kind != "COPY_CODE":
-            raise TemplateFormatError(_at(where, "type"), kind, "expected COPY_CODE")
-        text = _string(action, "copy_code_text", where)
+            raise _wire.WireError(_wire.at(where, "type"), kind, "expected COPY_CODE")
+        text = _string(item, "copy_code_text", where)
         buttons.append(Button(type=ButtonType.OTP, otp_type=OtpType.COPY_CODE, text=text))
     if buttons:
         components.append(Buttons(buttons=tuple(buttons)))
     return components
 
 
-def _card_text(content: dict[str, Any], path: str) -> str | None:
+def _card_text(content: Mapping[str, Any], path: str) -> str | None:
     parts = [_string(content, "title", path), _string(content, "body", path)]
     present = [part for part in parts if part is not None]
     return "\n".join(present) if present else None
 
 
 def _components(
-    kind: str, content: dict[str, Any], path: str, variables: Mapping[str, str]
+    kind: str, content: Mapping[str, Any], path: str, variables: Mapping[str, str]
 ) -> list[Component]:
     if kind == "whatsapp/authentication":
         return _authentication(content, path)
@@ -360,6 +323,37 @@ def _parameter_format(components: list[Component]) -> ParameterFormat | None:
     return None if all(map(_numbered, keys)) else ParameterFormat.NAMED
 
 
+def _read(data: object, category: TemplateCategory | None) -> Template:
+    data = _wire.json_object(data)
+    sid = _string(data, "sid", "")
+    if sid is not None and not _SID.fullmatch(sid):
+        raise _wire.WireError("sid", sid, "expected HX and 32 hexadecimal digits")
+    name = _string(data, "friendly_name", "", required=True) or ""
+    language = _string(data, "language", "", required=True) or ""
+    variables = _wire.optional(data, "variables", "", _text_values) or {}
+    types = _wire.required(data, "types", "", _wire.json_object)
+    kind = next((k for k in _PREFERENCE if k in types), None)
+    if kind is None:
+        expected = "expected one of the content types " + ", ".join(_PREFERENCE)
+        raise _wire.WireError("types", list(types), expected)
+    content = _wire.required(types, kind, "types", _wire.json_object)
+    components = _components(kind, content, _wire.at("types", kind), variables)
+    if category is None:
+        category = (
+            TemplateCategory.AUTHENTICATION
+            if kind == "whatsapp/authentication"
+            else TemplateCategory.UTILITY
+        )
+    return Template(
+        name=name,
+        language=language,
+        category=category,
+        components=tuple(components),
+        parameter_format=_parameter_format(components),
+        id=sid,
+    )
+
+
 def template_from_twilio_content(
     data: object, *, category: TemplateCategory | None = None
 ) -> Template:
@@ -382,35 +376,10 @@ def template_from_twilio_content(
             unknown type, or none of the content types is one WhatsApp templates use. The
             error names the JSON path and the value found there.
     """
-    if not isinstance(data, dict):
-        raise TemplateFormatError("$", data, "expected a JSON object")
-    sid = _string(data, "sid", "")
-    if sid is not None and not _SID.fullmatch(sid):
-        raise TemplateFormatError("sid", sid, "expected HX and 32 hexadecimal digits")
-    name = _string(data, "friendly_name", "", required=True) or ""
-    language = _string(data, "language", "", required=True) or ""
-    variables = _variables(data)
-    types = _object(data, "types", "")
-    kind = next((k for k in _PREFERENCE if k in types), None)
-    if kind is None:
-        expected = "expected one of the content types " + ", ".join(_PREFERENCE)
-        raise TemplateFormatError("types", list(types), expected)
-    content = _object(types, kind, "types")
-    components = _components(kind, content, _at("types", kind), variables)
-    if category is None:
-        category = (
-            TemplateCategory.AUTHENTICATION
-            if kind == "whatsapp/authentication"
-            else TemplateCategory.UTILITY
-        )
-    return Template(
-        name=name,
-        language=language,
-        category=category,
-        components=tuple(components),
-        parameter_format=_parameter_format(components),
-        id=sid,
-    )
+    try:
+        return _read(data, category)
+    except _wire.WireError as error:
+        raise _wire.refuse(TemplateFormatError, error, data) from None
 
 
 def twilio_content_variables(values: Mapping[str, str], *, rules: Rules) -> str:
@@ -418,7 +387,7 @@ def twilio_content_variables(values: Mapping[str, str], *, rules: Rules) -> str:
 
     Args:
         values: The value of each variable, by its key (`{"1": "Maria", "2": "12/1"}`).
-        rules: The rules in force (`rules_at(now)`); the limits are Twilio's, from
+        rules: The rules in force (`rules_wire.at(now)`); the limits are Twilio's, from
             `rules.twilio_content_variables_max` and the key and value lengths.
 
     Returns:
