@@ -509,17 +509,29 @@ def test_events_round_trip_through_json() -> None:
         assert event.raw == loaded.raw
 
 
+_EVENT_HEADER = {"format": "wa_outbound.webhook_event", "version": 1}
+
+
 @pytest.mark.parametrize(
-    "data",
-    [{"event": "Nope"}, [], {"event": "MessageStatus"}, {"event": "InboundMessage", "at": "x"}],
+    ("data", "field"),
+    [
+        ({**_EVENT_HEADER, "event": "Nope"}, "event_type"),
+        ({**_EVENT_HEADER, "event_type": "Nope"}, "event_type"),
+        ({**_EVENT_HEADER, "event_type": ["MessageStatus"]}, "event_type"),
+        ([], "$"),
+        ({**_EVENT_HEADER, "event_type": "MessageStatus"}, "at"),
+        ({**_EVENT_HEADER, "event_type": "InboundMessage", "at": "x"}, "button_payload"),
+        ({"event_type": "InboundMessage"}, "format"),
+        ({**_EVENT_HEADER, "version": 2, "event_type": "InboundMessage"}, "version"),
+    ],
 )
-def test_corrupt_stored_events(data: object) -> None:
-    """Stored events that are not events raise `StoredDataError` naming the tag."""
+def test_corrupt_stored_events(data: object, field: str) -> None:
+    """Stored events that are not events raise `StoredDataError` naming the bad field."""
     from wa_outbound import StoredDataError
 
     with pytest.raises(StoredDataError) as info:
         load_event(data)
-    assert "event_type" == info.value.field
+    assert field == info.value.field
 
 
 # --- from events to facts -------------------------------------------------------------------
@@ -657,8 +669,26 @@ def test_stored_events_with_bad_instants(at: object) -> None:
     (event,) = parse_meta_events(p.envelope(p.entry(p.messages_change(messages=[p.AD_MESSAGE]))))
     data = dump_event(event)
     data["at"] = at
-    with pytest.raises(StoredDataError, match="cannot load"):
+    with pytest.raises(StoredDataError, match="ISO 8601|time zone") as info:
         load_event(data)
+    assert ("at", at) == (info.value.field, info.value.value)
+
+
+def test_stored_events_carry_a_header_and_refuse_loose_types() -> None:
+    """A stored event starts with its format and version; its fields keep their JSON types."""
+    from wa_outbound import StoredDataError
+
+    (event,) = parse_meta_events(p.envelope(p.entry(p.messages_change(messages=[p.AD_MESSAGE]))))
+    data = dump_event(event)
+    assert ("wa_outbound.webhook_event", 1, "InboundMessage") == (
+        data["format"],
+        data["version"],
+        data["event_type"],
+    )
+    data["text"] = 5
+    with pytest.raises(StoredDataError) as info:
+        load_event(data)
+    assert ("text", 5) == (info.value.field, info.value.value)
 
 
 def test_same_events_with_or_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,17 +13,18 @@ Twilio's callbacks go through `read_twilio_webhook(url, body, headers, auth_toke
 received_at=...)` into the same event types. No HTTP framework is needed: pass the raw body
 bytes and the headers. The how-to guide shows
 Starlette / FastAPI, Flask and Django handlers. Events can be stored and replayed with
-`dump_event` / `load_event` (a tagged JSON format; the event's `raw` payload is kept).
+`dump_event` / `load_event` (a tagged JSON format with a `format` / `version` header; the
+event's `raw` payload is kept).
 """
 
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
+from wa_outbound import _wire
 from wa_outbound._errors import SignatureMismatch, StoredDataError, WebhookParseError
-from wa_outbound._time import iso_instant, parse_iso_instant
 from wa_outbound.webhooks._event_facts import (
     DELIVERY_RANK,
     AccountFactFor,
@@ -74,6 +75,8 @@ from wa_outbound.webhooks._twilio import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     import cattrs
 
 __all__ = [
@@ -141,42 +144,49 @@ _EVENT_TYPES: Final = (
 )
 
 
+_EVENT_CLASSES: Final[Mapping[str, type[Event]]] = MappingProxyType(
+    {cls.__name__: cls for cls in _EVENT_TYPES}
+)
+_EVENT_FORMAT: Final = "wa_outbound.webhook_event"
+"""The `format` header of a stored event."""
+_EVENT_VERSION: Final = 1
+"""The `version` header this release writes."""
+_MIGRATIONS: Final[Mapping[int, _wire.Migration]] = _wire.NO_MIGRATIONS
+"""How an older version becomes the next one: none yet, version 1 is the first."""
+
+
 @functools.cache
 def _converter() -> cattrs.Converter:
-    import cattrs  # noqa: PLC0415 - deferred: only storing events needs it
-    from cattrs.strategies import configure_tagged_union  # noqa: PLC0415
-
-    converter = cattrs.Converter(forbid_extra_keys=True)
-    converter.register_unstructure_hook(datetime, iso_instant)
-    converter.register_structure_hook(datetime, parse_iso_instant)
-    # A predicate, not `register_structure_hook(Any, ...)`: Python 3.10's singledispatch
-    # refuses `typing.Any` as a class.
-    converter.register_structure_hook_func(lambda kind: kind is Any, lambda value, _type: value)
-    configure_tagged_union(
-        Event,
-        converter,
-        tag_name=_TAG,
-        tag_generator=lambda cls: cls.__name__,
-    )
-    return converter
+    # Cattrs on first use only: storing events needs it, reading webhooks does not.
+    return _wire.make_converter(tags={cls: (_TAG, name) for name, cls in _EVENT_CLASSES.items()})
 
 
 def dump_event(event: Event) -> dict[str, Any]:
-    """Return `event` as JSON-ready data tagged with its type (`"event_type": "MessageStatus"`)."""
-    return _converter().unstructure(event, Event)  # type: ignore[no-any-return]
+    """Return `event` as JSON-ready data tagged with its type (`"event_type": "MessageStatus"`).
+
+    The document starts with a `format` / `version` header, as every stored document does.
+    """
+    data = _wire.header(_EVENT_FORMAT, _EVENT_VERSION)
+    data.update(_converter().unstructure(event, event.__class__))
+    return data
 
 
 def load_event(data: object) -> Event:
     """Return the event stored by `dump_event`; equal to the one dumped.
 
     Raises:
-        StoredDataError: The data is not a stored event (unknown tag, missing or bad field).
+        StoredDataError: The data is not a stored event of a version this release reads:
+            an unknown tag, or a missing, unknown or bad field; the error names its path.
     """
-    if not isinstance(data, dict) or data.get(_TAG) not in {t.__name__ for t in _EVENT_TYPES}:
-        tag = data.get(_TAG) if isinstance(data, dict) else data
+    body = _wire.check_header(
+        data, format=_EVENT_FORMAT, supported=_EVENT_VERSION, migrations=_MIGRATIONS
+    )
+    tag = body.get(_TAG)
+    cls = _EVENT_CLASSES.get(tag) if isinstance(tag, str) else None
+    if cls is None:
         raise StoredDataError(_TAG, tag, "not a stored webhook event")
     try:
-        event: Event = _converter().structure(data, Event)  # type: ignore[arg-type]
+        event: Event = _converter().structure(body, cls)
     except Exception as error:  # every failure becomes one clear error
-        raise StoredDataError(_TAG, data.get(_TAG), f"cannot load: {error}") from error
+        raise _wire.refuse(StoredDataError, error, body) from error
     return event
