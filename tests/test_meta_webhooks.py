@@ -669,7 +669,7 @@ def test_stored_events_with_bad_instants(at: object) -> None:
     (event,) = parse_meta_events(p.envelope(p.entry(p.messages_change(messages=[p.AD_MESSAGE]))))
     data = dump_event(event)
     data["at"] = at
-    with pytest.raises(StoredDataError, match="ISO 8601|time zone") as info:
+    with pytest.raises(StoredDataError, match=r"ISO 8601|time zone") as info:
         load_event(data)
     assert ("at", at) == (info.value.field, info.value.value)
 

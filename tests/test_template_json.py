@@ -257,6 +257,16 @@ ERRORS = {
         "components[2].type",
         None,
     ),
+    "component with an empty type": (
+        _with(("components", 2, "type"), ""),
+        "components[2].type",
+        "",
+    ),
+    "component with a numeric type": (
+        _with(("components", 2, "type"), 3),
+        "components[2].type",
+        3,
+    ),
     "component not an object": (
         _with(("components", 2), "FOOTER"),
         "components[2]",

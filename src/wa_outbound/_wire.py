@@ -57,11 +57,7 @@ if TYPE_CHECKING:
     import cattrs
 
 __all__ = [
-    "EXPECTED_ARRAY",
-    "EXPECTED_OBJECT",
-    "MISSING",
     "NO_MIGRATIONS",
-    "UNKNOWN",
     "Migration",
     "WireError",
     "at",
@@ -89,10 +85,10 @@ __all__ = [
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=WaOutboundError)
 
-EXPECTED_OBJECT: Final = "expected a JSON object"
-EXPECTED_ARRAY: Final = "expected a JSON array"
-MISSING: Final = "required field is missing"
-UNKNOWN: Final = "unknown field"
+_EXPECTED_OBJECT: Final = "expected a JSON object"
+_EXPECTED_ARRAY: Final = "expected a JSON array"
+_MISSING: Final = "required field is missing"
+_UNKNOWN: Final = "unknown field"
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns a stored document's body (header removed) of version N into one of version N + 1."""
@@ -154,7 +150,7 @@ def json_object(value: object, path: str = "") -> Mapping[str, Any]:
     """Return `value` if it is a JSON object (any mapping), or refuse it."""
     if value.__class__ is dict or isinstance(value, Mapping):
         return value
-    _refused(value, EXPECTED_OBJECT, path)
+    _refused(value, _EXPECTED_OBJECT, path)
 
 
 def json_array(value: object, path: str = "") -> Sequence[Any]:
@@ -163,7 +159,7 @@ def json_array(value: object, path: str = "") -> Sequence[Any]:
         isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
     ):
         return value
-    _refused(value, EXPECTED_ARRAY, path)
+    _refused(value, _EXPECTED_ARRAY, path)
 
 
 _EXACT: Final[Mapping[type, str]] = MappingProxyType(
@@ -241,7 +237,7 @@ def required(
 ) -> _T:
     """Return `data[key]`, read by `read` if given; refuse a missing key or a bad value."""
     if key not in data:
-        _refused(None, MISSING, at(path, key))
+        _refused(None, _MISSING, at(path, key))
     value = data[key]
     if read is None:
         return value  # type: ignore[no-any-return]
@@ -279,9 +275,9 @@ def check_keys(
         return
     missing = sorted(needed - keys)
     if missing:
-        _refused(None, MISSING, at(path, missing[0]))
+        _refused(None, _MISSING, at(path, missing[0]))
     unknown = min(keys - allowed, key=str)  # type: ignore[operator]
-    _refused(unknown, UNKNOWN, at(path, str(unknown)))
+    _refused(unknown, _UNKNOWN, at(path, str(unknown)))
 
 
 _RECIPIENTS: Final[Mapping[str, type[WaId | BusinessScopedUserId]]] = MappingProxyType(
@@ -289,9 +285,14 @@ _RECIPIENTS: Final[Mapping[str, type[WaId | BusinessScopedUserId]]] = MappingPro
 )
 
 
+_RECIPIENT_KEYS: Final[Mapping[type, str]] = MappingProxyType(
+    {kind: key for key, kind in _RECIPIENTS.items()}
+)
+
+
 def recipient_key(value: Recipient) -> str:
     """Return the key a recipient is stored under: `wa_id` or `bsuid`."""
-    return "wa_id" if value.__class__ is WaId else "bsuid"
+    return _RECIPIENT_KEYS[value.__class__]
 
 
 def recipient(key: str, value: object, path: str = "") -> Recipient:
@@ -333,7 +334,7 @@ def check_header(
             value, and says which versions this release reads.
     """
     if not isinstance(data, dict):
-        raise StoredDataError("$", data, EXPECTED_OBJECT)
+        raise StoredDataError("$", data, _EXPECTED_OBJECT)
     found = data.get("format")
     if found != format:
         raise StoredDataError("format", found, f"expected {format!r}")
@@ -343,7 +344,7 @@ def check_header(
         oldest -= 1
     reads = f"this release reads {_versions(oldest, supported)}"
     if version is None:
-        problem = MISSING if "version" not in data else "expected an integer"
+        problem = _MISSING if "version" not in data else "expected an integer"
         raise StoredDataError("version", version, f"{problem}; {reads}")
     if version.__class__ is not int:
         raise StoredDataError("version", version, f"expected an integer; {reads}")
@@ -372,10 +373,10 @@ def explain(error: BaseException, body: object) -> tuple[str, object, str]:
     `error` is a reader's `WireError` (its path is taken as it is) or a cattrs validation
     error tree: the first failure is followed down through the exception groups, noting the
     attribute name or list index on the way, and the leaf (a `WireError` from a strict hook,
-    a missing key, a model's own refusal, anything else) gives the rest of the path and the
-    reason. The path of the document itself is `$`.
+    a model's own refusal, anything else) gives the rest of the path and the reason. The
+    path of the document itself is `$`.
     """
-    path = ""
+    parts: list[str | int] = []
     leaf: BaseException = error
     if not isinstance(leaf, WireError):
         import cattrs  # noqa: PLC0415 - only a converter's errors come here
@@ -386,13 +387,13 @@ def explain(error: BaseException, body: object) -> tuple[str, object, str]:
                 leaf = leaf.exceptions[0]
                 continue
             leaf, note = with_notes[0]
-            key = note.index if isinstance(note, cattrs.IterableValidationNote) else note.name
-            path = at(path, key)
+            parts.append(
+                note.index if isinstance(note, cattrs.IterableValidationNote) else note.name
+            )
+    path = functools.reduce(at, parts, "")
     if isinstance(leaf, WireError):
         return join(path, leaf.path) or "$", leaf.value, leaf.reason
-    if isinstance(leaf, KeyError):  # cattrs's own: the path already ends at the field
-        return path or "$", None, MISSING
-    value = _lookup(body, path)
+    value = _lookup(body, parts)
     if isinstance(leaf, WaOutboundError):
         return path or "$", value, str(leaf)
     return path or "$", value, f"{type(leaf).__name__}: {leaf}"
@@ -403,25 +404,15 @@ def refuse(error_class: Callable[[str, object, str], _E], error: BaseException, 
     return error_class(*explain(error, body))
 
 
-def _lookup(body: object, path: str) -> object:
-    """Return the value at `path` (as `at` writes it) in `body`, or `None` if there is none."""
+def _lookup(body: object, parts: list[str | int]) -> object:
+    """Return the value at the path `parts` in `body`, or `None` if there is none."""
     value = body
-    for part in _parts(path):
+    for part in parts:
         try:
             value = value[part]  # type: ignore[index]
         except (KeyError, IndexError, TypeError):  # noqa: PERF203 - a path of a few steps
             return None
     return value
-
-
-def _parts(path: str) -> list[str | int]:
-    parts: list[str | int] = []
-    for dotted in path.split("."):
-        name, *indexes = dotted.split("[")
-        if name:
-            parts.append(name)
-        parts.extend(int(index.rstrip("]")) for index in indexes)
-    return parts
 
 
 # --- the converter factory ----------------------------------------------------------------
@@ -481,12 +472,17 @@ def _is_enum(kind: object) -> bool:
     return isinstance(kind, type) and issubclass(kind, enum.Enum)
 
 
-def _structure_recipient(value: object, _type: object) -> Recipient:
+def _structure_recipient(value: object, kind: object) -> Recipient:
+    """Read `{"wa_id": ...}` or `{"bsuid": ...}`, for a `Recipient` or the one class `kind`."""
     data = json_object(value)
     if len(data) != 1:
         _refused(value, "expected {'wa_id': ...} or {'bsuid': ...}")
     ((key, text),) = data.items()
-    return recipient(key, text)
+    found = recipient(key, text)
+    only = _RECIPIENT_KEYS.get(kind)  # type: ignore[call-overload]
+    if only is not None and found.__class__ is not kind:
+        _refused(value, f"expected {{{only!r}: ...}}")
+    return found
 
 
 def _dump_recipient(value: Recipient) -> dict[str, str]:
@@ -540,10 +536,9 @@ def make_converter(
     converter.register_structure_hook_func(lambda kind: kind is Any, lambda value, _type: value)
     converter.register_unstructure_hook(PhoneNumberId, lambda value: value.value)
     converter.register_structure_hook(PhoneNumberId, _structure_phone_number_id)
-    for cls in (WaId, BusinessScopedUserId):
-        converter.register_unstructure_hook(cls, _dump_recipient)
-    converter.register_unstructure_hook(Recipient, _dump_recipient)
-    converter.register_structure_hook(Recipient, _structure_recipient)
+    for kind in (*_RECIPIENTS.values(), Recipient):
+        converter.register_unstructure_hook(kind, _dump_recipient)
+        converter.register_structure_hook(kind, _structure_recipient)
     options: dict[str, Any] = {"converter": converter, "keep_extra": keep_extra, "tags": tags}
     converter.register_structure_hook_factory(
         attrs.has, functools.partial(_object_structure_hook, defaults=defaults, **options)
@@ -570,16 +565,12 @@ def _object_structure_hook(
     """Build the structure hook of an attrs class (see `make_converter` for the options)."""
     import cattrs  # noqa: PLC0415
 
-    fields = [a for a in attrs.fields(cls) if a.init]
     keeps_extra = _keeps_extra(cls, keep_extra=keep_extra)
+    # A key named "extra" in the JSON is one the model does not name: it is kept too.
+    fields = [a for a in attrs.fields(cls) if a.init and not (keeps_extra and a.name == "extra")]
     tag = tags.get(cls)
     known = frozenset(a.name for a in fields) | ({tag[0]} if tag else frozenset())
-    needed = frozenset(
-        a.name
-        for a in fields
-        if not (defaults and a.default is not attrs.NOTHING)
-        and not (keeps_extra and a.name == "extra")
-    )
+    needed = frozenset(a.name for a in fields if not (defaults and a.default is not attrs.NOTHING))
     overrides: dict[str, Any] = {"extra": cattrs.override(omit=True)} if keeps_extra else {}
     inner: Any = cattrs.gen.make_dict_structure_fn(cls, converter, **overrides)
 
