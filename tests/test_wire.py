@@ -443,10 +443,13 @@ def _step(version: int) -> wire.Migration:
 MIGRATIONS = {1: _step(1), 2: _step(2)}
 
 
-def _header_error(data: object, **kwargs: Any) -> StoredDataError:
-    options = {"format": "f", "supported": 3, "migrations": MIGRATIONS, **kwargs}
+MIGRATED = wire.StoredFormat(name="f", version=3, migrations=MIGRATIONS)
+FIRST = wire.StoredFormat(name="f", version=3)
+
+
+def _header_error(data: object, stored: wire.StoredFormat = MIGRATED) -> StoredDataError:
     with pytest.raises(StoredDataError) as caught:
-        wire.check_header(data, **options)
+        wire.check_header(data, stored)
     return caught.value
 
 
@@ -457,13 +460,14 @@ def _header_error(data: object, **kwargs: Any) -> StoredDataError:
 @example(4, None)
 def test_every_integer_version_gets_one_answer(version: int, value: object) -> None:
     """The current version is read, older ones migrated in order, others refused naming them."""
-    data = {**wire.header("f", version), "value": value}
+    data = {**wire.header(wire.StoredFormat(name="f", version=version)), "value": value}
     if version == 3:
-        body = wire.check_header(data, format="f", supported=3, migrations=MIGRATIONS)
-        assert {"value": value} == body
+        assert {"value": value} == wire.check_header(data, MIGRATED)
+        assert {"value": value} == wire.check_header(data, FIRST)
     elif 1 <= version < 3:
-        body = wire.check_header(data, format="f", supported=3, migrations=MIGRATIONS)
+        body = wire.check_header(data, MIGRATED)
         assert {"value": value, "steps": list(range(version, 3))} == body
+        assert "unknown version; this release reads version 3" == _header_error(data, FIRST).reason
     else:
         error = _header_error(data)
         assert ("version", version) == (error.field, error.value)
@@ -475,7 +479,7 @@ def test_every_integer_version_gets_one_answer(version: int, value: object) -> N
 def test_a_version_that_is_not_an_integer_is_refused(version: object) -> None:
     """`true`, `"1"`, `1.0`, `null`, lists and objects are not versions."""
     assume(version.__class__ is not int)
-    error = _header_error({"format": "f", "version": version}, migrations=wire.NO_MIGRATIONS)
+    error = _header_error({"format": "f", "version": version}, FIRST)
     assert ("version", version, "expected an integer; this release reads version 3") == (
         error.field,
         error.value,
@@ -506,9 +510,11 @@ def test_a_missing_version_or_format_is_refused() -> None:
 
 def test_the_header_comes_first_and_is_not_in_the_body() -> None:
     """`header` writes the format and version first; `check_header` returns the rest."""
-    data = {**wire.header("f", 1), "a": 1}
+    stored = wire.StoredFormat(name="f", version=1)
+    data = {**wire.header(stored), "a": 1}
     assert ["format", "version", "a"] == list(data)
-    assert {"a": 1} == wire.check_header(data, format="f", supported=1)
+    assert {"a": 1} == wire.check_header(data, stored)
+    assert (1, 1) == (stored.oldest, MIGRATED.oldest)
 
 
 # --- the error-path helper ------------------------------------------------------------------

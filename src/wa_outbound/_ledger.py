@@ -56,7 +56,7 @@ from wa_outbound._rules import LimitScope, Rules
 from wa_outbound._time import UTC, iso_instant, utc
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator
 
 __all__ = [
     "FUTURE_TOLERANCE",
@@ -76,6 +76,7 @@ LEDGER_FORMAT: Final = "wa_outbound.limit_ledger"
 """The `format` header of a stored ledger."""
 LEDGER_VERSION: Final = 1
 """The `version` header of a stored ledger."""
+_STORED: Final = _wire.StoredFormat(name=LEDGER_FORMAT, version=LEDGER_VERSION)  # 1 is the first
 
 _SCOPE_ID: Final = re.compile(r"[0-9]{1,32}")
 _RECIPIENT_TYPES: Final = (WaId, BusinessScopedUserId)
@@ -458,7 +459,7 @@ def dump_ledger(ledger: LimitLedger) -> dict[str, Any]:
     """
     counted = sorted(ledger.store.items(), key=lambda item: item[1])
     latest = ledger.latest
-    data = _wire.header(LEDGER_FORMAT, LEDGER_VERSION)
+    data = _wire.header(_STORED)
     data["scope"] = {"kind": ledger.scope.kind.value, "graph_id": ledger.scope.graph_id}
     data["latest"] = None if latest is None else iso_instant(latest)
     data["counted"] = [
@@ -481,9 +482,7 @@ def load_ledger(data: object, *, rules: Rules, store: LedgerStore | None = None)
             reads, or a field is missing, unknown or malformed; the error names it.
         InvalidValueError: The stored scope is not the one `rules` count by.
     """
-    body = _wire.check_header(
-        data, format=LEDGER_FORMAT, supported=LEDGER_VERSION, migrations=_MIGRATIONS
-    )
+    body = _wire.check_header(data, _STORED)
     try:
         scope, latest, entries = _read_body(body)
     except _wire.WireError as error:
@@ -501,8 +500,6 @@ def load_ledger(data: object, *, rules: Rules, store: LedgerStore | None = None)
 _BODY_KEYS: Final = frozenset({"scope", "latest", "counted"})
 _SCOPE_KEYS: Final = frozenset({"kind", "graph_id"})
 _ENTRY_KEYS: Final = {key: frozenset({key, "at"}) for key in ("wa_id", "bsuid")}
-_MIGRATIONS: Final[Mapping[int, _wire.Migration]] = _wire.NO_MIGRATIONS
-"""How an older stored ledger becomes the next version: none yet, version 1 is the first."""
 
 
 def _read_body(

@@ -21,8 +21,6 @@ from wa_outbound._conversation import Conversation
 from wa_outbound._errors import StoredDataError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     import cattrs
 
 __all__ = ["FORMAT", "VERSION", "dump_conversation", "load_conversation"]
@@ -31,8 +29,7 @@ FORMAT: Final = "wa_outbound.conversation"
 """The `format` header of a stored conversation."""
 VERSION: Final = 1
 """The `version` header this release writes."""
-_MIGRATIONS: Final[Mapping[int, _wire.Migration]] = _wire.NO_MIGRATIONS
-"""How an older version becomes the next one: none yet, version 1 is the first."""
+_STORED: Final = _wire.StoredFormat(name=FORMAT, version=VERSION)  # no migration: 1 is the first
 
 
 @functools.cache
@@ -45,7 +42,7 @@ def dump_conversation(conversation: Conversation) -> dict[str, Any]:
 
     `json.dumps(dump_conversation(c))` is the usual way to store it.
     """
-    data = _wire.header(FORMAT, VERSION)
+    data = _wire.header(_STORED)
     data.update(_converter().unstructure(conversation, Conversation))
     return data
 
@@ -58,8 +55,5 @@ def load_conversation(data: object) -> Conversation:
             reads, or a field is missing, unknown or invalid; the error names the field path
             and its value.
     """
-    body = _wire.check_header(data, format=FORMAT, supported=VERSION, migrations=_MIGRATIONS)
-    try:
-        return _converter().structure(body, Conversation)
-    except Exception as error:  # every failure becomes one clear error
-        raise _wire.refuse(StoredDataError, error, body) from error
+    body = _wire.check_header(data, _STORED)
+    return _wire.structure(_converter(), body, Conversation, StoredDataError)

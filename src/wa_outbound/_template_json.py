@@ -102,10 +102,7 @@ def template_from_graph(data: object) -> Template:
             holds the wrong JSON type or an unknown enum value. The error names the JSON path
             (`components[2].buttons[0].type`) and the value found there.
     """
-    try:
-        return _converter().structure(data, Template)
-    except Exception as error:  # every failure becomes one clear error
-        raise _wire.refuse(TemplateFormatError, error, data) from error
+    return _wire.structure(_converter(), data, Template, TemplateFormatError)
 
 
 def templates_from_graph(data: object) -> tuple[Template, ...]:

@@ -26,11 +26,12 @@ templates, Twilio Content resources, send components). Three pieces serve them a
   caller raises as its own error class: `StoredDataError` for stored documents,
   `TemplateFormatError` for Graph and Twilio input.
 
-Stored documents carry a header, `{"format": ..., "version": N, ...}`, written by `header`
-and read by `check_header`, the one function that decides what a version gets: the current
-one is read; an older one is migrated step by step through the module's migration table
-(empty today); a newer, unknown, missing or non-integer one (`true`, `"1"`) is refused with a
-`StoredDataError` naming `version`, its value and the versions this release reads.
+Stored documents carry a header, `{"format": ..., "version": N, ...}`, described by a
+`StoredFormat`, written by `header` and read by `check_header`, the one function that
+decides what a version gets: the current one is read; an older one is migrated step by step
+through the format's migration table (empty today); a newer, unknown, missing or non-integer
+one (`true`, `"1"`) is refused with a `StoredDataError` naming `version`, its value and the
+versions this release reads.
 
 Paths read like the code that would reach the value: `components[2].buttons[0].type`; the
 document itself is `$`. cattrs is imported on first use of a converter, which keeps
@@ -45,7 +46,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TypeVar
 
 import attrs
 
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_MIGRATIONS",
     "Migration",
+    "StoredFormat",
     "WireError",
     "at",
     "boolean",
@@ -80,9 +82,11 @@ __all__ = [
     "refuse",
     "required",
     "string",
+    "structure",
 ]
 
 _T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
 _E = TypeVar("_E", bound=WaOutboundError)
 
 _EXPECTED_OBJECT: Final = "expected a JSON object"
@@ -162,30 +166,23 @@ def json_array(value: object, path: str = "") -> Sequence[Any]:
     _refused(value, _EXPECTED_ARRAY, path)
 
 
-_EXACT: Final[Mapping[type, str]] = MappingProxyType(
-    {str: "expected a string", int: "expected an integer", bool: "expected true or false"}
-)
+class _LeafReader(Protocol[_T_co]):
+    def __call__(self, value: object, path: str = "") -> _T_co: ...
 
 
-def string(value: object, path: str = "") -> str:
-    """Return `value` if it is a JSON string, or refuse it."""
-    if value.__class__ is str:
-        return value
-    _refused(value, _EXACT[str], path)
+def _exact_reader(kind: type[_T], reason: str) -> _LeafReader[_T]:
+    def read(value: object, path: str = "") -> _T:
+        if value.__class__ is kind:  # bool is not an int, an int is not a str
+            return value
+        _refused(value, reason, path)
+
+    read.__doc__ = f"Return `value` if it is {reason.removeprefix('expected ')}, or refuse it."
+    return read
 
 
-def integer(value: object, path: str = "") -> int:
-    """Return `value` if it is a JSON integer (never `true`, never `"1"`), or refuse it."""
-    if value.__class__ is int:
-        return value
-    _refused(value, _EXACT[int], path)
-
-
-def boolean(value: object, path: str = "") -> bool:
-    """Return `value` if it is `true` or `false`, or refuse it."""
-    if value.__class__ is bool:
-        return value
-    _refused(value, _EXACT[bool], path)
+string: Final = _exact_reader(str, "expected a string")
+integer: Final = _exact_reader(int, "expected an integer")  # never `true`, never `"1"`
+boolean: Final = _exact_reader(bool, "expected true or false")
 
 
 def instant(value: object, path: str = "") -> datetime:
@@ -238,13 +235,9 @@ def required(
     """Return `data[key]`, read by `read` if given; refuse a missing key or a bad value."""
     if key not in data:
         _refused(None, _MISSING, at(path, key))
-    value = data[key]
     if read is None:
-        return value  # type: ignore[no-any-return]
-    try:
-        return read(value)
-    except WireError as error:
-        raise error.under(at(path, key)) from None
+        return data[key]  # type: ignore[no-any-return]
+    return _read_key(data[key], read, path, key)
 
 
 def optional(
@@ -252,8 +245,10 @@ def optional(
 ) -> _T | None:
     """Return `data[key]` read by `read`, or `None` when the key is missing or `null`."""
     value = data.get(key)
-    if value is None:
-        return None
+    return None if value is None else _read_key(value, read, path, key)
+
+
+def _read_key(value: object, read: Callable[[object], _T], path: str, key: str) -> _T:
     try:
         return read(value)
     except WireError as error:
@@ -309,53 +304,69 @@ def recipient(key: str, value: object, path: str = "") -> Recipient:
 # --- stored documents ---------------------------------------------------------------------
 
 
-def header(format: str, version: int) -> dict[str, Any]:  # noqa: A002 - the JSON key
+@attrs.frozen(kw_only=True)
+class StoredFormat:
+    """A kind of stored document: its `format`, the version this release writes, migrations."""
+
+    name: str
+    """The `format` header (`wa_outbound.conversation`)."""
+    version: int
+    """The `version` header this release writes, and the only one it reads as it is."""
+    migrations: Mapping[int, Migration] = NO_MIGRATIONS
+    """Version N -> a function turning a body of version N into one of version N + 1."""
+
+    @property
+    def oldest(self) -> int:
+        """The oldest version this release reads (through the chain of migrations)."""
+        oldest = self.version
+        while oldest - 1 in self.migrations:
+            oldest -= 1
+        return oldest
+
+
+def header(stored: StoredFormat) -> dict[str, Any]:
     """Return the header a stored document starts with: `{"format": ..., "version": ...}`."""
-    return {"format": format, "version": version}
+    return {"format": stored.name, "version": stored.version}
 
 
-def check_header(
-    data: object,
-    *,
-    format: str,  # noqa: A002 - the JSON key
-    supported: int,
-    migrations: Mapping[int, Migration] = NO_MIGRATIONS,
-) -> dict[str, Any]:
-    """Return a stored document's body (header removed), migrated to version `supported`.
+def check_header(data: object, stored: StoredFormat) -> dict[str, Any]:
+    """Return a stored document's body (header removed), migrated to `stored.version`.
 
-    This function alone decides what a version gets: `supported` is read as it is; an older
-    version with a chain of `migrations` up to `supported` (each from version N to N + 1) is
-    migrated; anything else is refused.
+    This function alone decides what a version gets: `stored.version` is read as it is; an
+    older version with a chain of `stored.migrations` up to it (each from version N to
+    N + 1) is migrated; anything else is refused.
 
     Raises:
-        StoredDataError: `data` is not a JSON object; its `format` is not `format`; its
+        StoredDataError: `data` is not a JSON object; its `format` is not `stored.name`; its
             `version` is missing, not an integer (`true` and `"1"` are not), newer than
-            `supported`, or older without a migration. The error names `version` and its
-            value, and says which versions this release reads.
+            `stored.version`, or older without a migration. The error names `version` and
+            its value, and says which versions this release reads.
     """
     if not isinstance(data, dict):
         raise StoredDataError("$", data, _EXPECTED_OBJECT)
     found = data.get("format")
-    if found != format:
-        raise StoredDataError("format", found, f"expected {format!r}")
+    if found != stored.name:
+        raise StoredDataError("format", found, f"expected {stored.name!r}")
     version = data.get("version")
-    oldest = supported
-    while oldest - 1 in migrations:
-        oldest -= 1
-    reads = f"this release reads {_versions(oldest, supported)}"
-    if version is None:
-        problem = _MISSING if "version" not in data else "expected an integer"
-        raise StoredDataError("version", version, f"{problem}; {reads}")
-    if version.__class__ is not int:
-        raise StoredDataError("version", version, f"expected an integer; {reads}")
-    if version > supported:
-        raise StoredDataError("version", version, f"written by a newer release; {reads}")
-    if version < oldest:
-        raise StoredDataError("version", version, f"unknown version; {reads}")
+    if version.__class__ is not int or not stored.oldest <= version <= stored.version:
+        raise StoredDataError("version", version, _version_problem(data, stored))
     body = {key: value for key, value in data.items() if key not in {"format", "version"}}
-    for step in range(version, supported):
-        body = migrations[step](body)
+    for step in range(version, stored.version):
+        body = stored.migrations[step](body)
     return body
+
+
+def _version_problem(data: dict[str, Any], stored: StoredFormat) -> str:
+    version = data.get("version")
+    if "version" not in data:
+        problem = _MISSING
+    elif version.__class__ is not int:
+        problem = "expected an integer"
+    elif version > stored.version:
+        problem = "written by a newer release"
+    else:
+        problem = "unknown version"
+    return f"{problem}; this release reads {_versions(stored.oldest, stored.version)}"
 
 
 def _versions(oldest: int, newest: int) -> str:
@@ -404,6 +415,19 @@ def refuse(error_class: Callable[[str, object, str], _E], error: BaseException, 
     return error_class(*explain(error, body))
 
 
+def structure(
+    converter: cattrs.Converter,
+    data: object,
+    cls: type[_T],
+    error_class: Callable[[str, object, str], WaOutboundError],
+) -> _T:
+    """Return `data` read as `cls` by `converter`; any failure raises as `error_class`."""
+    try:
+        return converter.structure(data, cls)
+    except Exception as error:  # every failure becomes one clear error
+        raise refuse(error_class, error, data) from error
+
+
 def _lookup(body: object, parts: list[str | int]) -> object:
     """Return the value at the path `parts` in `body`, or `None` if there is none."""
     value = body
@@ -420,7 +444,7 @@ def _lookup(body: object, parts: list[str | int]) -> object:
 
 def _exact_hook(kind: type, read: Callable[[object], object]) -> Callable[[object, Any], Any]:
     def structure(value: object, _type: object) -> object:
-        if value.__class__ is kind:  # bool is not an int, an int is not a str
+        if value.__class__ is kind:  # the reader's own check, without its call
             return value
         return read(value)  # refuses it
 

@@ -147,12 +147,8 @@ _EVENT_TYPES: Final = (
 _EVENT_CLASSES: Final[Mapping[str, type[Event]]] = MappingProxyType(
     {cls.__name__: cls for cls in _EVENT_TYPES}
 )
-_EVENT_FORMAT: Final = "wa_outbound.webhook_event"
-"""The `format` header of a stored event."""
-_EVENT_VERSION: Final = 1
-"""The `version` header this release writes."""
-_MIGRATIONS: Final[Mapping[int, _wire.Migration]] = _wire.NO_MIGRATIONS
-"""How an older version becomes the next one: none yet, version 1 is the first."""
+_STORED: Final = _wire.StoredFormat(name="wa_outbound.webhook_event", version=1)
+"""A stored event's header; no migration yet, version 1 is the first."""
 
 
 @functools.cache
@@ -166,7 +162,7 @@ def dump_event(event: Event) -> dict[str, Any]:
 
     The document starts with a `format` / `version` header, as every stored document does.
     """
-    data = _wire.header(_EVENT_FORMAT, _EVENT_VERSION)
+    data = _wire.header(_STORED)
     data.update(_converter().unstructure(event, event.__class__))
     return data
 
@@ -178,15 +174,9 @@ def load_event(data: object) -> Event:
         StoredDataError: The data is not a stored event of a version this release reads:
             an unknown tag, or a missing, unknown or bad field; the error names its path.
     """
-    body = _wire.check_header(
-        data, format=_EVENT_FORMAT, supported=_EVENT_VERSION, migrations=_MIGRATIONS
-    )
+    body = _wire.check_header(data, _STORED)
     tag = body.get(_TAG)
     cls = _EVENT_CLASSES.get(tag) if isinstance(tag, str) else None
     if cls is None:
         raise StoredDataError(_TAG, tag, "not a stored webhook event")
-    try:
-        event: Event = _converter().structure(body, cls)
-    except Exception as error:  # every failure becomes one clear error
-        raise _wire.refuse(StoredDataError, error, body) from error
-    return event
+    return _wire.structure(_converter(), body, cls, StoredDataError)
