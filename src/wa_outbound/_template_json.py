@@ -62,7 +62,7 @@ def _structure_example(value: object, _type: object) -> object:
 
 
 def _structure_component(value: object, _type: object) -> Component:
-    data = _wire.json_object(value)
+    data = value if value.__class__ is dict else _wire.json_object(value)
     kind = data.get("type")
     if kind.__class__ is not str:
         kind = _wire.required(data, "type", read=_wire.string)  # refuses it

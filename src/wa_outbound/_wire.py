@@ -384,8 +384,8 @@ def explain(error: BaseException, body: object) -> tuple[str, object, str]:
     `error` is a reader's `WireError` (its path is taken as it is) or a cattrs validation
     error tree: the first failure is followed down through the exception groups, noting the
     attribute name or list index on the way, and the leaf (a `WireError` from a strict hook,
-    a model's own refusal, anything else) gives the rest of the path and the reason. The
-    path of the document itself is `$`.
+    a missing key, a model's own refusal, anything else) gives the rest of the path and the
+    reason. The path of the document itself is `$`.
     """
     parts: list[str | int] = []
     leaf: BaseException = error
@@ -404,6 +404,8 @@ def explain(error: BaseException, body: object) -> tuple[str, object, str]:
     path = functools.reduce(at, parts, "")
     if isinstance(leaf, WireError):
         return join(path, leaf.path) or "$", leaf.value, leaf.reason
+    if isinstance(leaf, KeyError):  # cattrs's own: the path already ends at the field
+        return path or "$", None, _MISSING
     value = _lookup(body, parts)
     if isinstance(leaf, WaOutboundError):
         return path or "$", value, str(leaf)
@@ -594,7 +596,9 @@ def _object_structure_hook(
     fields = [a for a in attrs.fields(cls) if a.init and not (keeps_extra and a.name == "extra")]
     tag = tags.get(cls)
     known = frozenset(a.name for a in fields) | ({tag[0]} if tag else frozenset())
-    needed = frozenset(a.name for a in fields if not (defaults and a.default is not attrs.NOTHING))
+    # cattrs itself refuses a missing field without a default (a KeyError `explain` reads);
+    # a stored document also needs those with one: nothing is defaulted silently.
+    needed = frozenset() if defaults else frozenset(a.name for a in fields)
     overrides: dict[str, Any] = {"extra": cattrs.override(omit=True)} if keeps_extra else {}
     inner: Any = cattrs.gen.make_dict_structure_fn(cls, converter, **overrides)
 
@@ -603,7 +607,7 @@ def _object_structure_hook(
         def structure_keeping(value: Any, _type: object) -> object:  # noqa: ANN401
             if value.__class__ is not dict:
                 value = json_object(value)
-            if not needed <= value.keys():
+            if needed and not needed <= value.keys():
                 check_keys(value, needed)  # refuses it
             result = inner(value, cls)
             extra = tuple((k, v) for k, v in value.items() if k not in known)

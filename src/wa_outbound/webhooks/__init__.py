@@ -154,7 +154,7 @@ _STORED: Final = _wire.StoredFormat(name="wa_outbound.webhook_event", version=1)
 @functools.cache
 def _converter() -> cattrs.Converter:
     # Cattrs on first use only: storing events needs it, reading webhooks does not.
-    return _wire.make_converter(tags={cls: (_TAG, name) for name, cls in _EVENT_CLASSES.items()})
+    return _wire.make_converter()
 
 
 def dump_event(event: Event) -> dict[str, Any]:
@@ -163,6 +163,7 @@ def dump_event(event: Event) -> dict[str, Any]:
     The document starts with a `format` / `version` header, as every stored document does.
     """
     data = _wire.header(_STORED)
+    data[_TAG] = event.__class__.__name__
     data.update(_converter().unstructure(event, event.__class__))
     return data
 
@@ -174,8 +175,8 @@ def load_event(data: object) -> Event:
         StoredDataError: The data is not a stored event of a version this release reads:
             an unknown tag, or a missing, unknown or bad field; the error names its path.
     """
-    body = _wire.check_header(data, _STORED)
-    tag = body.get(_TAG)
+    body = _wire.check_header(data, _STORED)  # a new dict: the tag may be taken out
+    tag = body.pop(_TAG, None)
     cls = _EVENT_CLASSES.get(tag) if isinstance(tag, str) else None
     if cls is None:
         raise StoredDataError(_TAG, tag, "not a stored webhook event")
