@@ -387,6 +387,16 @@ def test_graph_objects_may_leave_out_defaults_but_not_required_fields() -> None:
     assert ("$", ["x"], "expected a JSON object") == _refusal(GRAPH, ["x"], Loose)
 
 
+def test_options_combine_strict_fields_with_extra_keys_and_tags() -> None:
+    """Keeping extra keys does not make fields optional; a tag is written on any class."""
+    keeping = wire.make_converter(keep_extra=True, tags={Checked: ("kind", "C")})
+    assert ("color", None, "required field is missing") == _refusal(keeping, {"name": "n"}, Loose)
+    kept = keeping.structure({"name": "n", "color": "red", "x": 1}, Loose)
+    assert (("x", 1),) == kept.extra
+    assert {"kind": "C", "size": 1, "odd": 1} == keeping.unstructure(Checked(size=1))
+    assert Checked(size=1) == keeping.structure({"kind": "C", "size": 1, "odd": 1}, Checked)
+
+
 @given(JSON)
 def test_check_keys_names_the_first_missing_then_the_first_unknown(data: object) -> None:
     """`check_keys` passes exactly the objects with every needed key and no other."""
