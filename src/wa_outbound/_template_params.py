@@ -412,7 +412,10 @@ def _button_json(
 
 
 def _string(container: Mapping[str, Any], key: str, path: str) -> str:
-    return _wire.required(container, key, path, _wire.string)
+    value = container.get(key)
+    if value.__class__ is str:  # the common case, without the readers' calls
+        return value
+    return _wire.required(container, key, path, _wire.string)  # refuses it
 
 
 def _optional_string(container: Mapping[str, Any], key: str, path: str) -> str | None:

@@ -124,6 +124,9 @@ _MEDIA_FORMATS: Final = {
 
 
 def _string(data: Mapping[str, Any], key: str, path: str, *, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value.__class__ is str:  # the common case, without the readers' calls
+        return value
     if required:
         return _wire.required(data, key, path, _wire.string)
     return _wire.optional(data, key, path, _wire.string)

@@ -350,7 +350,8 @@ def check_header(data: object, stored: StoredFormat) -> dict[str, Any]:
     version = data.get("version")
     if version.__class__ is not int or not stored.oldest <= version <= stored.version:
         raise StoredDataError("version", version, _version_problem(data, stored))
-    body = {key: value for key, value in data.items() if key not in {"format", "version"}}
+    body = dict(data)
+    del body["format"], body["version"]
     for step in range(version, stored.version):
         body = stored.migrations[step](body)
     return body
