@@ -90,6 +90,15 @@ class Checked:
     odd: int = attrs.field(default=1, validator=_odd)
 
 
+PLAIN = Leaf(
+    name="a",
+    count=1,
+    flag=True,
+    when=datetime(2026, 1, 1, tzinfo=UTC),
+    color=Color.RED,
+    tags=(),
+    pair=(1, "x"),
+)
 STRICT = wire.make_converter()
 GRAPH = wire.make_converter(
     defaults=True, keep_extra=True, any_case=True, omit_defaults=True, tags={Loose: ("type", "L")}
@@ -152,15 +161,7 @@ def test_written_leaves_are_plain_json(leaf: Leaf) -> None:
 def test_identities_are_written_as_strings_and_tagged_objects() -> None:
     """A phone number id is its digits; a recipient an object naming its kind."""
     tree = Tree(
-        root=Leaf(
-            name="a",
-            count=1,
-            flag=True,
-            when=datetime(2026, 1, 1, tzinfo=UTC),
-            color=Color.RED,
-            tags=(),
-            pair=(1, "x"),
-        ),
+        root=PLAIN,
         business=PhoneNumberId("1065"),
         recipient=BusinessScopedUserId("US.1349"),
     )
@@ -250,34 +251,14 @@ def test_leaf_readers_accept_exactly_their_json_type(value: object) -> None:
 def test_a_string_is_never_a_json_array(text: object) -> None:
     """Text and bytes are refused where an array is expected, also by the tuple hook."""
     assert "expected a JSON array" == _error(wire.json_array, text).reason
-    data = STRICT.unstructure(
-        Leaf(
-            name="",
-            count=0,
-            flag=False,
-            when=datetime(2026, 1, 1, tzinfo=UTC),
-            color=Color.RED,
-            tags=(),
-            pair=(0, ""),
-        )
-    )
+    data = STRICT.unstructure(PLAIN)
     data["tags"] = "ab"
     assert ("tags", "ab", "expected a JSON array") == _refusal(STRICT, data, Leaf)
 
 
 def test_a_fixed_tuple_needs_its_length_and_names_a_bad_item() -> None:
     """A fixed-length tuple refuses another length and names the index of a bad item."""
-    good = STRICT.unstructure(
-        Leaf(
-            name="",
-            count=0,
-            flag=False,
-            when=datetime(2026, 1, 1, tzinfo=UTC),
-            color=Color.RED,
-            tags=(),
-            pair=(0, ""),
-        )
-    )
+    good = STRICT.unstructure(PLAIN)
     assert ("pair", [1], "expected a JSON array of 2 items") == _refusal(
         STRICT, {**good, "pair": [1]}, Leaf
     )
