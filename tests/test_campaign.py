@@ -589,6 +589,46 @@ def test_a_recipient_the_ledger_holds_takes_no_new_slot() -> None:
     ]
 
 
+def test_a_held_recipient_sent_again_keeps_its_slot_a_window_after_the_resend() -> None:
+    """A recipient the ledger holds takes no new slot, but a resend moves its slot forward."""
+    rules = rules_at(T0)
+    scope = LimitScopeKey.under(rules, phone_number=BUSINESS, portfolio="4455667788")
+    ledger = LimitLedger(scope=scope, rules=rules)
+    held, other = WaId("4915100000000"), WaId("4915100000001")
+    ledger.record(held, T0 - timedelta(minutes=1))
+    schedule = iter_schedule(
+        [held, other],
+        business=BUSINESS,
+        kind=UTILITY,
+        start=T0,
+        limit=MessagingLimit(users=1),
+        ledger=ledger,
+        assume_opted_in=True,
+    )
+    assert [(held, T0, False), (other, T0 + DAY, True)] == [
+        (s.recipient, s.at, s.new_user) for s in schedule
+    ]
+
+
+def test_a_ledger_with_ids_of_both_kinds_at_one_instant_is_read() -> None:
+    """Slots a `WaId` and a `BusinessScopedUserId` took at the same instant both count."""
+    rules = rules_at(T0)
+    scope = LimitScopeKey.under(rules, phone_number=BUSINESS, portfolio="4455667788")
+    ledger = LimitLedger(scope=scope, rules=rules)
+    earlier = T0 - timedelta(hours=1)
+    ledger.record(WaId("4915100000000"), earlier)
+    ledger.record(BusinessScopedUserId("US.abc123"), earlier)
+    (send,) = iter_schedule(
+        opted(1, prefix="49160"),
+        business=BUSINESS,
+        kind=UTILITY,
+        start=T0,
+        limit=MessagingLimit(users=2),
+        ledger=ledger,
+    )
+    assert earlier + DAY == send.at
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [

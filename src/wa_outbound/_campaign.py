@@ -490,6 +490,8 @@ class _Planner:
         # ledger says already hold a slot.
         self.slots: deque[int] = deque()
         self.held: dict[Recipient, int] = {}
+        self.dead: dict[int, int] = {}
+        self.dead_count = 0
         # Usage within the lookback, in one-minute buckets: [minute, users].
         self.usage: deque[list[int]] = deque()
         self.used = 0
@@ -575,9 +577,12 @@ class _Planner:
         """Take the ledger's slots in use at the start (and their usage) as the plan's own."""
         cutoff = self.start - self.window
         entries = sorted(
-            (min(_us(at), self.start), recipient)
-            for recipient, at in ledger.store.items()
-            if _us(at) > cutoff
+            (
+                (min(_us(at), self.start), recipient)
+                for recipient, at in ledger.store.items()
+                if _us(at) > cutoff
+            ),
+            key=lambda entry: entry[0],
         )
         for at, recipient in entries:
             self.slots.append(at)
@@ -880,16 +885,24 @@ class _Planner:
                         verdict = region_blocked
                 if verdict is not None:
                     break
+                moved = -1
                 if counts and held:
                     was = held.get(recipient)
                     if was is not None and was > t - window:
                         counts = False
+                        moved = was
                 if counts and limit_users is not None:
                     if slots and slots[0] <= t - window:
                         cutoff = t - window
                         while slots and slots[0] <= cutoff:
-                            slots.popleft()
-                    if len(slots) >= limit_users:
+                            gone = slots.popleft()
+                            if self.dead.get(gone):
+                                self.dead[gone] -= 1
+                                self.dead_count -= 1
+                    if len(slots) >= limit_users + self.dead_count:
+                        while self.dead_count and self.dead.get(slots[0]):
+                            self.dead[slots.popleft()] -= 1
+                            self.dead_count -= 1
                         frees = slots[0] + window
                         t = max(t, pending_at) if pending_at < frees else frees
                         continue
@@ -934,6 +947,11 @@ class _Planner:
                     used = self.used
                     pending_at, threshold = self._pending_at(), self._threshold()
                     boundary = min(epoch_end, pending_at)
+            if moved >= 0 and limit_users is not None:
+                slots.append(t)
+                self.dead[moved] = self.dead.get(moved, 0) + 1
+                self.dead_count += 1
+                held[recipient] = t
             if not dedupe:
                 recent[recipient.value] = t
                 recent_order.append((t, recipient.value))
