@@ -16,6 +16,7 @@ from tests.conftest import T0, T2023
 from wa_outbound import (
     BusinessScopedUserId,
     Conversation,
+    InboundMessageReceived,
     InvalidValueError,
     MessagingLimit,
     NaiveDatetimeError,
@@ -31,10 +32,12 @@ from wa_outbound._campaign import (
     CampaignPlan,
     CampaignRecipient,
     ScheduledSend,
+    _listed_recipients,
     iter_schedule,
     plan_campaign,
     read_recipients,
 )
+from wa_outbound._conversation import ConsentStatus
 from wa_outbound._decision import Reason
 from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
@@ -516,6 +519,133 @@ def test_plans_render_for_notebooks_and_terminals() -> None:
     Console(file=out, width=120).print(plan)
     assert "2026-11-23" in out.getvalue()
     assert "no_opt_in" in out.getvalue()
+
+
+# --- the list -------------------------------------------------------------------------------
+
+
+def listed(
+    items: list[object], *, assume: bool = False, dedupe: bool = False
+) -> tuple[list[tuple[object, Conversation | None, bool]], list[RecipientFileError], int]:
+    """Read `items` as the walk does: the rows yielded, the bad rows, the duplicates."""
+    bad: list[RecipientFileError] = []
+    duplicates: list[None] = []
+    rows = list(
+        _listed_recipients(
+            items,
+            business=BUSINESS,
+            start=T0,
+            assume_opted_in=assume,
+            dedupe=dedupe,
+            on_bad=bad.append,
+            on_duplicate=lambda: duplicates.append(None),
+        )
+    )
+    return rows, bad, len(duplicates)
+
+
+@pytest.mark.parametrize("assume", [True, False])
+def test_bare_ids_are_fresh_and_opted_in_as_the_list_assumes(assume: bool) -> None:  # noqa: FBT001
+    """A bare `WaId` or BSUID is fresh (no conversation), opted in as `assume_opted_in` says."""
+    bsuid = BusinessScopedUserId("US.abc123")
+    rows, _, _ = listed([WaId("4915100000001"), bsuid], assume=assume)
+    assert [(WaId("4915100000001"), None, assume), (bsuid, None, assume)] == rows
+
+
+@pytest.mark.parametrize(
+    ("opted_in", "assume", "expected"),
+    [(True, False, True), (False, True, False), (None, True, True), (None, False, False)],
+)
+def test_a_plain_row_is_fresh_and_its_flag_beats_the_assumption(
+    opted_in: bool | None,  # noqa: FBT001 - parametrized
+    assume: bool,  # noqa: FBT001
+    expected: bool,  # noqa: FBT001
+) -> None:
+    """A row without conversation or last message is fresh; its `opted_in`, else the default."""
+    one = WaId("4915100000001")
+    rows, _, _ = listed([CampaignRecipient(recipient=one, opted_in=opted_in)], assume=assume)
+    assert [(one, None, expected)] == rows
+
+
+def test_a_row_with_a_last_message_gets_a_conversation_with_the_lists_facts() -> None:
+    """A last message makes a conversation: the assumed opt-in at the start, then the message."""
+    one, last = WaId("4915100000001"), T0 - timedelta(hours=1)
+    rows, _, _ = listed([CampaignRecipient(recipient=one, last_inbound_at=last)], assume=True)
+    expected = Conversation(business=BUSINESS, recipient=one).apply_all(
+        [OptInRecorded(at=T0, method="campaign list"), InboundMessageReceived(at=last)]
+    )
+    assert [(one, expected, False)] == rows
+
+
+@pytest.mark.parametrize(
+    ("history", "opted_in", "expected"),
+    [
+        ([], None, ConsentStatus.UNKNOWN),  # the assumed opt-in is not the row's
+        ([], True, ConsentStatus.OPTED_IN),
+        ([OptOutReceived(at=T0 - DAY)], True, ConsentStatus.OPTED_OUT),  # an opt-out stands
+    ],
+)
+def test_a_rows_conversation_takes_only_the_rows_own_opt_in(
+    history: list[OptOutReceived],
+    opted_in: bool | None,  # noqa: FBT001 - parametrized
+    expected: ConsentStatus,
+) -> None:
+    """A row's conversation gets the row's opt-in where none is recorded; never the assumed one."""
+    one = WaId("4915100000001")
+    conversation = Conversation(business=BUSINESS, recipient=one).apply_all(history)
+    row = CampaignRecipient(recipient=one, conversation=conversation, opted_in=opted_in)
+    ((recipient, got, _),), _, _ = listed([row], assume=True)
+    assert (one, expected) == (recipient, got.consent.status if got is not None else None)
+
+
+def test_bad_rows_and_repeats_are_handed_back_not_yielded() -> None:
+    """A bad row goes to `on_bad`; with dedupe a repeat goes to `on_duplicate`."""
+    one, bsuid = WaId("4915100000001"), BusinessScopedUserId("US.abc123")
+    error = RecipientFileError("row 3, phone", "12", "too short")
+    items: list[object] = [one, error, CampaignRecipient(recipient=one), bsuid, bsuid]
+    rows, bad, duplicates = listed(items, dedupe=True)
+    assert ([one, bsuid], [error], 2) == ([row[0] for row in rows], bad, duplicates)
+    rows, bad, duplicates = listed(items)
+    assert ([one, one, bsuid, bsuid], [error], 0) == ([row[0] for row in rows], bad, duplicates)
+
+
+def test_the_list_refuses_strays_and_anothers_conversation() -> None:
+    """An item of no recipient type, or a row holding another recipient's conversation, raises."""
+    with pytest.raises(InvalidValueError, match="recipients"):
+        listed(["4915100000001"])
+    other = Conversation(business=BUSINESS, recipient=WaId("4915100000002"))
+    row = CampaignRecipient(recipient=WaId("4915100000001"), conversation=other)
+    with pytest.raises(InvalidValueError, match=r"conversation\.recipient"):
+        listed([row])
+
+
+@given(
+    items=st.lists(
+        st.sampled_from(
+            [
+                WaId("4915100000001"),
+                WaId("4915100000002"),
+                BusinessScopedUserId("US.abc123"),
+                CampaignRecipient(recipient=WaId("4915100000001"), opted_in=False),
+                CampaignRecipient(
+                    recipient=WaId("4915100000002"), last_inbound_at=T0 - timedelta(hours=3)
+                ),
+                RecipientFileError("row 2, phone", "x", "bad"),
+            ]
+        ),
+        max_size=12,
+    ),
+    dedupe=st.booleans(),
+)
+def test_every_item_is_yielded_bad_or_a_duplicate(items: list[object], dedupe: bool) -> None:  # noqa: FBT001
+    """Each item ends in exactly one place; with dedupe no recipient is yielded twice."""
+    rows, bad, duplicates = listed(items, dedupe=dedupe)
+    assert len(items) == len(rows) + len(bad) + duplicates
+    recipients = [row[0] for row in rows]
+    assert not dedupe or len(set(recipients)) == len(recipients)
+    assert all(
+        (conversation is None) or (conversation.recipient == r) for r, conversation, _ in rows
+    )
 
 
 # --- the recipients file --------------------------------------------------------------------

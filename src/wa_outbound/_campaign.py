@@ -21,7 +21,9 @@ For each recipient, in input order:
    `messaging_limit_window` (24 hours). When the slots are used up the send waits until the
    oldest one frees, which is one window after it was taken; so a campaign larger than the
    limit goes out in daily waves. Sends go out in input order: a send waiting for a slot holds
-   back the ones behind it, as a single queue would.
+   back the ones behind it, as a single queue would. A recipient the `ledger` counts at the
+   start takes no new slot, and a send to it moves its slot to that send, as `LimitLedger`
+   counts it.
 3. **Pace.** Sends are spaced at the number's throughput (`ThroughputClass.rate`, 80 messages a
    second by default). The pair rate matters only for a recipient listed twice, and then only
    with `dedupe=False`: the second send waits at least `pair_rate_interval` after the first.
@@ -45,13 +47,18 @@ consent, market) and reuses the answer; the market is read with `phonenumbers` o
 country code (or per six-digit national prefix where a code is shared by several regions).
 Costs are kept as counts per price and multiplied at the end, which is exact.
 
+The walk keeps its own fast model of the messaging limit and of pacing; `LimitLedger`, `Pacer`
+and `can_send` are the reference, and a property test replays schedules through them: every
+planned send is one they allow at its instant.
+
 Memory does not grow with the number of recipients (the default, `dedupe=False`): a repeated
 recipient is sent again after the pair rate interval and counted as a new user (the safe side
 for the messaging limit). A host whose list may repeat numbers passes `dedupe=True`: every
 recipient's number is then kept in a set, about 60 bytes each, so that no one is sent the
 campaign twice (the `plan` command does this for CSV files). Everything else the planner keeps is
-bounded by the messaging limit (one instant per slot in use), a week of one-minute buckets,
-the caches above and one summary per campaign day.
+bounded by the messaging limit (one instant per slot in use), the recipients sent within the
+pair rate interval (at most twice as many), a week of one-minute buckets, the caches above and
+one summary per campaign day.
 """
 
 from __future__ import annotations
@@ -374,6 +381,104 @@ def _reason_text(reason: Reason | str) -> str:
     return reason if isinstance(reason, str) else reason.value
 
 
+# --- the list -------------------------------------------------------------------------------
+
+_Listed = tuple[Recipient, "Conversation | None", bool]
+"""One recipient as the walk takes it: who, their conversation (`None`: fresh), opted in."""
+
+
+def _listed_recipients(
+    items: Iterable[object],
+    *,
+    business: PhoneNumberId,
+    start: datetime,
+    assume_opted_in: bool,
+    dedupe: bool,
+    on_bad: Callable[[RecipientFileError], object],
+    on_duplicate: Callable[[], object],
+) -> Iterator[_Listed]:
+    """Read a recipient list into what the walk needs: `(recipient, conversation, opted_in)`.
+
+    * A bare `WaId` or `BusinessScopedUserId`, and a `CampaignRecipient` with neither a
+      conversation nor a last message, is *fresh*: `conversation` is `None` and `opted_in`
+      says whether it opted in (the row's `opted_in`, else `assume_opted_in`). The walk
+      decides and prices fresh recipients from a cache (see the module docstring).
+    * Any other row comes with its conversation (or a new one) and the list's facts applied:
+      an opt-in at `start` where the row's `opted_in` (or, without a conversation,
+      `assume_opted_in`) says so and none is recorded (a recorded opt-out stands), then the
+      row's last message. `opted_in` is then `False` and means nothing.
+    * A `RecipientFileError` goes to `on_bad`; with `dedupe`, a recipient listed before goes to
+      `on_duplicate` (its number is kept as an `int`, a BSUID as text). Neither is yielded.
+
+    Raises:
+        InvalidValueError: An item is none of those types, or a row's conversation is another
+            recipient's.
+    """
+    wa_id, campaign_recipient = WaId, CampaignRecipient
+    seen: set[int | str] = set()
+    for item in items:
+        cls = item.__class__
+        row: CampaignRecipient | None = None
+        if cls is wa_id:
+            recipient: Recipient = item  # type: ignore[assignment]
+            opted = assume_opted_in
+        elif cls is campaign_recipient:
+            row = item  # type: ignore[assignment]
+            recipient, listed = row.recipient, row.opted_in  # type: ignore[union-attr]
+            opted = assume_opted_in if listed is None else listed
+        elif isinstance(item, RecipientFileError):
+            on_bad(item)
+            continue
+        elif isinstance(item, (WaId, BusinessScopedUserId)):
+            recipient, opted = item, assume_opted_in
+        else:
+            raise InvalidValueError(
+                "recipients", item, "expected WaId, CampaignRecipient or RecipientFileError"
+            )
+        if dedupe:
+            key = int(recipient.value) if recipient.__class__ is wa_id else recipient.value
+            if key in seen:
+                on_duplicate()
+                continue
+            seen.add(key)
+        if row is None or (row.conversation is None and row.last_inbound_at is None):
+            yield recipient, None, opted
+        else:  # a row's own conversation takes only the row's opt-in, not the assumed one
+            conversation = _listed_conversation(
+                business,
+                recipient,
+                row.conversation,
+                opted=opted if row.conversation is None else row.opted_in,
+                start=start,
+                last_inbound_at=row.last_inbound_at,
+            )
+            yield recipient, conversation, False
+
+
+def _listed_conversation(
+    business: PhoneNumberId,
+    recipient: Recipient,
+    base: Conversation | None,
+    *,
+    opted: bool | None,
+    start: datetime,
+    last_inbound_at: datetime | None = None,
+) -> Conversation:
+    """`base`, or a new conversation, with the list's opt-in (if none is recorded) and message."""
+    conversation = (
+        base if base is not None else Conversation(business=business, recipient=recipient)
+    )
+    if conversation.recipient != recipient:
+        raise InvalidValueError(
+            "conversation.recipient", conversation.recipient, f"expected {recipient}"
+        )
+    if opted and conversation.consent.status is ConsentStatus.UNKNOWN:
+        conversation = conversation.apply(OptInRecorded(at=start, method=_LIST_OPT_IN))
+    if last_inbound_at is not None:
+        conversation = conversation.apply(InboundMessageReceived(at=last_inbound_at))
+    return conversation
+
+
 # --- the walk -------------------------------------------------------------------------------
 
 
@@ -423,6 +528,12 @@ _UNKNOWN_SLOT: Final = 0
 """Where sends of unknown price are counted."""
 _FREE_SLOT: Final = 1
 """Where free sends are counted."""
+_MIN_SWEEP: Final = 1024
+"""Below this many recipients paced, the walk never forgets any (as `Pacer`)."""
+_NO_SEND: Final = -_NEVER_US
+"""The last send to a recipient never sent: before every campaign."""
+_UNREAD: Final = "unread"
+"""A recipient's region before it is read (no region code is a word)."""
 
 
 @attrs.frozen
@@ -433,8 +544,22 @@ class _Price:
     slot: int
 
 
+_PerEpoch = tuple[
+    int,
+    int,
+    "dict[bool, Reason | None]",
+    "Callable[[Recipient], str | None] | None",
+    "frozenset[str]",
+]
+"""What the walk keeps in local variables from one epoch to the next (`_Planner._per_epoch`)."""
+
+
 class _Planner:
-    """The state of one walk over a recipient list (see the module docstring)."""
+    """The state of one walk over a recipient list (see the module docstring).
+
+    Instants are whole microseconds since the Unix epoch (`int`), which the walk compares and
+    adds much faster than `datetime`s; they become `datetime`s again in what it returns.
+    """
 
     def __init__(  # noqa: PLR0915 - one place sets up the whole walk's state
         self,
@@ -476,36 +601,42 @@ class _Planner:
         self.regions: Callable[[Recipient], str | None] | None = None
 
         # Counts.
-        self.read = 0
         self.sent = 0
         self.new_users = 0
         self.blocked: Counter[Reason | str] = Counter()
         self.bad = 0
         self.examples: list[RecipientFileError] = []
-        self.seen: set[int | str] = set()
         self.first: int | None = None
         self.last: int | None = None
 
-        # Messaging limit: the instant of every slot in use, oldest first; recipients the
-        # ledger says already hold a slot.
+        # Messaging limit: the instant of every slot taken, oldest first (those that left the
+        # window are dropped when the slots look full). `held`: recipients holding a slot
+        # since before the campaign (from the ledger), and its instant. A held recipient sent again
+        # moves its slot to the new send (as `LimitLedger` counts it): the new instant is
+        # appended and the old one, left in place, is `moved`: it frees nothing when it
+        # reaches the front. `room`: how many instants `slots` may hold before it is full.
         self.slots: deque[int] = deque()
         self.held: dict[Recipient, int] = {}
-        self.dead: dict[int, int] = {}
-        self.dead_count = 0
-        # Usage within the lookback, in one-minute buckets: [minute, users].
-        self.usage: deque[list[int]] = deque()
+        self.moved: dict[int, int] = {}
+        self.moved_count = 0
+        self.room = _NEVER_US
+        self._set_room()
+        # Usage within the lookback: `used` counts every unique user reached, and `usage`
+        # holds one (first instant of a minute, `used` before it) per minute with users.
+        # `base`: `used` at the start of the lookback when it was last read.
+        self.usage: deque[tuple[int, int]] = deque()
         self.used = 0
+        self.base = 0
         self.threshold: int | None = None
         self.pending: tuple[int, MessagingLimit, int] | None = None
         self.tier_changes: list[TierChange] = []
         self.tier_blockers: tuple[TierBlocker, ...] = ()
 
-        # Pair rate (only without dedupe): recent sends by recipient, in time order.
-        # Keyed by the recipient's text: hashing a str is cheaper than hashing an attrs value.
+        # Pair rate (only without dedupe): the last send to each recipient recently sent,
+        # keyed by its text (hashing a str is cheaper than hashing an attrs value); those
+        # older than the pair rate interval are forgotten now and then, as `Pacer` does.
         self.recent: dict[str, int] = {}
-        self.recent_order: deque[tuple[int, str]] = deque()
 
-        # Cost: sends per price, for the plan and for the current day.
         # Cost: sends counted per slot (unknown, free, then one per (key, amount) row), summed
         # exactly at the end; counting is cheaper than adding decimals for every send.
         self.counts: list[int] = [0, 0]
@@ -529,9 +660,8 @@ class _Planner:
         self.pair = 0
         self.lookback = 0
         self.blocked_regions: frozenset[str] = frozenset()
-        self.need_region = False
-        self.classes: dict[bool | None, Reason | None] = {}
-        self.costs: dict[tuple[bool | None, str | None], _Price] = {}
+        self.classes: dict[bool, Reason | None] = {}
+        self.costs: dict[tuple[bool, str | None], _Price] = {}
         self.ready = False
         self._epoch(self.start)
         if ledger is not None:
@@ -563,12 +693,12 @@ class _Planner:
         self.blocked_regions = (
             frozenset(blocked) if self.kind is SendKind.MARKETING_TEMPLATE else frozenset()
         )
-        self.need_region = self.rate_card is not None or bool(self.blocked_regions)
-        if self.need_region and self.regions is None:
+        self.regions = None
+        if self.rate_card is not None or self.blocked_regions:
             from wa_outbound._rates import known_region  # noqa: PLC0415 - pricing loads on use
 
             self.regions = known_region  # without phonenumbers: market unknown, never an error
-        self.classes = {}
+        self.classes = {True: self._class(opted=True), False: self._class(opted=False)}
         self.costs = {}
         if changed and self.ready:
             self._retier(t)
@@ -582,32 +712,116 @@ class _Planner:
                 for recipient, at in ledger.store.items()
                 if _us(at) > cutoff
             ),
-            key=lambda entry: entry[0],
+            key=lambda entry: entry[0],  # recipients of two types do not compare
         )
         for at, recipient in entries:
             self.slots.append(at)
             self.held[recipient] = at
             self._use(at)
+        self._set_room()
+
+    def _due(self) -> tuple[int, int]:
+        """When the walk must take a slow step, and how much usage calls for an upgrade check.
+
+        The slow step is the next epoch or the pending upgrade, whichever comes first; the
+        usage is in `used` units (users ever reached), never while an upgrade is pending.
+        """
+        if self.pending is not None:
+            return min(self.epoch_end, self.pending[0]), _NEVER_US
+        if self.threshold is None:
+            return self.epoch_end, _NEVER_US
+        return self.epoch_end, self.base + self.threshold
+
+    def _per_epoch(self) -> _PerEpoch:
+        """What the walk keeps in local variables from one epoch to the next.
+
+        The throughput and pair rate intervals, the verdicts of fresh recipients, how to read
+        a recipient's region (`None`: no need to) and the regions a marketing template may not
+        reach.
+        """
+        return self.interval, self.pair, self.classes, self.regions, self.blocked_regions
+
+    def _slow_step(self, t: int) -> None:
+        """Enter the epoch that starts at or before `t`, or apply the upgrade due by then."""
+        if t >= self.epoch_end:
+            self._epoch(t)
+        else:
+            self._upgrade()
+
+    # -- messaging limit ---------------------------------------------------------------------
+
+    def _set_room(self) -> None:
+        users = self.limit.users
+        self.room = _NEVER_US if users is None else users + self.moved_count
+
+    def _free_slot(self, t: int) -> int:
+        """When a new user may be reached, at or after `t`, once the slots look full.
+
+        Drops the slots that left the window by `t`, and moved ones that reach the front. If
+        the limit is still used up: when the oldest slot frees, or the instant of a pending
+        upgrade if that comes first (it may raise the limit).
+        """
+        slots, moved, cutoff = self.slots, self.moved, t - self.window
+        while slots and (slots[0] <= cutoff or (moved and slots[0] in moved)):
+            gone = slots.popleft()
+            if moved and gone in moved:
+                self.moved_count -= 1
+                if moved[gone] == 1:
+                    del moved[gone]
+                else:
+                    moved[gone] -= 1
+        self._set_room()
+        if len(slots) < self.room:
+            return t
+        frees = slots[0] + self.window
+        pending = _NEVER_US if self.pending is None else self.pending[0]
+        return max(t, pending) if pending < frees else frees
+
+    def _holds_slot(self, recipient: Recipient, t: int) -> int:
+        """The instant of the slot `recipient` holds since before the campaign at `t`, or -1."""
+        was = self.held.get(recipient, -1)
+        return was if was > t - self.window else -1
+
+    def _move_slot(self, recipient: Recipient, was: int, t: int) -> None:
+        """A held recipient is sent again at `t`: its slot moves from `was` to `t`."""
+        self.held[recipient] = t
+        if self.room < _NEVER_US:
+            self.slots.append(t)
+            self.moved[was] = self.moved.get(was, 0) + 1
+            self.moved_count += 1
+            self._set_room()
+
+    # -- pacing ------------------------------------------------------------------------------
+
+    def _forget_paced(self, t: int) -> int:
+        """Forget the recipients the pair rate no longer holds back at `t`; the next threshold."""
+        recent, cutoff = self.recent, t - self.pair
+        for gone in [key for key, at in recent.items() if at <= cutoff]:
+            del recent[gone]
+        return max(_MIN_SWEEP, 2 * len(recent))
 
     # -- tiers -------------------------------------------------------------------------------
 
     def _use(self, t: int) -> None:
         """Count one unique user reached at `t` in the lookback usage."""
-        minute = t // _MINUTE_US
-        usage = self.usage
-        if usage and usage[-1][0] == minute:
-            usage[-1][1] += 1
-        else:
-            usage.append([minute, 1])
+        if not self.usage or self.usage[-1][0] + _MINUTE_US <= t:
+            self._new_minute(t, self.used)
         self.used += 1
+
+    def _new_minute(self, t: int, used: int) -> int:
+        """Open the usage bucket of the minute of `t`, `used` users before it; return its end."""
+        minute = t - t % _MINUTE_US
+        self.usage.append((minute, used))
+        return minute + _MINUTE_US
 
     def _used_at(self, t: int) -> int:
         """Users reached within the lookback at `t` (buckets leave with their first minute)."""
         usage = self.usage
         cutoff = t - self.lookback
-        while usage and usage[0][0] * _MINUTE_US <= cutoff:
-            self.used -= usage.popleft()[1]
-        return self.used
+        while usage and usage[0][0] <= cutoff:
+            usage.popleft()
+        self.base = usage[0][1] if usage else self.used
+        return self.used - self.base
 
     def _retier(self, t: int) -> None:
         """Recompute the usage the current limit needs for an upgrade, and check it at `t`."""
@@ -633,11 +847,14 @@ class _Planner:
     def _qualify(self, t: int) -> None:
         """If usage at `t` meets the threshold, ask `project_tier` and plan the upgrade."""
         threshold = self.threshold
-        if threshold is None or self.pending is not None or self._used_at(t) < threshold:
+        if threshold is None or self.pending is not None:
+            return
+        used = self._used_at(t)
+        if used < threshold:
             return
         projection = project_tier(
             self.limit,
-            used_last_7_days=self.used,
+            used_last_7_days=used,
             quality=self.quality,
             phone_status=self.phone_status,
             now=_at(t),
@@ -659,12 +876,20 @@ class _Planner:
             TierChange(at=_at(at), before=before, after=after, qualified_at=_at(qualified))
         )
         self.limit = after
+        self._set_room()
         self.day_tier = after
         if at >= self.epoch_end:
             self._epoch(at)
         self._retier(at)
 
     # -- days --------------------------------------------------------------------------------
+
+    def _open_day(self, t: int) -> int:
+        """A send at `t` falls after the day the walk knew: roll to its day; the day's end."""
+        if self.first is None:
+            self.first = t
+        self._roll(t)
+        return self.day_end
 
     def _roll(self, t: int) -> None:
         """Close the current day if `t` falls after it, and open the day of `t`."""
@@ -702,51 +927,62 @@ class _Planner:
 
     # -- one recipient ----------------------------------------------------------------------
 
-    def _bad(self, error: RecipientFileError) -> None:
+    def _bad_row(self, error: RecipientFileError) -> None:
+        """Count a bad row and keep it as an example (or raise it, `strict`)."""
         if self.strict:
             raise error
         self.bad += 1
         if len(self.examples) < self.max_examples:
             self.examples.append(error)
 
-    def _conversation(
-        self,
-        recipient: Recipient,
-        item: CampaignRecipient | None,
-        opted: bool | None,  # noqa: FBT001
-    ) -> Conversation:
-        """The recipient's conversation with the list's facts applied."""
-        base = item.conversation if item is not None else None
-        conversation = (
-            base if base is not None else Conversation(business=self.business, recipient=recipient)
-        )
-        if conversation.recipient != recipient:
-            raise InvalidValueError(
-                "conversation.recipient", conversation.recipient, f"expected {recipient}"
-            )
-        if opted and conversation.consent.status is ConsentStatus.UNKNOWN:
-            conversation = conversation.apply(
-                OptInRecorded(at=_at(self.start), method=_LIST_OPT_IN)
-            )
-        if item is not None and item.last_inbound_at is not None:
-            conversation = conversation.apply(InboundMessageReceived(at=item.last_inbound_at))
-        return conversation
+    def _duplicate(self) -> None:
+        """Count a recipient listed before (with `dedupe`)."""
+        self.blocked[DUPLICATE] += 1
 
-    def _class(self, opted: bool) -> Reason | None:  # noqa: FBT001 - a cache key
+    def _fresh(self, recipient: Recipient, *, opted: bool) -> Conversation:
+        """A new conversation with `recipient`, opted in at the start if `opted`."""
+        return _listed_conversation(
+            self.business, recipient, None, opted=opted, start=_at(self.start)
+        )
+
+    def _class(self, *, opted: bool) -> Reason | None:
         """The first blocking reason of a fresh conversation (`None`: allowed), this epoch.
 
         A fresh conversation has no window, no entry point and no history, so under one rule
         set its answer for a template does not depend on the instant or the recipient.
         """
-        conversation = Conversation(business=self.business, recipient=_PLACEHOLDER)
-        if opted:
-            conversation = conversation.apply(
-                OptInRecorded(at=_at(self.start), method=_LIST_OPT_IN)
-            )
+        conversation = self._fresh(_PLACEHOLDER, opted=opted)
         decision = can_send(conversation, self.kind, now=_at(self.start), rules=self.rules)
+        return decision.reasons[0].code if decision.reasons else None
+
+    def _decide(self, conversation: Conversation, t: int) -> tuple[Reason | None, bool]:
+        """`can_send` at `t`: the first blocking reason (`None`: allowed), and whether it counts.
+
+        A send counts against the messaging limit when it reaches the user outside their
+        customer service window.
+        """
+        decision = can_send(conversation, self.kind, now=_at(t), rules=self.rules)
         verdict = decision.reasons[0].code if decision.reasons else None
-        self.classes[opted] = verdict
-        return verdict
+        return verdict, decision.service_window_expires_at is None
+
+    def _price(
+        self,
+        recipient: Recipient,
+        conversation: Conversation | None,
+        opted: bool,  # noqa: FBT001 - positional on the hot path
+        region: str | None,
+        t: int,
+    ) -> CostEstimate:
+        """Price a send at `t` and count it; a fresh recipient's price comes from the cache."""
+        if conversation is None:
+            price = self.costs.get((opted, region))
+            if price is None:
+                fresh = self._fresh(recipient, opted=opted)
+                price = self.costs[opted, region] = self._estimate(fresh, t, region)
+        else:
+            price = self._estimate(conversation, t, region)
+        self.counts[price.slot] += 1
+        return price.estimate
 
     def _estimate(self, conversation: Conversation, t: int, region: str | None) -> _Price:
         from wa_outbound._cost import estimate_cost  # noqa: PLC0415 - pricing loads on use
@@ -774,208 +1010,119 @@ class _Planner:
             self.counts.append(0)
         return _Price(estimate, slot)
 
-    def _pending_at(self) -> int:
-        return _NEVER_US if self.pending is None else self.pending[0]
+    # -- the walk ----------------------------------------------------------------------------
 
-    def _threshold(self) -> int:
-        """The usage that triggers an upgrade check; never while one is pending."""
-        if self.pending is not None or self.threshold is None:
-            return _NEVER_US
-        return self.threshold
-
-    def walk(  # noqa: C901, PLR0912, PLR0915 - the hot loop, kept in one frame for speed
+    def walk(  # noqa: C901, PLR0912, PLR0915 - the hot loop: one frame, see below
         self, recipients: Iterable[object], *, emit: bool
     ) -> Generator[ScheduledSend, None, CampaignPlan]:
         """Plan every recipient in order; yield each send if `emit`; return the plan.
 
-        What changes on every send lives in local variables; what changes rarely (the rule
-        set, a tier, the day) is handled by methods, around which the locals are written back
-        to the planner and read again.
+        The steps of the module docstring, for each recipient: decide (the cached verdict of a
+        fresh recipient, or `decide`; the region), wait for a slot (`free_slot`), pace (the
+        pair rate), then record the send (its day, its slot, the usage that may earn an
+        upgrade) and price it. What changes on every send lives in local variables; what
+        changes rarely (an epoch, a tier, a day) is handled by methods, around which the
+        locals are written back and read again (`fast`). Each step as its own method call
+        would cost about a fifth more per recipient (`benchmarks/bench_campaign.py`), so the
+        common path stays in this one frame and only the rare paths are calls.
         """
-        wa_id, campaign_recipient = WaId, CampaignRecipient
-        dedupe, seen, blocked = self.dedupe, self.seen, self.blocked
-        slots, held, recent, usage = self.slots, self.held, self.recent, self.usage
-        recent_order, tally = self.recent_order, self.counts
-        priced = self.rate_card is not None
-        assume = self.assume_opted_in
-        duplicate, region_blocked = DUPLICATE, Reason.MARKETING_BLOCKED_IN_REGION
-        minute_us = _MINUTE_US
-        read = sent = new_users = 0
-        used = self.used
-        last_minute = usage[-1][0] if usage else -1
-        first = last = -1
-        cursor = self.start
-        regions = self.regions
+        rows = _listed_recipients(
+            recipients,
+            business=self.business,
+            start=_at(self.start),
+            assume_opted_in=self.assume_opted_in,
+            dedupe=self.dedupe,
+            on_bad=self._bad_row,
+            on_duplicate=self._duplicate,
+        )
+        dedupe, blocked, slots, held, recent = (
+            self.dedupe,
+            self.blocked,
+            self.slots,
+            self.held,
+            self.recent,
+        )
+        priced, region_blocked = self.rate_card is not None, Reason.MARKETING_BLOCKED_IN_REGION
+        sent = new_users = 0
+        used, last, cursor = self.used, -1, self.start
+        day_end = -1  # the first send opens its day
+        minute_end = self.usage[-1][0] + _MINUTE_US if self.usage else -1
+        forget_at = _MIN_SWEEP
+        boundary, trigger = self._due()
+        interval, pair, classes, regions, blocked_regions = self._per_epoch()
+        room = self.room
 
-        # Rarely changing state, read again after every slow step.
-        epoch_end, pending_at, threshold = self.epoch_end, self._pending_at(), self._threshold()
-        boundary = min(epoch_end, pending_at)
-        window, interval, pair = self.window, self.interval, self.pair
-        limit_users, classes, costs = self.limit.users, self.classes, self.costs
-        need_region, blocked_regions, day_end = self.need_region, self.blocked_regions, self.day_end
-
-        for item in recipients:
-            read += 1
-            cls = item.__class__
-            entry: CampaignRecipient | None = None
-            if cls is wa_id:
-                recipient: Recipient = item  # type: ignore[assignment]
-                opted: bool | None = assume
-                simple = True
-            elif cls is campaign_recipient:
-                entry = item  # type: ignore[assignment]
-                recipient = entry.recipient  # type: ignore[union-attr]
-                opted = entry.opted_in  # type: ignore[union-attr]
-                simple = entry.conversation is None and entry.last_inbound_at is None  # type: ignore[union-attr]
-                if opted is None and entry.conversation is None:  # type: ignore[union-attr]
-                    opted = assume
-            elif isinstance(item, RecipientFileError):
-                self._bad(item)
-                continue
-            elif isinstance(item, (WaId, BusinessScopedUserId)):
-                recipient, opted, simple = item, assume, True
-            else:
-                raise InvalidValueError(
-                    "recipients", item, "expected WaId, CampaignRecipient or RecipientFileError"
-                )
-            if dedupe:
-                key: int | str = (
-                    int(recipient.value) if recipient.__class__ is wa_id else recipient.value
-                )
-                if key in seen:
-                    blocked[duplicate] += 1
-                    continue
-                seen.add(key)
-
-            region: str | None = None
-            region_known = False
-            conversation: Conversation | None = None
+        for recipient, conversation, opted in rows:
             t = cursor
+            region: str | None = _UNREAD
             while True:
                 if t >= boundary:
-                    # A slow step: a new rule set or rate period, or an upgrade falls due.
                     self.sent, self.new_users, self.used = sent, new_users, used
-                    if t >= epoch_end:
-                        self._epoch(t)
-                    elif pending_at <= t:
-                        self._upgrade()
-                    used = self.used
-                    epoch_end, pending_at = self.epoch_end, self._pending_at()
-                    threshold, boundary = self._threshold(), min(self.epoch_end, pending_at)
-                    window, interval, pair = self.window, self.interval, self.pair
-                    limit_users, classes, costs = self.limit.users, self.classes, self.costs
-                    need_region, blocked_regions = self.need_region, self.blocked_regions
-                    day_end = self.day_end
-                    regions = self.regions
+                    self._slow_step(t)
+                    boundary, trigger = self._due()
+                    interval, pair, classes, regions, blocked_regions = self._per_epoch()
+                    room = self.room
                     continue
-                if simple:
-                    verdict = classes[opted] if opted in classes else self._class(bool(opted))
-                    counts = True
+                # Decide.
+                if conversation is None:
+                    verdict, counts = classes[opted], True
                 else:
-                    if conversation is None:
-                        conversation = self._conversation(recipient, entry, opted)
-                    decision = can_send(conversation, self.kind, now=_at(t), rules=self.rules)
-                    verdict = decision.reasons[0].code if decision.reasons else None
-                    counts = decision.service_window_expires_at is None
-                if verdict is None and need_region:
-                    if not region_known:
-                        region = regions(recipient)  # type: ignore[misc]
-                        region_known = True
+                    verdict, counts = self._decide(conversation, t)
+                if verdict is None and regions is not None:
+                    if region is _UNREAD:
+                        region = regions(recipient)
                     if region in blocked_regions:
                         verdict = region_blocked
                 if verdict is not None:
                     break
-                moved = -1
-                if counts and held:
-                    was = held.get(recipient)
-                    if was is not None and was > t - window:
-                        counts = False
-                        moved = was
-                if counts and limit_users is not None:
-                    if slots and slots[0] <= t - window:
-                        cutoff = t - window
-                        while slots and slots[0] <= cutoff:
-                            gone = slots.popleft()
-                            if self.dead.get(gone):
-                                self.dead[gone] -= 1
-                                self.dead_count -= 1
-                    if len(slots) >= limit_users + self.dead_count:
-                        while self.dead_count and self.dead.get(slots[0]):
-                            self.dead[slots.popleft()] -= 1
-                            self.dead_count -= 1
-                        frees = slots[0] + window
-                        t = max(t, pending_at) if pending_at < frees else frees
-                        continue
+                # Wait for a slot, and pace.
+                moved = self._holds_slot(recipient, t) if counts and held else -1
+                wait = t
+                if counts and moved < 0 and len(slots) >= room:
+                    wait = self._free_slot(t)
+                    room = self.room
                 if not dedupe:
-                    while recent_order and recent_order[0][0] + pair <= t:
-                        gone, who = recent_order.popleft()
-                        if recent.get(who) == gone:
-                            del recent[who]
-                    previous = recent.get(recipient.value)
-                    if previous is not None and t < previous + pair:
-                        t = previous + pair
-                        continue
-                break
+                    previous = recent.get(recipient.value, _NO_SEND) + pair
+                    if previous > wait:  # noqa: PLR1730 - max() costs a call
+                        wait = previous
+                if wait == t:
+                    break
+                t = wait
             if verdict is not None:
                 blocked[verdict] += 1
                 continue
 
-            # The send goes out at t.
+            # The send goes out at t: record it, and price it.
             cursor = t + interval
             if t >= day_end:
                 self.sent, self.new_users = sent, new_users
-                self._roll(t)
-                day_end = self.day_end
+                day_end = self._open_day(t)
             sent += 1
-            if first < 0:
-                first = t
             last = t
-            if counts:
+            if moved >= 0:  # no new slot: the one it holds moves here
+                counts = False
+                self._move_slot(recipient, moved, t)
+                room = self.room
+            elif counts:
                 new_users += 1
-                if limit_users is not None:
+                if room < _NEVER_US:
                     slots.append(t)
-                minute = t // minute_us
-                if minute == last_minute:
-                    usage[-1][1] += 1
-                else:
-                    usage.append([minute, 1])
-                    last_minute = minute
+                if t >= minute_end:
+                    minute_end = self._new_minute(t, used)
                 used += 1
-                if used >= threshold:
+                if used >= trigger:
                     self.used = used
                     self._qualify(t)
-                    used = self.used
-                    pending_at, threshold = self._pending_at(), self._threshold()
-                    boundary = min(epoch_end, pending_at)
-            if moved >= 0 and limit_users is not None:
-                slots.append(t)
-                self.dead[moved] = self.dead.get(moved, 0) + 1
-                self.dead_count += 1
-                held[recipient] = t
+                    boundary, trigger = self._due()
             if not dedupe:
                 recent[recipient.value] = t
-                recent_order.append((t, recipient.value))
-            price: _Price | None = None
-            if priced:
-                if simple:
-                    price = costs.get((opted, region))
-                    if price is None:
-                        fresh = self._conversation(recipient, None, opted)
-                        price = self._estimate(fresh, t, region)
-                        costs[opted, region] = price
-                else:
-                    assert conversation is not None  # noqa: S101 - built to decide
-                    price = self._estimate(conversation, t, region)
-                tally[price.slot] += 1
+                if len(recent) > forget_at:
+                    forget_at = self._forget_paced(t)
+            cost = self._price(recipient, conversation, opted, region, t) if priced else None
             if emit:
-                yield ScheduledSend(
-                    recipient=recipient,
-                    at=_at(t),
-                    new_user=counts,
-                    cost=None if price is None else price.estimate,
-                )
-        self.read, self.sent, self.new_users, self.used = read, sent, new_users, used
-        self.first, self.last = (None if first < 0 else first), (None if last < 0 else last)
+                yield ScheduledSend(recipient=recipient, at=_at(t), new_user=counts, cost=cost)
+        self.sent, self.new_users, self.used = sent, new_users, used
+        self.last = None if last < 0 else last
         return self._plan()
 
     def _plan(self) -> CampaignPlan:
@@ -989,7 +1136,7 @@ class _Planner:
             kind=self.kind,
             starts_at=None if self.first is None else _at(self.first),
             finishes_at=None if self.last is None else _at(self.last),
-            recipients=self.read,
+            recipients=self.sent + sum(self.blocked.values()) + self.bad,
             scheduled=self.sent,
             new_users=self.new_users,
             blocked=dict(self.blocked),
