@@ -521,6 +521,26 @@ def test_plans_render_for_notebooks_and_terminals() -> None:
     assert "no_opt_in" in out.getvalue()
 
 
+def test_every_rendering_shows_every_cell_and_bad_row() -> None:
+    """Markdown, HTML and rich come from one report: each shows every cell and bad row."""
+    from rich.console import Console
+
+    errors = [RecipientFileError("row 7, phone", "[/x]", "not a phone number")]
+    rows = [*opted(3), CampaignRecipient(recipient=WaId("4915199990002")), *errors]
+    plan = plan_campaign(rows, business=BUSINESS, kind=UTILITY, start=T0, rate_card=_card())  # type: ignore[arg-type]
+    console = Console(record=True, width=200)
+    console.print(plan)  # a value that looks like console markup is shown as text
+    renderings = (plan._repr_markdown_(), plan._repr_html_(), console.export_text())
+    report = plan._report()
+    cells = {cell for table in report.tables for row in table.rows for cell in row if cell}
+    titles = {table.title for table in report.tables}
+    for text in renderings:
+        assert {cell for cell in cells if cell not in text} == set()
+        assert {title for title in titles if title not in text} == set()
+        assert "row 7, phone" in text
+        assert "[/x]" in text
+
+
 # --- the list -------------------------------------------------------------------------------
 
 

@@ -67,7 +67,7 @@ import bisect
 import csv
 import os
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -83,6 +83,7 @@ from wa_outbound._facts import InboundMessageReceived, OptInRecorded
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
 from wa_outbound._pacing import ThroughputClass
+from wa_outbound._render import Report, Table, report_html, report_markdown, report_rich
 from wa_outbound._rules import Rules, builtin_rule_sets, rules_at
 from wa_outbound._tiers import TierBlocker, TierBlockerCode, project_tier
 from wa_outbound._time import UTC, utc
@@ -291,86 +292,52 @@ class CampaignPlan:
             )
         return lines
 
-    def _day_rows(self) -> list[tuple[str, ...]]:
-        return [
-            (
-                day.date.isoformat(),
-                f"{day.sends:,}",
-                f"{day.new_users:,}",
-                _limit_text(day.limit),
-                "" if day.tier_change is None else _limit_text(day.tier_change),
-                ", ".join(f"{amount} {cur}" for cur, amount in sorted(day.cost.items())),
-            )
-            for day in self.days
-        ]
-
-    def _reason_rows(self) -> list[tuple[str, str]]:
-        return [
-            (_reason_text(reason), f"{count:,}")
-            for reason, count in sorted(self.blocked.items(), key=lambda item: -item[1])
-        ]
+    def _report(self) -> Report:
+        """What every rendering shows: the summary, a table per day, blocked reasons, bad rows."""
+        days = Table(
+            title="Campaign plan, per day (UTC)",
+            header=("day", "sends", "new users", "limit", "new tier", "cost"),
+            rows=tuple(
+                (
+                    day.date.isoformat(),
+                    f"{day.sends:,}",
+                    f"{day.new_users:,}",
+                    _limit_text(day.limit),
+                    "" if day.tier_change is None else _limit_text(day.tier_change),
+                    ", ".join(f"{amount} {cur}" for cur, amount in sorted(day.cost.items())),
+                )
+                for day in self.days
+            ),
+            right=frozenset({1, 2, 3, 4}),
+        )
+        reasons = Table(
+            title="Blocked recipients",
+            header=("reason", "recipients"),
+            rows=tuple(
+                (_reason_text(reason), f"{count:,}")
+                for reason, count in sorted(self.blocked.items(), key=lambda item: -item[1])
+            ),
+            right=frozenset({1}),
+        )
+        return Report(
+            title="Campaign plan",
+            summary=tuple(self._summary_lines()),
+            tables=(days, reasons) if self.blocked else (days,),
+            notes_title="Bad rows (first examples)",
+            notes=tuple(str(error) for error in self.bad_row_examples),
+        )
 
     def _repr_markdown_(self) -> str:
         """Render the plan as Markdown (Jupyter)."""
-        out = [f"**Campaign plan** — {line}  " for line in self._summary_lines()[:1]]
-        out += [f"{line}  " for line in self._summary_lines()[1:]]
-        out += [
-            "",
-            "| day | sends | new users | limit | new tier | cost |",
-            "|---|---:|---:|---|---|---|",
-        ]
-        out += ["| " + " | ".join(row) + " |" for row in self._day_rows()]
-        if self.blocked:
-            out += ["", "| blocked because | recipients |", "|---|---:|"]
-            out += [f"| {reason} | {count} |" for reason, count in self._reason_rows()]
-        return "\n".join(out)
+        return report_markdown(self._report())
 
     def _repr_html_(self) -> str:
         """Render the plan as HTML (Jupyter)."""
-        from html import escape  # noqa: PLC0415 - only for notebooks
-
-        def table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
-            header = "".join(f"<th>{escape(h)}</th>" for h in head)
-            body = "".join(
-                "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
-                for row in rows
-            )
-            return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
-
-        parts = [
-            f"<p><b>Campaign plan</b><br>{'<br>'.join(map(escape, self._summary_lines()))}</p>"
-        ]
-        parts.append(
-            table(("day", "sends", "new users", "limit", "new tier", "cost"), self._day_rows())
-        )
-        if self.blocked:
-            parts.append(table(("blocked because", "recipients"), self._reason_rows()))
-        return "".join(parts)
+        return report_html(self._report())
 
     def __rich__(self) -> Any:  # noqa: ANN401 - a rich renderable; rich is optional
         """Render the plan for a `rich` console: a summary, a table per day, blocked reasons."""
-        from rich.console import Group  # noqa: PLC0415 - optional dependency
-        from rich.table import Table  # noqa: PLC0415
-
-        days = Table(title="Campaign plan, per day (UTC)", title_justify="left")
-        for column in ("day", "sends", "new users", "limit", "new tier", "cost"):
-            days.add_column(column, justify="left" if column in {"day", "cost"} else "right")
-        for row in self._day_rows():
-            days.add_row(*row)
-        parts: list[Any] = ["\n".join(self._summary_lines()), days]
-        if self.blocked:
-            reasons = Table(title="Blocked recipients", title_justify="left")
-            reasons.add_column("reason")
-            reasons.add_column("recipients", justify="right")
-            for row in self._reason_rows():
-                reasons.add_row(*row)
-            parts.append(reasons)
-        if self.bad_row_examples:
-            parts.append(
-                "Bad rows (first examples):\n"
-                + "\n".join(f"  {error}" for error in self.bad_row_examples)
-            )
-        return Group(*parts)
+        return report_rich(self._report())
 
 
 def _limit_text(limit: MessagingLimit) -> str:
@@ -1012,19 +979,22 @@ class _Planner:
 
     # -- the walk ----------------------------------------------------------------------------
 
-    def walk(  # noqa: C901, PLR0912, PLR0915 - the hot loop: one frame, see below
+    def walk(  # noqa: C901, PLR0912, PLR0915 - the hot path in one frame: see the docstring
         self, recipients: Iterable[object], *, emit: bool
     ) -> Generator[ScheduledSend, None, CampaignPlan]:
         """Plan every recipient in order; yield each send if `emit`; return the plan.
 
-        The steps of the module docstring, for each recipient: decide (the cached verdict of a
-        fresh recipient, or `decide`; the region), wait for a slot (`free_slot`), pace (the
-        pair rate), then record the send (its day, its slot, the usage that may earn an
-        upgrade) and price it. What changes on every send lives in local variables; what
-        changes rarely (an epoch, a tier, a day) is handled by methods, around which the
-        locals are written back and read again (`fast`). Each step as its own method call
-        would cost about a fifth more per recipient (`benchmarks/bench_campaign.py`), so the
-        common path stays in this one frame and only the rare paths are calls.
+        The steps of the module docstring, for each recipient `_listed_recipients` yields:
+        decide (a fresh recipient's verdict from `classes`, any other by `_decide`; then its
+        region), wait for a slot (`_free_slot`, once the slots look full; `_holds_slot` for a
+        recipient the ledger counts), pace (the pair rate), then record the send (`_open_day`,
+        its slot, `_new_minute` and `_qualify` for the usage that may earn an upgrade) and
+        `_price` it. What changes on every send lives in local variables; what changes rarely
+        (an epoch, a tier, a day) is a method, around which the locals are written back and
+        read again (`_due`, `_per_epoch`). Recording and waiting as method calls of their own
+        would cost a fifth more per recipient or worse (two calls more per send measured
+        +15 to 25 % with `benchmarks/bench_campaign.py`'s lists), so the common path stays in
+        this one frame.
         """
         rows = _listed_recipients(
             recipients,
