@@ -1,9 +1,11 @@
 """The planner against the components it re-implements: every scheduled send is allowed.
 
-`_campaign.walk` keeps its own fast model of the messaging-limit window and of pacing. These
-properties replay `iter_schedule`'s output through the real `LimitLedger`, `Pacer` and
-`can_send`, recording every send as a sender would, and check that each one is allowed at the
-instant it is scheduled for.
+The planner's walk keeps its own fast model of the messaging-limit window and of pacing. These
+tests replay `iter_schedule`'s output through the real `LimitLedger`, `Pacer` and `can_send`,
+recording every send as a sender would, and check that each one is allowed at the instant it is
+scheduled for, under the limit in force then. A drawn list repeats recipients, but each
+recipient has one row (a bare id, or one `CampaignRecipient`), so that every send maps to the
+conversation it was decided on.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -209,9 +212,8 @@ def test_the_built_in_rules_pace_and_count_alike() -> None:
             assert getattr(first, name).value == getattr(rules, name).value
 
 
-@given(case=cases())
-def test_every_scheduled_send_is_allowed_by_the_ledger_the_pacer_and_can_send(case: Case) -> None:
-    """Replayed in order, each send is within the limit, paced, and allowed by `can_send`."""
+def replay(case: Case) -> CampaignPlan:
+    """Plan `case`, replay its sends through a ledger, a pacer and `can_send`; return them."""
     ledger = prefilled_ledger(case)
     before = sorted(ledger.store.items(), key=repr)
     sends, plan = plan_case(case, ledger)
@@ -251,3 +253,44 @@ def test_every_scheduled_send_is_allowed_by_the_ledger_the_pacer_and_can_send(ca
         ledger.record(recipient, at, window_open=window_open)
     if case.dedupe:
         assert len({send.recipient for send in sends}) == len(sends)
+    assert len(sends) == plan.scheduled
+    return plan
+
+
+@given(case=cases())
+def test_every_scheduled_send_is_allowed_by_the_ledger_the_pacer_and_can_send(case: Case) -> None:
+    """Replayed in order, each send is within the limit, paced, and allowed by `can_send`."""
+    replay(case)
+
+
+@pytest.mark.parametrize(
+    ("start", "size", "verified", "upgrades"),
+    [
+        (T0, 2_500, True, 1),  # 2,000, then 10,000 six hours after half of it is used
+        (T2023, 2_000, True, 1),  # 1,000, then 10,000 a day after 500 are reached
+        (datetime(2025, 10, 6, 12, tzinfo=timezone.utc), 2_000, True, 1),  # across 2025-10-07
+        (T0, 600, False, 0),  # 250 a day, no upgrade
+    ],
+)
+def test_waves_and_upgrades_are_allowed_at_every_send(
+    start: datetime,
+    size: int,
+    verified: bool,  # noqa: FBT001 - parametrized
+    upgrades: int,
+) -> None:
+    """Long campaigns: every send of every wave, before and after an upgrade, is allowed."""
+    rows: list[Item] = [WaId(f"4917{i:09d}") for i in range(size)]
+    case = Case(
+        rows=rows,
+        start=start,
+        kind=SendKind.UTILITY_TEMPLATE,
+        rules=None,
+        limit=None,
+        verified=verified,
+        throughput_class=ThroughputClass.DEFAULT,
+        dedupe=False,
+        assume_opted_in=True,
+        prefill=[(WaId("4916000000001"), start - HOUR)],
+    )
+    plan = replay(case)
+    assert (size, upgrades) == (plan.scheduled, len(plan.tier_changes))
