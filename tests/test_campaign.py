@@ -760,6 +760,30 @@ def test_a_held_recipient_sent_again_keeps_its_slot_a_window_after_the_resend() 
     ]
 
 
+def test_held_slots_that_moved_free_nothing_when_they_expire() -> None:
+    """Two held recipients sent again move both slots; the third user waits for the first."""
+    rules = rules_at(T0)
+    scope = LimitScopeKey.under(rules, phone_number=BUSINESS, portfolio="4455667788")
+    ledger = LimitLedger(scope=scope, rules=rules)
+    first, second, third = numbers(3)
+    for recipient in (first, second):
+        ledger.record(recipient, T0 - timedelta(hours=1))
+    rows = [first, second, third]
+    options = {"business": BUSINESS, "kind": UTILITY, "start": T0, "ledger": ledger}
+    sends = list(
+        iter_schedule(rows, limit=MessagingLimit(users=2), assume_opted_in=True, **options)  # type: ignore[arg-type]
+    )
+    assert [False, False, True] == [s.new_user for s in sends]
+    assert T0 + DAY == sends[2].at
+    unlimited = list(
+        iter_schedule(rows, limit=MessagingLimit.unlimited(), assume_opted_in=True, **options)  # type: ignore[arg-type]
+    )
+    assert ([False, False, True], T0 + timedelta(milliseconds=25)) == (
+        [s.new_user for s in unlimited],
+        unlimited[2].at,
+    )
+
+
 def test_a_ledger_with_ids_of_both_kinds_at_one_instant_is_read() -> None:
     """Slots a `WaId` and a `BusinessScopedUserId` took at the same instant both count."""
     rules = rules_at(T0)

@@ -814,11 +814,9 @@ class _Planner:
     def _qualify(self, t: int) -> None:
         """If usage at `t` meets the threshold, ask `project_tier` and plan the upgrade."""
         threshold = self.threshold
-        if threshold is None or self.pending is not None:
+        if threshold is None or self.pending is not None or self._used_at(t) < threshold:
             return
-        used = self._used_at(t)
-        if used < threshold:
-            return
+        used = self.used - self.base  # what `_used_at` just read
         projection = project_tier(
             self.limit,
             used_last_7_days=used,
