@@ -37,6 +37,7 @@ from wa_outbound._account import (
     QualityRating,
     QualityRatingChanged,
     Restriction,
+    RestrictionType,
     VerificationStatus,
 )
 from wa_outbound._persistence import _converter
@@ -44,12 +45,16 @@ from wa_outbound._persistence import _converter
 from .conftest import T0
 
 H = timedelta(hours=1)
-BIZ = "RESTRICTED_BIZ_INITIATED_MESSAGING"
-CUSTOMER = "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"
-ADD_NUMBER = "RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION"
+BIZ = RestrictionType.RESTRICTED_BIZ_INITIATED_MESSAGING
+CUSTOMER = RestrictionType.RESTRICTED_CUSTOMER_INITIATED_MESSAGING
+ADD_NUMBER = RestrictionType.RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION
+NEW_TYPE = "RESTRICTED_SOMETHING_NEW"
+"""A restriction type Meta might add: kept as text."""
 
 
-def restricted(at: datetime, *restrictions: tuple[str, datetime | None]) -> AccountRestricted:
+def restricted(
+    at: datetime, *restrictions: tuple[RestrictionType | str, datetime | None]
+) -> AccountRestricted:
     """Return an `AccountRestricted` fact from (type, until) pairs."""
     return AccountRestricted(
         at=at,
@@ -270,6 +275,8 @@ def test_facts_normalise_instants_to_utc() -> None:
         (lambda: AccountRestricted(at=T0, restrictions=BIZ), "restrictions"),
         (lambda: AccountRestricted(at=T0, restrictions=(BIZ,)), "restrictions"),
         (lambda: Restriction(restriction_type=""), "restriction_type"),
+        (lambda: Restriction(restriction_type=7), "restriction_type"),
+        (lambda: AccountHealth().restriction_active(T0, " "), "restriction_type"),
         (lambda: AccountHealth(phone_number_id="106540352242922"), "phone_number_id"),
     ],
 )
@@ -307,6 +314,43 @@ def test_restriction_lists_are_canonical() -> None:
     )
     assert expected == fact.restrictions
     assert fact == restricted(T0, (BIZ, None), (CUSTOMER, T0 + H))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RESTRICTED_BIZ_INITIATED_MESSAGING", BIZ),
+        ("RESTRICTED_CUSTOMER_INITIATED_MESSAGING", CUSTOMER),
+        ("RESTRICTED_ADD_PHONE_NUMBER_ACTION", ADD_NUMBER),
+        ("RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION", ADD_NUMBER),
+        (NEW_TYPE, NEW_TYPE),
+        ("restricted_biz_initiated_messaging", "restricted_biz_initiated_messaging"),
+        (BIZ, BIZ),
+    ],
+)
+def test_restriction_types_read_known_spellings_and_keep_others(
+    text: RestrictionType | str, expected: RestrictionType | str
+) -> None:
+    """Meta's spellings of known types read as members; any other text is kept as it is."""
+    assert expected == RestrictionType.parse(text)
+    assert expected == Restriction(restriction_type=text).restriction_type
+
+
+def test_every_restriction_type_reads_back_from_its_value() -> None:
+    """Each member is what its own value reads as."""
+    assert list(RestrictionType) == [RestrictionType.parse(m.value) for m in RestrictionType]
+
+
+def test_unknown_restriction_types_are_kept_and_match_no_known_type() -> None:
+    """A new type is kept, sorted among the known ones, and asked about by its text."""
+    fact = restricted(T0, (NEW_TYPE, None), (BIZ, T0 + H), ("RESTRICTED_A", None))
+    assert ["RESTRICTED_A", BIZ, NEW_TYPE] == [r.restriction_type for r in fact.restrictions]
+    health = AccountHealth().apply(restricted(T0, (NEW_TYPE, None)))
+    assert (True, False, False) == (
+        health.restriction_active(T0, NEW_TYPE),
+        health.restriction_active(T0, BIZ),
+        health.restriction_active(T0, CUSTOMER),
+    )
 
 
 def test_a_restriction_list_ends_with_its_last_expiry() -> None:
@@ -493,7 +537,7 @@ def test_restrictions_are_asked_by_type() -> None:
     health = AccountHealth().apply(restricted(T0, (ADD_NUMBER, None), (BIZ, T0 + H)))
     assert (True, True, False) == (
         health.restriction_active(T0, ADD_NUMBER),
-        health.restriction_active(T0, BIZ),
+        health.restriction_active(T0, BIZ.value),
         health.restriction_active(T0 + H, BIZ),
     )
     assert (Restriction(restriction_type=ADD_NUMBER),) == health.active_restrictions(T0 + H)
@@ -561,7 +605,9 @@ def test_restriction_questions_refuse_naive_now() -> None:
 account_instants = st.integers(min_value=0, max_value=3).map(lambda k: T0 + k * H)
 optional_until = st.none() | st.integers(min_value=1, max_value=6).map(lambda k: T0 + k * H)
 restriction_values = st.builds(
-    Restriction, restriction_type=st.sampled_from([BIZ, CUSTOMER, ADD_NUMBER]), until=optional_until
+    Restriction,
+    restriction_type=st.sampled_from([BIZ, CUSTOMER, ADD_NUMBER, NEW_TYPE, BIZ.value]),
+    until=optional_until,
 )
 limits = st.sampled_from([-1, 250, 2000, 10_000]).map(MessagingLimit.from_max_daily)
 

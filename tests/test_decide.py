@@ -35,11 +35,13 @@ from wa_outbound import (
     decide,
     rules_at,
 )
+from wa_outbound._decide import _BY_TIME_ALONE, _NEEDS_A_FACT
 from wa_outbound.account import (
     AccountRestricted,
     PhoneNumberStatus,
     PhoneNumberStatusChanged,
     Restriction,
+    RestrictionType,
 )
 from wa_outbound.limits import LimitScopeKey
 from wa_outbound.pricing import CostReason
@@ -56,6 +58,8 @@ from .conftest import T0
 H = timedelta(hours=1)
 TODAY = rules_at(T0)
 RULES_2024 = rules_at(datetime(2024, 12, 1, tzinfo=T0.tzinfo))
+BIZ = RestrictionType.RESTRICTED_BIZ_INITIATED_MESSAGING
+CUSTOMER = RestrictionType.RESTRICTED_CUSTOMER_INITIATED_MESSAGING
 
 
 def opted_in(conversation: Conversation) -> Conversation:
@@ -191,11 +195,7 @@ def test_a_restriction_blocks_business_initiated_messages_until_it_ends(
     restricted = AccountHealth().apply(
         AccountRestricted(
             at=T0 - H,
-            restrictions=(
-                Restriction(
-                    restriction_type="RESTRICTED_BIZ_INITIATED_MESSAGING", until=T0 + 5 * H
-                ),
-            ),
+            restrictions=(Restriction(restriction_type=BIZ, until=T0 + 5 * H),),
         )
     )
     c = opted_in(conversation)
@@ -218,7 +218,7 @@ def test_a_restriction_without_an_end_needs_the_account_fixed(conversation: Conv
     restricted = AccountHealth().apply(
         AccountRestricted(
             at=T0 - H,
-            restrictions=(Restriction(restriction_type="RESTRICTED_CUSTOMER_INITIATED_MESSAGING"),),
+            restrictions=(Restriction(restriction_type=CUSTOMER),),
         )
     )
     c = conversation.apply(InboundMessageReceived(at=T0 - H))
@@ -237,11 +237,7 @@ def test_every_reason_is_reported_at_once(conversation: Conversation) -> None:
     restricted = AccountHealth().apply(
         AccountRestricted(
             at=T0 - H,
-            restrictions=(
-                Restriction(
-                    restriction_type="RESTRICTED_BIZ_INITIATED_MESSAGING", until=T0 + 9 * H
-                ),
-            ),
+            restrictions=(Restriction(restriction_type=BIZ, until=T0 + 9 * H),),
         )
     )
     decision = decide(
@@ -278,6 +274,76 @@ def test_a_reason_needing_a_fact_outranks_waiting(conversation: Conversation) ->
         limit=MessagingLimit(users=3),
     )
     assert Alternative.USE_ANOTHER_TEMPLATE == limited.instead
+
+
+def test_every_alternative_either_waits_or_needs_a_fact() -> None:
+    """Each `Alternative` is in exactly one class; only sending later waits for time alone."""
+    for alternative in Alternative:
+        assert (alternative in _BY_TIME_ALONE) != (alternative in _NEEDS_A_FACT)
+    assert {Alternative.SEND_LATER} == _BY_TIME_ALONE
+
+
+def test_the_first_parts_alternative_counts_unless_it_only_waits(
+    conversation: Conversation,
+) -> None:
+    """A pending template and a restriction with an end: another template, not waiting."""
+    pending = TemplateState(template_id="9").apply(TemplateSubmitted(at=T0 - H))
+    restricted = AccountHealth().apply(
+        AccountRestricted(
+            at=T0 - H,
+            restrictions=(
+                Restriction(
+                    restriction_type=BIZ,
+                    until=T0 + H,
+                ),
+            ),
+        )
+    )
+    banned = restricted.apply(PhoneNumberStatusChanged(at=T0 - H, status=PhoneNumberStatus.BANNED))
+    c = opted_in(conversation)
+    both = decide(c, SendKind.UTILITY_TEMPLATE, now=T0, template=pending, account=restricted)
+    assert (Reason.TEMPLATE_NOT_SENDABLE, Reason.ACCOUNT_RESTRICTED) == both.codes
+    assert Alternative.USE_ANOTHER_TEMPLATE == both.instead
+    paused_and_banned = decide(
+        c, SendKind.UTILITY_TEMPLATE, now=T0, template=paused(), account=banned
+    )
+    assert Alternative.FIX_ACCOUNT == paused_and_banned.instead
+    us = decide(c, SendKind.MARKETING_TEMPLATE, now=T0, template=pending, market="US")
+    assert Alternative.USE_ANOTHER_TEMPLATE == us.instead
+
+
+def test_a_template_change_ahead_is_the_next_change(conversation: Conversation) -> None:
+    """An allowed send under a template whose category changes later says when it changes."""
+    changing = approved().apply(
+        TemplateCategoryChanged(
+            at=T0 - H,
+            new_category="UTILITY",
+            correct_category="MARKETING",
+            takes_effect_at=T0 + 5 * H,
+        )
+    )
+    c = opted_in(conversation)
+    decision = decide(c, SendKind.UTILITY_TEMPLATE, now=T0, template=changing, market="DE")
+    assert decision.allowed
+    assert SendKind.UTILITY_TEMPLATE == decision.kind
+    assert T0 + 5 * H == decision.next_change_at
+
+
+def test_unknown_restriction_types_block_nothing(conversation: Conversation) -> None:
+    """A restriction type Meta adds later is kept, and matches no kind of send."""
+    restricted = AccountHealth().apply(
+        AccountRestricted(
+            at=T0 - H,
+            restrictions=(
+                Restriction(restriction_type="RESTRICTED_SOMETHING_NEW"),
+                Restriction(restriction_type="RESTRICTED_ADD_PHONE_NUMBER_ACTION"),
+            ),
+        )
+    )
+    c = opted_in(conversation).apply(InboundMessageReceived(at=T0 - H))
+    for kind in SendKind:
+        assert can_send(c, kind, now=T0) == decide(c, kind, now=T0, account=restricted, market="DE")
+    assert restricted.restriction_active(T0, "RESTRICTED_SOMETHING_NEW")
 
 
 def test_the_accounts_limit_is_used_when_none_is_given(conversation: Conversation) -> None:
@@ -320,9 +386,7 @@ ACCOUNTS = {
     "restricted": AccountHealth().apply(
         AccountRestricted(
             at=T0 - H,
-            restrictions=(
-                Restriction(restriction_type="RESTRICTED_BIZ_INITIATED_MESSAGING", until=T0 + H),
-            ),
+            restrictions=(Restriction(restriction_type=BIZ, until=T0 + H),),
         )
     ),
 }

@@ -119,6 +119,7 @@ EXPECTED_FAMILIES: dict[str, list[str]] = {
         "QualityRating",
         "QualityRatingChanged",
         "Restriction",
+        "RestrictionType",
         "VerificationStatus",
     ],
     "campaigns": [

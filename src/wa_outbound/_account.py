@@ -98,6 +98,7 @@ __all__ = [
     "QualityRating",
     "QualityRatingChanged",
     "Restriction",
+    "RestrictionType",
     "VerificationStatus",
 ]
 
@@ -357,9 +358,56 @@ class MessagingLimit:
         return cls.from_max_daily(value, field=field)
 
 
-def _restriction_type(_instance: object, _attribute: object, value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError("restriction_type", value, "must not be empty")
+class RestrictionType(enum.Enum):
+    """What a restriction forbids (`restriction_type` in `account_update`), as Meta spells it.
+
+    Meta's guide "Use webhooks to track WABA policy violations" shows these three. A type
+    Meta adds later is kept as the raw string wherever a restriction type is read
+    (`Restriction.restriction_type`), so that it never raises and never matches one of these.
+    """
+
+    RESTRICTED_BIZ_INITIATED_MESSAGING = "RESTRICTED_BIZ_INITIATED_MESSAGING"
+    """No business-initiated messages: no templates, and no free-form message outside a
+    customer service window."""
+    RESTRICTED_CUSTOMER_INITIATED_MESSAGING = "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"
+    """No replies to users: no free-form message inside a customer service window."""
+    RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION = "RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION"
+    """No new phone numbers on the account. Spelled as in Meta's guide; SDKs and resellers
+    spell it `RESTRICTED_ADD_PHONE_NUMBER_ACTION` (UNCONFIRMED by Meta), which reads as this
+    member too."""
+
+    @classmethod
+    def parse(
+        cls, text: RestrictionType | str, *, field: str = "restriction_type"
+    ) -> RestrictionType | str:
+        """Read Meta's spelling: the member it names, or `text` itself if it names none.
+
+        Raises:
+            InvalidValueError: `text` is not a string, or is empty; the error names `field`.
+        """
+        if isinstance(text, RestrictionType):
+            return text
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidValueError(field, text, "expected a restriction type as non-empty text")
+        return _RESTRICTION_TYPES.get(text, text)
+
+
+_RESTRICTION_TYPES: Final[dict[str, RestrictionType]] = {
+    **{member.value: member for member in RestrictionType},
+    "RESTRICTED_ADD_PHONE_NUMBER_ACTION": RestrictionType.RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION,
+}
+"""Every known spelling of a restriction type, and the member it names."""
+
+
+def _restriction_type(value: RestrictionType | str) -> RestrictionType | str:
+    return RestrictionType.parse(value)
+
+
+def _type_text(restriction_type: RestrictionType | str) -> str:
+    """The restriction type as Meta spells it (the order restrictions are kept in)."""
+    if isinstance(restriction_type, RestrictionType):
+        return restriction_type.value
+    return restriction_type
 
 
 def _until(value: datetime | None) -> datetime | None:
@@ -370,10 +418,11 @@ def _until(value: datetime | None) -> datetime | None:
 class Restriction:
     """One restriction Meta imposed on the account (`restriction_info[]` of `account_update`)."""
 
-    restriction_type: str = attrs.field(validator=_restriction_type)
-    """As Meta spells it. Documented: `RESTRICTED_BIZ_INITIATED_MESSAGING` (no
-    business-initiated messages), `RESTRICTED_CUSTOMER_INITIATED_MESSAGING` (no replies to
-    users), `RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION` (no new numbers)."""
+    restriction_type: RestrictionType | str = attrs.field(converter=_restriction_type)
+    """What it forbids: a `RestrictionType`, or Meta's text for a type this library does not
+    know (kept as given; it matches no `RestrictionType`). Text naming a known type is read as
+    its member, so `Restriction(restriction_type="RESTRICTED_BIZ_INITIATED_MESSAGING")` holds
+    `RestrictionType.RESTRICTED_BIZ_INITIATED_MESSAGING`."""
     until: datetime | None = attrs.field(default=None, converter=_until)
     """`expiration`: when it ends (exclusive); `None` if Meta gave no end."""
 
@@ -384,12 +433,12 @@ class Restriction:
 
 def _merge(restrictions: Iterable[Restriction]) -> tuple[Restriction, ...]:
     """Return one restriction per type, the later expiry kept (no end beats any end), sorted."""
-    merged: dict[str, Restriction] = {}
+    merged: dict[RestrictionType | str, Restriction] = {}
     for r in restrictions:
         old = merged.get(r.restriction_type)
         if old is None or (old.until is not None and (r.until is None or r.until > old.until)):
             merged[r.restriction_type] = r
-    return tuple(merged[kind] for kind in sorted(merged))
+    return tuple(merged[kind] for kind in sorted(merged, key=_type_text))
 
 
 # --- facts ----------------------------------------------------------------------------------
@@ -669,16 +718,24 @@ class AccountHealth:
         now = utc("now", now)
         return tuple(r for r in self.restrictions if r.active(now))
 
-    def restriction_active(self, now: datetime, restriction_type: str | None = None) -> bool:
+    def restriction_active(
+        self, now: datetime, restriction_type: RestrictionType | str | None = None
+    ) -> bool:
         """Whether any restriction (or the one of `restriction_type`) is in force at `now`.
 
         Args:
             now: The instant asked about (aware).
-            restriction_type: For example `RESTRICTED_BIZ_INITIATED_MESSAGING`; `None` for any.
+            restriction_type: For example `RestrictionType.RESTRICTED_BIZ_INITIATED_MESSAGING`
+                (or Meta's text for it, or for a type this library does not know); `None` for
+                any.
+
+        Raises:
+            InvalidValueError: `restriction_type` is neither `None`, a `RestrictionType` nor
+                non-empty text.
         """
+        wanted = None if restriction_type is None else RestrictionType.parse(restriction_type)
         return any(
-            restriction_type is None or r.restriction_type == restriction_type
-            for r in self.active_restrictions(now)
+            wanted is None or r.restriction_type == wanted for r in self.active_restrictions(now)
         )
 
     def next_restriction_expiry(self, now: datetime) -> datetime | None:

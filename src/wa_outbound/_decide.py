@@ -6,8 +6,9 @@ Theory of operation
 stop, call permission, and (given them) the messaging limit and pacing. A send depends on more:
 whether the template is approved and not paused, whether the account or number may send at all,
 whether the recipient's region receives marketing templates, and what the message will cost.
-`decide` asks each of those parts the host passes in and folds the answers into one
-`SendDecision`:
+`decide` asks each of those parts the host passes in for its answer (its blocking reasons, the
+alternative it calls for, and the earliest instant it changes by time alone) and folds the
+answers once into one `SendDecision`:
 
 * **every** blocking reason of every part, in a fixed order (the conversation's, with the
   messaging limit and pacing, then the template's, the region's and the account's), so that a
@@ -34,9 +35,9 @@ is deterministic and never raises for valid inputs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
-from wa_outbound._account import AccountHealth, PhoneNumberStatus
+from wa_outbound._account import AccountHealth, PhoneNumberStatus, RestrictionType
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._cost import estimate_cost
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, can_send
@@ -54,8 +55,16 @@ if TYPE_CHECKING:
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
     from wa_outbound._rates import RateCard
+    from wa_outbound._template_lifecycle import TemplateDecision
 
 __all__ = ["decide"]
+
+_Answer: TypeAlias = "tuple[tuple[BlockReason, ...], Alternative | None, datetime | None]"
+"""A part's answer: its blocking reasons, the alternative it calls for, and the earliest
+instant it changes by time alone."""
+
+_NOTHING: Final[_Answer] = ((), None, None)
+"""The answer of a part that does not block and does not change by time."""
 
 _KIND_OF_CATEGORY: Final = {
     TemplateCategory.MARKETING: SendKind.MARKETING_TEMPLATE,
@@ -76,21 +85,16 @@ _UNAVAILABLE: Final = frozenset(
 """Statuses in which a number cannot send at all (RESTRICTED is the messaging limit)."""
 _CONNECTED: Final = PhoneNumberStatus.CONNECTED
 _UNKNOWN: Final = PhoneNumberStatus.UNKNOWN
-_BUSINESS_INITIATED: Final = "RESTRICTED_BIZ_INITIATED_MESSAGING"
-_CUSTOMER_INITIATED: Final = "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"
-_NEEDS_A_FACT: Final = frozenset(
-    {
-        Alternative.SEND_TEMPLATE,
-        Alternative.RECORD_OPT_IN,
-        Alternative.WAIT_FOR_USER,
-        Alternative.REPLY_FREE_FORM,
-        Alternative.REQUEST_CALL_PERMISSION,
-        Alternative.SEND_MESSAGE,
-        Alternative.SEND_NON_MARKETING,
-        Alternative.USE_ANOTHER_TEMPLATE,
-        Alternative.FIX_ACCOUNT,
-    }
-)
+_CALL: Final = SendKind.CALL
+_MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
+_BUSINESS_INITIATED: Final = RestrictionType.RESTRICTED_BIZ_INITIATED_MESSAGING
+_CUSTOMER_INITIATED: Final = RestrictionType.RESTRICTED_CUSTOMER_INITIATED_MESSAGING
+
+_BY_TIME_ALONE: Final = frozenset({Alternative.SEND_LATER})
+"""The alternatives that need nothing but time: asking again later is all they say."""
+_NEEDS_A_FACT: Final = frozenset(Alternative) - _BY_TIME_ALONE
+"""The alternatives that need a new fact (a message, an opt-in, another template, ...); any of
+them outranks waiting, since waiting alone will not make the send go."""
 
 
 def decide(
@@ -147,14 +151,11 @@ def decide(
         rules = rules_at(now)
     _check_parts(template, account)
 
-    extra: list[BlockReason] = []
-    changes: list[datetime] = []
-    instead: Alternative | None = None
-
+    template_answer = _NOTHING
     if template is not None and kind.is_template:
-        kind, instead = _template_reasons(
-            template, kind, now=now, rules=rules, extra=extra, changes=changes
-        )
+        verdict = template_sendable(template, now=now, rules=rules)
+        kind = _kind_of(verdict.category, kind)
+        template_answer = _template_answer(verdict)
 
     if limit is None and account is not None:
         limit = account.messaging_limit
@@ -168,15 +169,10 @@ def decide(
         pacer=pacer,
     )
 
-    if kind is SendKind.MARKETING_TEMPLATE and _marketing_blocked(
-        conversation, rules, market, extra
-    ):
-        instead = Alternative.SEND_NON_MARKETING
-
-    if account is not None:
-        instead = (
-            _account_reasons(account, base, kind, now=now, extra=extra, changes=changes) or instead
-        )
+    region_answer = _NOTHING
+    if kind is _MARKETING_TEMPLATE:
+        region_answer = _region_answer(conversation, rules, market)
+    account_answer = _NOTHING if account is None else _account_answer(account, base, kind, now)
 
     cost = None
     if rate_card is not None:
@@ -191,10 +187,9 @@ def decide(
             free_tier_remaining=free_tier_remaining,
             authentication_international=authentication_international,
         )
-
-    if not extra and cost is None:
-        return base
-    return _merged(base, kind, extra=extra, changes=changes, instead=instead, cost=cost)
+    if cost is None and template_answer is region_answer is account_answer is _NOTHING:
+        return base  # the common case: nothing to fold in
+    return _folded(base, (template_answer, region_answer, account_answer), cost)
 
 
 def _check_parts(template: object, account: object) -> None:
@@ -205,103 +200,96 @@ def _check_parts(template: object, account: object) -> None:
         raise InvalidValueError("template", template, "expected a TemplateState")
 
 
-def _template_reasons(
-    template: TemplateState,
-    kind: SendKind,
-    *,
-    now: datetime,
-    rules: Rules,
-    extra: list[BlockReason],
-    changes: list[datetime],
-) -> tuple[SendKind, Alternative | None]:
-    """Add the template's reasons; return the kind of its category and the alternative."""
-    verdict = template_sendable(template, now=now, rules=rules)
-    instead: Alternative | None = None
-    for note in verdict.reasons:
-        if note.code is TemplateReason.PAUSED:
-            extra.append(BlockReason(Reason.TEMPLATE_PAUSED, note.at, note.detail))
-            instead = instead or Alternative.SEND_LATER
-        else:
-            extra.append(BlockReason(Reason.TEMPLATE_NOT_SENDABLE, note.at, note.message))
-            instead = Alternative.USE_ANOTHER_TEMPLATE
-    if verdict.next_change_at is not None:
-        changes.append(verdict.next_change_at)
-    return _kind_of(verdict.category, kind), instead
-
-
-def _marketing_blocked(
-    conversation: Conversation, rules: Rules, market: str | None, extra: list[BlockReason]
-) -> bool:
-    """Add the region's reason if marketing templates do not reach the recipient's region."""
-    blocked = rules.marketing_blocked_regions.value
-    if not blocked:
-        return False
-    region = market if market is not None else known_region(conversation.recipient)
-    if region not in blocked:
-        return False
-    extra.append(BlockReason(Reason.MARKETING_BLOCKED_IN_REGION, None, region))
-    return True
-
-
 def _kind_of(category: str, kind: SendKind) -> SendKind:
     """The send kind of the template's category in force, or `kind` if none is reported."""
     return _KIND_BY_CATEGORY_NAME.get(category.upper(), kind) if category else kind
 
 
-def _account_reasons(
-    account: AccountHealth,
-    base: SendDecision,
-    kind: SendKind,
-    *,
-    now: datetime,
-    extra: list[BlockReason],
-    changes: list[datetime],
-) -> Alternative | None:
-    """Add the number's and account's reasons; return the alternative they call for."""
+def _preferred(chosen: Alternative | None, other: Alternative) -> Alternative:
+    """The alternative to give of `chosen` (an earlier reason's) and `other` (a later one's).
+
+    The earlier one, unless it only waits and the later one needs a fact.
+    """
+    if chosen is None or (chosen in _BY_TIME_ALONE and other in _NEEDS_A_FACT):
+        return other
+    return chosen
+
+
+def _template_answer(verdict: TemplateDecision) -> _Answer:
+    """The template's answer: a pause waits, any other reason needs another template."""
+    if not verdict.reasons and verdict.next_change_at is None:
+        return _NOTHING
+    reasons: list[BlockReason] = []
     instead: Alternative | None = None
+    for note in verdict.reasons:
+        if note.code is TemplateReason.PAUSED:
+            reasons.append(BlockReason(Reason.TEMPLATE_PAUSED, note.at, note.detail))
+            instead = _preferred(instead, Alternative.SEND_LATER)
+        else:
+            reasons.append(BlockReason(Reason.TEMPLATE_NOT_SENDABLE, note.at, note.message))
+            instead = _preferred(instead, Alternative.USE_ANOTHER_TEMPLATE)
+    return tuple(reasons), instead, verdict.next_change_at
+
+
+def _region_answer(conversation: Conversation, rules: Rules, market: str | None) -> _Answer:
+    """The region's answer: blocked if marketing templates do not reach the recipient's region."""
+    blocked = rules.marketing_blocked_regions.value
+    if not blocked:
+        return _NOTHING
+    region = market if market is not None else known_region(conversation.recipient)
+    if region not in blocked:
+        return _NOTHING
+    reason = BlockReason(Reason.MARKETING_BLOCKED_IN_REGION, None, region)
+    return (reason,), Alternative.SEND_NON_MARKETING, None
+
+
+def _account_answer(
+    account: AccountHealth, base: SendDecision, kind: SendKind, now: datetime
+) -> _Answer:
+    """The number's and account's answer: its status, and a restriction of this kind of send."""
+    reasons: tuple[BlockReason, ...] = ()
+    instead: Alternative | None = None
+    ends: datetime | None = None
     status = account.phone_status
     # Identity first: hashing an enum member runs Python code, and most numbers are fine.
     if status is not _CONNECTED and status is not _UNKNOWN and status in _UNAVAILABLE:
-        extra.append(BlockReason(Reason.NUMBER_UNAVAILABLE, None, status.value))
+        reasons = (BlockReason(Reason.NUMBER_UNAVAILABLE, None, status.value),)
         instead = Alternative.FIX_ACCOUNT
-    if kind is SendKind.CALL or not account.restrictions:
-        return instead
-    business_initiated = kind.is_template or not base.service_window_open
-    restriction = _BUSINESS_INITIATED if business_initiated else _CUSTOMER_INITIATED
-    for active in account.active_restrictions(now):
-        if active.restriction_type == restriction:
-            what = "business-initiated" if business_initiated else "customer-initiated"
-            extra.append(BlockReason(Reason.ACCOUNT_RESTRICTED, active.until, f"{what} messages"))
-            if active.until is not None:
-                changes.append(active.until)
-            instead = instead or (
-                Alternative.SEND_LATER if active.until is not None else Alternative.FIX_ACCOUNT
-            )
-    return instead
+    if kind is not _CALL and account.restrictions:
+        business_initiated = kind.is_template or not base.service_window_open
+        restriction = _BUSINESS_INITIATED if business_initiated else _CUSTOMER_INITIATED
+        what = "business-initiated" if business_initiated else "customer-initiated"
+        for active in account.active_restrictions(now):
+            if active.restriction_type is not restriction:
+                continue
+            until = active.until
+            reasons = (*reasons, BlockReason(Reason.ACCOUNT_RESTRICTED, until, f"{what} messages"))
+            if until is None:
+                instead = _preferred(instead, Alternative.FIX_ACCOUNT)
+            else:
+                instead = _preferred(instead, Alternative.SEND_LATER)
+                ends = until if ends is None or until < ends else ends
+    return (reasons, instead, ends) if reasons else _NOTHING
 
 
-def _merged(
-    base: SendDecision,
-    kind: SendKind,
-    *,
-    extra: list[BlockReason],
-    changes: list[datetime],
-    instead: Alternative | None,
-    cost: CostEstimate | None,
+def _folded(
+    base: SendDecision, answers: tuple[_Answer, ...], cost: CostEstimate | None
 ) -> SendDecision:
-    """Fold the other parts' reasons, instants and cost into the conversation's decision."""
-    reasons = (*base.reasons, *extra)
-    if base.next_change_at is not None:
-        changes.append(base.next_change_at)
-    chosen = base.instead
-    if chosen is None or (chosen is Alternative.SEND_LATER and instead in _NEEDS_A_FACT):
-        chosen = instead
+    """Fold the parts' answers and the cost into the conversation's decision, in part order."""
+    reasons, chosen, change = base.reasons, base.instead, base.next_change_at
+    for more, instead, at in answers:
+        if more:
+            reasons = (*reasons, *more)
+        if instead is not None:
+            chosen = _preferred(chosen, instead)
+        if at is not None and (change is None or at < change):
+            change = at
     return SendDecision(  # positional: much cheaper than attrs.evolve on this hot path
-        kind,
+        base.kind,
         reasons,
         chosen if reasons else None,
         base.service_window_expires_at,
         base.free_entry_point,
-        min(changes, default=None),
+        change,
         cost,
     )

@@ -21,6 +21,7 @@ from wa_outbound._account import (
     QualityRating,
     QualityRatingChanged,
     Restriction,
+    RestrictionType,
     VerificationStatus,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "QualityRating",
     "QualityRatingChanged",
     "Restriction",
+    "RestrictionType",
     "VerificationStatus",
 ]
