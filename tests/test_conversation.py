@@ -12,11 +12,15 @@ from hypothesis import strategies as st
 
 from wa_outbound import (
     BusinessScopedUserId,
+    CallPermission,
     CallPermissionGranted,
     CallPermissionRevoked,
+    CallPermissionStatus,
+    Consent,
     ConsentStatus,
     Conversation,
     EntryPoint,
+    EntryPointVisit,
     Fact,
     InboundCallReceived,
     InboundMessageReceived,
@@ -31,10 +35,14 @@ from wa_outbound import (
     PhoneNumberId,
     Provider,
     ReferralReceived,
+    Rule,
+    Rules,
     SendRejected,
+    Source,
     WaId,
     rules_at,
 )
+from wa_outbound._conversation import _replace
 from wa_outbound.testing import conversations, facts, instants
 
 from .conftest import T0, T2023
@@ -174,6 +182,43 @@ def test_a_new_ad_click_after_the_free_window_starts_another(conversation: Conve
     assert (T0 + 81 * H, T0 + 153 * H) == c.free_entry_point_window(TODAY)
 
 
+def test_free_entry_point_at_says_inside_before_and_after(conversation: Conversation) -> None:
+    """Before the reply it is not free until the start; inside, free until the end; then over."""
+    c = conversation.apply_all([_referral(T0), OutboundMessageSent(at=T0 + 2 * H)])
+    assert (False, T0 + 2 * H) == c.free_entry_point_at(TODAY, T0 + H)
+    assert (True, T0 + 74 * H) == c.free_entry_point_at(TODAY, T0 + 2 * H)
+    assert (True, T0 + 74 * H) == c.free_entry_point_at(TODAY, T0 + 73 * H)
+    assert c.free_entry_point_at(TODAY, T0 + 74 * H) is None
+    assert conversation.free_entry_point_at(TODAY, T0) is None
+
+
+def reference_free_window(c: Conversation, rules: Rules) -> tuple[datetime, datetime] | None:
+    """The latest free entry point window, spelled out: a timely reply opens one if none is open."""
+    within = rules.free_entry_point_reply_within.value
+    length = rules.free_entry_point_window.value
+    window = None
+    for visit in c.entry_points:
+        replied = visit.replied_at
+        if replied is None or replied - visit.referred_at > within:
+            continue
+        if window is None or replied >= window[1]:
+            window = (replied, replied + length)
+    return window
+
+
+@given(conversations(times=instants(T0, 10 * 24 * H)), instants(T0, 10 * 24 * H))
+def test_free_entry_point_queries_agree_with_the_reference(c: Conversation, now: datetime) -> None:
+    """The window and the answer at `now` are the reference window and where `now` lies in it."""
+    window = reference_free_window(c, TODAY)
+    assert window == c.free_entry_point_window(TODAY)
+    expected = None
+    if window is not None and now < window[0]:
+        expected = (False, window[0])
+    elif window is not None and now < window[1]:
+        expected = (True, window[1])
+    assert expected == c.free_entry_point_at(TODAY, now)
+
+
 def test_referrals_are_idempotent_and_bounded(conversation: Conversation) -> None:
     """The same referral twice is one; only the latest two are kept."""
     c = conversation.apply(_referral(T0))
@@ -245,6 +290,58 @@ def test_host_rules_decide_permanence_when_in_force_at_the_grant(
     c = conversation.apply(CallPermissionGranted(at=T0))
     no_permanent = attrs.evolve(TODAY, permanent_call_permission=False)
     assert T0 + timedelta(days=7) == c.call_permission_expires_at(no_permanent)
+
+
+DECEMBER_2025 = datetime(2025, 12, 1, tzinfo=timezone.utc)
+"""After permanent call permissions began (2025-11-03), before today's rule set (2026-10-01)."""
+
+
+def test_a_host_override_decides_permanence_for_any_grant(conversation: Conversation) -> None:
+    """An override applies to grants before the host's rule set took effect, too."""
+    c = conversation.apply(CallPermissionGranted(at=DECEMBER_2025))
+    assert c.call_permission_expires_at(TODAY) is None
+    no_permanent = attrs.evolve(TODAY, permanent_call_permission=False)
+    assert DECEMBER_2025 + timedelta(days=7) == c.call_permission_expires_at(no_permanent)
+    old = conversation.apply(CallPermissionGranted(at=T2023))
+    always_permanent = attrs.evolve(TODAY, permanent_call_permission=True)
+    assert old.call_permission_expires_at(always_permanent) is None
+
+
+def test_a_host_validity_applies_to_grants_before_its_rule_set(
+    conversation: Conversation,
+) -> None:
+    """A temporary grant from 2023 lasts the host's validity, not the built-in 7 days."""
+    c = conversation.apply(CallPermissionGranted(at=T2023))
+    three_days = attrs.evolve(TODAY, call_permission_temporary_validity=timedelta(days=3))
+    assert T2023 + timedelta(days=3) == c.call_permission_expires_at(three_days)
+    later_set = attrs.evolve(three_days, effective_from=T0)
+    assert T2023 + timedelta(days=3) == c.call_permission_expires_at(later_set)
+
+
+def test_a_host_rule_set_dated_before_the_grant_reaches_back(
+    conversation: Conversation,
+) -> None:
+    """A rule set the host dates before a 2024 grant is the one in force at it."""
+    grant = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    c = conversation.apply(CallPermissionGranted(at=grant))
+    assert grant + timedelta(days=7) == c.call_permission_expires_at(TODAY)
+    since_2023 = attrs.evolve(TODAY, effective_from=T2023)
+    assert c.call_permission_expires_at(since_2023) is None
+
+
+def test_a_host_rule_dated_before_the_grant_applies(conversation: Conversation) -> None:
+    """A dated rule of the host's that took effect before the grant is the one in force."""
+    grant = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    c = conversation.apply(CallPermissionGranted(at=grant))
+    since_2024 = Rule(
+        value=True,
+        effective_from=datetime(2024, 1, 1, tzinfo=timezone.utc),
+        source=Source(title="the host's contract with Meta", url="https://example.com"),
+    )
+    dated = attrs.evolve(TODAY, permanent_call_permission=since_2024)
+    assert c.call_permission_expires_at(dated) is None
+    earlier = conversation.apply(CallPermissionGranted(at=T2023))
+    assert T2023 + timedelta(days=7) == earlier.call_permission_expires_at(dated)
 
 
 def test_grants_before_any_rule_set_are_temporary(conversation: Conversation) -> None:
@@ -365,6 +462,35 @@ def test_window_queries_agree(conversation: Conversation) -> None:
     assert (T0, T0 + 24 * H) == c.window(TODAY)
     assert T0 == c.last_inbound_at(TODAY)
     assert conversation.free_entry_point_window(TODAY) is None
+
+
+IDENTITY = ("business", "recipient")
+"""The fields that name the conversation: `_replace` never changes them."""
+
+
+def test_replace_carries_every_field() -> None:
+    """`_replace` keeps each field it is not told to change, and changes each one it is told to."""
+    full = Conversation(
+        business=PhoneNumberId("106540352242922"),
+        recipient=WaId("4915123456789"),
+        last_inbound_message_at=T0,
+        last_inbound_call_at=T0 + H,
+        window_closed_at=T0 + 2 * H,
+        last_outbound_at=T0 + 3 * H,
+        entry_points=(
+            EntryPointVisit(referred_at=T0, entry_point=EntryPoint.CLICK_TO_WHATSAPP_AD),
+        ),
+        consent=Consent(opted_in_at=T0, opt_in_method="web form"),
+        call_permission=CallPermission(status=CallPermissionStatus.GRANTED, since=T0),
+    )
+    blank = Conversation(business=PhoneNumberId("1"), recipient=WaId("4915100000000"))
+    names = [field.name for field in attrs.fields(Conversation)]
+    assert [] == [name for name in names if getattr(full, name) == getattr(blank, name)]
+    assert full == _replace(full)
+    for name in names:
+        if name not in IDENTITY:
+            value = getattr(blank, name)
+            assert attrs.evolve(full, **{name: value}) == _replace(full, **{name: value})
 
 
 def test_datetime_subclasses_in_utc_are_accepted() -> None:

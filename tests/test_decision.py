@@ -215,6 +215,19 @@ def test_permanent_call_permission(conversation: Conversation) -> None:
     assert decision.next_change_at is None
 
 
+def test_a_host_override_of_permanence_expires_an_older_grant(
+    conversation: Conversation,
+) -> None:
+    """With permanent permissions overridden off, a grant from before the rule set expires."""
+    granted = T0 - 100 * 24 * H  # after 2025-11-03, before the rule set of 2026-10-01
+    c = conversation.apply(CallPermissionGranted(at=granted))
+    assert can_send(c, SendKind.CALL, now=T0).allowed
+    no_permanent = attrs.evolve(rules_at(T0), permanent_call_permission=False)
+    decision = can_send(c, SendKind.CALL, now=T0, rules=no_permanent)
+    assert (Reason.CALL_PERMISSION_EXPIRED,) == decision.codes
+    assert granted + 7 * 24 * H == decision.reasons[0].at
+
+
 @pytest.mark.parametrize(
     ("fact", "word"),
     [(CallPermissionRejected(at=T0), "declined"), (CallPermissionRevoked(at=T0), "revoked")],

@@ -60,12 +60,13 @@ from wa_outbound._facts import (
     SendRejected,
 )
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._time import UTC
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from wa_outbound._facts import Fact
-    from wa_outbound._rules import Rules
+    from wa_outbound._rules import Rule, Rules
 
 __all__ = [
     "CALL_PERMISSION_TRANSITIONS",
@@ -319,6 +320,9 @@ def _expiry_rank(expires_at: datetime | None) -> tuple[int, float]:
     return (0, 0.0) if expires_at is None else (1, -expires_at.timestamp())
 
 
+_EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
+"""An instant before every instant a fact can carry."""
+
 _CALL_BY_STATUS: Final = {_CS.GRANTED: _CI.GRANT, _CS.REJECTED: _CI.REJECT, _CS.REVOKED: _CI.REVOKE}
 
 
@@ -437,21 +441,50 @@ class Conversation:
         conversation-based pricing: "no new conversations will be opened until the free entry
         point conversation expires"; not restated for per-message pricing).
         """
-        if not self.entry_points:
+        # Seen from before any instant, the latest window is not open yet and says its start.
+        ahead = self.free_entry_point_at(rules, _EARLIEST)
+        if ahead is None:
             return None
+        start = ahead[1]
+        return start, start + rules.free_entry_point_window.value
+
+    def free_entry_point_at(self, rules: Rules, now: datetime) -> tuple[bool, datetime] | None:
+        """Return whether `now` lies in the latest free entry point window, and when that changes.
+
+        `(True, end)` inside the window (`free_entry_point_window`), `(False, start)` before it
+        opens (at a reply recorded after `now`), `None` if there is none or it is over. `can_send`
+        and the cost estimate read it for every send, so it is written for speed.
+        """
+        start = end = None
         within = rules.free_entry_point_reply_within.value
-        length = rules.free_entry_point_window.value
-        current: tuple[datetime, datetime] | None = None
         for visit in self.entry_points:
             replied = visit.replied_at
-            if replied is None or replied - visit.referred_at > within:
-                continue
-            if current is None or replied >= current[1]:
-                current = (replied, replied + length)
-        return current
+            if (
+                replied is not None
+                and (end is None or replied >= end)
+                and replied - visit.referred_at <= within
+            ):
+                start, end = replied, replied + rules.free_entry_point_window.value
+        if start is None or end is None:
+            return None
+        if now < start:
+            return False, start
+        if now < end:
+            return True, end
+        return None
 
     def call_permission_expires_at(self, rules: Rules) -> datetime | None:
-        """Return when a granted call permission ends; `None` if permanent or not granted."""
+        """Return when a granted call permission ends; `None` if permanent or not granted.
+
+        A grant without an expiry is permanent if the rules in force when it was given allowed
+        permanent permissions, else it lasts `call_permission_temporary_validity`. The host's
+        `rules` win wherever they reach back to the grant: a rule the host set itself
+        (`attrs.evolve(rules, permanent_call_permission=False)`: no `effective_from`) always
+        applies, and so does a dated rule when it, or the host's rule set (`rules.effective_from`),
+        took effect at or before the grant. Only where neither did is the built-in rule in force
+        at the grant read instead; before the oldest built-in rule set, a grant without an expiry
+        is temporary.
+        """
         permission = self.call_permission
         if permission.status is not CallPermissionStatus.GRANTED:
             return None
@@ -460,22 +493,31 @@ class Conversation:
         since = permission.since
         if since is None:  # pragma: no cover - a granted permission always has its instant
             return None
-        # Whether a grant without an expiry can be permanent depends on the rules in force
-        # when it was granted: the caller's rules if they were, else the built-in ones.
-        granted_under = rules if rules.effective_from <= since else _rules_at_or_none(since)
-        if granted_under is not None and granted_under.permanent_call_permission.value:
+        permanent = _rule_at_grant(rules, "permanent_call_permission", since)
+        if permanent is not None and permanent.value:
             return None
-        # Before permanent permissions existed, a grant without an expiry was temporary.
-        return since + rules.call_permission_temporary_validity.value
+        validity = _rule_at_grant(rules, "call_permission_temporary_validity", since)
+        if validity is None:
+            validity = rules.call_permission_temporary_validity
+        return since + validity.value
 
 
-def _rules_at_or_none(when: datetime) -> Rules | None:
+def _rule_at_grant(rules: Rules, name: str, granted: datetime) -> Rule[Any] | None:
+    """Return the rule `name` in force at `granted`: the host's if it was, else the built-in one.
+
+    `None` if the host's was not and no built-in rule set is that old.
+    """
+    rule: Rule[Any] = getattr(rules, name)
+    since = rule.effective_from
+    if since is None or since <= granted or rules.effective_from <= granted:
+        return rule
     from wa_outbound._rules import rules_at  # noqa: PLC0415 - _rules does not import us back
 
     try:
-        return rules_at(when)
+        earlier = rules_at(granted)
     except RuleDataError:
         return None
+    return getattr(earlier, name)  # type: ignore[no-any-return]
 
 
 # --- applying facts -------------------------------------------------------------------------

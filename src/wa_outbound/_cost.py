@@ -591,13 +591,11 @@ def _entry_point(c: Conversation, rules: Rules, now: datetime) -> tuple[datetime
     """
     if not c.entry_points:
         return None
-    window = c.free_entry_point_window(rules)
+    window = c.free_entry_point_at(rules, now)
     if window is not None:
-        start, end = window
-        if start <= now < end:
-            return end, False
-        if now < end:
-            return None  # before a recorded reply: that reply, not this send, opens it
+        free, changes = window
+        # Before a recorded reply, that reply, not this send, opens the window.
+        return (changes, False) if free else None
     last_out = c.last_outbound_at
     within = rules.free_entry_point_reply_within.value
     for visit in c.entry_points:

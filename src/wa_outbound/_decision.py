@@ -311,7 +311,7 @@ def can_send(
         now = utc("now", now)
     if rules is None:
         rules = rules_at(now)
-    decision = _decide(conversation, kind, now, rules)
+    decision = _conversation_answer(conversation, kind, now, rules)
     if (ledger is None and pacer is None) or kind is _SENDKIND_CALL:
         return decision  # calls use neither messaging limits nor message pacing
     if ledger is not None and limit is None:
@@ -374,7 +374,9 @@ _SENDKIND_FREE_FORM: Final = SendKind.FREE_FORM
 _SENDKIND_MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
 
 
-def _decide(c: Conversation, kind: SendKind, now: datetime, rules: Rules) -> SendDecision:  # noqa: C901, PLR0912
+def _conversation_answer(  # noqa: C901, PLR0912
+    c: Conversation, kind: SendKind, now: datetime, rules: Rules
+) -> SendDecision:
     """Compute the decision; inputs are already checked.
 
     Written for speed (it runs before every send of a campaign): no intermediate lists on
@@ -391,15 +393,11 @@ def _decide(c: Conversation, kind: SendKind, now: datetime, rules: Rules) -> Sen
 
     free = False
     if c.entry_points:
-        fep = c.free_entry_point_window(rules)
-        if fep is not None:
-            start, end = fep
-            if start <= now < end:
-                free = True
-                if next_change is None or end < next_change:
-                    next_change = end
-            elif now < start and (next_change is None or start < next_change):
-                next_change = start
+        entry_point = c.free_entry_point_at(rules, now)
+        if entry_point is not None:
+            free, changes = entry_point
+            if next_change is None or changes < next_change:
+                next_change = changes
 
     consent = c.consent
     status = consent.status
