@@ -243,6 +243,11 @@ class Pacer:
         return self._interval
 
     @property
+    def throughput_burst(self) -> int:
+        """How many messages of the number may go out at the same instant."""
+        return self._tolerance // self._interval + 1
+
+    @property
     def tracked_recipients(self) -> int:
         """How many pair-rate buckets the pacer holds now (full ones may linger until a sweep)."""
         return len(self._pairs)

@@ -50,7 +50,7 @@ import attrs
 from wa_outbound._errors import InvalidTransition, InvalidValueError
 from wa_outbound._facts import at_field, non_empty_field, text_field
 from wa_outbound._rules import Rules, rules_at
-from wa_outbound._time import utc
+from wa_outbound._time import iso_instant, utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -303,6 +303,33 @@ def _event_key(event: TemplateEvent) -> tuple[datetime, int, str, float]:
     return (event.at, _RANK[event.kind], event.reason, disable)
 
 
+def _check_history(events: tuple[TemplateEvent, ...], pauses: tuple[datetime, ...]) -> None:
+    """Refuse a history `apply` never builds (see `TemplateState.__attrs_post_init__`)."""
+    previous: TemplateEvent | None = None
+    kinds: set[TemplateInput] = set()
+    for index, event in enumerate(events):
+        if not isinstance(event, TemplateEvent):
+            raise InvalidValueError(f"events[{index}]", event, "expected a TemplateEvent")
+        if event.kind in kinds:
+            reason = f"a second {event.kind.value} event; only the latest of each kind is kept"
+            raise InvalidValueError(f"events[{index}]", event, reason)
+        if previous is not None and _event_key(previous) >= _event_key(event):
+            reason = "events are kept in time order (ties: the more restrictive last)"
+            raise InvalidValueError(f"events[{index}]", event, reason)
+        kinds.add(event.kind)
+        previous = event
+    for index in range(1, len(pauses)):
+        if pauses[index - 1] >= pauses[index]:
+            reason = "pauses are kept in time order, each instant once"
+            raise InvalidValueError(f"pauses[{index}]", pauses[index], reason)
+    paused = next((e.at for e in events if e.kind is _I.PAUSED), None)
+    if paused is None and pauses:
+        raise InvalidValueError("pauses", pauses, "pauses without a PAUSED event")
+    if paused is not None and (not pauses or pauses[-1] != paused):
+        reason = f"the latest pause must be the PAUSED event's instant, {iso_instant(paused)}"
+        raise InvalidValueError("pauses", pauses, reason)
+
+
 def _template_id(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValueError("template_id", value, "must not be empty")
@@ -352,7 +379,15 @@ class TemplateState:
     """Instant of the event that set `status` (`None` while no event did)."""
 
     def __attrs_post_init__(self) -> None:
-        """Derive the status by folding the table over the latest event of each kind."""
+        """Check the history, then derive the status by folding the table over it.
+
+        Raises:
+            InvalidValueError: `events` is not in time order (`apply`'s order) or holds two
+                events of one kind, `pauses` is not in time order or repeats an instant, or the
+                latest pause is not the latest PAUSED event: no sequence of facts gives such a
+                state, and the status and pause number read from it would be wrong.
+        """
+        _check_history(self.events, self.pauses)
         status, since = _S.PENDING, None
         for event in self.events:
             new = TEMPLATE_TRANSITIONS[status, event.kind]
@@ -453,13 +488,22 @@ class TemplateState:
         return state
 
 
-def _with_event(s: TemplateState, event: TemplateEvent) -> TemplateState:
+def _with_event(
+    s: TemplateState, event: TemplateEvent, pauses: tuple[datetime, ...] | None = None
+) -> TemplateState:
+    """Return `s` with `event` if it is the latest of its kind, and with `pauses` if given.
+
+    One step for both, so that no state in between has a pause without its event.
+    """
+    changes: dict[str, Any] = {}
     current = s.latest(event.kind)
-    if current is not None and _event_key(current) >= _event_key(event):
-        return s
-    kept = [e for e in s.events if e.kind is not event.kind]
-    kept.append(event)
-    return attrs.evolve(s, events=tuple(sorted(kept, key=_event_key)))
+    if current is None or _event_key(current) < _event_key(event):
+        kept = [e for e in s.events if e.kind is not event.kind]
+        kept.append(event)
+        changes["events"] = tuple(sorted(kept, key=_event_key))
+    if pauses is not None and pauses != s.pauses:
+        changes["pauses"] = pauses
+    return attrs.evolve(s, **changes) if changes else s
 
 
 def _submitted(s: TemplateState, fact: TemplateSubmitted) -> TemplateState:
@@ -476,12 +520,14 @@ def _status_changed(s: TemplateState, fact: TemplateStatusChanged) -> TemplateSt
         if s.unknown_event_at is not None and (s.unknown_event_at, s.unknown_event) >= key:
             return s
         return attrs.evolve(s, unknown_event=fact.event, unknown_event_at=fact.at)
-    new = _with_event(
-        s, TemplateEvent(kind=kind, at=fact.at, reason=fact.reason, disable_at=fact.disable_at)
-    )
+    pauses = None
     if kind is _I.PAUSED and fact.at not in s.pauses:
-        new = attrs.evolve(new, pauses=tuple(sorted((*s.pauses, fact.at))))
-    return new
+        pauses = tuple(sorted((*s.pauses, fact.at)))
+    return _with_event(
+        s,
+        TemplateEvent(kind=kind, at=fact.at, reason=fact.reason, disable_at=fact.disable_at),
+        pauses,
+    )
 
 
 def _quality_changed(s: TemplateState, fact: TemplateQualityChanged) -> TemplateState:
