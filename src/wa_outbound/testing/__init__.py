@@ -11,23 +11,31 @@ Example:
 """
 
 from wa_outbound.testing._strategies import (
+    account_facts,
+    account_healths,
     conversations,
     facts,
     graph_templates,
     instants,
     phone_number_ids,
     recipients,
+    template_facts,
+    template_states,
     templates,
     wa_ids,
 )
 
 __all__ = [
+    "account_facts",
+    "account_healths",
     "conversations",
     "facts",
     "graph_templates",
     "instants",
     "phone_number_ids",
     "recipients",
+    "template_facts",
+    "template_states",
     "templates",
     "wa_ids",
 ]

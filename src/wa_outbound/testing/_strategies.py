@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the core's values: instants, ids, facts, conversations, templates."""
+"""Hypothesis strategies for the core's values: instants, ids, facts and the values they build."""
 
 from __future__ import annotations
 
@@ -7,6 +7,22 @@ from typing import TYPE_CHECKING, Any, Final
 
 from hypothesis import strategies as st
 
+from wa_outbound._account import (
+    AccountFact,
+    AccountHealth,
+    AccountRestricted,
+    AccountRestrictionLifted,
+    AccountViolationReported,
+    BusinessVerificationChanged,
+    MessagingLimit,
+    MessagingLimitChanged,
+    PhoneNumberStatus,
+    PhoneNumberStatusChanged,
+    QualityRating,
+    QualityRatingChanged,
+    Restriction,
+    VerificationStatus,
+)
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._conversation import Conversation
 from wa_outbound._errors import InvalidValueError
@@ -31,6 +47,16 @@ from wa_outbound._facts import (
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, WaId
 from wa_outbound._rules import Rules, builtin_rule_sets
 from wa_outbound._template_json import template_to_graph
+from wa_outbound._template_lifecycle import (
+    QualityScore,
+    TemplateCategoryChanged,
+    TemplateFact,
+    TemplateInput,
+    TemplateQualityChanged,
+    TemplateState,
+    TemplateStatusChanged,
+    TemplateSubmitted,
+)
 from wa_outbound._templates import (
     Body,
     BodyExample,
@@ -53,12 +79,16 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
+    "account_facts",
+    "account_healths",
     "conversations",
     "facts",
     "graph_templates",
     "instants",
     "phone_number_ids",
     "recipients",
+    "template_facts",
+    "template_states",
     "templates",
     "wa_ids",
 ]
@@ -131,6 +161,118 @@ def conversations(
         phone_number_ids(),
         recipients(),
         st.lists(facts(times), max_size=max_facts),
+    )
+
+
+# --- template lifecycle and account health -------------------------------------------------
+
+_TEMPLATE_EVENTS: Final = (*(kind.value for kind in TemplateInput), "approved", "MYSTERY")
+"""Meta's status events, one in lowercase (Meta's own spelling varies) and one unknown."""
+_RESTRICTION_TYPES: Final = (
+    "RESTRICTED_BIZ_INITIATED_MESSAGING",
+    "RESTRICTED_CUSTOMER_INITIATED_MESSAGING",
+    "RESTRICTION_ON_ADD_PHONE_NUMBER_ACTION",
+    "RESTRICTED_SOMETHING_NEW",
+)
+"""Meta's documented restriction types, and one the library does not know."""
+
+
+def template_facts(
+    times: st.SearchStrategy[datetime] | None = None,
+) -> st.SearchStrategy[TemplateFact]:
+    """Any template fact, at instants drawn from `times` (default: `instants()`).
+
+    Status events include every `TemplateInput`, one in lowercase and one the library does not
+    know; flags come with or without a disable date, category changes announced or completed.
+    """
+    at = times if times is not None else instants()
+    categories = st.sampled_from(["MARKETING", "UTILITY", "AUTHENTICATION"])
+    return st.one_of(
+        st.builds(TemplateSubmitted, at=at),
+        st.builds(
+            TemplateStatusChanged,
+            at=at,
+            event=st.sampled_from(_TEMPLATE_EVENTS),
+            reason=st.sampled_from(["", "INVALID_FORMAT", "SCAM"]),
+            disable_at=st.none() | at,
+        ),
+        st.builds(
+            TemplateQualityChanged,
+            at=at,
+            new=st.sampled_from(QualityScore),
+            previous=st.none() | st.sampled_from(QualityScore),
+        ),
+        st.builds(
+            TemplateCategoryChanged,
+            at=at,
+            new_category=categories,
+            previous_category=st.just("") | categories,
+            correct_category=st.just("") | categories,
+            takes_effect_at=st.none() | at,
+        ),
+    )
+
+
+def template_states(
+    times: st.SearchStrategy[datetime] | None = None, max_facts: int = 12
+) -> st.SearchStrategy[TemplateState]:
+    """Template states reached by applying up to `max_facts` random template facts."""
+    return st.builds(
+        lambda template_id, name, language, fs: TemplateState(
+            template_id=template_id, name=name, language=language
+        ).apply_all(fs),
+        st.from_regex(r"[1-9][0-9]{9,15}", fullmatch=True),
+        st.sampled_from(["", "order_update", "winter_sale"]),
+        st.sampled_from(["", *_LANGUAGES]),
+        st.lists(template_facts(times), max_size=max_facts),
+    )
+
+
+def account_facts(
+    times: st.SearchStrategy[datetime] | None = None,
+) -> st.SearchStrategy[AccountFact]:
+    """Any account health fact, at instants drawn from `times` (default: `instants()`).
+
+    Restriction lists hold one to three restrictions (a type twice, a type the library does not
+    know, with or without an expiry); expiries are drawn from `times` too.
+    """
+    at = times if times is not None else instants()
+    limits = st.sampled_from([-1, 250, 2_000, 10_000, 100_000]).map(MessagingLimit.from_max_daily)
+    restriction = st.builds(
+        Restriction, restriction_type=st.sampled_from(_RESTRICTION_TYPES), until=st.none() | at
+    )
+    return st.one_of(
+        st.builds(
+            QualityRatingChanged,
+            at=at,
+            rating=st.sampled_from(QualityRating),
+            previous=st.none() | st.sampled_from(QualityRating),
+        ),
+        st.builds(PhoneNumberStatusChanged, at=at, status=st.sampled_from(PhoneNumberStatus)),
+        st.builds(MessagingLimitChanged, at=at, limit=limits, previous=st.none() | limits),
+        st.builds(BusinessVerificationChanged, at=at, status=st.sampled_from(VerificationStatus)),
+        st.builds(
+            AccountViolationReported,
+            at=at,
+            violation_type=st.sampled_from(["ADULT", "ALCOHOL", "SCAM"]),
+        ),
+        st.builds(
+            AccountRestricted,
+            at=at,
+            restrictions=st.lists(restriction, min_size=1, max_size=3).map(tuple),
+        ),
+        st.builds(AccountRestrictionLifted, at=at),
+    )
+
+
+def account_healths(
+    times: st.SearchStrategy[datetime] | None = None, max_facts: int = 12
+) -> st.SearchStrategy[AccountHealth]:
+    """Account healths reached by applying up to `max_facts` random account facts."""
+    return st.builds(
+        lambda number, fs: AccountHealth(phone_number_id=number).apply_all(fs),
+        st.none() | phone_number_ids(),
+        st.lists(account_facts(times), max_size=max_facts),
     )
 
 
