@@ -40,7 +40,7 @@ from wa_outbound._account import (
     RestrictionType,
     VerificationStatus,
 )
-from wa_outbound._persistence import _converter
+from wa_outbound._persistence_account import dump_account_health, load_account_health
 
 from .conftest import T0
 
@@ -683,5 +683,4 @@ def test_latest_report_wins_against_a_reference(facts: list[AccountFact]) -> Non
 def test_health_survives_the_persistence_converter(facts: list[AccountFact]) -> None:
     """A host can store the health with the persistence converter and load an equal value."""
     health = AccountHealth(phone_number_id=PhoneNumberId("106540352242922")).apply_all(facts)
-    converter = _converter()
-    assert health == converter.structure(converter.unstructure(health), AccountHealth)
+    assert health == load_account_health(dump_account_health(health))

@@ -1,40 +1,161 @@
-"""Store a `Conversation` as JSON-compatible data and load back an equal value.
+"""Store the values with state as JSON-compatible data and load back equal values.
 
-The format is plain JSON types: instants as ISO 8601 strings in UTC, enums by their value,
-identities as strings, and a `format` / `version` header so that stored documents can be
-migrated later (`_wire.check_header` decides what a version gets). Loading is strict: a
-missing or unknown field, a naive instant, an unknown enum value or an invalid identity
-raises `StoredDataError` naming the field path; nothing is silently defaulted.
+Theory of operation
+-------------------
+Every value that changes as facts arrive has a stored document: `Conversation` here, and
+`ConversationCharges`; `TemplateState` and `TemplateCatalogue` in `_persistence_templates`;
+`AccountHealth` in `_persistence_account`; the mutable `Pacer` in `_persistence_pacer`; the
+limit ledger in `_ledger`; a webhook event and a message's delivery in `wa_outbound.webhooks`.
+Each document is plain JSON types (instants as ISO 8601 strings in UTC, enums by value,
+identities as strings) behind a `format` / `version` header (`_wire.StoredFormat`), so that a
+later release can migrate it (`_wire.check_header` decides what a version gets).
 
-The converter is the wire module's (`_wire.make_converter`) with its defaults: every field
-required, unknown keys refused. cattrs is imported on first use, which keeps
+Loading is as strict as constructing, and stricter where the constructor trusts `apply`: a
+missing or unknown field, a naive instant, an unknown enum value, an invalid identity, and a
+value that no sequence of facts could have built (a granted call permission without the
+instant it was granted, histories out of order) raise `StoredDataError` naming the path and the
+value. Nothing is defaulted; nothing is repaired.
+
+This module holds the parts the others share: the converter (the wire module's, with every
+field required and unknown keys refused, plus hooks for the few classes whose fields cattrs
+cannot read alone), `read` (structure a body, naming the field a constructor refused) and
+`refused` (an invariant's refusal). cattrs is imported on first use, which keeps
 `import wa_outbound` cheap.
 """
 
 from __future__ import annotations
 
+import enum
 import functools
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 from wa_outbound import _wire
-from wa_outbound._conversation import Conversation
-from wa_outbound._errors import StoredDataError
+from wa_outbound._account import Restriction
+from wa_outbound._conversation import CallPermissionStatus, Conversation, EntryPointVisit
+from wa_outbound._cost import ConversationCharges
+from wa_outbound._errors import InvalidValueError, StoredDataError
+from wa_outbound._time import iso_instant
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
     import cattrs
 
-__all__ = ["FORMAT", "VERSION", "dump_conversation", "load_conversation"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "converter",
+    "dump",
+    "dump_charges",
+    "dump_conversation",
+    "load_charges",
+    "load_conversation",
+    "read",
+    "refused",
+    "stored_instant",
+    "type_text",
+]
+
+_T = TypeVar("_T")
 
 FORMAT: Final = "wa_outbound.conversation"
 """The `format` header of a stored conversation."""
 VERSION: Final = 1
 """The `version` header this release writes."""
-_STORED: Final = _wire.StoredFormat(name=FORMAT, version=VERSION)  # no migration: 1 is the first
+_CONVERSATION: Final = _wire.StoredFormat(name=FORMAT, version=VERSION)  # 1 is the first
+_CHARGES: Final = _wire.StoredFormat(name="wa_outbound.conversation_charges", version=1)
+_RESTRICTION_KEYS: Final = frozenset({"restriction_type", "until"})
+_LATER_THAN_INBOUND: Final = "later than last_inbound_message_at"
+
+
+# --- the shared parts -----------------------------------------------------------------------
 
 
 @functools.cache
-def _converter() -> cattrs.Converter:
-    return _wire.make_converter()
+def converter() -> cattrs.Converter:
+    """Return the persistence converter: strict wire hooks, every field required."""
+    result = _wire.make_converter()
+    result.register_unstructure_hook(Restriction, _dump_restriction)
+    result.register_structure_hook(Restriction, _read_restriction)
+    return result
+
+
+def type_text(restriction: Restriction) -> str:
+    """Return a restriction's type as Meta spells it (a member's value, or Meta's own text)."""
+    kind: object = restriction.restriction_type
+    return kind.value if isinstance(kind, enum.Enum) else str(kind)
+
+
+def _dump_restriction(restriction: Restriction) -> dict[str, Any]:
+    until = restriction.until
+    return {
+        "restriction_type": type_text(restriction),
+        "until": None if until is None else iso_instant(until),
+    }
+
+
+def _read_restriction(value: object, _type: object) -> Restriction:
+    """Read `{"restriction_type": ..., "until": ...}`: the type as text, known or not."""
+    data = _wire.json_object(value)
+    _wire.check_keys(data, _RESTRICTION_KEYS, _RESTRICTION_KEYS)
+    kind = _wire.required(data, "restriction_type", read=_wire.string)
+    until = _wire.optional(data, "until", "", _wire.instant)
+    try:
+        return Restriction(restriction_type=kind, until=until)
+    except InvalidValueError as error:
+        raise _wire.invalid("restriction_type", error) from None
+
+
+def dump(stored: _wire.StoredFormat, value: object, cls: type) -> dict[str, Any]:
+    """Return `value` (a `cls`) unstructured behind the header of `stored`."""
+    data = _wire.header(stored)
+    data.update(converter().unstructure(value, cls))
+    return data
+
+
+def read(body: Mapping[str, Any], cls: type[_T]) -> _T:
+    """Return a stored body (header removed) read as `cls`.
+
+    Raises:
+        StoredDataError: A field is missing, unknown or invalid; the error names its path. A
+            field that `cls`'s own constructor refuses is named by the constructor's field.
+    """
+    try:
+        return converter().structure(body, cls)
+    except Exception as error:  # every failure becomes one clear error
+        refusal = _own_refusal(error)
+        if refusal is not None:
+            raise StoredDataError(refusal.field, refusal.value, refusal.reason) from error
+        raise _wire.refuse(StoredDataError, error, body) from error
+
+
+def _own_refusal(error: BaseException) -> InvalidValueError | None:
+    """Return the refusal of `cls`'s own constructor, if that is what `error` is.
+
+    cattrs reports it as a group without notes (no field was being read): its field is the
+    constructor's, a top-level one. Anything deeper is left to `_wire.explain`.
+    """
+    import cattrs  # noqa: PLC0415 - only a converter's errors come here
+
+    if isinstance(error, cattrs.ClassValidationError):
+        with_notes, without = error.group_exceptions()
+        if not with_notes and len(without) == 1:
+            error = without[0]
+    return error if isinstance(error, InvalidValueError) else None
+
+
+def refused(path: str, value: object, reason: str) -> NoReturn:
+    """Raise the `StoredDataError` of a stored value that no sequence of facts builds."""
+    raise StoredDataError(path, value, reason)
+
+
+def stored_instant(value: datetime | None) -> str | None:
+    """Return an instant as it is stored (`None` as `None`), for an error's value."""
+    return None if value is None else iso_instant(value)
+
+
+# --- conversations --------------------------------------------------------------------------
 
 
 def dump_conversation(conversation: Conversation) -> dict[str, Any]:
@@ -42,9 +163,7 @@ def dump_conversation(conversation: Conversation) -> dict[str, Any]:
 
     `json.dumps(dump_conversation(c))` is the usual way to store it.
     """
-    data = _wire.header(_STORED)
-    data.update(_converter().unstructure(conversation, Conversation))
-    return data
+    return dump(_CONVERSATION, conversation, Conversation)
 
 
 def load_conversation(data: object) -> Conversation:
@@ -52,8 +171,97 @@ def load_conversation(data: object) -> Conversation:
 
     Raises:
         StoredDataError: The data is not a stored conversation of a version this release
-            reads, or a field is missing, unknown or invalid; the error names the field path
-            and its value.
+            reads; a field is missing, unknown or invalid; or the conversation is one no
+            sequence of facts builds (a call permission answered without its instant, visits
+            out of order or later than the messages they are part of, a method without its
+            opt-in). The error names the field path and its value.
     """
-    body = _wire.check_header(data, _STORED)
-    return _wire.structure(_converter(), body, Conversation, StoredDataError)
+    body = _wire.check_header(data, _CONVERSATION)
+    conversation = read(body, Conversation)
+    _check_call_permission(conversation)
+    _check_consent(conversation)
+    _check_entry_points(conversation, body)
+    return conversation
+
+
+def _check_call_permission(c: Conversation) -> None:
+    permission = c.call_permission
+    status, since, expires_at = permission.status, permission.since, permission.expires_at
+    if status is CallPermissionStatus.NONE:
+        if since is not None:
+            refused("call_permission.since", stored_instant(since), "no answer was recorded")
+    elif since is None:
+        # Never read as a permanent grant: a grant's length depends on when it was given.
+        refused("call_permission.since", None, f"a {status.value} permission has its instant")
+    if expires_at is None:
+        return
+    value = stored_instant(expires_at)
+    if status is not CallPermissionStatus.GRANTED:
+        refused("call_permission.expires_at", value, "only a granted permission expires")
+    if since is not None and expires_at <= since:
+        refused("call_permission.expires_at", value, f"must be after since={stored_instant(since)}")
+
+
+def _check_consent(c: Conversation) -> None:
+    consent = c.consent
+    if consent.opted_in_at is None and consent.opt_in_method:
+        refused("consent.opt_in_method", consent.opt_in_method, "no opt-in was recorded")
+    if consent.opted_in_at is not None and not consent.opt_in_method.strip():
+        refused("consent.opt_in_method", consent.opt_in_method, "an opt-in has its method")
+    if consent.opted_out_at is None and consent.opt_out_method:
+        refused("consent.opt_out_method", consent.opt_out_method, "no opt-out was recorded")
+
+
+def _check_entry_points(c: Conversation, body: Mapping[str, Any]) -> None:
+    visits = c.entry_points
+    if len(visits) > 2:  # noqa: PLR2004 - the machine keeps the latest two
+        refused("entry_points", body["entry_points"], "only the latest two visits are kept")
+    inbound, outbound = c.last_inbound_message_at, c.last_outbound_at
+    for index, visit in enumerate(visits):
+        path = f"entry_points[{index}]"
+        referred, replied = visit.referred_at, visit.replied_at
+        if index and visits[index - 1].referred_at >= referred:
+            refused(f"{path}.referred_at", stored_instant(referred), "visits are kept oldest first")
+        if inbound is None or referred > inbound:
+            # A referral is an inbound message: it moves last_inbound_message_at too.
+            refused(f"{path}.referred_at", stored_instant(referred), _LATER_THAN_INBOUND)
+        if replied is None:
+            continue
+        if replied < referred:
+            refused(f"{path}.replied_at", stored_instant(replied), "a reply comes after the visit")
+        if outbound is None or replied > outbound:
+            refused(f"{path}.replied_at", stored_instant(replied), "later than last_outbound_at")
+    if len(visits) == 2:  # noqa: PLR2004
+        _check_replies(*visits)
+
+
+def _check_replies(first: EntryPointVisit, second: EntryPointVisit) -> None:
+    """Refuse replies that contradict: one sent after both visits began answers both."""
+    reply = first.replied_at
+    if reply is None or reply < second.referred_at:
+        return
+    later = second.replied_at
+    if later is None or later > reply:
+        refused(
+            "entry_points[1].replied_at",
+            stored_instant(later),
+            f"the business replied at {stored_instant(reply)}, after this visit",
+        )
+
+
+# --- conversation charges -------------------------------------------------------------------
+
+
+def dump_charges(charges: ConversationCharges) -> dict[str, Any]:
+    """Return `charges` as JSON-compatible data: the end of each category's conversation."""
+    return dump(_CHARGES, charges, ConversationCharges)
+
+
+def load_charges(data: object) -> ConversationCharges:
+    """Return the `ConversationCharges` stored by `dump_charges`; equal to the one dumped.
+
+    Raises:
+        StoredDataError: The data is not stored charges of a version this release reads, or
+            a field is missing, unknown or not an aware instant; the error names it.
+    """
+    return read(_wire.check_header(data, _CHARGES), ConversationCharges)

@@ -24,6 +24,7 @@ from wa_outbound._account import (
     RestrictionType,
     VerificationStatus,
 )
+from wa_outbound._persistence_account import dump_account_health, load_account_health
 
 __all__ = [
     "MESSAGING_TIERS",
@@ -42,4 +43,6 @@ __all__ = [
     "Restriction",
     "RestrictionType",
     "VerificationStatus",
+    "dump_account_health",
+    "load_account_health",
 ]

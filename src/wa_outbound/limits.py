@@ -19,6 +19,7 @@ from wa_outbound._pacing import (
     ThroughputClass,
     TokenBucket,
 )
+from wa_outbound._persistence_pacer import dump_pacer, load_pacer
 from wa_outbound._tiers import (
     RampStep,
     TierBlocker,
@@ -41,7 +42,9 @@ __all__ = [
     "TierProjection",
     "TokenBucket",
     "dump_ledger",
+    "dump_pacer",
     "load_ledger",
+    "load_pacer",
     "project_tier",
     "ramp_up",
 ]

@@ -16,6 +16,7 @@ from wa_outbound._cost import (
     estimate_cost,
     price_category,
 )
+from wa_outbound._persistence import dump_charges, load_charges
 from wa_outbound._rates import (
     InternationalRate,
     MarketEntry,
@@ -51,7 +52,9 @@ __all__ = [
     "authentication_international_countries",
     "builtin_market_map",
     "builtin_rate_card",
+    "dump_charges",
     "estimate_cost",
+    "load_charges",
     "load_market_map",
     "load_rate_card",
     "price_category",

@@ -22,6 +22,12 @@ from wa_outbound._categories import (
     CategoryMapping,
     TemplateCategory,
 )
+from wa_outbound._persistence_templates import (
+    dump_catalogue,
+    dump_template_state,
+    load_catalogue,
+    load_template_state,
+)
 from wa_outbound._template_json import (
     template_from_graph,
     template_to_graph,
@@ -144,7 +150,11 @@ __all__ = [
     "TemplateStatusChanged",
     "TemplateSubmitted",
     "check_parameters",
+    "dump_catalogue",
+    "dump_template_state",
     "lint_template",
+    "load_catalogue",
+    "load_template_state",
     "placeholders",
     "template_from_graph",
     "template_from_twilio_content",

@@ -14,7 +14,8 @@ received_at=...)` into the same event types. No HTTP framework is needed: pass t
 bytes and the headers. The how-to guide shows
 Starlette / FastAPI, Flask and Django handlers. Events can be stored and replayed with
 `dump_event` / `load_event` (a tagged JSON format with a `format` / `version` header; the
-event's `raw` payload is kept).
+event's `raw` payload is kept), and a message's delivery with `dump_delivery` /
+`load_delivery`.
 """
 
 from __future__ import annotations
@@ -112,8 +113,10 @@ __all__ = [
     "WebhookError",
     "WebhookParseError",
     "answer_subscription",
+    "dump_delivery",
     "dump_event",
     "facts_from_events",
+    "load_delivery",
     "load_event",
     "parse_meta_events",
     "parse_twilio_events",
@@ -149,6 +152,8 @@ _EVENT_CLASSES: Final[Mapping[str, type[Event]]] = MappingProxyType(
 )
 _STORED: Final = _wire.StoredFormat(name="wa_outbound.webhook_event", version=1)
 """A stored event's header; no migration yet, version 1 is the first."""
+_DELIVERY: Final = _wire.StoredFormat(name="wa_outbound.message_delivery", version=1)
+"""A stored delivery's header; version 1 is the first."""
 
 
 @functools.cache
@@ -181,3 +186,25 @@ def load_event(data: object) -> Event:
     if cls is None:
         raise StoredDataError(_TAG, tag, "not a stored webhook event")
     return _wire.structure(_converter(), body, cls, StoredDataError)
+
+
+def dump_delivery(delivery: MessageDelivery) -> dict[str, Any]:
+    """Return `delivery` as JSON-ready data, behind a `format` / `version` header."""
+    data = _wire.header(_DELIVERY)
+    data.update(_converter().unstructure(delivery, MessageDelivery))
+    return data
+
+
+def load_delivery(data: object) -> MessageDelivery:
+    """Return the delivery stored by `dump_delivery`; equal to the one dumped.
+
+    Raises:
+        StoredDataError: The data is not a stored delivery of a version this release reads,
+            a field is missing, unknown or invalid, or the message id is empty; the error
+            names its path and value.
+    """
+    body = _wire.check_header(data, _DELIVERY)
+    delivery = _wire.structure(_converter(), body, MessageDelivery, StoredDataError)
+    if not delivery.message_id:  # every status names its message
+        raise StoredDataError("message_id", delivery.message_id, "expected a message id")
+    return delivery

@@ -1,0 +1,81 @@
+"""Store an `AccountHealth` as JSON-compatible data, and load it back.
+
+Each part of the health is stored with the instant of the report it came from. A restriction's
+type is stored as Meta spells it, known or not, and read back as `Restriction` reads it.
+`load_account_health` refuses a health that no sequence of account facts builds (see there).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from wa_outbound import _wire
+from wa_outbound._account import AccountHealth, PhoneNumberStatus, QualityRating
+from wa_outbound._persistence import dump, read, refused, type_text
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["dump_account_health", "load_account_health"]
+
+_ACCOUNT_HEALTH: Final = _wire.StoredFormat(name="wa_outbound.account_health", version=1)
+_REPORTS: Final = (
+    # (part, its instant, the value it holds before any report)
+    ("quality_rating", "quality_rating_at", QualityRating.UNKNOWN),
+    ("phone_status", "phone_status_at", PhoneNumberStatus.UNKNOWN),
+    ("messaging_limit", "messaging_limit_at", None),
+    ("verification", "verification_at", None),
+    ("last_violation_type", "last_violation_at", ""),
+)
+
+
+def dump_account_health(health: AccountHealth) -> dict[str, Any]:
+    """Return `health` as JSON-compatible data: each part and the instant it was reported."""
+    return dump(_ACCOUNT_HEALTH, health, AccountHealth)
+
+
+def load_account_health(data: object) -> AccountHealth:
+    """Return the `AccountHealth` stored by `dump_account_health`; equal to the one dumped.
+
+    Raises:
+        StoredDataError: The data is not a stored account health of a version this release
+            reads; a field is missing, unknown or invalid; or no sequence of facts builds the
+            health: a part reported without its instant (or an instant without its part), an
+            empty violation type, restrictions without `restrictions_at`, or a restriction
+            list not in the form a report leaves it (one per type, sorted by type). The
+            error names the path and the value.
+    """
+    body = _wire.check_header(data, _ACCOUNT_HEALTH)
+    health = read(body, AccountHealth)
+    for part, instant, unreported in _REPORTS:
+        _check_report(health, body, part, instant, unreported)
+    if health.last_violation_at is not None and not health.last_violation_type.strip():
+        refused("last_violation_type", health.last_violation_type, "a violation has its type")
+    _check_restrictions(health, body)
+    return health
+
+
+def _check_report(
+    health: AccountHealth, body: Mapping[str, Any], part: str, instant: str, unreported: object
+) -> None:
+    value, at = getattr(health, part), getattr(health, instant)
+    if at is None and value != unreported:
+        refused(part, body[part], f"reported without {instant}")
+    if at is not None and value is None:  # these parts hold a value once reported
+        refused(instant, body[instant], f"{part} is null")
+
+
+def _check_restrictions(health: AccountHealth, body: Mapping[str, Any]) -> None:
+    restrictions = health.restrictions
+    if health.restrictions_at is None and restrictions:
+        refused("restrictions", body["restrictions"], "reported without restrictions_at")
+    previous = ""
+    for index, restriction in enumerate(restrictions):
+        text = type_text(restriction)
+        if index and text <= previous:
+            refused(
+                f"restrictions[{index}].restriction_type",
+                text,
+                "a report keeps one restriction per type, sorted by type",
+            )
+        previous = text

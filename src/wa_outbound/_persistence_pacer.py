@@ -1,0 +1,142 @@
+"""Store a `Pacer` as JSON-compatible data, and load one that answers exactly as it did.
+
+A pacer is mutable: its state is the latest instant it has seen and the theoretical arrival
+time (TAT, see `_pacing`) of each bucket. A bucket whose TAT is not after the latest instant is
+full, and a full bucket answers like a new one for every `now` the pacer can be asked about
+(earlier ones are clamped to the latest), so only the buckets that are not full are stored:
+the number's throughput bucket (`throughput_tat`, or `null`) and the pair-rate bucket of each
+recipient messaged in the last few seconds (`pair_tats`, oldest first). The rules are not
+stored: pass them to `load_pacer`, as to `load_ledger`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from wa_outbound import _wire
+from wa_outbound._errors import InvalidValueError, StoredDataError
+from wa_outbound._ids import PhoneNumberId
+from wa_outbound._pacing import Pacer, ThroughputClass
+from wa_outbound._time import UTC, iso_instant
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from wa_outbound._ids import Recipient
+    from wa_outbound._rules import Rules
+
+__all__ = ["dump_pacer", "load_pacer"]
+
+_PACER: Final = _wire.StoredFormat(name="wa_outbound.pacer", version=1)
+_KEYS: Final = frozenset(
+    {"business", "throughput_class", "throughput_burst", "latest", "throughput_tat", "pair_tats"}
+)
+_PAIR_KEYS: Final = {key: frozenset({key, "tat"}) for key in ("wa_id", "bsuid")}
+_FULL: Final = "a full bucket is not stored: expected an instant after latest"
+_NEVER: Final = datetime.min.replace(tzinfo=UTC)
+"""The latest instant of a pacer that has seen none (as `Pacer` starts)."""
+
+
+def dump_pacer(pacer: Pacer) -> dict[str, Any]:
+    """Return `pacer`'s state as JSON-compatible data: the buckets that are not full.
+
+    The rules are not stored: pass them to `load_pacer`.
+    """
+    latest = pacer._latest  # noqa: SLF001 - the pacer's own state, read to be stored
+    tat = pacer._tat  # noqa: SLF001
+    pairs = sorted(
+        (
+            (at, _wire.recipient_key(recipient), recipient.value)
+            for recipient, at in pacer._pairs.items()  # noqa: SLF001
+            if at > latest
+        ),
+    )
+    data = _wire.header(_PACER)
+    data["business"] = pacer.business.value
+    data["throughput_class"] = pacer.throughput_class.value
+    data["throughput_burst"] = pacer.throughput_burst
+    data["latest"] = None if latest == _NEVER else iso_instant(latest)
+    data["throughput_tat"] = iso_instant(tat) if tat > latest else None
+    data["pair_tats"] = [{key: value, "tat": iso_instant(at)} for at, key, value in pairs]
+    return data
+
+
+def load_pacer(data: object, *, rules: Rules) -> Pacer:
+    """Return the pacer stored by `dump_pacer`: it answers as the one dumped, at any `now`.
+
+    Args:
+        data: The stored document.
+        rules: The rules whose throughput and pair rate apply (they are not stored).
+
+    Raises:
+        StoredDataError: The document is not a stored pacer of a version this release reads;
+            a field is missing, unknown or invalid; a recipient is listed twice; or a bucket
+            is stored full (its TAT not after `latest`), or without `latest`. The error
+            names the path and the value.
+    """
+    body = _wire.check_header(data, _PACER)
+    try:
+        pacer, latest, tat, pairs = _read_body(body, rules)
+    except _wire.WireError as error:
+        raise _wire.refuse(StoredDataError, error, body) from None
+    if latest is not None:
+        pacer._latest = latest  # noqa: SLF001 - restoring the pacer's own state
+    if tat is not None:
+        pacer._tat = tat  # noqa: SLF001
+    pacer._pairs = dict(pairs)  # noqa: SLF001
+    pacer._sweep_at = max(pacer._sweep_at, 2 * len(pairs))  # noqa: SLF001
+    return pacer
+
+
+def _read_body(
+    body: Mapping[str, Any], rules: Rules
+) -> tuple[Pacer, datetime | None, datetime | None, list[tuple[Recipient, datetime]]]:
+    """Read a stored pacer's body: a new pacer, its latest instant, and the buckets' TATs."""
+    _wire.check_keys(body, _KEYS, _KEYS)
+    business = _wire.required(body, "business", read=_phone_number_id)
+    kind = _wire.member(ThroughputClass, body["throughput_class"], "throughput_class")
+    burst = _wire.required(body, "throughput_burst", read=_wire.integer)
+    if burst < 1:
+        raise _wire.WireError("throughput_burst", burst, "expected a whole number of at least 1")
+    latest = _wire.optional(body, "latest", "", _wire.instant)
+    tat = _wire.optional(body, "throughput_tat", "", _wire.instant)
+    pairs = _read_pairs(body)
+    for path, (_, at) in (("throughput_tat", (None, tat)), *pairs.items()):
+        if at is not None and (latest is None or at <= latest):
+            raise _wire.WireError(path, iso_instant(at), _FULL)
+    pacer = Pacer(business=business, rules=rules, throughput_class=kind, throughput_burst=burst)
+    return pacer, latest, tat, list(pairs.values())
+
+
+def _phone_number_id(value: object) -> PhoneNumberId:
+    try:
+        return PhoneNumberId(_wire.string(value))
+    except InvalidValueError as error:
+        raise _wire.invalid("", error) from None
+
+
+def _read_pairs(body: Mapping[str, Any]) -> dict[str, tuple[Recipient, datetime]]:
+    """Read `pair_tats`: each entry's path -> (recipient, TAT); a recipient only once."""
+    items = _wire.required(body, "pair_tats", read=_wire.json_array)
+    pairs: dict[str, tuple[Recipient, datetime]] = {}
+    seen: set[Recipient] = set()
+    for index, item in enumerate(items):
+        path = _wire.at("pair_tats", index)
+        recipient, at = _pair(item, path)
+        if recipient in seen:
+            raise _wire.WireError(path, item, "recipient listed twice")
+        seen.add(recipient)
+        pairs[path] = (recipient, at)
+    return pairs
+
+
+def _pair(item: object, path: str) -> tuple[Recipient, datetime]:
+    """Read one `{"wa_id" or "bsuid": ..., "tat": ...}` entry of `pair_tats`."""
+    data = _wire.json_object(item, path)
+    has_wa_id = "wa_id" in data
+    if has_wa_id is ("bsuid" in data):
+        raise _wire.WireError(path, item, "expected exactly one of 'wa_id' or 'bsuid'")
+    key = "wa_id" if has_wa_id else "bsuid"
+    _wire.check_keys(data, _PAIR_KEYS[key], _PAIR_KEYS[key], path)
+    return _wire.recipient(key, data[key], path), _wire.instant(data["tat"], _wire.at(path, "tat"))
