@@ -19,9 +19,12 @@ WaOutboundError
     ├── RateCardError          a rate card (CSV) that cannot be used       (also ValueError)
     ├── RecipientFileError     a recipients file (CSV) with a bad row      (also ValueError)
     └── SignatureMismatch      a webhook whose signature is missing or wrong
+└── StoreError                 a state store failed or refused a write
+    ├── WriteConflict          another writer changed a value first (compare-and-set lost)
+    └── StoreUnavailable       the store cannot be read or written (locked, read-only, full)
 ```
 
-Remote errors (what Meta or Twilio answer) are a third branch added by the transports.
+Remote errors (what Meta or Twilio answer) are a further branch added by the transports.
 Every message names the offending field and value.
 """
 
@@ -38,11 +41,14 @@ __all__ = [
     "RecipientFileError",
     "RuleDataError",
     "SignatureMismatch",
+    "StoreError",
+    "StoreUnavailable",
     "StoredDataError",
     "TemplateFormatError",
     "UsageError",
     "WaOutboundError",
     "WebhookParseError",
+    "WriteConflict",
 ]
 
 _MAX_SHOWN: Final = 80
@@ -193,3 +199,37 @@ class SignatureMismatch(InputError):  # noqa: N818 - named after what happened, 
         self.header = header
         self.reason = reason
         super().__init__(f"{header}: {reason}")
+
+
+class StoreError(WaOutboundError):
+    """A state store failed, or refused a write; nothing of the refused write was applied."""
+
+
+class WriteConflict(StoreError):  # noqa: N818 - named after what happened
+    """Another writer changed a value since it was read: the compare-and-set was lost.
+
+    The whole write was refused; read again and retry (the state façade does so itself).
+
+    Attributes:
+        keys: The keys whose stored version differed from the expected one, as text.
+    """
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        """Build the error from the conflicting keys."""
+        self.keys = keys
+        super().__init__(f"another writer changed {', '.join(keys)} first; read again and retry")
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be read or written: locked too long, read-only, full, or corrupt.
+
+    Attributes:
+        store: What store it is (e.g. the SQLite file's path).
+        reason: What went wrong, in the store's own words.
+    """
+
+    def __init__(self, store: str, reason: str) -> None:
+        """Build the error from the store's description and the reason."""
+        self.store = store
+        self.reason = reason
+        super().__init__(f"state store {store}: {reason}; nothing was written")

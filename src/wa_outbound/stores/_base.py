@@ -1,0 +1,237 @@
+"""The store protocol: versioned documents, compare-and-set writes, processed events, ledgers.
+
+Theory of operation
+-------------------
+A store keeps JSON documents under a `StateKey` (what kind of state, and whose), each with a
+version that grows by one on every write. It never interprets a document: the state façade
+loads values from documents and dumps them back through the wire formats, so a store is
+storage only and the same answers come from every store.
+
+Writes are optimistic: a writer reads documents with their versions, computes the new values
+without holding anything, then commits every changed document with the version it read
+(`Write.expected_version`, 0 for "must not exist yet"). The commit is all or nothing: if any
+version differs, nothing is written and `WriteConflict` names the keys; the writer reads again
+and retries. The ids of the webhook events a batch carried are recorded in the same commit,
+so a batch delivered twice is recognised and applied once.
+
+The messaging-limit ledger is the one high-volume value: a sorted set of recipients with the
+instant each was counted. It is not a document but a `LedgerStore` (the core's protocol) that
+a store hands out inside an exclusive section (`Store.ledger(scope)`), so that checking the
+limit and recording a slot are one atomic step across processes.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+import attrs
+
+from wa_outbound._errors import InvalidValueError, StoredDataError
+from wa_outbound._time import UTC, utc
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping, Sequence
+    from contextlib import AbstractContextManager
+
+    from wa_outbound._ledger import LedgerStore, LimitScopeKey
+
+__all__ = [
+    "EVENT_ID_MAX_LENGTH",
+    "StateKey",
+    "StateKind",
+    "Store",
+    "Stored",
+    "Write",
+    "check_events",
+    "decode_document",
+    "encode_document",
+    "scope_text",
+]
+
+EVENT_ID_MAX_LENGTH: Final = 512
+"""The longest webhook event id a store records (Meta's `wamid`s are about 60 characters)."""
+
+_KEY_ID: Final = re.compile(r"[^\x00-\x1f\x7f]{1,1024}")
+
+
+class StateKind(enum.Enum):
+    """What kind of state a document holds."""
+
+    CONVERSATION = "conversation"
+    """A `Conversation`, by business phone number and recipient."""
+    TEMPLATE = "template"
+    """A `TemplateState`, by WhatsApp Business Account, name and language."""
+    ACCOUNT = "account"
+    """An `AccountHealth`, by business phone number."""
+    DELIVERY = "delivery"
+    """A message's delivery tracking, by message id."""
+    PACER = "pacer"
+    """A `Pacer`, by business phone number."""
+
+
+@attrs.frozen
+class StateKey:
+    """Where one document lives: its kind and the id of whose state it is."""
+
+    kind: StateKind = attrs.field()
+    """What kind of state."""
+    subject: str = attrs.field()
+    """Whose state, as text (the façade builds it from typed ids)."""
+
+    @kind.validator
+    def _check_kind(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, StateKind):
+            raise InvalidValueError("key.kind", value, "expected a StateKind")
+
+    @subject.validator
+    def _check_subject(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, str) or _KEY_ID.fullmatch(value) is None:
+            raise InvalidValueError(
+                "key.subject", value, "expected 1 to 1,024 characters without control characters"
+            )
+
+    def __str__(self) -> str:
+        """Return `kind/subject`, as error messages and logs show the key."""
+        return f"{self.kind.value}/{self.subject}"
+
+
+@attrs.frozen
+class Stored:
+    """A document as a store holds it, with the version to pass back when writing it."""
+
+    version: int
+    """Grows by one on every write; the first write makes version 1."""
+    document: dict[str, Any]
+    """The JSON document (a fresh copy: changing it changes nothing stored)."""
+
+
+@attrs.frozen
+class Write:
+    """One document to write, if the stored version is still the one that was read."""
+
+    key: StateKey = attrs.field()
+    """Where to write."""
+    document: dict[str, Any] = attrs.field()
+    """The new JSON document."""
+    expected_version: int = attrs.field()
+    """The version that was read; 0 when the key was absent (the write then creates it)."""
+
+    @key.validator
+    def _check_key(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, StateKey):
+            raise InvalidValueError("write.key", value, "expected a StateKey")
+
+    @document.validator
+    def _check_document(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, dict):
+            raise InvalidValueError("write.document", value, "expected a JSON object (a dict)")
+
+    @expected_version.validator
+    def _check_version(self, _attribute: object, value: object) -> None:
+        if type(value) is not int or value < 0:
+            raise InvalidValueError("write.expected_version", value, "expected an int >= 0")
+
+
+class Store(Protocol):
+    """Where a service keeps what it knows: `MemoryStore`, `SqliteStore`, or your own.
+
+    Every method is atomic on its own. A store never judges a document; it only keeps it.
+    """
+
+    def read(self, keys: Collection[StateKey]) -> dict[StateKey, Stored]:
+        """Return the stored documents of `keys`; a key never written is absent."""
+        ...
+
+    def commit(
+        self, writes: Sequence[Write], *, events: Collection[str] = (), at: datetime | None = None
+    ) -> None:
+        """Write every document and record every event id, or nothing at all.
+
+        Args:
+            writes: The documents, each with the version it was read at.
+            events: Ids of webhook events now processed (recorded with `at`).
+            at: When they were processed; required when `events` is not empty.
+
+        Raises:
+            WriteConflict: A stored version differs from the expected one.
+            StoreUnavailable: The store cannot be written.
+        """
+        ...
+
+    def seen(self, events: Collection[str]) -> frozenset[str]:
+        """Return which of the event ids were recorded by an earlier commit."""
+        ...
+
+    def forget_events(self, before: datetime) -> int:
+        """Forget event ids recorded before `before` (after the provider stops re-delivering).
+
+        Returns:
+            How many were forgotten.
+        """
+        ...
+
+    def ledger(self, scope: LimitScopeKey) -> AbstractContextManager[LedgerStore]:
+        """Hold the ledger of `scope` exclusively; changes made inside are kept on exit.
+
+        An exception inside the `with` block undoes every change made inside it.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release what the store holds open (files, connections)."""
+        ...
+
+
+def scope_text(scope: LimitScopeKey) -> str:
+    """Return the ledger scope as the text a store keys it by (`portfolio:123`)."""
+    return f"{scope.kind.value}:{scope.graph_id}"
+
+
+def encode_document(key: StateKey, document: Mapping[str, Any]) -> str:
+    """Return `document` as compact JSON text, refusing what JSON cannot hold exactly.
+
+    Raises:
+        InvalidValueError: The document holds a value JSON cannot represent (a set, a
+            datetime, NaN, ...), naming the key.
+    """
+    try:
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidValueError(str(key), "<document>", f"not JSON: {error}") from None
+
+
+def decode_document(key: str, text: str) -> dict[str, Any]:
+    """Return the JSON object stored as `text`.
+
+    Raises:
+        StoredDataError: The stored text is not a JSON object, naming the key.
+    """
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise StoredDataError(key, text[:80], f"not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise StoredDataError(key, value, "expected a JSON object")
+    return value
+
+
+def check_events(events: Iterable[str], at: datetime | None) -> tuple[tuple[str, ...], datetime]:
+    """Validate the event ids and instant of a commit; return them as a tuple and aware UTC."""
+    ids = tuple(events)
+    for event in ids:
+        if not isinstance(event, str) or not 0 < len(event) <= EVENT_ID_MAX_LENGTH:
+            raise InvalidValueError(
+                "events", event, f"expected event ids of 1 to {EVENT_ID_MAX_LENGTH} characters"
+            )
+    if at is None:
+        if ids:
+            raise InvalidValueError("at", None, "recording events needs the instant (at=)")
+        return ids, _NO_INSTANT
+    return ids, utc("at", at)
+
+
+_NO_INSTANT: Final = datetime(1970, 1, 1, tzinfo=UTC)

@@ -1,0 +1,113 @@
+"""`MemoryStore`: the store of one process, for tests, notebooks and single-process services."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import TYPE_CHECKING
+
+from wa_outbound._errors import InvalidValueError, WriteConflict
+from wa_outbound._ledger import InMemoryLedgerStore, LedgerStore, LimitScopeKey
+from wa_outbound.stores._base import (
+    StateKey,
+    Stored,
+    Write,
+    check_events,
+    decode_document,
+    encode_document,
+    scope_text,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterator, Sequence
+    from datetime import datetime
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """A `Store` in this process's memory, safe to share between threads.
+
+    Documents are kept as JSON text, exactly as `SqliteStore` keeps them, so a value that the
+    memory store accepts is one every store accepts, and a document read back is a fresh copy.
+    """
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self._lock = threading.RLock()
+        self._documents: dict[StateKey, tuple[int, str]] = {}
+        self._events: dict[str, datetime] = {}
+        self._ledgers: dict[str, InMemoryLedgerStore] = {}
+
+    def __repr__(self) -> str:
+        """Say how much it holds."""
+        return (
+            f"MemoryStore({len(self._documents)} documents, {len(self._events)} events,"
+            f" {len(self._ledgers)} ledgers)"
+        )
+
+    def read(self, keys: Collection[StateKey]) -> dict[StateKey, Stored]:
+        """Return the stored documents of `keys`; a key never written is absent."""
+        with self._lock:
+            found = {key: self._documents[key] for key in keys if key in self._documents}
+        return {
+            key: Stored(version=version, document=decode_document(str(key), text))
+            for key, (version, text) in found.items()
+        }
+
+    def commit(
+        self, writes: Sequence[Write], *, events: Collection[str] = (), at: datetime | None = None
+    ) -> None:
+        """Write every document and record every event id, or nothing at all."""
+        ids, when = check_events(events, at)
+        encoded = []
+        for write in writes:
+            if not isinstance(write, Write):
+                raise InvalidValueError("writes", write, "expected Write values")
+            encoded.append((write, encode_document(write.key, write.document)))
+        with self._lock:
+            stale = tuple(
+                str(write.key)
+                for write, _ in encoded
+                if self._documents.get(write.key, (0, ""))[0] != write.expected_version
+            )
+            if stale:
+                raise WriteConflict(stale)
+            for write, text in encoded:
+                self._documents[write.key] = (write.expected_version + 1, text)
+            for event in ids:
+                self._events.setdefault(event, when)
+
+    def seen(self, events: Collection[str]) -> frozenset[str]:
+        """Return which of the event ids were recorded by an earlier commit."""
+        with self._lock:
+            return frozenset(event for event in events if event in self._events)
+
+    def forget_events(self, before: datetime) -> int:
+        """Forget event ids recorded before `before`; return how many."""
+        _, cutoff = check_events((), before)
+        with self._lock:
+            old = [event for event, at in self._events.items() if at < cutoff]
+            for event in old:
+                del self._events[event]
+        return len(old)
+
+    @contextlib.contextmanager
+    def ledger(self, scope: LimitScopeKey) -> Iterator[LedgerStore]:
+        """Hold the ledger of `scope` exclusively (other threads wait).
+
+        Unlike `SqliteStore`, an exception inside the block does not undo what was recorded
+        in it: `LimitLedger` checks every input before it records anything, so only code of
+        your own inside the block could fail half-way.
+        """
+        if not isinstance(scope, LimitScopeKey):
+            raise InvalidValueError("scope", scope, "expected a LimitScopeKey")
+        name = scope_text(scope)
+        with self._lock:
+            inner = self._ledgers.get(name)
+            if inner is None:
+                inner = self._ledgers[name] = InMemoryLedgerStore()
+            yield inner
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,329 @@
+"""`SqliteStore`: the embedded default, one file shared by the processes of one machine.
+
+Theory of operation
+-------------------
+One SQLite database file in WAL mode (readers never block the writer, and a reader sees the
+last committed state). Every write is one transaction opened with `BEGIN IMMEDIATE`, which
+takes the database's write lock at once: two processes that commit at the same time are
+serialised (the second waits up to `timeout` seconds), and a compare-and-set inside the
+transaction sees every earlier commit. A process killed in the middle of a transaction leaves
+nothing of it: SQLite rolls the journal back when the file is next opened.
+
+`synchronous=NORMAL` in WAL mode keeps every commit across a crash of the process; after a
+power loss, the last commits before it may be lost (never a corrupt file). Pass
+`durable=True` for `synchronous=FULL` when that matters more than write speed.
+
+Tables: `documents(kind, id, version, body)`, `events(id, at)` for the webhook events already
+processed, and `ledger(scope, recipient, at)` for the messaging-limit ledgers (instants as
+integer microseconds since 1970-01-01 UTC). `meta` holds the schema version; a file written by
+a newer release is refused, never half-read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final
+
+from wa_outbound._errors import InvalidValueError, StoredDataError, StoreUnavailable, WriteConflict
+from wa_outbound._ids import BusinessScopedUserId, Recipient, WaId
+from wa_outbound._ledger import LimitScopeKey
+from wa_outbound._time import UTC, utc
+from wa_outbound.stores._base import (
+    StateKey,
+    Stored,
+    Write,
+    check_events,
+    decode_document,
+    encode_document,
+    scope_text,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterator, Sequence
+
+__all__ = ["SCHEMA_VERSION", "SqliteStore"]
+
+SCHEMA_VERSION: Final = 1
+"""The layout of the tables this release writes and reads."""
+
+_SCHEMA: Final = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    (
+        "CREATE TABLE IF NOT EXISTS documents (kind TEXT NOT NULL, id TEXT NOT NULL,"
+        " version INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID"
+    ),
+    "CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS events_at ON events (at)",
+    (
+        "CREATE TABLE IF NOT EXISTS ledger (scope TEXT NOT NULL, recipient TEXT NOT NULL,"
+        " at INTEGER NOT NULL, PRIMARY KEY (scope, recipient)) WITHOUT ROWID"
+    ),
+    "CREATE INDEX IF NOT EXISTS ledger_at ON ledger (scope, at)",
+)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def _instant(micros: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def _recipient_text(recipient: Recipient) -> str:
+    if isinstance(recipient, WaId):
+        return "wa_id:" + recipient.value
+    return "bsuid:" + recipient.value
+
+
+def _recipient(text: str) -> Recipient:
+    kind, _, value = text.partition(":")
+    if kind == "wa_id":
+        return WaId(value)
+    if kind == "bsuid":
+        return BusinessScopedUserId(value)
+    raise StoredDataError("ledger.recipient", text, "expected 'wa_id:...' or 'bsuid:...'")
+
+
+class SqliteStore:
+    """A `Store` in one SQLite file, safe for several threads and processes of one machine.
+
+    Example:
+        >>> store = SqliteStore(":memory:")
+        >>> store.read([])
+        {}
+        >>> store.close()
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, timeout: float = 5.0, durable: bool = False
+    ) -> None:
+        """Open (or create) the database file at `path`.
+
+        Args:
+            path: The file; `":memory:"` for a database private to this object; a
+                `file:` URI for SQLite's options (`file:state.db?mode=ro` reads only).
+            timeout: How long a write waits for another process's transaction, in seconds.
+            durable: Sync every commit to disk (`synchronous=FULL`), surviving a power loss.
+
+        Raises:
+            StoreUnavailable: The file cannot be opened or is not this store's database.
+        """
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout < 0:
+            raise InvalidValueError("timeout", timeout, "expected a number of seconds >= 0")
+        self._name = os.fspath(path)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(
+                self._name,
+                timeout=timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=self._name.startswith("file:"),
+            )
+        except sqlite3.Error as error:
+            raise StoreUnavailable(self._name, str(error)) from None
+        try:
+            self._setup(durable=durable)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def __repr__(self) -> str:
+        """Name the file."""
+        return f"SqliteStore({self._name!r})"
+
+    @property
+    def path(self) -> str:
+        """The database file."""
+        return self._name
+
+    def _setup(self, *, durable: bool) -> None:
+        with self._failing_as_unavailable():
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        with self._transaction():
+            for statement in _SCHEMA:
+                self._db.execute(statement)
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                )
+            elif row[0] != str(SCHEMA_VERSION):
+                raise StoreUnavailable(
+                    self._name,
+                    f"schema version {row[0]!r}; this release reads version {SCHEMA_VERSION}",
+                )
+
+    @contextlib.contextmanager
+    def _failing_as_unavailable(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise StoreUnavailable(self._name, str(error)) from None
+
+    @contextlib.contextmanager
+    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """One transaction under the thread lock: committed on exit, rolled back on error."""
+        with self._lock, self._failing_as_unavailable():
+            self._db.execute(f"BEGIN {mode}")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def read(self, keys: Collection[StateKey]) -> dict[StateKey, Stored]:
+        """Return the stored documents of `keys`, as of one instant; absent keys are left out."""
+        found: dict[StateKey, tuple[int, str]] = {}
+        with self._transaction("DEFERRED") as db:
+            for key in keys:
+                if not isinstance(key, StateKey):
+                    raise InvalidValueError("keys", key, "expected StateKey values")
+                row = db.execute(
+                    "SELECT version, body FROM documents WHERE kind = ? AND id = ?",
+                    (key.kind.value, key.subject),
+                ).fetchone()
+                if row is not None:
+                    found[key] = row
+        return {
+            key: Stored(version=version, document=decode_document(str(key), body))
+            for key, (version, body) in found.items()
+        }
+
+    def commit(
+        self, writes: Sequence[Write], *, events: Collection[str] = (), at: datetime | None = None
+    ) -> None:
+        """Write every document and record every event id in one transaction, or nothing."""
+        ids, when = check_events(events, at)
+        encoded = []
+        for write in writes:
+            if not isinstance(write, Write):
+                raise InvalidValueError("writes", write, "expected Write values")
+            encoded.append((write, encode_document(write.key, write.document)))
+        micros = _micros(when)
+        with self._transaction() as db:
+            stale = []
+            for write, _ in encoded:
+                row = db.execute(
+                    "SELECT version FROM documents WHERE kind = ? AND id = ?",
+                    (write.key.kind.value, write.key.subject),
+                ).fetchone()
+                if (0 if row is None else row[0]) != write.expected_version:
+                    stale.append(str(write.key))
+            if stale:
+                raise WriteConflict(tuple(stale))
+            db.executemany(
+                "INSERT INTO documents (kind, id, version, body) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version,"
+                " body = excluded.body",
+                [
+                    (write.key.kind.value, write.key.subject, write.expected_version + 1, body)
+                    for write, body in encoded
+                ],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO events (id, at) VALUES (?, ?)",
+                [(event, micros) for event in ids],
+            )
+
+    def seen(self, events: Collection[str]) -> frozenset[str]:
+        """Return which of the event ids were recorded by an earlier commit."""
+        with self._transaction("DEFERRED") as db:
+            return frozenset(
+                event
+                for event in events
+                if db.execute("SELECT 1 FROM events WHERE id = ?", (event,)).fetchone()
+            )
+
+    def forget_events(self, before: datetime) -> int:
+        """Forget event ids recorded before `before`; return how many."""
+        cutoff = _micros(utc("before", before))
+        with self._transaction() as db:
+            return db.execute("DELETE FROM events WHERE at < ?", (cutoff,)).rowcount
+
+    @contextlib.contextmanager
+    def ledger(self, scope: LimitScopeKey) -> Iterator[SqliteLedgerStore]:
+        """Hold the ledger of `scope` in one write transaction; an exception undoes it all."""
+        if not isinstance(scope, LimitScopeKey):
+            raise InvalidValueError("scope", scope, "expected a LimitScopeKey")
+        with self._transaction() as db:
+            yield SqliteLedgerStore(db, scope_text(scope))
+
+    def close(self) -> None:
+        """Close the database file."""
+        with self._lock:
+            self._db.close()
+
+
+class SqliteLedgerStore:
+    """The `LedgerStore` of one scope inside an open `SqliteStore` transaction.
+
+    Only `SqliteStore.ledger` makes one; it is valid inside that `with` block.
+    """
+
+    def __init__(self, db: sqlite3.Connection, scope: str) -> None:
+        """Bind to the transaction's connection and the scope's rows."""
+        self._db = db
+        self._scope = scope
+
+    def last_counted(self, recipient: Recipient) -> datetime | None:
+        """Return the instant `recipient` was last counted, or `None` if it is not kept."""
+        row = self._db.execute(
+            "SELECT at FROM ledger WHERE scope = ? AND recipient = ?",
+            (self._scope, _recipient_text(recipient)),
+        ).fetchone()
+        return None if row is None else _instant(row[0])
+
+    def set_counted(self, recipient: Recipient, at: datetime) -> bool:
+        """Keep `recipient` counted at `at`, unless it is kept at a later instant already."""
+        text = _recipient_text(recipient)
+        micros = _micros(at)
+        row = self._db.execute(
+            "SELECT at FROM ledger WHERE scope = ? AND recipient = ?", (self._scope, text)
+        ).fetchone()
+        if row is None:
+            self._db.execute(
+                "INSERT INTO ledger (scope, recipient, at) VALUES (?, ?, ?)",
+                (self._scope, text, micros),
+            )
+            return True
+        if micros > row[0]:
+            self._db.execute(
+                "UPDATE ledger SET at = ? WHERE scope = ? AND recipient = ?",
+                (micros, self._scope, text),
+            )
+        return False
+
+    def expire(self, cutoff: datetime) -> None:
+        """Forget every recipient counted at or before `cutoff`."""
+        self._db.execute(
+            "DELETE FROM ledger WHERE scope = ? AND at <= ?", (self._scope, _micros(cutoff))
+        )
+
+    def oldest(self) -> datetime | None:
+        """Return the earliest instant among the recipients kept, or `None` if none is."""
+        row = self._db.execute(
+            "SELECT MIN(at) FROM ledger WHERE scope = ?", (self._scope,)
+        ).fetchone()
+        return None if row[0] is None else _instant(row[0])
+
+    def items(self) -> Iterator[tuple[Recipient, datetime]]:
+        """Yield every kept `(recipient, instant)`, oldest first."""
+        rows = self._db.execute(
+            "SELECT recipient, at FROM ledger WHERE scope = ? ORDER BY at", (self._scope,)
+        ).fetchall()
+        return iter([(_recipient(text), _instant(micros)) for text, micros in rows])
+
+    def __len__(self) -> int:
+        """Return how many recipients are kept."""
+        row = self._db.execute("SELECT COUNT(*) FROM ledger WHERE scope = ?", (self._scope,))
+        return int(row.fetchone()[0])
