@@ -220,7 +220,7 @@ class WriteConflict(StoreError):  # noqa: N818 - named after what happened
         super().__init__(f"another writer changed {', '.join(keys)} first; read again and retry")
 
 
-class StoreUnavailable(StoreError):
+class StoreUnavailable(StoreError):  # noqa: N818 - named after the state, like httpx's
     """The store cannot be read or written: locked too long, read-only, full, or corrupt.
 
     Attributes:
