@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -36,6 +35,7 @@ from wa_outbound._conversation import (
 )
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._pacing import ThroughputClass
 from wa_outbound._template_lifecycle import TemplateState, TemplateStatus
 from wa_outbound.stores._base import StateKey, StateKind
 from wa_outbound.webhooks import (
@@ -50,6 +50,7 @@ from wa_outbound.webhooks import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+    from datetime import datetime
 
     from wa_outbound._rules import Rules
     from wa_outbound.webhooks import Event
@@ -105,6 +106,13 @@ class BusinessNumber:
     """The business portfolio that owns the account (the messaging limit since 2025-10-07)."""
     display_phone_number: str = attrs.field(default="", converter=_display_digits)
     """The number as people dial it; only digits are kept (`"+1 555-0100"` -> `"15550100"`)."""
+    throughput_class: ThroughputClass = attrs.field(default=ThroughputClass.DEFAULT)
+    """The number's throughput (Meta raises it to HIGH for eligible numbers)."""
+
+    @throughput_class.validator
+    def _check_class(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, ThroughputClass):
+            raise InvalidValueError("throughput_class", value, "expected a ThroughputClass")
 
     @phone_number_id.validator
     def _check_number(self, _attribute: object, value: object) -> None:
@@ -309,30 +317,41 @@ def _describe_conversation(
     said = []
     end = after.service_window_expires_at(rules)
     if before is None or end != before.service_window_expires_at(rules):
-        if end is not None and end > now:
-            said.append(f"window open for {who} until {_when(end)}")
-        else:
-            said.append(f"window closed for {who}")
+        open_now = end is not None and end > now
+        said.append(
+            f"window open for {who} until {_when(end)}" if open_now else f"window closed for {who}"
+        )
     entry = after.free_entry_point_window(rules)
     if entry is not None and (before is None or entry != before.free_entry_point_window(rules)):
         said.append(f"free entry point window for {who} until {_when(entry[1])}")
-    consent = after.consent
-    if before is None or consent.status is not before.consent.status:
-        if consent.status is ConsentStatus.OPTED_IN:
-            said.append(f"{who} opted in")
-        elif consent.status is ConsentStatus.OPTED_OUT:
-            said.append(f"{who} opted out of all messages")
-    if before is None or consent.marketing is not before.consent.marketing:
-        if consent.marketing is MarketingStatus.STOPPED:
-            said.append(f"{who} stopped marketing messages")
-        elif before is not None and consent.marketing is MarketingStatus.RECEIVING:
-            said.append(f"{who} resumed marketing messages")
+    said.extend(_describe_consent(before, after, who))
     permission = after.call_permission.status
-    if (before is None and permission is not CallPermissionStatus.NONE) or (
-        before is not None and permission is not before.call_permission.status
-    ):
+    was = CallPermissionStatus.NONE if before is None else before.call_permission.status
+    if permission is not was:
         said.append(f"call permission of {who}: {permission.value}")
     return said or [f"conversation with {who} updated"]
+
+
+_CONSENT_WORDS: Final = {
+    ConsentStatus.OPTED_IN: "opted in",
+    ConsentStatus.OPTED_OUT: "opted out of all messages",
+}
+_MARKETING_WORDS: Final = {
+    MarketingStatus.STOPPED: "stopped marketing messages",
+    MarketingStatus.RECEIVING: "resumed marketing messages",
+}
+
+
+def _describe_consent(before: Conversation | None, after: Conversation, who: str) -> list[str]:
+    consent = after.consent
+    was_status = ConsentStatus.UNKNOWN if before is None else before.consent.status
+    was_marketing = MarketingStatus.RECEIVING if before is None else before.consent.marketing
+    said = []
+    if consent.status is not was_status and consent.status in _CONSENT_WORDS:
+        said.append(f"{who} {_CONSENT_WORDS[consent.status]}")
+    if consent.marketing is not was_marketing:
+        said.append(f"{who} {_MARKETING_WORDS[consent.marketing]}")
+    return said
 
 
 def _describe_template(

@@ -71,6 +71,8 @@ class StateKind(enum.Enum):
     """A message's delivery tracking, by message id."""
     PACER = "pacer"
     """A `Pacer`, by business phone number."""
+    NUMBER = "number"
+    """A business phone number's configuration (its account and portfolio), by its id."""
 
 
 @attrs.frozen
@@ -174,10 +176,14 @@ class Store(Protocol):
         """
         ...
 
-    def ledger(self, scope: LimitScopeKey) -> AbstractContextManager[LedgerStore]:
-        """Hold the ledger of `scope` exclusively; changes made inside are kept on exit.
+    def ledger(
+        self, scope: LimitScopeKey, *, write: bool = True
+    ) -> AbstractContextManager[LedgerStore]:
+        """Hold the ledger of `scope`: exclusively to write, or as one consistent view to read.
 
-        An exception inside the `with` block undoes every change made inside it.
+        Writing, an exception inside the `with` block undoes what was recorded inside it
+        (where the store can; see each store). Reading (`write=False`), the view is read-only:
+        expiring slots only hides them from its answers.
         """
         ...
 

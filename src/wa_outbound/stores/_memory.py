@@ -93,15 +93,18 @@ class MemoryStore:
         return len(old)
 
     @contextlib.contextmanager
-    def ledger(self, scope: LimitScopeKey) -> Iterator[LedgerStore]:
-        """Hold the ledger of `scope` exclusively (other threads wait).
+    def ledger(self, scope: LimitScopeKey, *, write: bool = True) -> Iterator[LedgerStore]:
+        """Hold the ledger of `scope` exclusively (other threads wait), to read or to write.
 
+        Reading (`write=False`) may forget slots that have expired, which changes no answer.
         Unlike `SqliteStore`, an exception inside the block does not undo what was recorded
         in it: `LimitLedger` checks every input before it records anything, so only code of
         your own inside the block could fail half-way.
         """
         if not isinstance(scope, LimitScopeKey):
             raise InvalidValueError("scope", scope, "expected a LimitScopeKey")
+        if write is not True and write is not False:
+            raise InvalidValueError("write", write, "expected a bool")
         name = scope_text(scope)
         with self._lock:
             inner = self._ledgers.get(name)

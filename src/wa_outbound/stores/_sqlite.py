@@ -251,12 +251,18 @@ class SqliteStore:
             return db.execute("DELETE FROM events WHERE at < ?", (cutoff,)).rowcount
 
     @contextlib.contextmanager
-    def ledger(self, scope: LimitScopeKey) -> Iterator[SqliteLedgerStore]:
-        """Hold the ledger of `scope` in one write transaction; an exception undoes it all."""
+    def ledger(self, scope: LimitScopeKey, *, write: bool = True) -> Iterator[SqliteLedgerStore]:
+        """Hold the ledger of `scope` in one transaction; writing, an exception undoes it all.
+
+        Reading (`write=False`) takes no write lock: other processes keep writing, and this
+        view keeps answering as of its start; expiring slots only hides them.
+        """
         if not isinstance(scope, LimitScopeKey):
             raise InvalidValueError("scope", scope, "expected a LimitScopeKey")
-        with self._transaction() as db:
-            yield SqliteLedgerStore(db, scope_text(scope))
+        if write is not True and write is not False:
+            raise InvalidValueError("write", write, "expected a bool")
+        with self._transaction("IMMEDIATE" if write else "DEFERRED") as db:
+            yield SqliteLedgerStore(db, scope_text(scope), write=write)
 
     def close(self) -> None:
         """Close the database file."""
@@ -267,24 +273,29 @@ class SqliteStore:
 class SqliteLedgerStore:
     """The `LedgerStore` of one scope inside an open `SqliteStore` transaction.
 
-    Only `SqliteStore.ledger` makes one; it is valid inside that `with` block.
+    Only `SqliteStore.ledger` makes one; it is valid inside that `with` block. A read-only
+    one never writes: `expire` raises the cutoff below which its answers ignore rows.
     """
 
-    def __init__(self, db: sqlite3.Connection, scope: str) -> None:
+    def __init__(self, db: sqlite3.Connection, scope: str, *, write: bool = True) -> None:
         """Bind to the transaction's connection and the scope's rows."""
         self._db = db
         self._scope = scope
+        self._write = write
+        self._cutoff = -(2**63)  # rows at or before it are expired (read-only views)
 
     def last_counted(self, recipient: Recipient) -> datetime | None:
         """Return the instant `recipient` was last counted, or `None` if it is not kept."""
         row = self._db.execute(
-            "SELECT at FROM ledger WHERE scope = ? AND recipient = ?",
-            (self._scope, _recipient_text(recipient)),
+            "SELECT at FROM ledger WHERE scope = ? AND recipient = ? AND at > ?",
+            (self._scope, _recipient_text(recipient), self._cutoff),
         ).fetchone()
         return None if row is None else _instant(row[0])
 
     def set_counted(self, recipient: Recipient, at: datetime) -> bool:
         """Keep `recipient` counted at `at`, unless it is kept at a later instant already."""
+        if not self._write:
+            raise InvalidValueError("ledger", self._scope, "opened to read (write=False)")
         text = _recipient_text(recipient)
         micros = _micros(at)
         row = self._db.execute(
@@ -305,25 +316,30 @@ class SqliteLedgerStore:
 
     def expire(self, cutoff: datetime) -> None:
         """Forget every recipient counted at or before `cutoff`."""
-        self._db.execute(
-            "DELETE FROM ledger WHERE scope = ? AND at <= ?", (self._scope, _micros(cutoff))
-        )
+        micros = _micros(cutoff)
+        if not self._write:
+            self._cutoff = max(self._cutoff, micros)
+            return
+        self._db.execute("DELETE FROM ledger WHERE scope = ? AND at <= ?", (self._scope, micros))
 
     def oldest(self) -> datetime | None:
         """Return the earliest instant among the recipients kept, or `None` if none is."""
         row = self._db.execute(
-            "SELECT MIN(at) FROM ledger WHERE scope = ?", (self._scope,)
+            "SELECT MIN(at) FROM ledger WHERE scope = ? AND at > ?", (self._scope, self._cutoff)
         ).fetchone()
         return None if row[0] is None else _instant(row[0])
 
     def items(self) -> Iterator[tuple[Recipient, datetime]]:
         """Yield every kept `(recipient, instant)`, oldest first."""
         rows = self._db.execute(
-            "SELECT recipient, at FROM ledger WHERE scope = ? ORDER BY at", (self._scope,)
+            "SELECT recipient, at FROM ledger WHERE scope = ? AND at > ? ORDER BY at",
+            (self._scope, self._cutoff),
         ).fetchall()
         return iter([(_recipient(text), _instant(micros)) for text, micros in rows])
 
     def __len__(self) -> int:
         """Return how many recipients are kept."""
-        row = self._db.execute("SELECT COUNT(*) FROM ledger WHERE scope = ?", (self._scope,))
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM ledger WHERE scope = ? AND at > ?", (self._scope, self._cutoff)
+        )
         return int(row.fetchone()[0])

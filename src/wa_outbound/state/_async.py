@@ -1,0 +1,87 @@
+"""`AsyncSenderState`: the asyncio shell, the same calls awaited, the store's work in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from wa_outbound._conversation import Conversation
+    from wa_outbound._decision import SendDecision
+    from wa_outbound._ids import PhoneNumberId, Recipient
+    from wa_outbound._kinds import SendKind
+    from wa_outbound.state._sender import Received, SenderState
+    from wa_outbound.webhooks import Event
+
+__all__ = ["AsyncSenderState"]
+
+
+class AsyncSenderState:
+    """`SenderState` for asyncio services: every call awaits, the event loop never blocks.
+
+    The store's reads and writes run in a worker thread (`asyncio.to_thread`); the routing and
+    the decisions are the same code as `SenderState`'s, so both give the same answers.
+
+    ```python
+    state = AsyncSenderState(SenderState(SqliteStore("state.db"), numbers=[shop]))
+    await state.receive(events, now=now)
+    ```
+    """
+
+    def __init__(self, sync: SenderState) -> None:
+        """Wrap a `SenderState` (which holds the store, the numbers and the options)."""
+        self.sync: Final = sync
+        """The `SenderState` that does the work."""
+
+    def __repr__(self) -> str:
+        """Show the wrapped state."""
+        return f"AsyncSenderState({self.sync!r})"
+
+    async def receive(self, events: Iterable[Event], *, now: datetime) -> Received:
+        """`SenderState.receive`, awaited."""
+        batch = tuple(events)
+        return await asyncio.to_thread(self.sync.receive, batch, now=now)
+
+    async def decide(
+        self,
+        business: PhoneNumberId,
+        recipient: Recipient,
+        kind: SendKind,
+        *,
+        now: datetime,
+        template: tuple[str, str] | None = None,
+        market: str | None = None,
+        authentication_international: bool = False,
+    ) -> SendDecision:
+        """`SenderState.decide`, awaited."""
+        return await asyncio.to_thread(
+            self.sync.decide,
+            business,
+            recipient,
+            kind,
+            now=now,
+            template=template,
+            market=market,
+            authentication_international=authentication_international,
+        )
+
+    async def record_sent(
+        self,
+        business: PhoneNumberId,
+        recipient: Recipient,
+        kind: SendKind,
+        *,
+        now: datetime,
+        message_id: str = "",
+    ) -> bool:
+        """`SenderState.record_sent`, awaited."""
+        return await asyncio.to_thread(
+            self.sync.record_sent, business, recipient, kind, now=now, message_id=message_id
+        )
+
+    async def conversation(self, business: PhoneNumberId, recipient: Recipient) -> Conversation:
+        """`SenderState.conversation`, awaited."""
+        return await asyncio.to_thread(self.sync.conversation, business, recipient)

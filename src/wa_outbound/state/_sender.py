@@ -1,0 +1,507 @@
+"""`SenderState`: everything a sender knows, kept in a store; the sync shell over the routing.
+
+Theory of operation
+-------------------
+Each call loads what it needs from the store (with versions), computes with the pure core and
+the pure routing (`_routing`), and writes back what changed with compare-and-set. When another
+worker wrote first, the write is refused whole (`WriteConflict`) and the call starts again from
+a fresh read, up to `max_attempts` times; so no update is lost and none is applied twice.
+Webhook events are recorded as processed in the same commit as their effects, so a batch that
+arrives twice is folded once.
+
+The ledger of the messaging limit is the exception: it is held in the store's own exclusive
+section (`Store.ledger`), because recording a slot is checked against every other worker's
+slots. Recording the same send twice takes no second slot, so a retry after a lost
+compare-and-set cannot double-count.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from wa_outbound._conversation import Conversation
+from wa_outbound._decide import decide as decide_send
+from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict
+from wa_outbound._facts import OutboundMessageSent
+from wa_outbound._ids import PhoneNumberId, Recipient
+from wa_outbound._kinds import SendKind
+from wa_outbound._ledger import LimitLedger, LimitScopeKey
+from wa_outbound._pacing import Pacer, ThroughputClass
+from wa_outbound._persistence import dump_conversation, load_conversation
+from wa_outbound._rules import Rules, rules_at
+from wa_outbound._time import utc
+from wa_outbound.account import AccountHealth, dump_account_health, load_account_health
+from wa_outbound.limits import dump_pacer, load_pacer
+from wa_outbound.state._routing import (
+    BusinessNumber,
+    Change,
+    account_key,
+    conversation_key,
+    delivery_key,
+    event_id,
+    pacer_key,
+    plan,
+    route,
+    template_key,
+)
+from wa_outbound.stores._base import StateKey, StateKind, Store, Stored, Write
+from wa_outbound.templates import TemplateState, dump_template_state, load_template_state
+from wa_outbound.webhooks import (
+    MessageDelivery,
+    dump_delivery,
+    facts_from_events,
+    load_delivery,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping
+
+    from wa_outbound._decision import SendDecision
+    from wa_outbound._rates import RateCard
+    from wa_outbound.webhooks import Event
+
+__all__ = ["EVENT_RETENTION", "Received", "SenderState"]
+
+EVENT_RETENTION: Final = timedelta(days=7)
+"""How long processed event ids are kept: Meta re-delivers a failed webhook for up to 7 days
+(reported by 360dialog's webhook guide; Meta's wording "up to 7 days" is not in the pages
+checked)."""
+
+
+@attrs.frozen
+class Received:
+    """What one webhook batch changed."""
+
+    changes: tuple[Change, ...]
+    """What changed, one line each."""
+    processed: int
+    """How many events were new and folded in."""
+    skipped: int
+    """How many events had been processed before (a provider's retry) and were skipped."""
+
+    def __str__(self) -> str:
+        """One line per change."""
+        return "\n".join(change.summary for change in self.changes)
+
+
+_Load = Callable[[object, "Rules | None"], object]
+_Dump = Callable[[Any], dict[str, Any]]
+
+
+def _load_number(data: object, _rules: Rules | None) -> BusinessNumber:
+    if not isinstance(data, dict) or set(data) != {
+        "phone_number_id",
+        "waba_id",
+        "portfolio_id",
+        "display_phone_number",
+        "throughput_class",
+    }:
+        raise StoredDataError("$", data, "expected a stored business number")
+    try:
+        return BusinessNumber(
+            phone_number_id=PhoneNumberId(data["phone_number_id"]),
+            waba_id=data["waba_id"],
+            portfolio_id=data["portfolio_id"],
+            display_phone_number=data["display_phone_number"],
+            throughput_class=ThroughputClass(data["throughput_class"]),
+        )
+    except (InvalidValueError, ValueError) as error:
+        raise StoredDataError("$", data, str(error)) from None
+
+
+def _dump_number(number: BusinessNumber) -> dict[str, Any]:
+    return {
+        "phone_number_id": number.phone_number_id.value,
+        "waba_id": number.waba_id,
+        "portfolio_id": number.portfolio_id,
+        "display_phone_number": number.display_phone_number,
+        "throughput_class": number.throughput_class.value,
+    }
+
+
+_CODECS: Final[dict[StateKind, tuple[_Load, _Dump]]] = {
+    StateKind.CONVERSATION: (lambda data, _rules: load_conversation(data), dump_conversation),
+    StateKind.TEMPLATE: (lambda data, _rules: load_template_state(data), dump_template_state),
+    StateKind.ACCOUNT: (lambda data, _rules: load_account_health(data), dump_account_health),
+    StateKind.DELIVERY: (lambda data, _rules: load_delivery(data), dump_delivery),
+    StateKind.PACER: (lambda data, rules: load_pacer(data, rules=_given(rules)), dump_pacer),
+    StateKind.NUMBER: (_load_number, _dump_number),
+}
+
+
+def _given(rules: Rules | None) -> Rules:
+    if rules is None:  # pragma: no cover - every caller that reads a pacer passes its rules
+        raise AssertionError
+    return rules
+
+
+def _load(key: StateKey, stored: Stored, rules: Rules | None) -> Any:  # noqa: ANN401
+    """Load one stored document, naming the key in the error when it cannot be read."""
+    try:
+        return _CODECS[key.kind][0](stored.document, rules)
+    except StoredDataError as error:
+        raise StoredDataError(f"{key}: {error.field}", error.value, error.reason) from None
+
+
+class SenderState:
+    """One object that holds everything a sender knows, in a `Store`.
+
+    ```python
+    state = SenderState(SqliteStore("state.db"), numbers=[shop])
+    state.receive(webhooks.read_meta_webhook(body, headers, app_secrets=[SECRET]), now=now)
+    decision = state.decide(shop.phone_number_id, anna, SendKind.MARKETING_TEMPLATE,
+                            now=now, template=("spring_sale", "en"))
+    if decision.allowed:
+        ...  # send it
+        state.record_sent(shop.phone_number_id, anna, SendKind.MARKETING_TEMPLATE, now=now)
+    ```
+
+    Safe to share between threads; several processes (or machines, with a shared store) may
+    each have their own over the same store.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        numbers: Iterable[BusinessNumber],
+        rules: Rules | None = None,
+        rate_card: RateCard | None = None,
+        stop_keywords: Collection[str] = (),
+        start_keywords: Collection[str] = (),
+        marketing_stop_payloads: Collection[str] = (),
+        max_attempts: int = 32,
+    ) -> None:
+        """Keep state for `numbers` in `store`.
+
+        Args:
+            store: Where the state lives (`MemoryStore`, `SqliteStore`, ...).
+            numbers: The business's phone numbers, each with its account and portfolio. They
+                are recorded in the store too, so that tools reading it (the `state` command)
+                know them.
+            rules: The rules to apply; by default the built-in rules in force at each `now`.
+            rate_card: Prices for `decide`'s cost estimate; none by default.
+            stop_keywords: Message texts that mean "stop all messages" (e.g. `"STOP"`).
+            start_keywords: Message texts that mean a new opt-in (e.g. `"START"`).
+            marketing_stop_payloads: Button payloads that mean "stop marketing".
+            max_attempts: How often a call reads again after losing a compare-and-set before
+                it gives up with `WriteConflict`.
+
+        Raises:
+            InvalidValueError: A number is not a `BusinessNumber`, two share a phone number
+                id, or `max_attempts` is not a whole number of at least 1.
+        """
+        listed = tuple(numbers)
+        for number in listed:
+            if not isinstance(number, BusinessNumber):
+                raise InvalidValueError("numbers", number, "expected BusinessNumber values")
+        self._numbers: Final = {number.phone_number_id: number for number in listed}
+        if len(self._numbers) != len(listed):
+            raise InvalidValueError("numbers", listed, "a phone number id is listed twice")
+        if type(max_attempts) is not int or max_attempts < 1:
+            raise InvalidValueError("max_attempts", max_attempts, "expected an int >= 1")
+        if rules is not None and not isinstance(rules, Rules):
+            raise InvalidValueError("rules", rules, "expected Rules")
+        self.store: Final = store
+        """Where the state lives."""
+        self._rules = rules
+        self._rate_card = rate_card
+        self._keywords = (
+            tuple(stop_keywords),
+            tuple(start_keywords),
+            tuple(marketing_stop_payloads),
+        )
+        self._attempts = max_attempts
+        self._record_numbers(listed)
+
+    def __repr__(self) -> str:
+        """Name the store and the numbers."""
+        numbers = ", ".join(number.value for number in self._numbers)
+        return f"SenderState({self.store!r}, numbers=[{numbers}])"
+
+    @property
+    def numbers(self) -> tuple[BusinessNumber, ...]:
+        """The business's phone numbers."""
+        return tuple(self._numbers.values())
+
+    def _record_numbers(self, numbers: tuple[BusinessNumber, ...]) -> None:
+        keys = {StateKey(StateKind.NUMBER, n.phone_number_id.value): n for n in numbers}
+
+        def attempt() -> None:
+            stored = self.store.read(keys)
+            writes = [
+                Write(
+                    key=key, document=_dump_number(number), expected_version=_version(stored, key)
+                )
+                for key, number in keys.items()
+                if key not in stored or stored[key].document != _dump_number(number)
+            ]
+            if writes:
+                self.store.commit(writes)
+
+        self._retrying(attempt)
+
+    def _rules_at(self, now: datetime) -> Rules:
+        return self._rules if self._rules is not None else rules_at(now)
+
+    def _number(self, business: PhoneNumberId) -> BusinessNumber:
+        number = self._numbers.get(business)
+        if number is None:
+            raise InvalidValueError("business", business, "not one of the configured numbers")
+        return number
+
+    def _retrying(self, attempt: Callable[[], Any]) -> Any:  # noqa: ANN401 - whatever it returns
+        for tries in range(self._attempts):
+            try:
+                return attempt()
+            except WriteConflict:  # noqa: PERF203 - retrying is the point
+                if tries + 1 == self._attempts:
+                    raise
+                time.sleep(0.0005 * min(tries, 20))  # let the other writer finish
+        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+    # --- webhooks in ---------------------------------------------------------------------
+
+    def receive(self, events: Iterable[Event], *, now: datetime) -> Received:
+        """Route every fact of a webhook batch to its state, in one commit, once.
+
+        Args:
+            events: The batch (from `read_meta_webhook` or `read_twilio_webhook`).
+            now: When it was received (also the instant for events that carry none).
+
+        Returns:
+            What changed, and how many events were new or already processed.
+
+        Raises:
+            StoredDataError: A stored value the batch changes cannot be read (the error names
+                its key); nothing is written.
+            WriteConflict: Other writers kept winning for `max_attempts` tries.
+        """
+        now = utc("now", now)
+        batch = tuple(events)
+        ids = {event_id(event): event for event in batch}
+        rules = self._rules_at(now)
+        stops, starts, marketing = self._keywords
+
+        def attempt() -> Received:
+            seen = self.store.seen(ids)
+            fresh = [event for key, event in ids.items() if key not in seen]
+            if not fresh:
+                return Received(changes=(), processed=0, skipped=len(batch))
+            facts = facts_from_events(
+                fresh,
+                stop_keywords=stops,
+                start_keywords=starts,
+                marketing_stop_payloads=marketing,
+                received_at=now,
+            )
+            routed = plan(facts, fresh, self.numbers)
+            stored = self.store.read(routed.keys)
+            loaded = {key: _load(key, value, rules) for key, value in stored.items()}
+            changed, changes = route(routed, loaded, now=now, rules=rules)
+            writes = [
+                Write(
+                    key=key,
+                    document=_CODECS[key.kind][1](value),
+                    expected_version=_version(stored, key),
+                )
+                for key, value in changed.items()
+            ]
+            fresh_ids = [key for key in ids if key not in seen]
+            self.store.commit(writes, events=fresh_ids, at=now)
+            return Received(changes=changes, processed=len(fresh), skipped=len(batch) - len(fresh))
+
+        result: Received = self._retrying(attempt)
+        return result
+
+    def forget_old_events(self, now: datetime) -> int:
+        """Forget processed event ids older than `EVENT_RETENTION`; return how many."""
+        return self.store.forget_events(utc("now", now) - EVENT_RETENTION)
+
+    # --- what the store knows ------------------------------------------------------------
+
+    def _read_one(self, key: StateKey, rules: Rules | None = None) -> Any:  # noqa: ANN401
+        stored = self.store.read([key]).get(key)
+        return None if stored is None else _load(key, stored, rules)
+
+    def conversation(self, business: PhoneNumberId, recipient: Recipient) -> Conversation:
+        """Return what is known of the conversation (a fresh one when nothing is)."""
+        found = self._read_one(conversation_key(business, recipient))
+        return found if found is not None else Conversation(business=business, recipient=recipient)
+
+    def template(self, business: PhoneNumberId, name: str, language: str) -> TemplateState | None:
+        """Return the state of a template of `business`'s account, or `None` if never seen."""
+        number = self._number(business)
+        found: TemplateState | None = self._read_one(template_key(number.waba_id, name, language))
+        return found
+
+    def account(self, business: PhoneNumberId) -> AccountHealth | None:
+        """Return the account health of `business`, or `None` if no account event came yet."""
+        self._number(business)
+        found: AccountHealth | None = self._read_one(account_key(business))
+        return found
+
+    def delivery(self, message_id: str) -> MessageDelivery | None:
+        """Return the delivery tracking of a message, or `None` if no status came yet."""
+        found: MessageDelivery | None = self._read_one(delivery_key(message_id))
+        return found
+
+    # --- before and after a send -------------------------------------------------------------
+
+    def decide(
+        self,
+        business: PhoneNumberId,
+        recipient: Recipient,
+        kind: SendKind,
+        *,
+        now: datetime,
+        template: tuple[str, str] | None = None,
+        market: str | None = None,
+        authentication_international: bool = False,
+    ) -> SendDecision:
+        """Load every part a send depends on, and `decide()` it.
+
+        Args:
+            business: The business phone number that sends.
+            recipient: Who receives.
+            kind: What is sent (for a template, the category it is sent as).
+            now: The instant of the send.
+            template: The template's `(name, language)`; its state (approved, paused, ...)
+                then takes part. A template the store has never heard of takes no part.
+            market: The recipient's market for the price, when the number does not tell it.
+            authentication_international: Whether an authentication template is priced at the
+                authentication-international rate.
+
+        Raises:
+            InvalidValueError: `business` is not one of the configured numbers, or another
+                argument is out of its domain.
+        """
+        now = utc("now", now)
+        number = self._number(business)
+        rules = self._rules_at(now)
+        keys = [
+            conversation_key(business, recipient),
+            account_key(business),
+            pacer_key(business),
+        ]
+        if template is not None:
+            name, language = _template_name(template)
+            keys.append(template_key(number.waba_id, name, language))
+        stored = self.store.read(keys)
+        loaded = {key: _load(key, value, rules) for key, value in stored.items()}
+        conversation = loaded.get(keys[0]) or Conversation(business=business, recipient=recipient)
+        account: AccountHealth | None = loaded.get(keys[1])
+        pacer: Pacer | None = loaded.get(keys[2])
+        template_state = loaded.get(keys[3]) if template is not None else None
+        limit = account.messaging_limit if account is not None else None
+        scope = LimitScopeKey.under(rules, phone_number=business, portfolio=number.portfolio_id)
+        with self.store.ledger(scope, write=False) as kept:
+            ledger = None if limit is None else LimitLedger(scope=scope, rules=rules, store=kept)
+            return decide_send(
+                conversation,
+                kind,
+                now=now,
+                rules=rules,
+                template=template_state,
+                account=account,
+                ledger=ledger,
+                limit=limit,
+                pacer=pacer,
+                rate_card=self._rate_card,
+                market=market,
+                authentication_international=authentication_international,
+            )
+
+    def record_sent(
+        self,
+        business: PhoneNumberId,
+        recipient: Recipient,
+        kind: SendKind,
+        *,
+        now: datetime,
+        message_id: str = "",
+    ) -> bool:
+        """Record a message that was sent: the conversation, the pacing, the messaging limit.
+
+        Call it after the platform accepted the message. Recording the same send twice changes
+        nothing more than recording it once.
+
+        Args:
+            business: The business phone number that sent it.
+            recipient: Who it went to.
+            kind: What was sent.
+            now: When it was sent.
+            message_id: The platform's id of the message (`wamid....`), if known.
+
+        Returns:
+            Whether the send took a new slot of the messaging limit (a business-initiated
+            message to a user not reached in the moving window).
+
+        Raises:
+            InvalidValueError: `business` is not one of the configured numbers, or `kind` is
+                not a `SendKind`.
+        """
+        now = utc("now", now)
+        if not isinstance(kind, SendKind):
+            raise InvalidValueError("kind", kind, "expected a SendKind")
+        number = self._number(business)
+        rules = self._rules_at(now)
+        chat, pace = conversation_key(business, recipient), pacer_key(business)
+        fact = OutboundMessageSent(at=now, message_id=message_id)
+
+        def attempt() -> bool:
+            stored = self.store.read([chat, pace])
+            loaded = {key: _load(key, value, rules) for key, value in stored.items()}
+            before = loaded.get(chat) or Conversation(business=business, recipient=recipient)
+            end = before.service_window_expires_at(rules)
+            window_open = end is not None and now < end
+            pacer = loaded.get(pace) or Pacer(
+                business=business, rules=rules, throughput_class=number.throughput_class
+            )
+            pacer.admit(recipient, now)
+            took = False
+            if kind is not SendKind.CALL:
+                scope = LimitScopeKey.under(
+                    rules, phone_number=business, portfolio=number.portfolio_id
+                )
+                with self.store.ledger(scope) as kept:
+                    ledger = LimitLedger(scope=scope, rules=rules, store=kept)
+                    took = ledger.record(recipient, now, window_open=window_open)
+            self.store.commit(
+                [
+                    Write(
+                        key=chat,
+                        document=dump_conversation(before.apply(fact)),
+                        expected_version=_version(stored, chat),
+                    ),
+                    Write(
+                        key=pace,
+                        document=dump_pacer(pacer),
+                        expected_version=_version(stored, pace),
+                    ),
+                ]
+            )
+            return took
+
+        result: bool = self._retrying(attempt)
+        return result
+
+
+def _version(stored: Mapping[StateKey, Stored], key: StateKey) -> int:
+    found = stored.get(key)
+    return 0 if found is None else found.version
+
+
+def _template_name(template: object) -> tuple[str, str]:
+    if (
+        not isinstance(template, tuple)
+        or len(template) != 2  # noqa: PLR2004 - a (name, language) pair
+        or not all(isinstance(part, str) and part for part in template)
+    ):
+        raise InvalidValueError("template", template, "expected a (name, language) pair")
+    return template[0], template[1]
