@@ -17,6 +17,9 @@ Commands:
 * `lint FILE [FILE ...] [--at DATE] [--json]`: lint Graph API JSON templates (one template, a
   list, or a list-templates response per file; `-` reads standard input) against the rules in
   force at DATE; exits 1 if any template has an error or cannot be read.
+* `state DB [--recipient ID] [--template NAME:LANGUAGE] [--account] [--business ID]
+  [--at DATE] [--json]`: what a `SenderState`'s SQLite store knows (a conversation, a
+  template, the account health) and, for a recipient, what may be sent now and why not.
 
 Text output uses `rich` (the `cli` extra); `--json` output needs nothing beyond the core. The
 command line and the transports are the only places that read the clock, through the
@@ -25,12 +28,13 @@ status 1, never a traceback.
 
 Layout: `_main` holds `main`, the parser and the dispatch; `_common` what several commands
 share (the `Command` contract, the console, JSON output, dates, `--limit`); each command is
-one module, `_demo`, `_rules`, `_limits`, `_lint`, `_plan`, `_rates`.
+one module, `_demo`, `_rules`, `_limits`, `_lint`, `_plan`, `_rates`, `_state`.
 
-Adding a command (say `state`): write `cli/_state.py` with the three names of `Command`
+Adding a command (say `emulate`): write `cli/_emulate.py` with the three names of `Command`
 (`HELP`, the one line `--help` shows; `add_arguments(parser)`; `run(args, out, clock)`, which
 returns the exit status and raises `WaOutboundError` for bad input), then register it with one
-line, `"state": _state,` in `COMMANDS` in `_main.py` (and `_state` in the import above it).
+line, `"emulate": _emulate,` in `COMMANDS` in `_main.py` (and `_emulate` in the import above
+it).
 mypy checks the module against `Command`; import what only the command needs inside `run`,
 so the other commands start no slower.
 """

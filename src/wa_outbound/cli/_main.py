@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 from wa_outbound._errors import WaOutboundError
 from wa_outbound._time import UTC
-from wa_outbound.cli import _demo, _limits, _lint, _plan, _rates, _rules
+from wa_outbound.cli import _demo, _limits, _lint, _plan, _rates, _rules, _state
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +30,7 @@ COMMANDS: Final[Mapping[str, Command]] = {
     "lint": _lint,
     "plan": _plan,
     "rates": _rates,
+    "state": _state,
 }
 """Every command by name, in the order `--help` lists them."""
 

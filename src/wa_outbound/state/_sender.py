@@ -219,6 +219,22 @@ class SenderState:
         self._attempts = max_attempts
         self._record_numbers(listed)
 
+    @classmethod
+    def from_store(cls, store: Store, **options: Any) -> SenderState:  # noqa: ANN401
+        """Open the state a `SenderState` kept in `store`, with the numbers recorded there.
+
+        Args:
+            store: A store an earlier `SenderState` wrote to.
+            **options: The other arguments of `SenderState` (`rules`, `rate_card`, ...).
+
+        Raises:
+            StoredDataError: A recorded number cannot be read (the error names its key).
+        """
+        keys = store.keys(StateKind.NUMBER)
+        stored = store.read(keys)
+        numbers = [_load(key, stored[key], None) for key in keys if key in stored]
+        return cls(store, numbers=numbers, **options)
+
     def __repr__(self) -> str:
         """Name the store and the numbers."""
         numbers = ", ".join(number.value for number in self._numbers)

@@ -168,6 +168,10 @@ class Store(Protocol):
         """Return which of the event ids were recorded by an earlier commit."""
         ...
 
+    def keys(self, kind: StateKind, *, prefix: str = "") -> list[StateKey]:
+        """Return the keys of `kind` whose subject starts with `prefix`, sorted (for tools)."""
+        ...
+
     def forget_events(self, before: datetime) -> int:
         """Forget event ids recorded before `before` (after the provider stops re-delivering).
 

@@ -10,6 +10,7 @@ from wa_outbound._errors import InvalidValueError, WriteConflict
 from wa_outbound._ledger import InMemoryLedgerStore, LedgerStore, LimitScopeKey
 from wa_outbound.stores._base import (
     StateKey,
+    StateKind,
     Stored,
     Write,
     check_events,
@@ -82,6 +83,18 @@ class MemoryStore:
         """Return which of the event ids were recorded by an earlier commit."""
         with self._lock:
             return frozenset(event for event in events if event in self._events)
+
+    def keys(self, kind: StateKind, *, prefix: str = "") -> list[StateKey]:
+        """Return the keys of `kind` whose subject starts with `prefix`, sorted."""
+        if not isinstance(kind, StateKind):
+            raise InvalidValueError("kind", kind, "expected a StateKind")
+        with self._lock:
+            found = [
+                key
+                for key in self._documents
+                if key.kind is kind and key.subject.startswith(prefix)
+            ]
+        return sorted(found, key=str)
 
     def forget_events(self, before: datetime) -> int:
         """Forget event ids recorded before `before`; return how many."""

@@ -34,6 +34,7 @@ from wa_outbound._ledger import LimitScopeKey
 from wa_outbound._time import UTC, utc
 from wa_outbound.stores._base import (
     StateKey,
+    StateKind,
     Stored,
     Write,
     check_events,
@@ -243,6 +244,19 @@ class SqliteStore:
                 for event in events
                 if db.execute("SELECT 1 FROM events WHERE id = ?", (event,)).fetchone()
             )
+
+    def keys(self, kind: StateKind, *, prefix: str = "") -> list[StateKey]:
+        """Return the keys of `kind` whose subject starts with `prefix`, sorted."""
+        if not isinstance(kind, StateKind):
+            raise InvalidValueError("kind", kind, "expected a StateKind")
+        if not isinstance(prefix, str):
+            raise InvalidValueError("prefix", prefix, "expected text")
+        with self._transaction("DEFERRED") as db:
+            rows = db.execute(
+                "SELECT id FROM documents WHERE kind = ? AND substr(id, 1, ?) = ? ORDER BY id",
+                (kind.value, len(prefix), prefix),
+            ).fetchall()
+        return [StateKey(kind, subject) for (subject,) in rows]
 
     def forget_events(self, before: datetime) -> int:
         """Forget event ids recorded before `before`; return how many."""
