@@ -15,7 +15,7 @@
 * `<!-- errors: meta -->` and `<!-- errors: twilio -->` become a table of that provider's
   error codes from `ERROR_CODES` and `ERROR_CODE_RANGES`, `<!-- errors: transport -->` one of
   `TRANSPORT_FAILURES`, and `<!-- errors: backoff -->` one of the `Backoff` schedules.
-* Each reference page renders the names of one public module (`REFERENCE_PAGES`): the top
+* Each reference page renders the names of its public modules (`REFERENCE_PAGES`): the top
   level's on the API page, a family's on its own page. A missing or repeated one is a warning,
   which `mkdocs build --strict` turns into a failure.
 """
@@ -362,17 +362,18 @@ def expand(match: re.Match[str]) -> str:
     return generated
 
 
-REFERENCE_PAGES: Final[dict[str, str]] = {
-    "reference/api.md": "wa_outbound",
-    "reference/templates.md": "wa_outbound.templates",
-    "reference/account.md": "wa_outbound.account",
-    "reference/limits.md": "wa_outbound.limits",
-    "reference/pricing.md": "wa_outbound.pricing",
-    "reference/campaigns.md": "wa_outbound.campaigns",
-    "reference/error-codes.md": "wa_outbound.error_codes",
-    "reference/webhooks.md": "wa_outbound.webhooks",
+REFERENCE_PAGES: Final[dict[str, tuple[str, ...]]] = {
+    "reference/api.md": ("wa_outbound",),
+    "reference/templates.md": ("wa_outbound.templates",),
+    "reference/account.md": ("wa_outbound.account",),
+    "reference/limits.md": ("wa_outbound.limits",),
+    "reference/pricing.md": ("wa_outbound.pricing",),
+    "reference/campaigns.md": ("wa_outbound.campaigns",),
+    "reference/error-codes.md": ("wa_outbound.error_codes",),
+    "reference/webhooks.md": ("wa_outbound.webhooks",),
+    "reference/state.md": ("wa_outbound.state", "wa_outbound.stores"),
 }
-"""Each reference page and the public module whose names it renders."""
+"""Each reference page and the public modules whose names it renders."""
 
 
 def owned_names(module_name: str) -> set[str]:
@@ -380,12 +381,13 @@ def owned_names(module_name: str) -> set[str]:
 
     A name that lives in a family is rendered once, on the family's page (even when the top
     level has it too); the API page renders the rest of the top level, and every error class
-    (`wa_outbound.webhooks` re-exports two of them).
+    (`wa_outbound.webhooks` and `wa_outbound.stores` re-export some).
     """
     families = set().union(
         *(
             importlib.import_module(page_module).__all__
-            for page_module in REFERENCE_PAGES.values()
+            for page_modules in REFERENCE_PAGES.values()
+            for page_module in page_modules
             if page_module != "wa_outbound"
         )
     )
@@ -403,8 +405,7 @@ def owned_names(module_name: str) -> set[str]:
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Replace the placeholders; on a reference page, warn about names missing or repeated."""
-    module_name = REFERENCE_PAGES.get(page.file.src_uri)
-    if module_name is not None:
+    for module_name in REFERENCE_PAGES.get(page.file.src_uri, ()):
         prefix = re.escape(module_name)
         rendered = re.findall(rf"^::: {prefix}\.(\w+)$", markdown, flags=re.MULTILINE)
         for name in sorted(owned_names(module_name) - set(rendered)):
