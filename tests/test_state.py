@@ -54,7 +54,7 @@ BUSINESS = SHOP.phone_number_id
 
 def events_of(*changes: dict[str, Any]) -> tuple[webhooks.Event, ...]:
     """Parse one webhook carrying `changes`."""
-    return webhooks.parse_meta_events(p.envelope(p.entry(*changes)))
+    return webhooks.parse_meta_events(p.envelope(p.entry(*changes, time=p.T)))
 
 
 def inbound(message_id: str, at: int, text: str = "Hi", sender: str = p.USER) -> dict[str, Any]:

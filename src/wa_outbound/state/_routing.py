@@ -203,10 +203,10 @@ def plan(
     facts: Iterable[EventFact], events: Iterable[Event], numbers: Sequence[BusinessNumber]
 ) -> Routed:
     """Say which state each fact and delivery update changes."""
-    conversations = []
-    templates = []
-    accounts = []
-    unrouted = []
+    conversations: list[tuple[StateKey, ConversationFactFor]] = []
+    templates: list[tuple[StateKey, TemplateFactFor]] = []
+    accounts: list[tuple[StateKey, PhoneNumberId, AccountFactFor]] = []
+    unrouted: list[str] = []
     for item in facts:
         if isinstance(item, ConversationFactFor):
             conversations.append((conversation_key(item.business, item.recipient), item))
