@@ -235,7 +235,7 @@ MESSAGES = [
     inbound("wamid.b", p.T + 3600, "STOP"),
     inbound("wamid.c", p.T + 7200, "START"),
     p.USER_PREFERENCES,
-    p.CALL_PERMISSION_ACCEPT,
+    p.messages_change(messages=[p.CALL_PERMISSION_ACCEPT]),
     p.messages_change(messages=[p.AD_MESSAGE]),
     p.USER_CALL,
 ]
@@ -332,3 +332,68 @@ def test_a_lost_compare_and_set_is_retried(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(store, "commit", always_late)
     with pytest.raises(WriteConflict):
         stubborn.receive(events_of(inbound("wamid.9", p.T)), now=NOW)
+
+
+# --- what the summaries say ------------------------------------------------------------------
+
+
+def test_every_kind_of_change_is_said(state: SenderState) -> None:
+    """Ads, calls, permissions, quality, categories and restrictions each get their line."""
+    first = state.receive(
+        events_of(
+            p.messages_change(messages=[p.AD_MESSAGE, p.CALL_PERMISSION_ACCEPT]),
+            p.TEMPLATE_PAUSED,
+            p.CATEGORY_IMPENDING,
+            p.PHONE_QUALITY,
+        ),
+        now=NOW,
+    )
+    later = state.receive(
+        events_of(p.QUALITY_UPDATE, p.ACCOUNT_RESTRICTED, inbound("wamid.z", p.T + 500, "STOP")),
+        now=NOW,
+    )
+    said = [str(change) for change in first.changes + later.changes]
+    expected = [
+        "window open for 4915123456789 until",
+        "call permission of 4915123456789: granted",
+        "template order_update (en_US) paused until",
+        "template welcome_back (en_US) becomes MARKETING on",
+        "number 106540352242922 messaging limit 10,000 users",
+        "template order_update (en_US) quality yellow",
+        "number 106540352242922 restrictions: 1",
+        "4915123456789 opted out of all messages",
+    ]
+    for text in expected:
+        assert any(line.startswith(text) for line in said), (text, said)
+    assert not any("unknown" in line or "pending" in line for line in said), said
+
+
+def test_state_reopens_from_its_store(tmp_path: Path) -> None:
+    """`SenderState.from_store` finds the numbers an earlier state recorded."""
+    path = tmp_path / "s.db"
+    SenderState(SqliteStore(path), numbers=[SHOP]).store.close()
+    reopened = SenderState.from_store(SqliteStore(path))
+    assert (SHOP,) == reopened.numbers
+    assert "106540352242922" in repr(reopened)
+    with pytest.raises(InvalidValueError, match="business"):
+        reopened.account(PhoneNumberId("1"))
+
+
+def test_a_corrupt_number_names_its_key(tmp_path: Path) -> None:
+    """A recorded number that cannot be read fails by key when the state is reopened."""
+    path = tmp_path / "s.db"
+    SenderState(SqliteStore(path), numbers=[SHOP]).store.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE documents SET body = '{\"waba_id\": 5}' WHERE kind = 'number'")
+    db.close()
+    with pytest.raises(StoredDataError, match="number/106540352242922"):
+        SenderState.from_store(SqliteStore(path))
+
+
+def test_old_event_ids_are_forgotten(state: SenderState) -> None:
+    """Event ids older than the retention are dropped; a webhook that old is folded again."""
+    batch = events_of(inbound("wamid.1", p.T))
+    state.receive(batch, now=NOW)
+    assert 0 == state.forget_old_events(NOW + timedelta(days=6))
+    assert 1 == state.forget_old_events(NOW + timedelta(days=8))
+    assert 1 == state.receive(batch, now=NOW + timedelta(days=8)).processed

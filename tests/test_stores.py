@@ -383,3 +383,65 @@ def test_a_killed_process_leaves_nothing_half_done(tmp_path: Path) -> None:
     assert -signal.SIGKILL == process.exitcode
     with SqliteStore(path).ledger(SCOPE) as kept:
         assert 0 == len(kept)
+
+
+def test_keys_list_a_kind_by_prefix(store: Store) -> None:
+    """`keys` lists a kind's keys in order, filtered by the start of their subject."""
+    pacer = StateKey(StateKind.PACER, "106540352242922")
+    store.commit([Write(key=k, document={}, expected_version=0) for k in (BEN, pacer, ANNA)])
+    assert [ANNA, BEN] == store.keys(StateKind.CONVERSATION)
+    assert [BEN] == store.keys(StateKind.CONVERSATION, prefix=BEN.subject)
+    assert [] == store.keys(StateKind.TEMPLATE)
+    with pytest.raises(InvalidValueError, match="kind"):
+        store.keys("conversation")  # type: ignore[arg-type]
+
+
+def test_a_read_view_of_a_ledger_never_writes(store: Store) -> None:
+    """A ledger opened to read answers as if expired slots were gone, and refuses to record."""
+    with store.ledger(SCOPE) as kept:
+        kept.set_counted(WaId("4915123456789"), T0)
+        kept.set_counted(WaId("4915123456790"), T0 + timedelta(hours=2))
+    with store.ledger(SCOPE, write=False) as view:
+        ledger = LimitLedger(scope=SCOPE, rules=rules_at(T0), store=view)
+        assert 1 == ledger.opened(T0 + timedelta(hours=25))
+        assert T0 + timedelta(hours=2) == view.oldest()
+        assert view.last_counted(WaId("4915123456789")) is None
+        assert [WaId("4915123456790")] == [recipient for recipient, _ in view.items()]
+    if isinstance(store, SqliteStore):
+        with store.ledger(SCOPE) as kept:
+            assert 2 == len(kept)  # nothing was deleted by the read (memory may tidy up)
+    with pytest.raises(InvalidValueError, match="write"):
+        store.ledger(SCOPE, write="no").__enter__()  # type: ignore[arg-type]
+
+
+def test_a_read_view_refuses_to_record(tmp_path: Path) -> None:
+    """Recording through a SQLite view opened to read is a usage error."""
+    store = SqliteStore(tmp_path / "s.db")
+    with store.ledger(SCOPE, write=False) as view, pytest.raises(InvalidValueError, match="read"):
+        view.set_counted(WaId("4915123456789"), T0)
+    assert "s.db" in repr(store)
+    assert store.path.endswith("s.db")
+    store.close()
+
+
+def test_bad_timeouts_are_refused(tmp_path: Path) -> None:
+    """A negative or non-numeric timeout is refused before the file is opened."""
+    for timeout in (-1, "5", True):
+        with pytest.raises(InvalidValueError, match="timeout"):
+            SqliteStore(tmp_path / "s.db", timeout=timeout)  # type: ignore[arg-type]
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_memory_store_says_what_it_holds() -> None:
+    """The memory store's repr counts documents, events and ledgers."""
+    store = MemoryStore()
+    store.commit([Write(key=ANNA, document={}, expected_version=0)], events=["e"], at=T0)
+    assert "MemoryStore(1 documents, 1 events, 0 ledgers)" == repr(store)
+
+
+def test_a_durable_store_syncs_every_commit(tmp_path: Path) -> None:
+    """`durable=True` opens the file with full sync and still reads and writes."""
+    store = SqliteStore(tmp_path / "s.db", durable=True)
+    store.commit([Write(key=ANNA, document={"n": 1}, expected_version=0)])
+    assert {"n": 1} == store.read([ANNA])[ANNA].document
+    store.close()

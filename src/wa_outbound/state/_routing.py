@@ -28,7 +28,6 @@ import attrs
 
 from wa_outbound._account import AccountHealth
 from wa_outbound._conversation import (
-    CallPermissionStatus,
     ConsentStatus,
     Conversation,
     MarketingStatus,
@@ -295,39 +294,43 @@ def _when(at: datetime | None) -> str:
 
 
 def _describe(before: object, after: object, now: datetime, rules: Rules) -> list[str]:
+    """Say what changed from `before` (`None`: nothing was known) to `after`."""
     if isinstance(after, Conversation):
-        return _describe_conversation(
-            before if isinstance(before, Conversation) else None, after, now, rules
-        )
+        blank = Conversation(business=after.business, recipient=after.recipient)
+        was = before if isinstance(before, Conversation) else blank
+        return _describe_conversation(was, after, now, rules)
     if isinstance(after, TemplateState):
+        empty = TemplateState(
+            template_id=after.template_id, name=after.name, language=after.language
+        )
         return _describe_template(
-            before if isinstance(before, TemplateState) else None, after, rules
+            before if isinstance(before, TemplateState) else empty, after, rules
         )
     if isinstance(after, AccountHealth):
-        return _describe_account(before if isinstance(before, AccountHealth) else None, after)
+        fresh = AccountHealth(phone_number_id=after.phone_number_id)
+        return _describe_account(before if isinstance(before, AccountHealth) else fresh, after)
     if isinstance(after, MessageDelivery):
         return [f"message {after.message_id} {after.status.value}"]
     return []  # pragma: no cover - route only makes the four kinds above
 
 
 def _describe_conversation(
-    before: Conversation | None, after: Conversation, now: datetime, rules: Rules
+    before: Conversation, after: Conversation, now: datetime, rules: Rules
 ) -> list[str]:
     who = after.recipient.value
     said = []
     end = after.service_window_expires_at(rules)
-    if before is None or end != before.service_window_expires_at(rules):
+    if end != before.service_window_expires_at(rules):
         open_now = end is not None and end > now
         said.append(
             f"window open for {who} until {_when(end)}" if open_now else f"window closed for {who}"
         )
     entry = after.free_entry_point_window(rules)
-    if entry is not None and (before is None or entry != before.free_entry_point_window(rules)):
+    if entry is not None and entry != before.free_entry_point_window(rules):
         said.append(f"free entry point window for {who} until {_when(entry[1])}")
     said.extend(_describe_consent(before, after, who))
     permission = after.call_permission.status
-    was = CallPermissionStatus.NONE if before is None else before.call_permission.status
-    if permission is not was:
+    if permission is not before.call_permission.status:
         said.append(f"call permission of {who}: {permission.value}")
     return said or [f"conversation with {who} updated"]
 
@@ -342,10 +345,10 @@ _MARKETING_WORDS: Final = {
 }
 
 
-def _describe_consent(before: Conversation | None, after: Conversation, who: str) -> list[str]:
+def _describe_consent(before: Conversation, after: Conversation, who: str) -> list[str]:
     consent = after.consent
-    was_status = ConsentStatus.UNKNOWN if before is None else before.consent.status
-    was_marketing = MarketingStatus.RECEIVING if before is None else before.consent.marketing
+    was_status = before.consent.status
+    was_marketing = before.consent.marketing
     said = []
     if consent.status is not was_status and consent.status in _CONSENT_WORDS:
         said.append(f"{who} {_CONSENT_WORDS[consent.status]}")
@@ -354,40 +357,34 @@ def _describe_consent(before: Conversation | None, after: Conversation, who: str
     return said
 
 
-def _describe_template(
-    before: TemplateState | None, after: TemplateState, rules: Rules
-) -> list[str]:
+def _describe_template(before: TemplateState, after: TemplateState, rules: Rules) -> list[str]:
     name = f"template {after.name} ({after.language})"
     said = []
-    if before is None or after.status is not before.status:
+    if after.status is not before.status:
         if after.status is TemplateStatus.PAUSED:
             said.append(f"{name} paused until {_when(after.pause_ends_at(rules))}")
         else:
             said.append(f"{name} {after.status.value.lower()}")
-    if before is not None and after.quality is not before.quality:
+    if after.quality is not before.quality:
         said.append(f"{name} quality {after.quality.value.lower()}")
-    if after.upcoming_category and (
-        before is None or after.upcoming_category != before.upcoming_category
-    ):
+    if after.upcoming_category and after.upcoming_category != before.upcoming_category:
         said.append(
             f"{name} becomes {after.upcoming_category} on {_when(after.category_changes_at)}"
         )
     return said or [f"{name} updated"]
 
 
-def _describe_account(before: AccountHealth | None, after: AccountHealth) -> list[str]:
+def _describe_account(before: AccountHealth, after: AccountHealth) -> list[str]:
     number = after.phone_number_id.value if after.phone_number_id is not None else "account"
     said = []
-    if before is None or after.quality_rating is not before.quality_rating:
+    if after.quality_rating is not before.quality_rating:
         said.append(f"number {number} quality {after.quality_rating.value.lower()}")
-    if before is None or after.phone_status is not before.phone_status:
+    if after.phone_status is not before.phone_status:
         said.append(f"number {number} status {after.phone_status.value.lower()}")
-    if after.messaging_limit is not None and (
-        before is None or after.messaging_limit != before.messaging_limit
-    ):
-        users = after.messaging_limit.users
-        limit = "unlimited" if users is None else f"{users:,} users"
-        said.append(f"number {number} messaging limit {limit}")
-    if before is None or after.restrictions != before.restrictions:
+    limit = after.messaging_limit
+    if limit is not None and limit != before.messaging_limit:
+        users = "unlimited" if limit.users is None else f"{limit.users:,} users"
+        said.append(f"number {number} messaging limit {users}")
+    if after.restrictions != before.restrictions:
         said.append(f"number {number} restrictions: {len(after.restrictions)}")
     return said or [f"number {number} account health updated"]
