@@ -24,8 +24,8 @@ def run(*argv: str, now: datetime | None = None) -> tuple[int, str]:
 
 
 def demo_lines() -> int:
-    """How many JSON lines `demo --json` prints: one per decision, one per campaign plan."""
-    return sum(
+    """How many JSON lines `demo --json` prints: one per decision and plan, one for the state."""
+    return 1 + sum(
         len(step.asks) + step.ask_template + len(step.campaign_to) + bool(step.plan_for)
         for step in DEMO_STORY
     )
@@ -56,12 +56,20 @@ def test_demo_json_tells_the_whole_story() -> None:
     assert "send_later" == campaign[1]["instead"]
     assert by_step[8, "call"]["allowed"]
     assert by_step[9, "campaign_template"]["allowed"]
+    state = by_step["state", "state"]
+    assert "state.sqlite" == state["file"]
+    (kept,) = state["conversations"]
+    assert ("opted_in", "stopped", "granted") == (
+        kept["consent"],
+        kept["marketing"],
+        kept["call_permission"],
+    )
 
 
 def test_demo_json_ends_with_the_campaign_plan() -> None:
     """The last JSON line is the plan: 3,000 sends in two waves over two days, one upgrade."""
     _, output = run("demo", "--json")
-    plan = json.loads(output.splitlines()[-1])
+    plan = json.loads(output.splitlines()[-2])
     assert ("campaign_plan", "marketing_template") == (plan["kind"], plan["template_kind"])
     assert (3_001, 3_000, 3_000) == (plan["recipients"], plan["scheduled"], plan["new_users"])
     assert {"marketing_opted_out": 1} == plan["blocked"]  # Ana stopped promotions in step 4
@@ -101,7 +109,7 @@ def test_demo_without_phonenumbers_skips_the_plan(monkeypatch: pytest.MonkeyPatc
     _, output = run("demo", "--json")
     lines = output.splitlines()
     assert demo_lines() == len(lines)
-    last = json.loads(lines[-1])
+    last = json.loads(lines[-2])
     assert "campaign_plan" == last["kind"]
     assert "wa_outbound[pricing]" in last["skipped"]
     assert "scheduled" not in last

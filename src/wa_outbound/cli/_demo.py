@@ -6,7 +6,9 @@ a paused template, the messaging limit, a call permission, and the plan of the n
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
@@ -185,14 +187,59 @@ def _decision_json(step: int, at: datetime, decision: SendDecision) -> dict[str,
 
 
 def _demo(stream: TextIO, *, as_json: bool) -> int:
-    conversation = Conversation(business=BUSINESS, recipient=_CUSTOMER)
+    """Tell the story with Ana's conversation kept in a SQLite file, shown once at the end."""
+    from wa_outbound.state import BusinessNumber, SenderState  # noqa: PLC0415 - demo only
+    from wa_outbound.stores import SqliteStore  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="wa_outbound-demo-") as folder:
+        path = Path(folder) / "state.sqlite"
+        store = SqliteStore(path)
+        try:
+            shop = BusinessNumber(phone_number_id=BUSINESS, waba_id=_WABA, portfolio_id=_PORTFOLIO)
+            state = SenderState(store, numbers=[shop])
+            _story(stream, state, as_json=as_json)
+            _show_state(stream, state, path, as_json=as_json)
+        finally:
+            store.close()
+    return 0
+
+
+_WABA = "102290129340398"
+_PORTFOLIO = "4455667788"
+
+
+def _show_state(stream: TextIO, state: Any, path: Path, *, as_json: bool) -> None:  # noqa: ANN401
+    """What the state file holds about Ana after the story, as the `state` command shows it."""
+    from wa_outbound.cli._state import conversation_report, print_report  # noqa: PLC0415
+
+    at = DEMO_STORY[-1].at
+    report = {
+        "at": iso(at),
+        "numbers": [{"phone_number_id": BUSINESS.value}],
+        "conversations": [conversation_report(state, BUSINESS, _CUSTOMER, at)],
+    }
+    if as_json:
+        print_json(
+            {"step": "state", "kind": "state", "file": path.name, **report}, stream, indent=None
+        )
+        return
+    shown = console(stream)
+    shown.print(
+        f"\n[bold]The shop kept Ana's conversation in a SQLite file[/] ({path.name}, a"
+        " temporary folder); `python -m wa_outbound state FILE --recipient"
+        f" {_CUSTOMER.value}` shows it:"
+    )
+    print_report(report, stream)
+
+
+def _story(stream: TextIO, state: Any, *, as_json: bool) -> None:  # noqa: ANN401 - a SenderState
     template = _CAMPAIGN_TEMPLATE
     ledger, limit = _campaign_ledger()
     shown = None if as_json else console(stream)
     if shown is not None:
         shown.rule("[bold]wa_outbound demo[/]: one customer, one shop, the rules in force")
     for number, step in enumerate(DEMO_STORY, start=1):
-        conversation = conversation.apply_all(step.facts)
+        conversation = state.apply(BUSINESS, _CUSTOMER, step.facts)
         for fact in step.template_facts:
             template = template.apply(fact)
         decisions = [can_send(conversation, kind, now=step.at) for kind in step.asks]
@@ -214,7 +261,6 @@ def _demo(stream: TextIO, *, as_json: bool) -> int:
             _print_decision(shown, sent)
         if step.plan_for:
             _print_plan(shown, planned)
-    return 0
 
 
 def _emit_json(

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime]) ->
     if args.json:
         print_json(report, out)
     else:
-        _print(report, out)
+        print_report(report, out)
     return 0
 
 
@@ -88,7 +88,7 @@ def _report(state: SenderState, args: argparse.Namespace, now: datetime) -> dict
     if args.recipient is not None:
         recipient = _recipient(args.recipient)
         report["conversations"] = [
-            _conversation(state, n.phone_number_id, recipient, now) for n in numbers
+            conversation_report(state, n.phone_number_id, recipient, now) for n in numbers
         ]
     if args.template is not None:
         name, _, language = args.template.partition(":")
@@ -100,7 +100,7 @@ def _report(state: SenderState, args: argparse.Namespace, now: datetime) -> dict
     return report
 
 
-def _conversation(
+def conversation_report(
     state: SenderState,
     business: PhoneNumberId,
     recipient: WaId | BusinessScopedUserId,
@@ -162,7 +162,7 @@ def _account(state: SenderState, business: PhoneNumberId) -> dict[str, Any]:
     }
 
 
-def _print(report: dict[str, Any], out: TextIO) -> None:
+def print_report(report: dict[str, Any], out: TextIO) -> None:
     show = console(out)
     numbers = ", ".join(n["phone_number_id"] for n in report["numbers"]) or "none"
     show.print(f"State at {report['at']}; numbers: {numbers}")

@@ -27,7 +27,7 @@ import attrs
 from wa_outbound._conversation import Conversation
 from wa_outbound._decide import decide as decide_send
 from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict
-from wa_outbound._facts import OutboundMessageSent
+from wa_outbound._facts import Fact, OutboundMessageSent
 from wa_outbound._ids import PhoneNumberId, Recipient
 from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
@@ -333,6 +333,45 @@ class SenderState:
             return Received(changes=changes, processed=len(fresh), skipped=len(batch) - len(fresh))
 
         result: Received = self._retrying(attempt)
+        return result
+
+    def apply(
+        self, business: PhoneNumberId, recipient: Recipient, facts: Iterable[Fact]
+    ) -> Conversation:
+        """Apply facts the host learnt itself (a sign-up form's opt-in, ...) to a conversation.
+
+        Returns:
+            The conversation after the facts, as now stored.
+
+        Raises:
+            InvalidValueError: `business` is not one of the configured numbers.
+            InvalidTransition: A fact is not a conversation fact; nothing is written.
+        """
+        self._number(business)
+        key = conversation_key(business, recipient)
+        listed = tuple(facts)
+
+        def attempt() -> Conversation:
+            stored = self.store.read([key])
+            before = (
+                _load(key, stored[key], None)
+                if key in stored
+                else Conversation(business=business, recipient=recipient)
+            )
+            after: Conversation = before.apply_all(listed)
+            if after != before or key not in stored:
+                self.store.commit(
+                    [
+                        Write(
+                            key=key,
+                            document=dump_conversation(after),
+                            expected_version=_version(stored, key),
+                        )
+                    ]
+                )
+            return after
+
+        result: Conversation = self._retrying(attempt)
         return result
 
     def forget_old_events(self, now: datetime) -> int:
