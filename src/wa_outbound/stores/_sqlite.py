@@ -65,6 +65,8 @@ _SCHEMA: Final = (
     ),
     "CREATE INDEX IF NOT EXISTS ledger_at ON ledger (scope, at)",
 )
+_CHUNK: Final = 500
+"""How many keys one query names (SQLite allows at least 999 placeholders)."""
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
@@ -184,21 +186,38 @@ class SqliteStore:
 
     def read(self, keys: Collection[StateKey]) -> dict[StateKey, Stored]:
         """Return the stored documents of `keys`, as of one instant; absent keys are left out."""
-        found: dict[StateKey, tuple[int, str]] = {}
+        for key in keys:
+            if not isinstance(key, StateKey):
+                raise InvalidValueError("keys", key, "expected StateKey values")
         with self._transaction("DEFERRED") as db:
-            for key in keys:
-                if not isinstance(key, StateKey):
-                    raise InvalidValueError("keys", key, "expected StateKey values")
-                row = db.execute(
-                    "SELECT version, body FROM documents WHERE kind = ? AND id = ?",
-                    (key.kind.value, key.subject),
-                ).fetchone()
-                if row is not None:
-                    found[key] = row
+            found = self._versions(db, keys, with_body=True)
         return {
             key: Stored(version=version, document=decode_document(str(key), body))
             for key, (version, body) in found.items()
         }
+
+    @staticmethod
+    def _versions(
+        db: sqlite3.Connection, keys: Collection[StateKey], *, with_body: bool
+    ) -> dict[StateKey, tuple[int, str]]:
+        """The stored version (and body) of each key present, a few queries per batch."""
+        by_kind: dict[StateKind, dict[str, StateKey]] = {}
+        for key in keys:
+            by_kind.setdefault(key.kind, {})[key.subject] = key
+        columns = "id, version, body" if with_body else "id, version, ''"
+        found: dict[StateKey, tuple[int, str]] = {}
+        for kind, subjects in by_kind.items():
+            listed = list(subjects)
+            for start in range(0, len(listed), _CHUNK):
+                chunk = listed[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT {columns} FROM documents WHERE kind = ? AND id IN ({marks})",  # noqa: S608 - only placeholders
+                    (kind.value, *chunk),
+                )
+                for subject, version, body in rows:
+                    found[subjects[subject]] = (version, body)
+        return found
 
     def commit(
         self, writes: Sequence[Write], *, events: Collection[str] = (), at: datetime | None = None
@@ -212,14 +231,12 @@ class SqliteStore:
             encoded.append((write, encode_document(write.key, write.document)))
         micros = _micros(when)
         with self._transaction() as db:
-            stale = []
-            for write, _ in encoded:
-                row = db.execute(
-                    "SELECT version FROM documents WHERE kind = ? AND id = ?",
-                    (write.key.kind.value, write.key.subject),
-                ).fetchone()
-                if (0 if row is None else row[0]) != write.expected_version:
-                    stale.append(str(write.key))
+            stored = self._versions(db, [write.key for write, _ in encoded], with_body=False)
+            stale = [
+                str(write.key)
+                for write, _ in encoded
+                if stored.get(write.key, (0, ""))[0] != write.expected_version
+            ]
             if stale:
                 raise WriteConflict(tuple(stale))
             db.executemany(
@@ -238,12 +255,15 @@ class SqliteStore:
 
     def seen(self, events: Collection[str]) -> frozenset[str]:
         """Return which of the event ids were recorded by an earlier commit."""
+        listed = list(events)
+        found: set[str] = set()
         with self._transaction("DEFERRED") as db:
-            return frozenset(
-                event
-                for event in events
-                if db.execute("SELECT 1 FROM events WHERE id = ?", (event,)).fetchone()
-            )
+            for start in range(0, len(listed), _CHUNK):
+                chunk = listed[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = db.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)  # noqa: S608 - only placeholders
+                found.update(event for (event,) in rows)
+        return frozenset(found)
 
     def keys(self, kind: StateKind, *, prefix: str = "") -> list[StateKey]:
         """Return the keys of `kind` whose subject starts with `prefix`, sorted."""
