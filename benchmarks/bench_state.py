@@ -130,14 +130,12 @@ def main() -> None:
         for size in (1, 10, 100):
             (folder / f"b{size}").mkdir()
             rate = bench_receive(folder / f"b{size}", users, size)
-            print(
-                f"  receive, {size:>3} events per webhook   {rate:>10,.0f} events/s  (target 20,000)"
-            )
+            label = f"receive, {size:>3} events per webhook"
+            print(f"  {label:<33}{rate:>10,.0f} events/s  (target 20,000)")
         facade, pure = bench_decide(folder, decisions)
         print(f"  decide via SenderState (SQLite)  {facade:>10,.0f} /s       (target 20,000)")
-        print(
-            f"  decide, pure, same recipient     {pure:>10,.0f} /s       ratio {pure / facade:.1f} x"
-        )
+        ratio = pure / facade
+        print(f"  decide, pure, same recipient     {pure:>10,.0f} /s       ratio {ratio:.1f} x")
         per = bench_bytes(folder, sample)
         print(
             f"  bytes on disk per conversation   {per:>10,.0f}          "
