@@ -397,3 +397,41 @@ def test_old_event_ids_are_forgotten(state: SenderState) -> None:
     assert 0 == state.forget_old_events(NOW + timedelta(days=6))
     assert 1 == state.forget_old_events(NOW + timedelta(days=8))
     assert 1 == state.receive(batch, now=NOW + timedelta(days=8)).processed
+
+
+def _die_mid_batch(path: str) -> None:
+    """Receive a batch, and get killed after its documents are written, before the commit."""
+    import os
+    import signal
+
+    store = SqliteStore(path, timeout=30)
+    real = store._db
+
+    class KillBeforeCommit:
+        """The store's connection, except that recording the events kills the process."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def executemany(self, sql: str, rows: Any) -> Any:
+            if "INTO events" in sql:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real.executemany(sql, rows)
+
+    store._db = KillBeforeCommit()  # type: ignore[assignment]
+    state = SenderState(store, numbers=[SHOP])
+    state.receive(events_of(inbound("wamid.1", p.T), p.TEMPLATE_PAUSED), now=NOW)
+
+
+def test_a_process_killed_mid_batch_leaves_nothing_of_it(tmp_path: Path) -> None:
+    """SIGKILL between a batch's writes and its commit: after restart, none of it is there."""
+    path = str(tmp_path / "s.db")
+    SenderState(SqliteStore(path), numbers=[SHOP]).store.close()
+    process = multiprocessing.get_context("spawn").Process(target=_die_mid_batch, args=(path,))
+    process.start()
+    process.join(60)
+    assert -9 == process.exitcode
+    state = SenderState(SqliteStore(path), numbers=[SHOP])
+    assert state.conversation(BUSINESS, ANNA).last_inbound_message_at is None
+    assert state.template(BUSINESS, "order_update", "en_US") is None
+    assert 1 == state.receive(events_of(inbound("wamid.1", p.T)), now=NOW).processed

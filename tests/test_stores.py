@@ -445,3 +445,24 @@ def test_a_durable_store_syncs_every_commit(tmp_path: Path) -> None:
     store.commit([Write(key=ANNA, document={"n": 1}, expected_version=0)])
     assert {"n": 1} == store.read([ANNA])[ANNA].document
     store.close()
+
+
+def test_a_full_database_writes_nothing(tmp_path: Path) -> None:
+    """When the file cannot grow, a commit fails with the store's error and writes nothing."""
+    store = SqliteStore(tmp_path / "s.db")
+    store.commit([Write(key=ANNA, document={"n": 1}, expected_version=0)])
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")
+    big = {"text": "x" * 200_000}
+    with pytest.raises(StoreUnavailable, match="full"):
+        store.commit(
+            [
+                Write(key=BEN, document=big, expected_version=0),
+                Write(key=ANNA, document={"n": 2}, expected_version=1),
+            ],
+            events=["wamid.1"],
+            at=T0,
+        )
+    assert {ANNA: {"n": 1}} == {key: s.document for key, s in store.read([ANNA, BEN]).items()}
+    assert frozenset() == store.seen(["wamid.1"])
+    store.close()
