@@ -12,6 +12,7 @@ from wa_outbound import (
     CallPermissionGranted,
     CallPermissionRejected,
     CallPermissionRevoked,
+    ClockSkewError,
     Conversation,
     EntryPoint,
     InboundCallReceived,
@@ -275,16 +276,16 @@ def test_free_entry_point_is_reported_and_timed(conversation: Conversation) -> N
 
 
 def test_next_change_before_a_free_window_starts(conversation: Conversation) -> None:
-    """Asked about an instant before the reply, the next change is the window's start."""
+    """Seen from before the reply, the free window is not open and starts at the reply."""
     c = opted_in(conversation).apply_all(
         [
             ReferralReceived(at=T0, entry_point=EntryPoint.CLICK_TO_WHATSAPP_AD),
             OutboundMessageSent(at=T0 + 2 * H),
         ]
     )
-    decision = can_send(c, SendKind.UTILITY_TEMPLATE, now=T0 + H)
-    assert not decision.free_entry_point
-    assert T0 + 2 * H == decision.next_change_at
+    assert (False, T0 + 2 * H) == c.free_entry_point_at(rules_at(T0), T0 + H)
+    with pytest.raises(ClockSkewError):  # the reply is a fact from can_send's future
+        can_send(c, SendKind.UTILITY_TEMPLATE, now=T0 + H)
 
 
 def test_calls_from_the_user_open_the_window_today(conversation: Conversation) -> None:

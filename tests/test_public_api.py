@@ -30,6 +30,7 @@ EXPECTED_PUBLIC_NAMES = [
     "CallPermissionStatus",
     "CampaignPlan",
     "CampaignRecipient",
+    "ClockSkewError",
     "CodeMeaning",
     "Consent",
     "ConsentInput",

@@ -346,8 +346,10 @@ def test_order_and_repetition_do_not_matter(facts: list[TemplateFact], rnd: obje
 
 @given(st.lists(_facts, max_size=12), _instants)
 def test_questions_never_raise(facts: list[TemplateFact], now: datetime) -> None:
-    """Any valid state gets an answer; allowed exactly when no reason blocks."""
-    decision = template_sendable(state(*facts), now=now)
+    """Any valid state gets an answer from its latest fact on; allowed when nothing blocks."""
+    s = state(*facts)
+    now = max(now, s.latest_at or now)
+    decision = template_sendable(s, now=now)
     assert decision.allowed == (not decision.reasons)
     assert decision.next_change_at is None or decision.next_change_at > now
 

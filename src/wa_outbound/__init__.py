@@ -35,6 +35,7 @@ from wa_outbound._conversation import (
 )
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, can_send
 from wa_outbound._errors import (
+    ClockSkewError,
     InputError,
     InvalidTransition,
     InvalidValueError,
@@ -178,6 +179,7 @@ __all__ = [
     "CallPermissionStatus",
     "CampaignPlan",
     "CampaignRecipient",
+    "ClockSkewError",
     "CodeMeaning",
     "Consent",
     "ConsentInput",

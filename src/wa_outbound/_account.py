@@ -28,6 +28,14 @@ latest report of each and changes only by applying past-tense facts:
   restriction wins a tie with a lift. Whether a restriction is in force is a question of
   `now` (`restriction_active`), because restrictions expire on their own.
 
+* **Owner and time.** A fact may come with the account it names (`OwnedAccountFact`, such as
+  the webhooks' `AccountFactFor`). The value keeps only its phone number id, and Meta's
+  account webhooks name the WhatsApp Business Account and the number *as displayed*, which is
+  not that id, so the owner is compared only where both sides give a phone number id (a
+  wrapper with a `phone_number_id`); routing by account is the host's. `latest_at` is the
+  latest report applied; questions about restrictions refuse a `now` earlier than it by more
+  than the rules' clock skew tolerance.
+
 Every instant is the time the platform reported (`entry.time` of the webhook), not the time the
 host received it. The parts are per number, but two of Meta's reports are broader: the messaging
 limit belongs to the business portfolio (since 2025-10-07) and restrictions, violations and
@@ -68,14 +76,15 @@ from __future__ import annotations
 import enum
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
 from wa_outbound._errors import InvalidTransition, InvalidValueError
 from wa_outbound._facts import at_field, non_empty_field
 from wa_outbound._ids import PhoneNumberId
-from wa_outbound._time import utc
+from wa_outbound._rules import answer_instant
+from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -93,6 +102,7 @@ __all__ = [
     "BusinessVerificationChanged",
     "MessagingLimit",
     "MessagingLimitChanged",
+    "OwnedAccountFact",
     "PhoneNumberStatus",
     "PhoneNumberStatusChanged",
     "QualityRating",
@@ -607,6 +617,20 @@ AccountFact = (
 """Any fact an `AccountHealth` can apply."""
 
 
+class OwnedAccountFact(Protocol):
+    """An account fact with the account it belongs to, as `wa_outbound.webhooks` routes it.
+
+    Any object with a `fact` is one (the webhooks' `AccountFactFor`, or a host's own wrapper).
+    One that also has a `phone_number_id` is applied only to the health of that number (when
+    the health knows its number); Meta's account webhooks give none, so the webhooks' wrapper
+    is applied as it comes.
+    """
+
+    @property
+    def fact(self) -> AccountFact:
+        """What happened."""
+
+
 # --- the account health ---------------------------------------------------------------------
 
 QUALITY_SEVERITY: Final[dict[QualityRating, int]] = {
@@ -694,28 +718,59 @@ class AccountHealth:
     last_violation_at: datetime | None = None
     """When it was reported."""
 
-    def apply(self, fact: AccountFact) -> AccountHealth:
+    def apply(self, fact: AccountFact | OwnedAccountFact) -> AccountHealth:
         """Return the health after `fact`; applying the same fact twice changes nothing.
 
+        `fact` may come with the account it belongs to (`OwnedAccountFact`, such as the
+        webhooks' `AccountFactFor`); a wrapper that names a `phone_number_id` is applied only
+        if it is this health's (when it has one).
+
         Raises:
-            InvalidTransition: `fact` is not a fact this value knows.
+            InvalidTransition: `fact` is not a fact this value knows, or it names another
+                phone number (the error names both).
         """
         try:
             step = _APPLY[type(fact)]
         except KeyError:
-            raise InvalidTransition(self, fact, "not an account health fact") from None
+            return _apply_owned(self, fact)
         return step(self, fact)
 
-    def apply_all(self, facts: Iterable[AccountFact]) -> AccountHealth:
+    def apply_all(self, facts: Iterable[AccountFact | OwnedAccountFact]) -> AccountHealth:
         """Return the health after every fact of `facts`, in the order given."""
         health = self
         for fact in facts:
             health = health.apply(fact)
         return health
 
+    @property
+    def latest_at(self) -> datetime | None:
+        """The latest instant of any report applied (`None` before the first).
+
+        Derived from the instants the value keeps (a restriction's end is not one: it was
+        announced, not seen). The restriction questions refuse a `now` earlier than it by more
+        than the rules' `clock_skew_tolerance`.
+        """
+        latest = max(
+            self.quality_rating_at or _EARLIEST,
+            self.phone_status_at or _EARLIEST,
+            self.messaging_limit_at or _EARLIEST,
+            self.verification_at or _EARLIEST,
+            self.restrictions_at or _EARLIEST,
+            self.last_violation_at or _EARLIEST,
+        )
+        return None if latest is _EARLIEST else latest
+
     def active_restrictions(self, now: datetime) -> tuple[Restriction, ...]:
-        """Return the restrictions in force at `now`."""
-        now = utc("now", now)
+        """Return the restrictions in force at `now`.
+
+        A `now` before `latest_at` by at most the built-in rules' `clock_skew_tolerance` is
+        answered as at `latest_at`.
+
+        Raises:
+            NaiveDatetimeError: `now` has no time zone.
+            ClockSkewError: `now` is before `latest_at` by more than the tolerance.
+        """
+        now = answer_instant(utc("now", now), self.latest_at)
         return tuple(r for r in self.restrictions if r.active(now))
 
     def restriction_active(
@@ -732,6 +787,7 @@ class AccountHealth:
         Raises:
             InvalidValueError: `restriction_type` is neither `None`, a `RestrictionType` nor
                 non-empty text.
+            ClockSkewError: `now` is before `latest_at` by more than the clock skew tolerance.
         """
         wanted = None if restriction_type is None else RestrictionType.parse(restriction_type)
         return any(
@@ -739,12 +795,36 @@ class AccountHealth:
         )
 
     def next_restriction_expiry(self, now: datetime) -> datetime | None:
-        """Return when the next restriction in force at `now` ends on its own, if any does."""
+        """Return when the next restriction in force at `now` ends on its own, if any does.
+
+        Raises:
+            ClockSkewError: `now` is before `latest_at` by more than the clock skew tolerance.
+        """
         ends = [r.until for r in self.active_restrictions(now) if r.until is not None]
         return min(ends) if ends else None
 
 
 # --- applying facts -------------------------------------------------------------------------
+
+_EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
+"""An instant before every instant a fact can carry."""
+
+
+def _apply_owned(h: AccountHealth, item: object) -> AccountHealth:
+    """Apply the fact of an `OwnedAccountFact` that may name `h`; refuse anything else."""
+    fact = getattr(item, "fact", None)
+    step = _APPLY.get(type(fact))
+    if step is None:
+        raise InvalidTransition(h, item, "not an account health fact") from None
+    number = getattr(item, "phone_number_id", None)
+    if number is not None and h.phone_number_id is not None and number != h.phone_number_id:
+        raise InvalidTransition(
+            h,
+            item,
+            f"the fact is for phone_number_id={number!r}; this health is for"
+            f" phone_number_id={h.phone_number_id!r}",
+        ) from None
+    return step(h, fact)
 
 
 def _newer(old: tuple[datetime | None, Any], new: tuple[datetime, Any]) -> bool:

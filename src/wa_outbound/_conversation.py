@@ -30,6 +30,14 @@ except where noted (the free entry point, below):
   order; for these tables that equals the fold over the full history, which the tests check.
   At equal instants the more restrictive input is applied last, so a "stop" wins a tie.
 
+* **Owner and time.** A conversation belongs to one business number and one recipient. Facts
+  carry no owner, so routing them is the host's; a fact that comes wrapped with the
+  conversation it names (`OwnedFact`, such as the webhooks' `ConversationFactFor`) is checked
+  against this one, and one that names another is refused rather than applied: a 131047 for
+  recipient A closes no window of recipient B. The latest instant of every fact applied is
+  `latest_at`; questions (`can_send`) refuse a `now` earlier than it by more than the rules'
+  clock skew tolerance, so that no answer comes from the future.
+
 Nothing here reads a clock; nothing here raises for a valid fact.
 """
 
@@ -37,7 +45,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
@@ -82,6 +90,8 @@ __all__ = [
     "EntryPointVisit",
     "MarketingInput",
     "MarketingStatus",
+    "OwnedFact",
+    "seen_after",
 ]
 
 
@@ -344,6 +354,26 @@ class EntryPointVisit:
 # --- the conversation -----------------------------------------------------------------------
 
 
+class OwnedFact(Protocol):
+    """A fact with the conversation it belongs to, as `wa_outbound.webhooks` routes it.
+
+    Any object with these three attributes is one (the webhooks' `ConversationFactFor`, or a
+    host's own wrapper); `Conversation.apply` applies the fact when the owner is its own.
+    """
+
+    @property
+    def business(self) -> PhoneNumberId:
+        """The business phone number the fact is about."""
+
+    @property
+    def recipient(self) -> Recipient:
+        """The user the fact is about."""
+
+    @property
+    def fact(self) -> Fact:
+        """What happened."""
+
+
 def _recipient(_instance: object, _attribute: object, value: Recipient) -> None:
     if not isinstance(value, (WaId, BusinessScopedUserId)):
         raise InvalidValueError("recipient", value, "expected a WaId or BusinessScopedUserId")
@@ -381,24 +411,53 @@ class Conversation:
     call_permission: CallPermission = CallPermission()
     """Whether the business may call the user."""
 
-    def apply(self, fact: Fact) -> Conversation:
+    def apply(self, fact: Fact | OwnedFact) -> Conversation:
         """Return the conversation after `fact`; applying the same fact twice changes nothing.
 
+        `fact` may come with the conversation it belongs to (`OwnedFact`, such as the webhooks'
+        `ConversationFactFor`): it is applied when it names this conversation's business
+        number and recipient.
+
         Raises:
-            InvalidTransition: `fact` is not a fact this machine knows.
+            InvalidTransition: `fact` is not a fact this machine knows, or it names another
+                business number or recipient (the error names both owners).
         """
         try:
             step = _APPLY[type(fact)]
         except KeyError:
-            raise InvalidTransition(self, fact, "not a conversation fact") from None
+            return _apply_owned(self, fact)
         return step(self, fact)
 
-    def apply_all(self, facts: Iterable[Fact]) -> Conversation:
+    def apply_all(self, facts: Iterable[Fact | OwnedFact]) -> Conversation:
         """Return the conversation after every fact of `facts`, in the order given."""
         conversation = self
         for fact in facts:
             conversation = conversation.apply(fact)
         return conversation
+
+    @property
+    def latest_at(self) -> datetime | None:
+        """The latest instant of any fact applied (`None` before the first).
+
+        Derived from the instants the conversation keeps (a permission's expiry is not one: it
+        was announced, not seen). Questions refuse a `now` earlier than it by more than the
+        rules' `clock_skew_tolerance`, and answer as at it within that tolerance.
+        """
+        consent = self.consent
+        latest = max(
+            self.last_inbound_message_at or _EARLIEST,
+            self.last_inbound_call_at or _EARLIEST,
+            self.window_closed_at or _EARLIEST,
+            self.last_outbound_at or _EARLIEST,
+            consent.opted_in_at or _EARLIEST,
+            consent.opted_out_at or _EARLIEST,
+            consent.marketing_opted_out_at or _EARLIEST,
+            consent.marketing_resumed_at or _EARLIEST,
+            self.call_permission.since or _EARLIEST,
+            *(v.referred_at for v in self.entry_points),
+            *(v.replied_at or _EARLIEST for v in self.entry_points),
+        )
+        return None if latest is _EARLIEST else latest
 
     def window(self, rules: Rules) -> tuple[datetime | None, datetime | None]:
         """Return the user's latest contact and the end of the window it opened, under `rules`.
@@ -518,6 +577,55 @@ def _rule_at_grant(rules: Rules, name: str, granted: datetime) -> Rule[Any] | No
     except RuleDataError:
         return None
     return getattr(earlier, name)  # type: ignore[no-any-return]
+
+
+def seen_after(c: Conversation, now: datetime) -> bool:
+    """Whether `c` holds an instant after `now` (`latest_at > now`, without computing it).
+
+    `can_send` asks this before every send, so it stops at the first instant found and reads
+    each one once: about a tenth of a `can_send` where `latest_at` would cost a third.
+    """
+    for at in (
+        c.last_inbound_message_at,
+        c.last_outbound_at,
+        c.last_inbound_call_at,
+        c.window_closed_at,
+    ):
+        if at is not None and at > now:
+            return True
+    consent = c.consent
+    for at in (
+        consent.opted_in_at,
+        consent.opted_out_at,
+        consent.marketing_opted_out_at,
+        consent.marketing_resumed_at,
+        c.call_permission.since,
+    ):
+        if at is not None and at > now:
+            return True
+    for visit in c.entry_points:
+        replied = visit.replied_at
+        if visit.referred_at > now or (replied is not None and replied > now):
+            return True
+    return False
+
+
+def _apply_owned(c: Conversation, item: object) -> Conversation:
+    """Apply the fact of an `OwnedFact` that names `c`; refuse anything else."""
+    business = getattr(item, "business", None)
+    recipient = getattr(item, "recipient", None)
+    fact = getattr(item, "fact", None)
+    step = _APPLY.get(type(fact))
+    if step is None or business is None or recipient is None:
+        raise InvalidTransition(c, item, "not a conversation fact") from None
+    if business != c.business or recipient != c.recipient:
+        raise InvalidTransition(
+            c,
+            item,
+            f"the fact is for business={business!r}, recipient={recipient!r}; this"
+            f" conversation is business={c.business!r}, recipient={c.recipient!r}",
+        ) from None
+    return step(c, fact)
 
 
 # --- applying facts -------------------------------------------------------------------------

@@ -30,6 +30,11 @@ rules that block some regions needs the recipient's region, read from the number
 region cannot be checked and is not. So `decide(conversation, kind, now=now, market=m)` equals
 `can_send(conversation, kind, now=now)` for any market `m` that is not blocked. The function
 is deterministic and never raises for valid inputs.
+
+Every part is asked at the same instant. A `now` earlier than the latest fact of a part that is
+asked (the conversation, the account, and the template for a template send) by at most the
+rules' clock skew tolerance becomes that fact's instant; further back, `decide` raises
+`ClockSkewError` rather than answer from the future.
 """
 
 from __future__ import annotations
@@ -39,18 +44,18 @@ from typing import TYPE_CHECKING, Final, TypeAlias
 
 from wa_outbound._account import AccountHealth, PhoneNumberStatus, RestrictionType
 from wa_outbound._categories import TemplateCategory
+from wa_outbound._conversation import Conversation, seen_after
 from wa_outbound._cost import estimate_cost
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, can_send
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import known_region
-from wa_outbound._rules import Rules, rules_at
+from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._template_lifecycle import TemplateReason, TemplateState, template_sendable
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
     from wa_outbound._account import MessagingLimit
-    from wa_outbound._conversation import Conversation
     from wa_outbound._cost import ConversationCharges, CostEstimate
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
@@ -142,18 +147,22 @@ def decide(
 
     Raises:
         NaiveDatetimeError: `now` has no time zone.
+        ClockSkewError: `now` is before the latest fact of a part asked (`latest_at`) by more
+            than the rules' `clock_skew_tolerance`.
         InvalidValueError: An argument is of the wrong type.
         RuleDataError: `rules` is omitted and `now` is before the oldest rule set.
     """
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
+    _check_parts(conversation, template, account)
+    asked = template if template is not None and kind.is_template else None
+    now = _answered_at(conversation, asked, account, now=now, rules=rules)
     if rules is None:
         rules = rules_at(now)
-    _check_parts(template, account)
 
     template_answer = _NOTHING
-    if template is not None and kind.is_template:
-        verdict = template_sendable(template, now=now, rules=rules)
+    if asked is not None:
+        verdict = template_sendable(asked, now=now, rules=rules)
         kind = _kind_of(verdict.category, kind)
         template_answer = _template_answer(verdict)
 
@@ -192,12 +201,32 @@ def decide(
     return _folded(base, (template_answer, region_answer, account_answer), cost)
 
 
-def _check_parts(template: object, account: object) -> None:
+def _check_parts(conversation: object, template: object, account: object) -> None:
     """Refuse parts of the wrong type."""
+    if not isinstance(conversation, Conversation):
+        raise InvalidValueError("conversation", conversation, "expected a Conversation")
     if account is not None and not isinstance(account, AccountHealth):
         raise InvalidValueError("account", account, "expected an AccountHealth")
     if template is not None and not isinstance(template, TemplateState):
         raise InvalidValueError("template", template, "expected a TemplateState")
+
+
+def _answered_at(
+    conversation: Conversation,
+    template: TemplateState | None,
+    account: AccountHealth | None,
+    *,
+    now: datetime,
+    rules: Rules | None,
+) -> datetime:
+    """The instant every part is asked at: `now`, or the latest fact of one within tolerance."""
+    latest = conversation.latest_at if seen_after(conversation, now) else None
+    for part in (template, account):
+        if part is not None:
+            at = part.latest_at
+            if at is not None and (latest is None or at > latest):
+                latest = at
+    return answer_instant(now, latest, rules)
 
 
 def _kind_of(category: str, kind: SendKind) -> SendKind:

@@ -3,7 +3,10 @@
 `can_send` reads a `Conversation` under the `Rules` in force and answers with a
 `SendDecision`: allowed or not, every reason that blocks it, what to do instead, whether the
 message falls in a free period, and when the answer will change if nothing else happens. It
-never raises for a valid conversation; only a naive `now` (or a wrong argument type) raises.
+never raises for a valid conversation; only a naive `now` (or a wrong argument type) raises,
+and a `now` earlier than the conversation's latest fact by more than the rules' clock skew
+tolerance (`ClockSkewError`): such an answer would come from the future. Within the tolerance
+the answer is the one at the latest fact.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from wa_outbound._conversation import (
     ConsentStatus,
     Conversation,
     MarketingStatus,
+    seen_after,
 )
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._kinds import SendKind
 from wa_outbound._render import as_html, as_markdown, as_rich
-from wa_outbound._rules import Rules, rules_at
+from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
@@ -295,10 +299,14 @@ def can_send(
             is blocked (`PACED`, until the earliest instant). Only peeked, never recorded.
 
     Returns:
-        A `SendDecision` with every blocking reason and the next instant it changes.
+        A `SendDecision` with every blocking reason and the next instant it changes. A `now`
+        before the conversation's `latest_at` by at most the rules' `clock_skew_tolerance`
+        is answered as at `latest_at`.
 
     Raises:
         NaiveDatetimeError: `now` has no time zone.
+        ClockSkewError: `now` is before the conversation's `latest_at` by more than the
+            tolerance.
         InvalidValueError: `conversation` or `kind` is not of the expected type, or a
             `ledger` is given without a `limit`.
         RuleDataError: `rules` is omitted and `now` is before the oldest rule set.
@@ -309,6 +317,8 @@ def can_send(
         raise InvalidValueError("kind", kind, "expected a SendKind")
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
+    if seen_after(conversation, now):
+        now = answer_instant(now, conversation.latest_at, rules)
     if rules is None:
         rules = rules_at(now)
     decision = _conversation_answer(conversation, kind, now, rules)

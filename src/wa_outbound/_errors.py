@@ -9,8 +9,9 @@ kept apart so a host can tell "my code is wrong" from "what came in is wrong":
 WaOutboundError
 ├── UsageError                 the calling code asked for something impossible
 │   ├── InvalidValueError      a field holds a value outside its domain   (also ValueError)
-│   │   └── NaiveDatetimeError a datetime without a time zone              (also ValueError)
-│   ├── InvalidTransition      a fact that the state cannot take
+│   │   ├── NaiveDatetimeError a datetime without a time zone              (also ValueError)
+│   │   └── ClockSkewError     a `now` before the facts a value holds      (also ValueError)
+│   ├── InvalidTransition      a fact the state cannot take, or one for another owner
 │   └── RuleDataError          rule data that is missing, malformed or not in force
 └── InputError                 data from outside that cannot be used
     ├── StoredDataError        persisted state that cannot be loaded back  (also ValueError)
@@ -30,9 +31,13 @@ Every message names the offending field and value.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
 
 __all__ = [
+    "ClockSkewError",
     "InputError",
     "InvalidTransition",
     "InvalidValueError",
@@ -100,6 +105,35 @@ class NaiveDatetimeError(InvalidValueError):
             field,
             value,
             "a naive datetime is ambiguous; pass an aware one, e.g. with tzinfo=timezone.utc",
+        )
+
+
+class ClockSkewError(InvalidValueError):
+    """A question was asked at a `now` earlier than the facts it would read, beyond the tolerance.
+
+    A value knows the latest instant of the facts applied to it (`latest_at`). Asked at a `now`
+    before that instant by more than `Rules.clock_skew_tolerance`, a question would answer from
+    the future (an opt-out recorded on 3 December read on 1 December), so it raises this
+    instead; within the tolerance it answers as at the latest instant. The usual cause is a
+    host clock that is behind, or a fact stamped with a wrong instant.
+
+    Attributes:
+        now: The instant the question was asked at.
+        latest: The latest instant the value has seen.
+        tolerance: The clock skew tolerance in force.
+    """
+
+    def __init__(self, now: datetime, latest: datetime, tolerance: timedelta) -> None:
+        """Build the error from the `now` asked at, the latest instant seen and the tolerance."""
+        self.now = now
+        self.latest = latest
+        self.tolerance = tolerance
+        super().__init__(
+            "now",
+            now,
+            f"{latest - now} before the latest instant this value has seen"
+            f" ({latest.isoformat()}), more than the clock skew tolerance of {tolerance};"
+            " check the host's clock, or the instant of the latest fact",
         )
 
 

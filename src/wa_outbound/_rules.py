@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 import attrs
 
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import RuleDataError
+from wa_outbound._errors import ClockSkewError, RuleDataError
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ __all__ = [
     "RuleDifference",
     "Rules",
     "Source",
+    "answer_instant",
     "builtin_rule_sets",
     "diff_rules",
     "rules_at",
@@ -396,6 +397,13 @@ class Rules:
     limit_downgrade_after_low_quality: Rule[timedelta] = _field(timedelta, positive=True)
     """How long the quality rating may stay low before the messaging limit drops one step."""
 
+    # --- time -------------------------------------------------------------------------------
+    clock_skew_tolerance: Rule[timedelta] = _field(timedelta, positive=True)
+    """How far the platform's timestamps may run ahead of the host's clock: a question asked at
+    a `now` earlier than the latest fact a value holds by at most this much is answered as at
+    that fact's instant, by more it is refused (`ClockSkewError`); and a webhook stamped more
+    than this after the host received it is not read as a fact."""
+
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
         utc("effective_from", self.effective_from)
@@ -701,6 +709,14 @@ _PAIR_RATE: Final = Source(
     " copy: 1 message every 6 seconds to the same user, bursts of up to 45 messages in"
     " 6 seconds) - UNCONFIRMED on Meta's current pages",
     url="https://developers.facebook.com/docs/whatsapp/cloud-api/overview",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_CLOCK_SKEW: Final = Source(
+    title="Stripe, Verify webhook signatures (a default tolerance of five minutes between a"
+    " webhook's timestamp and the receiver's clock); Meta documents no clock skew bound for"
+    " WhatsApp webhooks",
+    url="https://docs.stripe.com/webhooks/signature",
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
 )
@@ -1161,6 +1177,19 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 " nothing about downgrades, so the 2023 rule is kept until a source says"
                 " otherwise.",
             ),
+            "clock_skew_tolerance": Rule(
+                value=timedelta(minutes=5),
+                effective_from=_day(2023, 1, 1),
+                source=_CLOCK_SKEW,
+                note="UNCONFIRMED for WhatsApp: Meta states no bound. Its timestamps come from"
+                " its own servers ('when the WhatsApp server received the message'), and its"
+                " 'Create a webhook endpoint' page only says that deliveries are retried for up"
+                " to 36 hours, which makes them late, never early; a timestamp ahead of the"
+                " host's clock is that clock's drift. Five minutes is the tolerance webhook"
+                " verifiers commonly allow for it (Stripe's libraries' default); with"
+                " NTP-synchronised clocks a host may lower it. Not a platform change, so the"
+                " baseline's date is used.",
+            ),
         },
     ),
     RuleChange(
@@ -1455,6 +1484,34 @@ def rules_at(when: datetime) -> Rules:
             "when", when, f"no rule set before {_STARTS[0].date().isoformat()} is known"
         )
     return _SETS[index]
+
+
+def answer_instant(now: datetime, latest: datetime | None, rules: Rules | None = None) -> datetime:
+    """Return the instant a question asked at `now` about a value is answered at.
+
+    `latest` is the latest instant the value has seen (its `latest_at`). A `now` at or after it
+    is kept. A `now` before it by at most `clock_skew_tolerance` becomes `latest`: the
+    platform's clock ran a little ahead of the host's, and the answer is the one at the latest
+    fact. Further before, the question would answer from the future, so it is refused.
+
+    Args:
+        now: The instant asked at (aware, UTC).
+        latest: The latest instant the value has seen; `None` if it has seen none.
+        rules: The rules whose tolerance applies; by default the built-in rules in force at
+            `latest` (the oldest set for an instant before it).
+
+    Raises:
+        ClockSkewError: `now` is before `latest` by more than the tolerance.
+    """
+    if latest is None or now >= latest:
+        return now
+    if rules is None:
+        index = bisect.bisect_right(_STARTS, latest) - 1
+        rules = _SETS[max(index, 0)]
+    tolerance: timedelta = rules.clock_skew_tolerance.value
+    if latest - now > tolerance:
+        raise ClockSkewError(now, latest, tolerance)
+    return latest
 
 
 def diff_rules(before: Rules, after: Rules) -> tuple[RuleDifference, ...]:

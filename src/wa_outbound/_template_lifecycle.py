@@ -36,6 +36,12 @@ order, so `apply` is idempotent and insensitive to delivery order:
   `correct_category` with `category_update_timestamp`) is kept with its instant; the category
   in force is read at question time.
 
+* **Owner and time.** A fact that comes with the template it names (`OwnedTemplateFact`, such
+  as the webhooks' `TemplateFactFor`) is applied only to that template: the ids must match,
+  and the name and language too where both sides know them. `latest_at` is the latest instant
+  of any fact applied; `template_sendable` refuses a `now` earlier than it by more than the
+  rules' clock skew tolerance.
+
 Nothing here reads a clock; nothing here raises for a valid fact.
 """
 
@@ -43,20 +49,21 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import attrs
 
 from wa_outbound._errors import InvalidTransition, InvalidValueError
 from wa_outbound._facts import at_field, non_empty_field, text_field
-from wa_outbound._rules import Rules, rules_at
-from wa_outbound._time import iso_instant, utc
+from wa_outbound._rules import Rules, answer_instant, rules_at
+from wa_outbound._time import UTC, iso_instant, utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
 __all__ = [
     "TEMPLATE_TRANSITIONS",
+    "OwnedTemplateFact",
     "QualityScore",
     "TemplateCategoryChanged",
     "TemplateDecision",
@@ -280,6 +287,30 @@ TemplateFact = (
 """Any fact a `TemplateState` can apply."""
 
 
+class OwnedTemplateFact(Protocol):
+    """A template fact with the template it belongs to, as `wa_outbound.webhooks` routes it.
+
+    Any object with these attributes is one (the webhooks' `TemplateFactFor`, or a host's own
+    wrapper); `TemplateState.apply` applies the fact when it names that template.
+    """
+
+    @property
+    def template_id(self) -> str:
+        """The template's id."""
+
+    @property
+    def template_name(self) -> str:
+        """The template's name ("" when not known)."""
+
+    @property
+    def language(self) -> str:
+        """The template's language ("" when not known)."""
+
+    @property
+    def fact(self) -> TemplateFact:
+        """What happened."""
+
+
 # --- the state ------------------------------------------------------------------------------
 
 
@@ -463,29 +494,83 @@ class TemplateState:
 
     # --- applying facts -----------------------------------------------------------------
 
-    def apply(self, fact: TemplateFact) -> TemplateState:
+    def apply(self, fact: TemplateFact | OwnedTemplateFact) -> TemplateState:
         """Return the state after `fact`; applying the same fact twice changes nothing.
 
+        `fact` may come with the template it belongs to (`OwnedTemplateFact`, such as the
+        webhooks' `TemplateFactFor`): it is applied when its template id is this one's, and
+        so are its name and language where both sides know them.
+
         Raises:
-            InvalidTransition: `fact` is not a template fact.
+            InvalidTransition: `fact` is not a template fact, or it names another template
+                (the error names both).
         """
         try:
             step = _APPLY[type(fact)]
         except KeyError:
-            raise InvalidTransition(self, fact, "not a template fact") from None
-        new = step(self, fact)
+            inner = _owned_fact(self, fact)
+            step = _APPLY[type(inner)]
+        else:
+            inner = cast("TemplateFact", fact)
+        new = step(self, inner)
         if new is self:
             return self
-        if self.updated_at is not None and self.updated_at >= fact.at:
+        if self.updated_at is not None and self.updated_at >= inner.at:
             return new
-        return attrs.evolve(new, updated_at=fact.at)
+        return attrs.evolve(new, updated_at=inner.at)
 
-    def apply_all(self, facts: Iterable[TemplateFact]) -> TemplateState:
+    def apply_all(self, facts: Iterable[TemplateFact | OwnedTemplateFact]) -> TemplateState:
         """Return the state after every fact of `facts`, in the order given."""
         state = self
         for fact in facts:
             state = state.apply(fact)
         return state
+
+    @property
+    def latest_at(self) -> datetime | None:
+        """The latest instant of any fact applied (`None` before the first).
+
+        Derived from the instants the state keeps (an announced disable date or category
+        change is not one: it lies ahead by design). `template_sendable` refuses a `now`
+        earlier than it by more than the rules' `clock_skew_tolerance`.
+        """
+        latest = max(
+            self.updated_at or _EARLIEST,
+            self.submitted_at or _EARLIEST,
+            self.quality_at or _EARLIEST,
+            self.category_at or _EARLIEST,
+            self.unknown_event_at or _EARLIEST,
+            *(event.at for event in self.events),
+            *self.pauses,
+        )
+        return None if latest is _EARLIEST else latest
+
+
+_EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
+"""An instant before every instant a fact can carry."""
+
+
+def _owned_fact(s: TemplateState, item: object) -> TemplateFact:
+    """Return the fact of an `OwnedTemplateFact` that names `s`; refuse anything else."""
+    fact = getattr(item, "fact", None)
+    template_id = getattr(item, "template_id", None)
+    if type(fact) not in _APPLY or not isinstance(template_id, str):
+        raise InvalidTransition(s, item, "not a template fact") from None
+    name = getattr(item, "template_name", "")
+    language = getattr(item, "language", "")
+    if (
+        template_id != s.template_id
+        or (name and s.name and name != s.name)
+        or (language and s.language and language != s.language)
+    ):
+        raise InvalidTransition(
+            s,
+            item,
+            f"the fact is for template {template_id!r} ({name or '?'}, {language or '?'});"
+            f" this state is template {s.template_id!r} ({s.name or '?'},"
+            f" {s.language or '?'})",
+        ) from None
+    return cast("TemplateFact", fact)
 
 
 def _with_event(
@@ -744,16 +829,18 @@ def template_sendable(  # noqa: C901 - one branch per status, read top to bottom
 
     Returns:
         A `TemplateDecision` with every blocking reason, warnings and the next instant the
-        answer changes.
+        answer changes. A `now` before the state's `latest_at` by at most the rules'
+        `clock_skew_tolerance` is answered as at `latest_at`.
 
     Raises:
         NaiveDatetimeError: `now` has no time zone.
+        ClockSkewError: `now` is before the state's `latest_at` by more than the tolerance.
         InvalidValueError: `state` is not a `TemplateState`.
         RuleDataError: `rules` is omitted and `now` is before the oldest rule set.
     """
     if not isinstance(state, TemplateState):
         raise InvalidValueError("state", state, "expected a TemplateState")
-    now = utc("now", now)
+    now = answer_instant(utc("now", now), state.latest_at, rules)
     if rules is None:
         rules = rules_at(now)
 
