@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,11 +16,14 @@ from wa_outbound import (
     CallPermissionStatus,
     ConsentStatus,
     Conversation,
+    InvalidValueError,
     MarketingStatus,
+    NaiveDatetimeError,
     PhoneNumberId,
     SendKind,
     WaId,
     can_send,
+    rules_at,
 )
 from wa_outbound.webhooks import (
     AccountUpdate,
@@ -722,3 +726,132 @@ def test_already_decoded_bodies_may_hold_string_subclasses() -> None:
     )
     (event,) = parse_meta_events(document)
     assert "wamid.X" == event.message_id
+
+
+# --- timestamps that cannot be true ---------------------------------------------------------
+
+YEAR_5138 = "99999999999"
+
+
+def _message_at(timestamp: str | int) -> dict[str, Any]:
+    """A body with one text message stamped `timestamp`."""
+    message = p.text_message("wamid.T", p.T, "hi")
+    message["timestamp"] = timestamp
+    return p.envelope(p.entry(p.messages_change(messages=[message])))
+
+
+@pytest.mark.parametrize("received_at", [None, AT])
+def test_a_timestamp_in_the_year_5138_is_no_fact(received_at: datetime | None) -> None:
+    """The issue's example: Meta's `"99999999999"` becomes an `UnknownEvent` with a reason."""
+    (event,) = parse_meta_events(_message_at(YEAR_5138), received_at=received_at)
+    assert isinstance(event, UnknownEvent)
+    assert "messages" == event.field
+    assert "5138-11-16T09:46:39Z" in event.reason
+    assert "not read as a fact" in event.reason
+    assert p.WABA == event.waba_id
+    assert YEAR_5138 == event.raw["timestamp"]
+    assert () == facts_from_events((event,))
+
+
+def test_a_timestamp_beyond_the_tolerance_after_receipt_is_no_fact() -> None:
+    """Ten minutes after the receive time is more than the five minutes of skew tolerated."""
+    (event,) = parse_meta_events(_message_at(p.T + 600), received_at=AT)
+    assert isinstance(event, UnknownEvent)
+    assert "clock skew tolerance of 0:05:00" in event.reason
+    assert "2025-11-25T11:26:40Z" in event.reason
+
+
+def test_a_timestamp_within_the_tolerance_after_receipt_is_read() -> None:
+    """Two minutes ahead is clock skew: the message is read, and so is a late one."""
+    (ahead,) = parse_meta_events(_message_at(p.T + 120), received_at=AT)
+    assert isinstance(ahead, InboundMessage)
+    assert AT + timedelta(minutes=2) == ahead.at
+    (late,) = parse_meta_events(_message_at(p.T - 36 * 3600), received_at=AT)
+    assert isinstance(late, InboundMessage)
+
+
+def test_without_a_receive_time_only_2100_bounds_the_future() -> None:
+    """Unbounded by a receive time, a message stamped next year is read; one after 2100 is not."""
+    (next_year,) = parse_meta_events(_message_at(p.T + 365 * 86400))
+    assert isinstance(next_year, InboundMessage)
+    (after_2100,) = parse_meta_events(_message_at(4_102_444_801))
+    assert isinstance(after_2100, UnknownEvent)
+    assert "pass received_at" in after_2100.reason
+
+
+@pytest.mark.parametrize("timestamp", ["0", "1230767999"])
+def test_a_timestamp_before_whatsapp_existed_is_no_fact(timestamp: str) -> None:
+    """An instant before 2009 cannot be a WhatsApp event."""
+    (event,) = parse_meta_events(_message_at(timestamp), received_at=AT)
+    assert isinstance(event, UnknownEvent)
+    assert "WhatsApp did not exist" in event.reason
+
+
+def test_every_kind_of_event_is_bounded() -> None:
+    """Statuses, preferences, calls and entry-level events stamped in 5138 become unknown too."""
+    future = int(YEAR_5138)
+    document = p.envelope(
+        p.entry(p.messages_change(statuses=[p.status("wamid.S", "sent", future)])),
+        p.entry(p.TEMPLATE_PAUSED, time=future),
+        p.entry(
+            {
+                "field": "user_preferences",
+                "value": {
+                    "metadata": {"phone_number_id": p.PHONE_ID},
+                    "user_preferences": [
+                        {"wa_id": p.USER, "timestamp": future, "value": "stop"},
+                    ],
+                },
+            }
+        ),
+    )
+    events = parse_meta_events(document, received_at=AT)
+    assert ["statuses", "message_template_status_update", "user_preferences"] == [
+        e.field for e in events if isinstance(e, UnknownEvent)
+    ]
+    assert () == facts_from_events(events)
+
+
+def test_the_hosts_rules_set_the_horizon() -> None:
+    """A host that tolerates an hour of skew reads a message stamped ten minutes ahead."""
+    wide = attrs.evolve(rules_at(AT), clock_skew_tolerance=timedelta(hours=1))
+    (event,) = parse_meta_events(_message_at(p.T + 600), received_at=AT, rules=wide)
+    assert isinstance(event, InboundMessage)
+    with pytest.raises(InvalidValueError, match="rules"):
+        parse_meta_events(_message_at(p.T), received_at=AT, rules="today")  # type: ignore[arg-type]
+
+
+def test_a_receive_time_before_the_oldest_rule_set_uses_it() -> None:
+    """Replaying a 2022 webhook with its receive time bounds it by the oldest rules."""
+    received = datetime(2022, 6, 1, tzinfo=UTC)
+    stamp = int(received.timestamp())
+    (event,) = parse_meta_events(_message_at(stamp + 60), received_at=received)
+    assert isinstance(event, InboundMessage)
+
+
+@pytest.mark.parametrize(
+    ("received_at", "error"),
+    [
+        (datetime(2026, 11, 23, 9), NaiveDatetimeError),
+        (datetime(2008, 1, 1, tzinfo=UTC), InvalidValueError),
+        (datetime(2101, 1, 1, tzinfo=UTC), InvalidValueError),
+    ],
+)
+def test_a_receive_time_that_cannot_be_true_is_refused(
+    received_at: datetime, error: type[Exception]
+) -> None:
+    """A naive receive time, or one before 2009 or after 2100, is the host's mistake: it raises."""
+    body = p.body_of(_message_at(p.T))
+    headers = {"X-Hub-Signature-256": p.sign(body)}
+    with pytest.raises(error):
+        read_meta_webhook(body, headers, app_secrets=[p.APP_SECRET], received_at=received_at)
+
+
+def test_read_meta_webhook_bounds_by_the_receive_time() -> None:
+    """The verified path applies the same bounds as `parse_meta_events`."""
+    body = p.body_of(_message_at(p.T + 600))
+    headers = {"X-Hub-Signature-256": p.sign(body)}
+    (event,) = read_meta_webhook(body, headers, app_secrets=[p.APP_SECRET], received_at=AT)
+    assert isinstance(event, UnknownEvent)
+    (event,) = read_meta_webhook(body, headers, app_secrets=[p.APP_SECRET])
+    assert isinstance(event, InboundMessage)

@@ -13,7 +13,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wa_outbound._errors import NaiveDatetimeError, SignatureMismatch, WebhookParseError
+from wa_outbound._errors import (
+    InvalidValueError,
+    NaiveDatetimeError,
+    SignatureMismatch,
+    WebhookParseError,
+)
 from wa_outbound._facts import Provider
 from wa_outbound.webhooks._events import (
     InboundMessage,
@@ -825,4 +830,20 @@ def test_arbitrary_requests_raise_only_input_errors(body: bytes, signature: str)
             {TWILIO_SIGNATURE_HEADER: signature},
             auth_tokens=[TOKEN],
             received_at=T0,
+        )
+
+
+@pytest.mark.parametrize(
+    "received_at",
+    [datetime(2008, 12, 31, tzinfo=timezone.utc), datetime(5138, 11, 16, tzinfo=timezone.utc)],
+)
+def test_a_receive_time_that_cannot_be_true_is_refused(received_at: datetime) -> None:
+    """A receive time before 2009 or after 2100 is refused: it would stamp Twilio's facts."""
+    with pytest.raises(InvalidValueError, match="received_at") as caught:
+        parse_twilio_events(inbound_message(), received_at=received_at)
+    assert received_at == caught.value.value
+    body, headers = signed(INBOUND_URL, inbound_message())
+    with pytest.raises(InvalidValueError, match="host's clock"):
+        read_twilio_webhook(
+            INBOUND_URL, body, headers, auth_tokens=[TOKEN], received_at=received_at
         )

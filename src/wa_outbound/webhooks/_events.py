@@ -4,22 +4,33 @@ Parsers (`wa_outbound.webhooks`) turn raw request bodies into these values; `to_
 them into the core's facts. Every event keeps the raw JSON object it came from (`raw`), so
 nothing the platform sent is lost even where this library does not model it yet, and anything
 not understood becomes an `UnknownEvent` instead of an error.
+
+An event whose instant cannot be true becomes an `UnknownEvent` too (`TimestampBounds`): one
+from before 2009, when WhatsApp did not exist, and one stamped after the webhook arrived by
+more than the rules' clock skew tolerance (or, when the reader is not told when it arrived,
+after 2100-01-01). Read as a fact, a Meta `timestamp` of `"99999999999"` (the year 5138) would
+hold a customer service window open for three thousand years.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from wa_outbound._errors import InvalidValueError, RuleDataError
 from wa_outbound._facts import Provider
+from wa_outbound._rules import Rules, builtin_rule_sets, rules_at
+from wa_outbound._time import UTC, iso_instant, utc
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "EARLIEST_EVENT_AT",
+    "LATEST_EVENT_AT",
     "AccountUpdate",
     "BusinessCapabilityUpdate",
     "CallEvent",
@@ -36,11 +47,114 @@ __all__ = [
     "TemplateCategoryUpdate",
     "TemplateQualityUpdate",
     "TemplateStatusUpdate",
+    "TimestampBounds",
     "UnknownEvent",
     "UserPreferenceUpdate",
     "WebhookError",
     "find_header",
+    "receive_time",
 ]
+
+
+EARLIEST_EVENT_AT: Final = datetime(2009, 1, 1, tzinfo=UTC)
+"""No webhook event happened before this: WhatsApp was founded in 2009 (not a platform rule)."""
+LATEST_EVENT_AT: Final = datetime(2100, 1, 1, tzinfo=UTC)
+"""The latest instant read when the reader is not told when the webhook arrived: a sanity
+bound, not a platform rule; with a receive time, the rules' clock skew tolerance bounds it."""
+
+
+@attrs.frozen
+class TimestampBounds:
+    """The instants a webhook's events may carry, and why others are refused.
+
+    Build it with `TimestampBounds.received(received_at, rules)`; a reader turns an event whose
+    instant lies outside `[earliest, latest]` into an `UnknownEvent` giving `refusal(at)`.
+    """
+
+    earliest: datetime
+    """The earliest instant read (`EARLIEST_EVENT_AT`)."""
+    latest: datetime
+    """The latest instant read: the receive time plus the clock skew tolerance, or
+    `LATEST_EVENT_AT` without a receive time."""
+    received_at: datetime | None = None
+    """When the webhook arrived, if the reader was told."""
+    tolerance: timedelta | None = None
+    """The clock skew tolerance applied after `received_at`."""
+
+    @classmethod
+    def received(cls, received_at: datetime | None, rules: Rules | None = None) -> TimestampBounds:
+        """Return the bounds of a webhook received at `received_at` (`None`: not known).
+
+        Args:
+            received_at: When the host received the webhook (aware), or `None`.
+            rules: The rules whose `clock_skew_tolerance` applies; by default the built-in
+                rules in force at `received_at` (the oldest set before it).
+
+        Raises:
+            NaiveDatetimeError: `received_at` has no time zone.
+            InvalidValueError: `received_at` is before 2009 or after 2100 (a host clock that
+                is far off), or `rules` is not `Rules`.
+        """
+        if received_at is None:
+            return _ABSOLUTE
+        received_at = receive_time(received_at)
+        if rules is None:
+            try:
+                rules = rules_at(received_at)
+            except RuleDataError:
+                rules = builtin_rule_sets()[0]
+        elif not isinstance(rules, Rules):
+            raise InvalidValueError("rules", rules, "expected Rules")
+        tolerance = rules.clock_skew_tolerance.value
+        return cls(
+            earliest=EARLIEST_EVENT_AT,
+            latest=received_at + tolerance,
+            received_at=received_at,
+            tolerance=tolerance,
+        )
+
+    def refusal(self, at: datetime) -> str | None:
+        """Return why an event stamped `at` is not read, or `None` if it is."""
+        if at < self.earliest:
+            return (
+                f"timestamp {iso_instant(at)} is before {self.earliest.date()}, when WhatsApp"
+                " did not exist: not read as a fact"
+            )
+        if at <= self.latest:
+            return None
+        if self.received_at is None:
+            return (
+                f"timestamp {iso_instant(at)} is after {self.latest.date()}: not read as a fact"
+                " (pass received_at to check it against the receive time)"
+            )
+        return (
+            f"timestamp {iso_instant(at)} is more than the clock skew tolerance of"
+            f" {self.tolerance} after the webhook was received at"
+            f" {iso_instant(self.received_at)}: not read as a fact"
+        )
+
+
+def receive_time(received_at: datetime) -> datetime:
+    """Return when a webhook was received, in UTC, after checking that it can be true.
+
+    Raises:
+        NaiveDatetimeError: `received_at` has no time zone.
+        InvalidValueError: `received_at` is before 2009 or after 2100 (a host clock that is far
+            off would stamp facts with it).
+    """
+    received_at = utc("received_at", received_at)
+    if not EARLIEST_EVENT_AT <= received_at <= LATEST_EVENT_AT:
+        raise InvalidValueError(
+            "received_at",
+            received_at,
+            f"expected an instant between {EARLIEST_EVENT_AT.date()} and"
+            f" {LATEST_EVENT_AT.date()}; is the host's clock right?",
+        )
+    return received_at
+
+
+_ABSOLUTE: Final = TimestampBounds(earliest=EARLIEST_EVENT_AT, latest=LATEST_EVENT_AT)
+"""The bounds of a webhook whose receive time is not known."""
 
 
 def find_header(headers: Mapping[str, str], name: str) -> str | None:

@@ -14,6 +14,12 @@ Meta POSTs JSON to the business's callback URL, signed with the app secret in
 3. Every entry, every change and every item becomes an event, in order. An item that cannot be
    read becomes an `UnknownEvent` carrying the raw value and the reason, so one odd event
    never costs the others. Unknown fields become `UnknownEvent`s too.
+4. An event whose instant cannot be true becomes an `UnknownEvent` with the reason
+   (`TimestampBounds`): before 2009, or after the webhook was received by more than the rules'
+   clock skew tolerance (after 2100-01-01 when the receive time is not given). Meta stamps
+   events with its own servers' clock when they happen and delivers them later, retrying for up
+   to 36 hours ("Create a webhook endpoint"), so a true timestamp is never far ahead of the
+   receive time.
 
 Sources: Meta "Webhooks" and webhook reference pages (messages, statuses,
 message_template_status_update, message_template_quality_update, template_category_update,
@@ -28,7 +34,7 @@ import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound._errors import SignatureMismatch, WebhookParseError
 from wa_outbound._facts import Provider
@@ -50,11 +56,15 @@ from wa_outbound.webhooks._events import (
     TemplateCategoryUpdate,
     TemplateQualityUpdate,
     TemplateStatusUpdate,
+    TimestampBounds,
     UnknownEvent,
     UserPreferenceUpdate,
     WebhookError,
     find_header,
 )
+
+if TYPE_CHECKING:
+    from wa_outbound._rules import Rules
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -144,6 +154,8 @@ def read_meta_webhook(
     *,
     app_secrets: Sequence[str | bytes],
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    received_at: datetime | None = None,
+    rules: Rules | None = None,
 ) -> tuple[Event, ...]:
     """Verify a Meta webhook POST and return every event in it, in order.
 
@@ -152,28 +164,50 @@ def read_meta_webhook(
         headers: The request headers (any capitalisation).
         app_secrets: The app secret(s) to verify the signature with.
         max_body_bytes: Larger bodies are refused before anything else.
+        received_at: When the host received the request (aware). An event stamped later than
+            this by more than the rules' `clock_skew_tolerance` becomes an `UnknownEvent`;
+            without it, only events stamped after 2100-01-01 do. Events stamped before 2009
+            become `UnknownEvent`s either way.
+        rules: The rules whose tolerance applies; by default those in force at `received_at`.
 
     Raises:
         WebhookParseError: The body is too large or is not a webhook at all.
         SignatureMismatch: The signature is missing or wrong (checked before parsing).
+        NaiveDatetimeError: `received_at` has no time zone.
+        InvalidValueError: `received_at` is before 2009 or after 2100, or `rules` is not
+            `Rules`.
     """
     if len(body) > max_body_bytes:
         raise WebhookParseError(f"body of {len(body)} bytes exceeds {max_body_bytes}")
+    bounds = TimestampBounds.received(received_at, rules)
     verify_meta_signature(body, find_header(headers, SIGNATURE_HEADER), app_secrets)
-    return parse_meta_events(body, max_body_bytes=max_body_bytes)
+    return _events(body, max_body_bytes, bounds)
 
 
 def parse_meta_events(
-    body: bytes | str | Mapping[str, Any], *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    body: bytes | str | Mapping[str, Any],
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    received_at: datetime | None = None,
+    rules: Rules | None = None,
 ) -> tuple[Event, ...]:
     """Return every event of a Meta webhook body, without checking any signature.
 
     Use `read_meta_webhook` for requests from the network; this is for bodies already verified
-    (a queue, a replay, a test).
+    (a queue, a replay, a test). `received_at` and `rules` bound the events' instants as there.
 
     Raises:
         WebhookParseError: The body is not a JSON object with an `entry` list.
+        NaiveDatetimeError: `received_at` has no time zone.
+        InvalidValueError: `received_at` is before 2009 or after 2100, or `rules` is not
+            `Rules`.
     """
+    return _events(body, max_body_bytes, TimestampBounds.received(received_at, rules))
+
+
+def _events(
+    body: bytes | str | Mapping[str, Any], max_body_bytes: int, bounds: TimestampBounds
+) -> tuple[Event, ...]:
     document = _decode(body, max_body_bytes)
     entries = document.get("entry")
     if not isinstance(entries, list):
@@ -206,7 +240,7 @@ def parse_meta_events(
             )
             continue
         for change in changes:
-            _read_change(change, waba_id, at, events)
+            _read_change(change, waba_id, at, events, bounds)
     return tuple(events)
 
 
@@ -239,7 +273,13 @@ def _loads(body: bytes | str) -> object:
         raise WebhookParseError(f"not JSON: {error}") from None
 
 
-def _read_change(change: object, waba_id: str, at: datetime | None, events: list[Event]) -> None:
+def _read_change(
+    change: object,
+    waba_id: str,
+    at: datetime | None,
+    events: list[Event],
+    bounds: TimestampBounds,
+) -> None:
     if not isinstance(change, dict):
         events.append(
             UnknownEvent(
@@ -262,7 +302,7 @@ def _read_change(change: object, waba_id: str, at: datetime | None, events: list
         return
     expand = _LIST_FIELDS.get(field)
     if expand is not None:
-        expand(value, waba_id, events)
+        expand(value, waba_id, events, bounds)
         return
     reader = _FIELD_READERS.get(field)
     if reader is None:
@@ -272,7 +312,7 @@ def _read_change(change: object, waba_id: str, at: datetime | None, events: list
             )
         )
         return
-    events.append(_guarded(field, waba_id, reader, value, waba_id, at))
+    events.append(_guarded(field, waba_id, reader, value, waba_id, at, bounds=bounds))
 
 
 def _guarded(
@@ -281,10 +321,14 @@ def _guarded(
     read: Callable[..., Event],
     raw: object,
     *args: object,
+    bounds: TimestampBounds,
 ) -> Event:
-    """Return `read(raw, *args)`; whatever goes wrong makes it an `UnknownEvent`, not an error."""
+    """Return `read(raw, *args)`; whatever goes wrong makes it an `UnknownEvent`, not an error.
+
+    So does an instant outside `bounds`: such an event is never read as a fact.
+    """
     try:
-        return read(raw, *args)
+        event = read(raw, *args)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
         return UnknownEvent(
             provider=_META,
@@ -293,6 +337,12 @@ def _guarded(
             waba_id=waba_id,
             raw=raw,
         )
+    at = getattr(event, "at", None)
+    if at is not None and not bounds.earliest <= at <= bounds.latest:
+        return UnknownEvent(
+            provider=_META, field=field, reason=bounds.refusal(at) or "", waba_id=waba_id, raw=raw
+        )
+    return event
 
 
 # --- small readers --------------------------------------------------------------------------
@@ -367,7 +417,9 @@ def _errors(value: object) -> tuple[WebhookError, ...]:
 # --- field "messages": inbound messages, statuses, errors -----------------------------------
 
 
-def _read_messages(value: dict[str, Any], waba_id: str, events: list[Event]) -> None:
+def _read_messages(
+    value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
+) -> None:
     metadata = value.get("metadata")
     phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
     recognised = False
@@ -386,7 +438,7 @@ def _read_messages(value: dict[str, Any], waba_id: str, events: list[Event]) -> 
                 )
             )
             continue
-        events.extend(_guarded(kind, waba_id, read, item, *args) for item in items)
+        events.extend(_guarded(kind, waba_id, read, item, *args, bounds=bounds) for item in items)
     if "errors" in value:
         recognised = True
         errors = _errors(value.get("errors"))
@@ -676,7 +728,9 @@ def _capability(value: dict[str, Any], waba_id: str, at: datetime | None) -> Eve
     )
 
 
-def _read_user_preferences(value: dict[str, Any], waba_id: str, events: list[Event]) -> None:
+def _read_user_preferences(
+    value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
+) -> None:
     metadata = value.get("metadata")
     phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
     items = value.get("user_preferences")
@@ -692,7 +746,15 @@ def _read_user_preferences(value: dict[str, Any], waba_id: str, events: list[Eve
         )
         return
     events.extend(
-        _guarded("user_preferences", waba_id, _user_preference, item, phone_number_id, waba_id)
+        _guarded(
+            "user_preferences",
+            waba_id,
+            _user_preference,
+            item,
+            phone_number_id,
+            waba_id,
+            bounds=bounds,
+        )
         for item in items
     )
 
@@ -712,7 +774,9 @@ def _user_preference(item: object, phone_number_id: str, waba_id: str) -> Event:
     )
 
 
-_LIST_FIELDS: Final[dict[str, Callable[[dict[str, Any], str, list[Event]], None]]] = {
+_LIST_FIELDS: Final[
+    dict[str, Callable[[dict[str, Any], str, list[Event], TimestampBounds], None]]
+] = {
     "messages": _read_messages,
     "user_preferences": _read_user_preferences,
 }

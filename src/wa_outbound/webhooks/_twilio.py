@@ -25,8 +25,11 @@ message webhook (a user wrote to the business) and the `StatusCallback` of an ou
    is not a form at all raises `WebhookParseError`.
 
 Twilio callbacks carry no timestamp: a status gets `at=None`, and an inbound message gets the
-host's `received_at`, passed in (this module reads no clock). Addresses (`whatsapp:+4915...`)
-become bare digits: the business's number is `From` of a status and `To` of an inbound message.
+host's `received_at`, passed in (this module reads no clock). So no event is ever stamped after
+its receive time; the receive time itself is refused before 2009 or after 2100
+(`receive_time`), so that a clock far off cannot stamp a fact that holds a window open.
+Addresses (`whatsapp:+4915...`) become bare digits: the business's number is `From` of a status
+and `To` of an inbound message.
 
 Sources (checked 2026-11-25):
 
@@ -61,7 +64,6 @@ from urllib.parse import SplitResult, parse_qs, parse_qsl, urlsplit
 
 from wa_outbound._errors import SignatureMismatch, WebhookParseError
 from wa_outbound._facts import Provider
-from wa_outbound._time import utc
 from wa_outbound.webhooks._events import (
     Event,
     InboundMessage,
@@ -71,6 +73,7 @@ from wa_outbound.webhooks._events import (
     UnknownEvent,
     WebhookError,
     find_header,
+    receive_time,
 )
 
 if TYPE_CHECKING:
@@ -271,8 +274,9 @@ def read_twilio_webhook(
         WebhookParseError: The body is too large or is not a form.
         SignatureMismatch: The signature is missing or wrong (checked before interpretation).
         NaiveDatetimeError: `received_at` has no time zone.
+        InvalidValueError: `received_at` is before 2009 or after 2100.
     """
-    at = utc("received_at", received_at)
+    at = receive_time(received_at)
     if len(body) > max_body_bytes:
         raise WebhookParseError(f"body of {len(body)} bytes exceeds {max_body_bytes}")
     signature = find_header(headers, TWILIO_SIGNATURE_HEADER)
@@ -345,8 +349,9 @@ def parse_twilio_events(
     Raises:
         WebhookParseError: The body is not a form (see `parse_twilio_form`).
         NaiveDatetimeError: `received_at` has no time zone.
+        InvalidValueError: `received_at` is before 2009 or after 2100.
     """
-    at = utc("received_at", received_at)
+    at = receive_time(received_at)
     return (_event(parse_twilio_form(body, max_body_bytes=max_body_bytes), at),)
 
 
