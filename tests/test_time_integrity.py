@@ -30,9 +30,11 @@ from wa_outbound import (
     decide,
     rules_at,
 )
+from wa_outbound._account import seen_after as account_seen_after
 from wa_outbound._conversation import seen_after
 from wa_outbound._facts import AUTHORITATIVE_CODES
 from wa_outbound._rules import answer_instant
+from wa_outbound._template_lifecycle import seen_after as template_seen_after
 from wa_outbound.account import (
     AccountRestricted,
     PhoneNumberStatus,
@@ -47,7 +49,15 @@ from wa_outbound.templates import (
     TemplateSubmitted,
     template_sendable,
 )
-from wa_outbound.testing import conversations, facts, instants
+from wa_outbound.testing import (
+    account_facts,
+    account_healths,
+    conversations,
+    facts,
+    instants,
+    template_facts,
+    template_states,
+)
 
 from .conftest import T0
 
@@ -151,6 +161,48 @@ def test_latest_at_is_the_latest_fact_applied(fs: list[object]) -> None:
 def test_the_fast_check_agrees_with_latest_at(c: Conversation, now: datetime) -> None:
     """`seen_after` (the check before every send) is `latest_at > now`, computed faster."""
     assert (c.latest_at is not None and c.latest_at > now) == seen_after(c, now)
+
+
+@given(st.lists(template_facts(_times), max_size=12), _times)
+def test_a_templates_latest_at_is_its_latest_fact(fs: list[object], now: datetime) -> None:
+    """A template state's `latest_at` is the latest fact that changed it; the fast check agrees."""
+    state = TemplateState(template_id="1234567890")
+    changed = []
+    for fact in fs:
+        new = state.apply(fact)  # type: ignore[arg-type]
+        if new != state:
+            changed.append(fact.at)  # type: ignore[attr-defined]
+        state = new
+    assert max(changed, default=None) == state.latest_at
+    assert (state.latest_at is not None and state.latest_at > now) == template_seen_after(
+        state, now
+    )
+
+
+@given(account_healths(_times), st.lists(account_facts(_times), max_size=4), _times)
+def test_an_accounts_latest_at_is_its_latest_report(
+    health: AccountHealth, fs: list[object], now: datetime
+) -> None:
+    """Reports only move `latest_at` forward; the fast check agrees with it."""
+    after = health.apply_all(fs)  # type: ignore[arg-type]
+    if health.latest_at is not None:
+        assert after.latest_at is not None
+        assert after.latest_at >= health.latest_at
+    assert (after.latest_at is not None and after.latest_at > now) == account_seen_after(after, now)
+
+
+@given(template_states(_times, max_facts=8), _times)
+def test_template_sendable_answers_as_at_its_latest_fact(
+    state: TemplateState, now: datetime
+) -> None:
+    """Refused beyond the tolerance; else the answer at `max(now, latest_at)`."""
+    latest = state.latest_at
+    if latest is not None and latest - now > TOLERANCE:
+        with pytest.raises(ClockSkewError):
+            template_sendable(state, now=now)
+        return
+    at = now if latest is None else max(now, latest)
+    assert template_sendable(state, now=at) == template_sendable(state, now=now)
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,7 @@ __all__ = [
     "Restriction",
     "RestrictionType",
     "VerificationStatus",
+    "seen_after",
 ]
 
 _EnumT = TypeVar("_EnumT", bound=enum.Enum)
@@ -808,6 +809,18 @@ class AccountHealth:
 
 _EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 """An instant before every instant a fact can carry."""
+
+
+def seen_after(h: AccountHealth, now: datetime) -> bool:
+    """Whether `h` holds an instant after `now` (`latest_at > now`), found faster."""
+    return (
+        (h.phone_status_at or _EARLIEST) > now
+        or (h.restrictions_at or _EARLIEST) > now
+        or (h.messaging_limit_at or _EARLIEST) > now
+        or (h.quality_rating_at or _EARLIEST) > now
+        or (h.verification_at or _EARLIEST) > now
+        or (h.last_violation_at or _EARLIEST) > now
+    )
 
 
 def _apply_owned(h: AccountHealth, item: object) -> AccountHealth:

@@ -579,30 +579,40 @@ def _rule_at_grant(rules: Rules, name: str, granted: datetime) -> Rule[Any] | No
     return getattr(earlier, name)  # type: ignore[no-any-return]
 
 
-def seen_after(c: Conversation, now: datetime) -> bool:
+def seen_after(c: Conversation, now: datetime) -> bool:  # noqa: C901, PLR0911 - unrolled
     """Whether `c` holds an instant after `now` (`latest_at > now`, without computing it).
 
-    `can_send` asks this before every send, so it stops at the first instant found and reads
-    each one once: about a tenth of a `can_send` where `latest_at` would cost a third.
+    `can_send` asks this before every send, so it is unrolled: each instant is read once and
+    the first one after `now` ends it, the ones most often set first.
     """
-    for at in (
-        c.last_inbound_message_at,
-        c.last_outbound_at,
-        c.last_inbound_call_at,
-        c.window_closed_at,
-    ):
-        if at is not None and at > now:
-            return True
+    at = c.last_inbound_message_at
+    if at is not None and at > now:
+        return True
+    at = c.last_outbound_at
+    if at is not None and at > now:
+        return True
     consent = c.consent
-    for at in (
-        consent.opted_in_at,
-        consent.opted_out_at,
-        consent.marketing_opted_out_at,
-        consent.marketing_resumed_at,
-        c.call_permission.since,
-    ):
-        if at is not None and at > now:
-            return True
+    at = consent.opted_in_at
+    if at is not None and at > now:
+        return True
+    at = consent.opted_out_at
+    if at is not None and at > now:
+        return True
+    at = consent.marketing_opted_out_at
+    if at is not None and at > now:
+        return True
+    at = consent.marketing_resumed_at
+    if at is not None and at > now:
+        return True
+    at = c.window_closed_at
+    if at is not None and at > now:
+        return True
+    at = c.last_inbound_call_at
+    if at is not None and at > now:
+        return True
+    at = c.call_permission.since
+    if at is not None and at > now:
+        return True
     for visit in c.entry_points:
         replied = visit.replied_at
         if visit.referred_at > now or (replied is not None and replied > now):

@@ -43,15 +43,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from wa_outbound._account import AccountHealth, PhoneNumberStatus, RestrictionType
+from wa_outbound._account import seen_after as account_seen_after
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._conversation import Conversation, seen_after
 from wa_outbound._cost import estimate_cost
-from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, can_send
+from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, decision_at
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import known_region
 from wa_outbound._rules import Rules, answer_instant, rules_at
-from wa_outbound._template_lifecycle import TemplateReason, TemplateState, template_sendable
+from wa_outbound._template_lifecycle import TemplateReason, TemplateState, sendable_at
+from wa_outbound._template_lifecycle import seen_after as template_seen_after
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
@@ -154,28 +156,27 @@ def decide(
     """
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
-    _check_parts(conversation, template, account)
+    _check_parts(conversation, kind, template, account)
     asked = template if template is not None and kind.is_template else None
-    now = _answered_at(conversation, asked, account, now=now, rules=rules)
+    if (
+        seen_after(conversation, now)
+        or (asked is not None and template_seen_after(asked, now))
+        or (account is not None and account_seen_after(account, now))
+    ):
+        now = answer_instant(now, _latest_at(conversation, asked, account), rules)
     if rules is None:
         rules = rules_at(now)
 
     template_answer = _NOTHING
     if asked is not None:
-        verdict = template_sendable(asked, now=now, rules=rules)
+        verdict = sendable_at(asked, now, rules)
         kind = _kind_of(verdict.category, kind)
         template_answer = _template_answer(verdict)
 
     if limit is None and account is not None:
         limit = account.messaging_limit
-    base = can_send(
-        conversation,
-        kind,
-        now=now,
-        rules=rules,
-        ledger=ledger if limit is not None else None,
-        limit=limit,
-        pacer=pacer,
+    base = decision_at(
+        conversation, kind, now, rules, ledger if limit is not None else None, limit, pacer
     )
 
     region_answer = _NOTHING
@@ -201,32 +202,29 @@ def decide(
     return _folded(base, (template_answer, region_answer, account_answer), cost)
 
 
-def _check_parts(conversation: object, template: object, account: object) -> None:
+def _check_parts(conversation: object, kind: object, template: object, account: object) -> None:
     """Refuse parts of the wrong type."""
     if not isinstance(conversation, Conversation):
         raise InvalidValueError("conversation", conversation, "expected a Conversation")
+    if not isinstance(kind, SendKind):
+        raise InvalidValueError("kind", kind, "expected a SendKind")
     if account is not None and not isinstance(account, AccountHealth):
         raise InvalidValueError("account", account, "expected an AccountHealth")
     if template is not None and not isinstance(template, TemplateState):
         raise InvalidValueError("template", template, "expected a TemplateState")
 
 
-def _answered_at(
-    conversation: Conversation,
-    template: TemplateState | None,
-    account: AccountHealth | None,
-    *,
-    now: datetime,
-    rules: Rules | None,
-) -> datetime:
-    """The instant every part is asked at: `now`, or the latest fact of one within tolerance."""
-    latest = conversation.latest_at if seen_after(conversation, now) else None
+def _latest_at(
+    conversation: Conversation, template: TemplateState | None, account: AccountHealth | None
+) -> datetime | None:
+    """The latest instant any part asked has seen."""
+    latest = conversation.latest_at
     for part in (template, account):
         if part is not None:
             at = part.latest_at
             if at is not None and (latest is None or at > latest):
                 latest = at
-    return answer_instant(now, latest, rules)
+    return latest
 
 
 def _kind_of(category: str, kind: SendKind) -> SendKind:
@@ -288,8 +286,8 @@ def _account_answer(
         business_initiated = kind.is_template or not base.service_window_open
         restriction = _BUSINESS_INITIATED if business_initiated else _CUSTOMER_INITIATED
         what = "business-initiated" if business_initiated else "customer-initiated"
-        for active in account.active_restrictions(now):
-            if active.restriction_type is not restriction:
+        for active in account.restrictions:  # `now` is checked against the account already
+            if active.restriction_type is not restriction or not active.active(now):
                 continue
             until = active.until
             reasons = (*reasons, BlockReason(Reason.ACCOUNT_RESTRICTED, until, f"{what} messages"))

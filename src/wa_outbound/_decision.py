@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
 
-__all__ = ["Alternative", "BlockReason", "Reason", "SendDecision", "can_send"]
+__all__ = ["Alternative", "BlockReason", "Reason", "SendDecision", "can_send", "decision_at"]
 
 
 class Reason(enum.Enum):
@@ -321,6 +321,25 @@ def can_send(
         now = answer_instant(now, conversation.latest_at, rules)
     if rules is None:
         rules = rules_at(now)
+    return decision_at(conversation, kind, now, rules, ledger, limit, pacer)
+
+
+def decision_at(  # noqa: PLR0917 - `can_send`'s arguments, checked
+    conversation: Conversation,
+    kind: SendKind,
+    now: datetime,
+    rules: Rules,
+    ledger: LimitLedger | None,
+    limit: MessagingLimit | None,
+    pacer: Pacer | None,
+) -> SendDecision:
+    """`can_send` once its arguments are checked and `now` is the instant to answer at.
+
+    `decide` calls it after checking every part itself, so the check runs once per send.
+
+    Raises:
+        InvalidValueError: A `ledger` is given without a `limit`.
+    """
     decision = _conversation_answer(conversation, kind, now, rules)
     if (ledger is None and pacer is None) or kind is _SENDKIND_CALL:
         return decision  # calls use neither messaging limits nor message pacing

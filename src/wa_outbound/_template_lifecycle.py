@@ -77,6 +77,8 @@ __all__ = [
     "TemplateStatus",
     "TemplateStatusChanged",
     "TemplateSubmitted",
+    "seen_after",
+    "sendable_at",
     "template_sendable",
 ]
 
@@ -534,20 +536,33 @@ class TemplateState:
         change is not one: it lies ahead by design). `template_sendable` refuses a `now`
         earlier than it by more than the rules' `clock_skew_tolerance`.
         """
+        events = self.events  # in time order, and the latest pause is one of them
         latest = max(
             self.updated_at or _EARLIEST,
             self.submitted_at or _EARLIEST,
             self.quality_at or _EARLIEST,
             self.category_at or _EARLIEST,
             self.unknown_event_at or _EARLIEST,
-            *(event.at for event in self.events),
-            *self.pauses,
+            events[-1].at if events else _EARLIEST,
         )
         return None if latest is _EARLIEST else latest
 
 
 _EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 """An instant before every instant a fact can carry."""
+
+
+def seen_after(s: TemplateState, now: datetime) -> bool:
+    """Whether `s` holds an instant after `now` (`latest_at > now`), found faster."""
+    events = s.events
+    return (
+        (s.updated_at or _EARLIEST) > now
+        or (events[-1].at if events else _EARLIEST) > now
+        or (s.submitted_at or _EARLIEST) > now
+        or (s.quality_at or _EARLIEST) > now
+        or (s.category_at or _EARLIEST) > now
+        or (s.unknown_event_at or _EARLIEST) > now
+    )
 
 
 def _owned_fact(s: TemplateState, item: object) -> TemplateFact:
@@ -813,7 +828,7 @@ class TemplateDecision:
         return not self.reasons
 
 
-def template_sendable(  # noqa: C901 - one branch per status, read top to bottom
+def template_sendable(
     state: TemplateState, *, now: datetime, rules: Rules | None = None
 ) -> TemplateDecision:
     """Decide whether the template may be sent at `now`.
@@ -841,9 +856,16 @@ def template_sendable(  # noqa: C901 - one branch per status, read top to bottom
     if not isinstance(state, TemplateState):
         raise InvalidValueError("state", state, "expected a TemplateState")
     now = answer_instant(utc("now", now), state.latest_at, rules)
-    if rules is None:
-        rules = rules_at(now)
+    return sendable_at(state, now, rules if rules is not None else rules_at(now))
 
+
+def sendable_at(
+    state: TemplateState, now: datetime, rules: Rules
+) -> TemplateDecision:
+    """`template_sendable` once its arguments are checked and `now` is the instant to answer at.
+
+    `decide` calls it after checking every part itself, so the check runs once per send.
+    """
     reasons: list[TemplateNote] = []
     warnings: list[TemplateNote] = []
     changes: list[datetime] = []
