@@ -371,6 +371,12 @@ def test_wrong_parts_are_refused(conversation: Conversation) -> None:
     with pytest.raises(InvalidValueError) as caught:
         decide(conversation, SendKind.FREE_FORM, now=T0, template="t")  # type: ignore[arg-type]
     assert "template" == caught.value.field
+    with pytest.raises(InvalidValueError) as caught:
+        decide("c", SendKind.FREE_FORM, now=T0)  # type: ignore[arg-type]
+    assert "conversation" == caught.value.field
+    with pytest.raises(InvalidValueError) as caught:
+        decide(conversation, "free_form", now=T0)  # type: ignore[arg-type]
+    assert "kind" == caught.value.field
 
 
 TEMPLATES = {

@@ -51,6 +51,7 @@ from wa_outbound.webhooks import (
     read_meta_webhook,
     verify_meta_signature,
 )
+from wa_outbound.webhooks._events import TimestampBounds
 
 from . import meta_payloads as p
 
@@ -855,3 +856,12 @@ def test_read_meta_webhook_bounds_by_the_receive_time() -> None:
     assert isinstance(event, UnknownEvent)
     (event,) = read_meta_webhook(body, headers, app_secrets=[p.APP_SECRET])
     assert isinstance(event, InboundMessage)
+
+
+def test_bounds_say_nothing_against_an_instant_they_read() -> None:
+    """`refusal` is `None` for every instant within the bounds, the edges included."""
+    bounds = TimestampBounds.received(AT)
+    assert bounds.latest == AT + rules_at(AT).clock_skew_tolerance.value
+    for at in (bounds.earliest, AT, bounds.latest):
+        assert bounds.refusal(at) is None
+    assert bounds.refusal(bounds.latest + timedelta(microseconds=1)) is not None

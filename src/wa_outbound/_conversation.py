@@ -579,43 +579,27 @@ def _rule_at_grant(rules: Rules, name: str, granted: datetime) -> Rule[Any] | No
     return getattr(earlier, name)  # type: ignore[no-any-return]
 
 
-def seen_after(c: Conversation, now: datetime) -> bool:  # noqa: C901, PLR0911 - unrolled
+def seen_after(c: Conversation, now: datetime) -> bool:
     """Whether `c` holds an instant after `now` (`latest_at > now`, without computing it).
 
-    `can_send` asks this before every send, so it is unrolled: each instant is read once and
-    the first one after `now` ends it, the ones most often set first.
+    `can_send` asks this before every send, so it reads each instant once, the ones most often
+    set first, and stops at the first one after `now`.
     """
-    at = c.last_inbound_message_at
-    if at is not None and at > now:
-        return True
-    at = c.last_outbound_at
-    if at is not None and at > now:
-        return True
     consent = c.consent
-    at = consent.opted_in_at
-    if at is not None and at > now:
+    if (
+        (c.last_inbound_message_at or _EARLIEST) > now
+        or (c.last_outbound_at or _EARLIEST) > now
+        or (consent.opted_in_at or _EARLIEST) > now
+        or (consent.opted_out_at or _EARLIEST) > now
+        or (consent.marketing_opted_out_at or _EARLIEST) > now
+        or (consent.marketing_resumed_at or _EARLIEST) > now
+        or (c.window_closed_at or _EARLIEST) > now
+        or (c.last_inbound_call_at or _EARLIEST) > now
+        or (c.call_permission.since or _EARLIEST) > now
+    ):
         return True
-    at = consent.opted_out_at
-    if at is not None and at > now:
-        return True
-    at = consent.marketing_opted_out_at
-    if at is not None and at > now:
-        return True
-    at = consent.marketing_resumed_at
-    if at is not None and at > now:
-        return True
-    at = c.window_closed_at
-    if at is not None and at > now:
-        return True
-    at = c.last_inbound_call_at
-    if at is not None and at > now:
-        return True
-    at = c.call_permission.since
-    if at is not None and at > now:
-        return True
-    for visit in c.entry_points:
-        replied = visit.replied_at
-        if visit.referred_at > now or (replied is not None and replied > now):
+    for visit in c.entry_points:  # a loop: a generator costs more than the check
+        if visit.referred_at > now or (visit.replied_at or _EARLIEST) > now:
             return True
     return False
 

@@ -859,9 +859,7 @@ def template_sendable(
     return sendable_at(state, now, rules if rules is not None else rules_at(now))
 
 
-def sendable_at(
-    state: TemplateState, now: datetime, rules: Rules
-) -> TemplateDecision:
+def sendable_at(state: TemplateState, now: datetime, rules: Rules) -> TemplateDecision:
     """`template_sendable` once its arguments are checked and `now` is the instant to answer at.
 
     `decide` calls it after checking every part itself, so the check runs once per send.
