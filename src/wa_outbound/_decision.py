@@ -321,7 +321,10 @@ def can_send(
         now = answer_instant(now, conversation.latest_at, rules)
     if rules is None:
         rules = rules_at(now)
-    return decision_at(conversation, kind, now, rules, ledger, limit, pacer)
+    decision = _conversation_answer(conversation, kind, now, rules)
+    if (ledger is None and pacer is None) or kind is _SENDKIND_CALL:
+        return decision  # calls use neither messaging limits nor message pacing
+    return _with_limits(decision, c=conversation, now=now, ledger=ledger, limit=limit, pacer=pacer)
 
 
 def decision_at(  # noqa: PLR0917 - `can_send`'s arguments, checked
@@ -335,16 +338,15 @@ def decision_at(  # noqa: PLR0917 - `can_send`'s arguments, checked
 ) -> SendDecision:
     """`can_send` once its arguments are checked and `now` is the instant to answer at.
 
-    `decide` calls it after checking every part itself, so the check runs once per send.
+    `decide` calls it after checking every part itself, so the check runs once per send (and
+    `can_send` repeats these lines rather than pay a call for them).
 
     Raises:
         InvalidValueError: A `ledger` is given without a `limit`.
     """
     decision = _conversation_answer(conversation, kind, now, rules)
     if (ledger is None and pacer is None) or kind is _SENDKIND_CALL:
-        return decision  # calls use neither messaging limits nor message pacing
-    if ledger is not None and limit is None:
-        raise InvalidValueError("limit", limit, "a ledger needs the messaging limit in force")
+        return decision
     return _with_limits(decision, c=conversation, now=now, ledger=ledger, limit=limit, pacer=pacer)
 
 
@@ -357,7 +359,13 @@ def _with_limits(
     limit: MessagingLimit | None,
     pacer: Pacer | None,
 ) -> SendDecision:
-    """Add the messaging limit and pacing reasons to a decision."""
+    """Add the messaging limit and pacing reasons to a decision.
+
+    Raises:
+        InvalidValueError: A `ledger` is given without a `limit`.
+    """
+    if ledger is not None and limit is None:
+        raise InvalidValueError("limit", limit, "a ledger needs the messaging limit in force")
     added: list[BlockReason] = []
     changes = [] if decision.next_change_at is None else [decision.next_change_at]
     window_open = decision.service_window_open
