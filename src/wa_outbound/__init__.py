@@ -74,7 +74,6 @@ from wa_outbound._facts import (
 )
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
-from wa_outbound._persistence import dump_conversation, load_conversation
 from wa_outbound._rules import (
     RULE_HISTORY,
     LimitScope,
@@ -98,6 +97,7 @@ if _typing.TYPE_CHECKING:  # the lazy names below, for static tools
     from wa_outbound._decide import decide
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
+    from wa_outbound._persistence import dump_conversation, load_conversation
     from wa_outbound._rates import RateCard, builtin_rate_card, load_rate_card
     from wa_outbound._taxonomy import RetryAction, RetryDecision, classify_error
     from wa_outbound._template_lifecycle import TemplateState
@@ -114,6 +114,7 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
     "wa_outbound._decide": ("decide",),
     "wa_outbound._ledger": ("LimitLedger",),
     "wa_outbound._pacing": ("Pacer",),
+    "wa_outbound._persistence": ("dump_conversation", "load_conversation"),
     "wa_outbound._rates": ("RateCard", "builtin_rate_card", "load_rate_card"),
     "wa_outbound._taxonomy": ("RetryAction", "RetryDecision", "classify_error"),
     "wa_outbound._template_lifecycle": ("TemplateState",),

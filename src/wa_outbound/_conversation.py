@@ -330,6 +330,8 @@ def _expiry_rank(expires_at: datetime | None) -> tuple[int, float]:
     return (0, 0.0) if expires_at is None else (1, -expires_at.timestamp())
 
 
+_UNKNOWN: Final = object()
+"""`Conversation._latest` before a question computed it."""
 _EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 """An instant before every instant a fact can carry."""
 
@@ -410,6 +412,10 @@ class Conversation:
     """What the user agreed to."""
     call_permission: CallPermission = CallPermission()
     """Whether the business may call the user."""
+    _latest: datetime | None | object = attrs.field(
+        init=False, default=_UNKNOWN, eq=False, repr=False, alias="_latest"
+    )
+    """`latest_at`, once a question has computed it (a value is frozen: it cannot change)."""
 
     def apply(self, fact: Fact | OwnedFact) -> Conversation:
         """Return the conversation after `fact`; applying the same fact twice changes nothing.
@@ -580,28 +586,16 @@ def _rule_at_grant(rules: Rules, name: str, granted: datetime) -> Rule[Any] | No
 
 
 def seen_after(c: Conversation, now: datetime) -> bool:
-    """Whether `c` holds an instant after `now` (`latest_at > now`, without computing it).
+    """Whether `c` holds an instant after `now` (`latest_at > now`).
 
-    `can_send` asks this before every send, so it reads each instant once, the ones most often
-    set first, and stops at the first one after `now`.
+    `can_send` asks this before every send. The first question computes `latest_at` and keeps
+    it on the (frozen) value, so asking again about the same conversation costs one look-up.
     """
-    consent = c.consent
-    if (
-        (c.last_inbound_message_at or _EARLIEST) > now
-        or (c.last_outbound_at or _EARLIEST) > now
-        or (consent.opted_in_at or _EARLIEST) > now
-        or (consent.opted_out_at or _EARLIEST) > now
-        or (consent.marketing_opted_out_at or _EARLIEST) > now
-        or (consent.marketing_resumed_at or _EARLIEST) > now
-        or (c.window_closed_at or _EARLIEST) > now
-        or (c.last_inbound_call_at or _EARLIEST) > now
-        or (c.call_permission.since or _EARLIEST) > now
-    ):
-        return True
-    for visit in c.entry_points:  # a loop: a generator costs more than the check
-        if visit.referred_at > now or (visit.replied_at or _EARLIEST) > now:
-            return True
-    return False
+    latest = c._latest  # noqa: SLF001 - this module's own cache
+    if latest is _UNKNOWN:
+        latest = c.latest_at
+        object.__setattr__(c, "_latest", latest)
+    return latest is not None and latest > now  # type: ignore[operator]
 
 
 def _apply_owned(c: Conversation, item: object) -> Conversation:

@@ -26,7 +26,6 @@ from wa_outbound._conversation import (
 )
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._kinds import SendKind
-from wa_outbound._render import as_html, as_markdown, as_rich
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._time import UTC, utc
 
@@ -263,14 +262,20 @@ class SendDecision:
 
     def _repr_markdown_(self) -> str:
         """The decision as a Markdown table (Jupyter)."""
+        from wa_outbound._render import as_markdown  # noqa: PLC0415 - notebooks only
+
         return as_markdown("Send decision", self._rows())
 
     def _repr_html_(self) -> str:
         """The decision as an HTML table (Jupyter)."""
+        from wa_outbound._render import as_html  # noqa: PLC0415 - notebooks only
+
         return as_html("Send decision", self._rows())
 
     def __rich__(self) -> object:
         """The decision as a `rich` table (terminals; needs the `cli` extra)."""
+        from wa_outbound._render import as_rich  # noqa: PLC0415 - terminals only
+
         return as_rich("Send decision", self._rows())
 
 
