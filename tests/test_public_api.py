@@ -109,7 +109,6 @@ EXPECTED_PUBLIC_NAMES = [
 
 EXPECTED_FAMILIES: dict[str, list[str]] = {
     "state": [
-        "EVENT_RETENTION",
         "AsyncSenderState",
         "BusinessNumber",
         "Change",

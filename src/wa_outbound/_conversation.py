@@ -412,7 +412,7 @@ class Conversation:
     """What the user agreed to."""
     call_permission: CallPermission = CallPermission()
     """Whether the business may call the user."""
-    _latest: datetime | None | object = attrs.field(
+    _latest: datetime | object | None = attrs.field(
         init=False, default=_UNKNOWN, eq=False, repr=False, alias="_latest"
     )
     """`latest_at`, once a question has computed it (a value is frozen: it cannot change)."""

@@ -398,6 +398,10 @@ class Rules:
     """How long the quality rating may stay low before the messaging limit drops one step."""
 
     # --- time -------------------------------------------------------------------------------
+    webhook_redelivery_period: Rule[timedelta] = _field(timedelta, positive=True)
+    """How long the platform keeps re-delivering a webhook the host did not acknowledge: a
+    state store remembers the events it processed at least this long, so that a late retry is
+    recognised and not folded twice."""
     clock_skew_tolerance: Rule[timedelta] = _field(timedelta, positive=True)
     """How far the platform's timestamps may run ahead of the host's clock: a question asked at
     a `now` earlier than the latest fact a value holds by at most this much is answered as at
@@ -709,6 +713,14 @@ _PAIR_RATE: Final = Source(
     " copy: 1 message every 6 seconds to the same user, bursts of up to 45 messages in"
     " 6 seconds) - UNCONFIRMED on Meta's current pages",
     url="https://developers.facebook.com/docs/whatsapp/cloud-api/overview",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_REDELIVERY: Final = Source(
+    title="360dialog, Webhooks: failed webhooks are re-delivered for up to 7 days with"
+    " exponential backoff (Meta's own pages, not in the store checked, are quoted as saying"
+    " 7 days for the Cloud API and 36 hours for webhooks in general)",
+    url="https://docs.360dialog.com/docs/waba-messaging/webhook",
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
 )
@@ -1176,6 +1188,15 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 " UNCONFIRMED since 2025-10-07: Meta's current Messaging Limits page says"
                 " nothing about downgrades, so the 2023 rule is kept until a source says"
                 " otherwise.",
+            ),
+            "webhook_redelivery_period": Rule(
+                value=timedelta(days=7),
+                effective_from=_day(2023, 1, 1),
+                source=_REDELIVERY,
+                note="Meta's pages disagree: the Cloud API webhooks guide says failed deliveries"
+                " are retried for up to 7 days, the general webhooks guide up to 36 hours. The"
+                " longer one is kept: remembering processed events longer costs a little"
+                " storage, forgetting them too early folds a retry twice.",
             ),
             "clock_skew_tolerance": Rule(
                 value=timedelta(minutes=5),

@@ -33,10 +33,9 @@ from wa_outbound.state._routing import (
     pacer_key,
     template_key,
 )
-from wa_outbound.state._sender import EVENT_RETENTION, Received, SenderState
+from wa_outbound.state._sender import Received, SenderState
 
 __all__ = [
-    "EVENT_RETENTION",
     "AsyncSenderState",
     "BusinessNumber",
     "Change",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -60,17 +59,13 @@ from wa_outbound.webhooks import (
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
+    from datetime import datetime
 
     from wa_outbound._decision import SendDecision
     from wa_outbound._rates import RateCard
     from wa_outbound.webhooks import Event
 
-__all__ = ["EVENT_RETENTION", "Received", "SenderState"]
-
-EVENT_RETENTION: Final = timedelta(days=7)
-"""How long processed event ids are kept: Meta re-delivers a failed webhook for up to 7 days
-(reported by 360dialog's webhook guide; Meta's wording "up to 7 days" is not in the pages
-checked)."""
+__all__ = ["Received", "SenderState"]
 
 
 @attrs.frozen
@@ -375,8 +370,13 @@ class SenderState:
         return result
 
     def forget_old_events(self, now: datetime) -> int:
-        """Forget processed event ids older than `EVENT_RETENTION`; return how many."""
-        return self.store.forget_events(utc("now", now) - EVENT_RETENTION)
+        """Forget processed event ids older than the platform re-delivers webhooks for.
+
+        The period is the rules' `webhook_redelivery_period` (7 days). Run it now and then
+        (a daily job); returns how many ids were forgotten.
+        """
+        now = utc("now", now)
+        return self.store.forget_events(now - self._rules_at(now).webhook_redelivery_period.value)
 
     # --- what the store knows ------------------------------------------------------------
 
