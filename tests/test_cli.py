@@ -6,7 +6,7 @@ import io
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -408,3 +408,18 @@ def test_lint_at_an_older_date_uses_its_rules(tmp_path: object) -> None:
         f["code"] for f in document["files"][0]["templates"][0]["findings"]
     ]
     assert 0 == run("lint", path)[0]
+
+
+def test_rules_show_short_durations_in_minutes_and_seconds() -> None:
+    """Durations under an hour read in minutes or seconds, not fractions of an hour."""
+    from wa_outbound.cli._rules import _text_value
+
+    assert ("5 min", "6 s", "24 h", "7 days") == tuple(
+        _text_value(d)
+        for d in (
+            timedelta(minutes=5),
+            timedelta(seconds=6),
+            timedelta(hours=24),
+            timedelta(days=7),
+        )
+    )

@@ -52,7 +52,10 @@ def _text_value(value: object) -> str:
     if isinstance(value, tuple):
         return ", ".join(_text_value(item) for item in value)
     if isinstance(value, timedelta):
-        hours = value.total_seconds() / 3600
+        seconds = value.total_seconds()
+        hours = seconds / 3600
+        if hours < 1:
+            return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"  # noqa: PLR2004
         return f"{hours / 24:g} days" if hours % 24 == 0 and hours >= 48 else f"{hours:g} h"  # noqa: PLR2004
     if isinstance(value, bool):
         return "yes" if value else "no"
