@@ -36,7 +36,7 @@ from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._pacing import ThroughputClass
 from wa_outbound._template_lifecycle import TemplateState, TemplateStatus
-from wa_outbound.stores._base import StateKey, StateKind
+from wa_outbound.stores._base import StateKey, StateKind, recipient_text
 from wa_outbound.webhooks import (
     AccountFactFor,
     ConversationFactFor,
@@ -119,18 +119,13 @@ class BusinessNumber:
             raise InvalidValueError("phone_number_id", value, "expected a PhoneNumberId")
 
 
-def _recipient_text(recipient: Recipient) -> str:
-    kind = "wa_id" if isinstance(recipient, WaId) else "bsuid"
-    return f"{kind}:{recipient.value}"
-
-
 def conversation_key(business: PhoneNumberId, recipient: Recipient) -> StateKey:
     """The key of the conversation between `business` and `recipient`."""
     if not isinstance(business, PhoneNumberId):
         raise InvalidValueError("business", business, "expected a PhoneNumberId")
     if not isinstance(recipient, (WaId, BusinessScopedUserId)):
         raise InvalidValueError("recipient", recipient, "expected a WaId or BusinessScopedUserId")
-    return StateKey(StateKind.CONVERSATION, f"{business.value}/{_recipient_text(recipient)}")
+    return StateKey(StateKind.CONVERSATION, f"{business.value}/{recipient_text(recipient)}")
 
 
 def template_key(waba_id: str, name: str, language: str) -> StateKey:

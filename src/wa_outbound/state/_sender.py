@@ -17,20 +17,21 @@ compare-and-set cannot double-count.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from wa_outbound import _wire
 from wa_outbound._conversation import Conversation
 from wa_outbound._decide import decide as decide_send
 from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict
 from wa_outbound._facts import Fact, OutboundMessageSent
-from wa_outbound._ids import PhoneNumberId, Recipient
 from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
-from wa_outbound._pacing import Pacer, ThroughputClass
+from wa_outbound._pacing import Pacer
 from wa_outbound._persistence import dump_conversation, load_conversation
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from wa_outbound._decision import SendDecision
+    from wa_outbound._ids import PhoneNumberId, Recipient
     from wa_outbound._rates import RateCard
     from wa_outbound.webhooks import Event
 
@@ -88,35 +90,23 @@ _Load = Callable[[object, "Rules | None"], object]
 _Dump = Callable[[Any], dict[str, Any]]
 
 
+_NUMBER: Final = _wire.StoredFormat(name="wa_outbound.business_number", version=1)
+
+
+@functools.cache
+def _number_converter() -> Any:  # noqa: ANN401 - a cattrs converter, imported late
+    return _wire.make_converter()
+
+
 def _load_number(data: object, _rules: Rules | None) -> BusinessNumber:
-    if not isinstance(data, dict) or set(data) != {
-        "phone_number_id",
-        "waba_id",
-        "portfolio_id",
-        "display_phone_number",
-        "throughput_class",
-    }:
-        raise StoredDataError("$", data, "expected a stored business number")
-    try:
-        return BusinessNumber(
-            phone_number_id=PhoneNumberId(data["phone_number_id"]),
-            waba_id=data["waba_id"],
-            portfolio_id=data["portfolio_id"],
-            display_phone_number=data["display_phone_number"],
-            throughput_class=ThroughputClass(data["throughput_class"]),
-        )
-    except (InvalidValueError, ValueError) as error:
-        raise StoredDataError("$", data, str(error)) from None
+    body = _wire.check_header(data, _NUMBER)
+    return _wire.structure(_number_converter(), body, BusinessNumber, StoredDataError)
 
 
 def _dump_number(number: BusinessNumber) -> dict[str, Any]:
-    return {
-        "phone_number_id": number.phone_number_id.value,
-        "waba_id": number.waba_id,
-        "portfolio_id": number.portfolio_id,
-        "display_phone_number": number.display_phone_number,
-        "throughput_class": number.throughput_class.value,
-    }
+    data = _wire.header(_NUMBER)
+    data.update(_number_converter().unstructure(number, BusinessNumber))
+    return data
 
 
 _CODECS: Final[dict[StateKind, tuple[_Load, _Dump]]] = {

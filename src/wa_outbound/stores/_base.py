@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
+from wa_outbound import _wire
 from wa_outbound._errors import InvalidValueError, StoredDataError
 from wa_outbound._time import UTC, utc
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping, Sequence
     from contextlib import AbstractContextManager
 
+    from wa_outbound._ids import Recipient
     from wa_outbound._ledger import LedgerStore, LimitScopeKey
 
 __all__ = [
@@ -49,6 +51,8 @@ __all__ = [
     "check_events",
     "decode_document",
     "encode_document",
+    "recipient_from_text",
+    "recipient_text",
     "scope_text",
 ]
 
@@ -194,6 +198,24 @@ class Store(Protocol):
     def close(self) -> None:
         """Release what the store holds open (files, connections)."""
         ...
+
+
+def recipient_text(recipient: Recipient) -> str:
+    """Return a recipient as the text stores key it by (`wa_id:4915...`, `bsuid:US.x`)."""
+    return f"{_wire.recipient_key(recipient)}:{recipient.value}"
+
+
+def recipient_from_text(text: str, path: str) -> Recipient:
+    """Return the recipient `recipient_text` wrote; refuse anything else naming `path`.
+
+    Raises:
+        StoredDataError: `text` is not `wa_id:...` or `bsuid:...` with a valid id.
+    """
+    kind, _, value = text.partition(":")
+    try:
+        return _wire.recipient(kind, value)
+    except _wire.WireError as error:
+        raise StoredDataError(path, text, error.reason) from None
 
 
 def scope_text(scope: LimitScopeKey) -> str:

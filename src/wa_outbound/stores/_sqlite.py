@@ -28,8 +28,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from wa_outbound._errors import InvalidValueError, StoredDataError, StoreUnavailable, WriteConflict
-from wa_outbound._ids import BusinessScopedUserId, Recipient, WaId
+from wa_outbound._errors import InvalidValueError, StoreUnavailable, WriteConflict
 from wa_outbound._ledger import LimitScopeKey
 from wa_outbound._time import UTC, utc
 from wa_outbound.stores._base import (
@@ -40,11 +39,15 @@ from wa_outbound.stores._base import (
     check_events,
     decode_document,
     encode_document,
+    recipient_from_text,
+    recipient_text,
     scope_text,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterator, Sequence
+
+    from wa_outbound._ids import Recipient
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -78,21 +81,6 @@ def _micros(at: datetime) -> int:
 
 def _instant(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
-
-
-def _recipient_text(recipient: Recipient) -> str:
-    if isinstance(recipient, WaId):
-        return "wa_id:" + recipient.value
-    return "bsuid:" + recipient.value
-
-
-def _recipient(text: str) -> Recipient:
-    kind, _, value = text.partition(":")
-    if kind == "wa_id":
-        return WaId(value)
-    if kind == "bsuid":
-        return BusinessScopedUserId(value)
-    raise StoredDataError("ledger.recipient", text, "expected 'wa_id:...' or 'bsuid:...'")
 
 
 class SqliteStore:
@@ -326,7 +314,7 @@ class SqliteLedgerStore:
         """Return the instant `recipient` was last counted, or `None` if it is not kept."""
         row = self._db.execute(
             "SELECT at FROM ledger WHERE scope = ? AND recipient = ? AND at > ?",
-            (self._scope, _recipient_text(recipient), self._cutoff),
+            (self._scope, recipient_text(recipient), self._cutoff),
         ).fetchone()
         return None if row is None else _instant(row[0])
 
@@ -334,7 +322,7 @@ class SqliteLedgerStore:
         """Keep `recipient` counted at `at`, unless it is kept at a later instant already."""
         if not self._write:
             raise InvalidValueError("ledger", self._scope, "opened to read (write=False)")
-        text = _recipient_text(recipient)
+        text = recipient_text(recipient)
         micros = _micros(at)
         row = self._db.execute(
             "SELECT at FROM ledger WHERE scope = ? AND recipient = ?", (self._scope, text)
@@ -373,7 +361,12 @@ class SqliteLedgerStore:
             "SELECT recipient, at FROM ledger WHERE scope = ? AND at > ? ORDER BY at",
             (self._scope, self._cutoff),
         ).fetchall()
-        return iter([(_recipient(text), _instant(micros)) for text, micros in rows])
+        return iter(
+            [
+                (recipient_from_text(text, "ledger.recipient"), _instant(micros))
+                for text, micros in rows
+            ]
+        )
 
     def __len__(self) -> int:
         """Return how many recipients are kept."""
