@@ -38,7 +38,10 @@ For each recipient, in input order:
 5. **Price.** With a rate card, each send is priced by `estimate_cost` (category, market from
    the number via `recipient_region`, unknown without the `pricing` extra; rate in force), and
    costs are summed by (category, market, currency). A send whose price is unknown is counted
-   apart, never added as zero.
+   apart, never added as zero. With `month_volume` (the messages the business portfolio was
+   already charged this month, by market) and a card with volume tiers, every charged send is
+   counted in its market's month volume and priced at the tier of that volume
+   (`RateCard.volume_tiers`); free sends and sends of unknown price are not counted.
 
 Speed: most recipients of a campaign are alike (a fresh conversation, opted in), and their
 decision and price depend only on the rules, the rate card's rows in force and the recipient's
@@ -93,7 +96,7 @@ if TYPE_CHECKING:
 
     from wa_outbound._cost import CostEstimate  # noqa: TC004 - attrs never resolves it
     from wa_outbound._ledger import LimitLedger
-    from wa_outbound._rates import PriceCategory, RateCard
+    from wa_outbound._rates import PriceCategory, Rate, RateCard
 
 __all__ = [
     "DUPLICATE",
@@ -495,6 +498,8 @@ _UNKNOWN_SLOT: Final = 0
 """Where sends of unknown price are counted."""
 _FREE_SLOT: Final = 1
 """Where free sends are counted."""
+_ROWS_FROM: Final = 2
+"""The slot of the first (key, amount) row: priced sends are counted from there on."""
 _MIN_SWEEP: Final = 1024
 """Below this many recipients paced, the walk never forgets any (as `Pacer`)."""
 _NO_SEND: Final = -_NEVER_US
@@ -545,6 +550,7 @@ class _Planner:
         bad_row_examples: int,
         dedupe: bool,
         assume_opted_in: bool,
+        month_volume: Mapping[str, int] | None = None,
     ) -> None:
         self.business = business
         self.kind = kind
@@ -610,6 +616,21 @@ class _Planner:
         self.rows: list[tuple[CostKey, Decimal]] = []
         self.row_slots: dict[tuple[CostKey, Decimal], int] = {}
 
+        # Volume tiers (only with `month_volume` and a card that has tiers): the charged sends
+        # of the month so far by the market of their list price, the month's end, each list
+        # price's schedule (by the row's id: the card keeps its rows), and the tier prices of
+        # the cached fresh-recipient prices (by their id; cleared with them every epoch).
+        self.tiered = (
+            month_volume is not None
+            and rate_card is not None
+            and any(rate.volume_from > 1 for rate in rate_card.rates)
+        )
+        self.month_volume: dict[str, int] = dict(month_volume or {})
+        self.volumes: dict[str, int] = {}
+        self.month_end = -1
+        self.schedules: dict[int, tuple[list[int], tuple[Rate, ...]]] = {}
+        self.tier_prices: dict[tuple[int, int], _Price] = {}
+
         # Days: the counts when the current day opened, to take differences at its close.
         self.days: list[PlanDay] = []
         self.day_start = (self.start // _DAY_US) * _DAY_US
@@ -667,6 +688,7 @@ class _Planner:
             self.regions = known_region  # without phonenumbers: market unknown, never an error
         self.classes = {True: self._class(opted=True), False: self._class(opted=False)}
         self.costs = {}
+        self.tier_prices = {}
         if changed and self.ready:
             self._retier(t)
 
@@ -871,7 +893,7 @@ class _Planner:
         counts, base = self.counts, self.day_counts
         if sends or self.day_tier is not None:
             cost: dict[str, Decimal] = {}
-            for slot, ((_, _, currency), amount) in enumerate(self.rows, start=2):
+            for slot, ((_, _, currency), amount) in enumerate(self.rows, start=_ROWS_FROM):
                 during = counts[slot] - (base[slot] if slot < len(base) else 0)
                 if during:
                     cost[currency] = cost.get(currency, Decimal(0)) + amount * during
@@ -946,8 +968,69 @@ class _Planner:
                 price = self.costs[opted, region] = self._estimate(fresh, t, region)
         else:
             price = self._estimate(conversation, t, region)
+        if self.tiered and price.estimate.rate is not None:
+            price = self._tier(price, t, cached=conversation is None)
         self.counts[price.slot] += 1
         return price.estimate
+
+    def _tier(self, price: _Price, t: int, *, cached: bool) -> _Price:
+        """Count a charged send in its market's month volume; its price at the volume tier.
+
+        The send is the month's next message of its list price's market: the volume before it
+        is the host's `month_volume` for that market (in the campaign's first month only) plus
+        the campaign's charged sends there this month. `cached`: `price` is a fresh
+        recipient's cached price, so its tier price may be kept too.
+        """
+        rate = price.estimate.rate
+        assert rate is not None  # noqa: S101 - only called for a priced send
+        if t >= self.month_end:
+            self._new_month(t)
+        volume = self.volumes.get(rate.market, 0)
+        self.volumes[rate.market] = volume + 1
+        schedule = self.schedules.get(id(rate))
+        if schedule is None:
+            assert self.rate_card is not None  # noqa: S101 - only priced with a card
+            tiers = (rate, *self.rate_card.volume_tiers(rate))
+            schedule = self.schedules[id(rate)] = ([tier.volume_from for tier in tiers], tiers)
+        froms, tiers = schedule
+        index = bisect.bisect_right(froms, volume + 1) - 1
+        if index == 0:
+            return price
+        if not cached:
+            return self._at_tier(price, tiers[index])
+        key = (id(price), index)
+        tiered = self.tier_prices.get(key)
+        if tiered is None:
+            tiered = self.tier_prices[key] = self._at_tier(price, tiers[index])
+        return tiered
+
+    def _new_month(self, t: int) -> None:
+        """Enter the calendar month (UTC) of `t`: its volumes start from the host's, or zero.
+
+        The host's `month_volume` is the volume of the month the campaign starts in; a later
+        month starts from zero.
+        """
+        first = _at(t).date().replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        month_start = _us(datetime(first.year, first.month, 1, tzinfo=UTC))
+        self.month_end = _us(datetime(following.year, following.month, 1, tzinfo=UTC))
+        starts_here = month_start <= self.start < self.month_end
+        self.volumes = dict(self.month_volume) if starts_here else {}
+
+    def _at_tier(self, price: _Price, tier: Rate) -> _Price:
+        """`price` at the volume tier `tier`, counted in a row of its own."""
+        key = self.rows[price.slot - _ROWS_FROM][0]
+        estimate = attrs.evolve(price.estimate, rate=tier, amount=tier.amount)
+        return _Price(estimate, self._slot((key, tier.amount)))
+
+    def _slot(self, row: tuple[CostKey, Decimal]) -> int:
+        """The counting slot of a (key, amount) row, opened on first use."""
+        slot = self.row_slots.get(row)
+        if slot is None:
+            slot = self.row_slots[row] = len(self.counts)
+            self.rows.append(row)
+            self.counts.append(0)
+        return slot
 
     def _estimate(self, conversation: Conversation, t: int, region: str | None) -> _Price:
         from wa_outbound._cost import estimate_cost  # noqa: PLC0415 - pricing loads on use
@@ -967,13 +1050,9 @@ class _Planner:
         currency, category = estimate.currency, estimate.category
         if currency is None or category is None:  # free: nothing to add
             return _Price(estimate, _FREE_SLOT)
-        row = ((category, estimate.market or region or "", currency), amount)
-        slot = self.row_slots.get(row)
-        if slot is None:
-            slot = self.row_slots[row] = len(self.counts)
-            self.rows.append(row)
-            self.counts.append(0)
-        return _Price(estimate, slot)
+        return _Price(
+            estimate, self._slot(((category, estimate.market or region or "", currency), amount))
+        )
 
     # -- the walk ----------------------------------------------------------------------------
 
@@ -1098,7 +1177,7 @@ class _Planner:
         cost: dict[CostKey, Decimal] | None = None
         if self.rate_card is not None:
             cost = {}
-            for slot, (key, amount) in enumerate(self.rows, start=2):
+            for slot, (key, amount) in enumerate(self.rows, start=_ROWS_FROM):
                 cost[key] = cost.get(key, Decimal(0)) + amount * self.counts[slot]
         return CampaignPlan(
             kind=self.kind,
@@ -1136,6 +1215,7 @@ def _planner(
     bad_row_examples: int,
     dedupe: bool,
     assume_opted_in: bool,
+    month_volume: Mapping[str, int] | None,
 ) -> _Planner:
     """Check the arguments and build the walk's state."""
     if not isinstance(business, PhoneNumberId):
@@ -1159,6 +1239,7 @@ def _planner(
         or (bad_row_examples < 0)
     ):
         raise InvalidValueError("bad_row_examples", bad_row_examples, "expected 0 or more")
+    _check_month_volume(month_volume)
     return _Planner(
         business=business,
         kind=kind,
@@ -1174,7 +1255,23 @@ def _planner(
         bad_row_examples=bad_row_examples,
         dedupe=dedupe,
         assume_opted_in=assume_opted_in,
+        month_volume=month_volume,
     )
+
+
+def _check_month_volume(month_volume: object) -> None:
+    """Refuse a month volume that is not a mapping of market names to counts of 0 or more."""
+    if month_volume is None:
+        return
+    if not isinstance(month_volume, Mapping):
+        raise InvalidValueError(
+            "month_volume", month_volume, "expected a mapping of market to messages charged"
+        )
+    for market, count in month_volume.items():
+        if not isinstance(market, str) or not market:
+            raise InvalidValueError("month_volume", market, "expected a market name or code")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidValueError(f"month_volume[{market!r}]", count, "expected an int >= 0")
 
 
 def iter_schedule(
@@ -1195,6 +1292,7 @@ def iter_schedule(
     bad_row_examples: int = 5,
     dedupe: bool = False,
     assume_opted_in: bool = False,
+    month_volume: Mapping[str, int] | None = None,
 ) -> CampaignSchedule:
     """Plan a campaign lazily: yield every send in time order, then hold the plan.
 
@@ -1221,6 +1319,7 @@ def iter_schedule(
         bad_row_examples=bad_row_examples,
         dedupe=dedupe,
         assume_opted_in=assume_opted_in,
+        month_volume=month_volume,
     )
     return CampaignSchedule(planner.walk(recipients, emit=True))
 
@@ -1245,6 +1344,7 @@ def plan_campaign(
     bad_row_examples: int = ...,
     dedupe: bool = ...,
     assume_opted_in: bool = ...,
+    month_volume: Mapping[str, int] | None = ...,
 ) -> CampaignPlan: ...
 
 
@@ -1268,6 +1368,7 @@ def plan_campaign(
     bad_row_examples: int = ...,
     dedupe: bool = ...,
     assume_opted_in: bool = ...,
+    month_volume: Mapping[str, int] | None = ...,
 ) -> CampaignSchedule: ...
 
 
@@ -1290,6 +1391,7 @@ def plan_campaign(
     bad_row_examples: int = 5,
     dedupe: bool = False,
     assume_opted_in: bool = False,
+    month_volume: Mapping[str, int] | None = None,
 ) -> CampaignPlan | CampaignSchedule:
     """Plan a template campaign: who gets it when, who is blocked and why, what it costs.
 
@@ -1319,6 +1421,13 @@ def plan_campaign(
             recipient); `False` keeps memory flat and paces repeats by the pair rate.
         assume_opted_in: Whether a recipient without a conversation or an `opted_in` flag has
             opted in (the list is an opt-in list).
+        month_volume: For the rate card's volume tiers (utility and authentication, from
+            2025-07-01): how many messages of the template's category the business portfolio
+            was already charged this month, by the market of the list price (`Rate.market`:
+            ``"India"``, ``"Rest of Africa"``, or the region code of a per-country row). The
+            plan then counts its own charged sends on top, market by market, and prices each
+            at its tier; a send in a later calendar month (UTC) counts from zero. `None` (the
+            default) prices every send at the list price, as does a card without tiers.
 
     Returns:
         The `CampaignPlan`, or with `schedule=True` a `CampaignSchedule`.
@@ -1346,6 +1455,7 @@ def plan_campaign(
         bad_row_examples=bad_row_examples,
         dedupe=dedupe,
         assume_opted_in=assume_opted_in,
+        month_volume=month_volume,
     )
     steps = planner.walk(recipients, emit=schedule)
     if schedule:

@@ -120,6 +120,7 @@ def decide(
     charges: ConversationCharges | None = None,
     free_tier_remaining: int | None = None,
     authentication_international: bool = False,
+    month_volume: int | None = None,
 ) -> SendDecision:
     """Decide a send with every part the host knows, and price it.
 
@@ -142,6 +143,9 @@ def decide(
         charges: Conversation-based pricing only: the recipient's open conversations.
         free_tier_remaining: Free conversations (or service messages) left this month.
         authentication_international: The authentication-international rate applies.
+        month_volume: How many messages of the send's market and price category the business
+            portfolio was already charged this month, for the rate card's volume tiers
+            (utility and authentication, from 2025-07-01); `None` prices at the list price.
 
     Returns:
         A `SendDecision` with every blocking reason, the alternative, `next_change_at`,
@@ -196,6 +200,7 @@ def decide(
             charges=charges,
             free_tier_remaining=free_tier_remaining,
             authentication_international=authentication_international,
+            month_volume=month_volume,
         )
     if cost is None and template_answer is region_answer is account_answer is _NOTHING:
         return base  # the common case: nothing to fold in

@@ -530,8 +530,16 @@ class RateCard:
         rate = self.price(category, market, at)
         if rate is None:
             return ()
-        extra = self._tiers.get((category, rate.market, rate.effective_from), ([], []))[1]
-        return (rate, *extra)
+        return (rate, *self.volume_tiers(rate))
+
+    def volume_tiers(self, rate: Rate) -> tuple[Rate, ...]:
+        """Return the volume tiers of the list price `rate`, lowest volume first (none: flat).
+
+        `rate` is a row of this card (as `price` returns it); a tier is a row of the same
+        market, category and date with a `volume_from` above 1.
+        """
+        key = (rate.category, rate.market, rate.effective_from)
+        return tuple(self._tiers.get(key, ((), ()))[1])
 
     @property
     def markets(self) -> frozenset[str]:
