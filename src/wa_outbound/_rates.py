@@ -627,6 +627,7 @@ _BUILTIN_FILES: Final = (
     ("rates-usd-2026-04-01.csv", "USD"),
     ("rates-inr-2025-07-01.csv", "INR"),
     ("rates-inr-2026-01-01.csv", "INR"),
+    ("rates-aed-2026-10-01.csv", "AED"),
 )
 """The shipped rate-card files and their currency, oldest first within a currency."""
 _MARKETS_FILE: Final = "markets.csv"
@@ -1168,7 +1169,8 @@ def builtin_rate_card(at: datetime | None = None, *, currency: str = "USD") -> R
     Args:
         at: `None` for every revision (`price(..., at)` picks the row in force); an instant
             for only the prices in force then (`RateCard.in_force`).
-        currency: ``"USD"`` or ``"INR"`` (India only).
+        currency: ``"USD"``, ``"INR"`` (India only) or ``"AED"`` (six markets from
+            2026-10-01, reported).
 
     Raises:
         InvalidValueError: No shipped card is in `currency`.
