@@ -18,6 +18,8 @@ from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard, builtin_market_map, load_rate_card
+from wa_outbound.state import BusinessNumber, SenderState
+from wa_outbound.stores import MemoryStore
 
 UTC = timezone.utc
 BUSINESS = PhoneNumberId("106540352242922")
@@ -69,6 +71,20 @@ def test_decide_prices_the_send_at_the_tier_of_the_months_volume() -> None:
     assert listed.cost is not None
     assert tiered.cost is not None
     assert (Decimal("0.0014"), Decimal("0.0013")) == (listed.cost.amount, tiered.cost.amount)
+
+
+def test_the_state_facade_passes_the_months_volume_to_decide() -> None:
+    """SenderState.decide prices at the tier of the month's volume it is given."""
+    number = BusinessNumber(
+        phone_number_id=BUSINESS, waba_id="102290129340398", portfolio_id="184512934729183"
+    )
+    state = SenderState(MemoryStore(), numbers=[number], rate_card=_card())
+    indian = WaId("919876543210")
+    listed = state.decide(BUSINESS, indian, UTILITY, now=AUGUST).cost
+    tiered = state.decide(BUSINESS, indian, UTILITY, now=AUGUST, month_volume=4_999).cost
+    assert listed is not None
+    assert tiered is not None
+    assert (Decimal("0.0014"), Decimal("0.0012")) == (listed.amount, tiered.amount)
 
 
 def test_the_plan_counts_its_own_sends_on_top_of_the_months_volume() -> None:

@@ -408,6 +408,7 @@ class SenderState:
         template: tuple[str, str] | None = None,
         market: str | None = None,
         authentication_international: bool = False,
+        month_volume: int | None = None,
     ) -> SendDecision:
         """Load every part a send depends on, and `decide()` it.
 
@@ -421,6 +422,9 @@ class SenderState:
             market: The recipient's market for the price, when the number does not tell it.
             authentication_international: Whether an authentication template is priced at the
                 authentication-international rate.
+            month_volume: The messages of the send's market and category the business
+                portfolio was already charged this month, for the rate card's volume tiers
+                (`decide`'s argument); `None` prices at the list price.
 
         Raises:
             InvalidValueError: `business` is not one of the configured numbers, or another
@@ -460,6 +464,7 @@ class SenderState:
                 rate_card=self._rate_card,
                 market=market,
                 authentication_international=authentication_international,
+                month_volume=month_volume,
             )
 
     def record_sent(
