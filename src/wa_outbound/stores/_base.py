@@ -77,6 +77,9 @@ class StateKind(enum.Enum):
     """A `Pacer`, by business phone number."""
     NUMBER = "number"
     """A business phone number's configuration (its account and portfolio), by its id."""
+    OUTBOX = "outbox"
+    """A send the clients reserved before the request left (`wa_outbound.sending.OutboxEntry`),
+    by its idempotency key."""
 
 
 @attrs.frozen

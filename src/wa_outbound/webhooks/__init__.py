@@ -66,6 +66,7 @@ from wa_outbound.webhooks._meta import (
     verify_meta_signature,
 )
 from wa_outbound.webhooks._twilio import (
+    TWILIO_CALLBACK_KEY,
     TWILIO_MAX_BODY_BYTES,
     TWILIO_SIGNATURE_HEADER,
     parse_twilio_events,
@@ -84,6 +85,7 @@ __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DELIVERY_RANK",
     "SIGNATURE_HEADER",
+    "TWILIO_CALLBACK_KEY",
     "TWILIO_MAX_BODY_BYTES",
     "TWILIO_SIGNATURE_HEADER",
     "AccountFactFor",

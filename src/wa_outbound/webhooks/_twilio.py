@@ -62,6 +62,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final, TypeAlias
 from urllib.parse import SplitResult, parse_qs, parse_qsl, urlsplit
 
+import attrs
+
 from wa_outbound._errors import SignatureMismatch, WebhookParseError
 from wa_outbound._facts import Provider
 from wa_outbound.webhooks._events import (
@@ -80,6 +82,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 __all__ = [
+    "TWILIO_CALLBACK_KEY",
     "TWILIO_MAX_BODY_BYTES",
     "TWILIO_SIGNATURE_HEADER",
     "TwilioForm",
@@ -92,6 +95,12 @@ __all__ = [
 
 TWILIO_SIGNATURE_HEADER: Final = "X-Twilio-Signature"
 """The header Twilio signs webhooks with."""
+TWILIO_CALLBACK_KEY: Final = "wa_outbound_key"
+"""The query parameter of a `StatusCallback` URL that carries a send's idempotency key.
+
+Twilio's Messages API has no field it echoes on status callbacks (Meta's
+`biz_opaque_callback_data`), so the Twilio client adds the key to the callback URL, and
+`read_twilio_webhook` puts it in the status's `biz_opaque_callback_data`."""
 TWILIO_MAX_BODY_BYTES: Final = 1024 * 1024
 """Bodies larger than this are refused unread (a Twilio message callback is a few kilobytes)."""
 
@@ -292,7 +301,18 @@ def read_twilio_webhook(
         )
     form = parse_twilio_form(body, max_body_bytes=max_body_bytes)
     verify_twilio_signature(url, form, signature, auth_tokens)
-    return (_event(form, at),)
+    event = _event(form, at)
+    key = _callback_key(url)
+    if key and isinstance(event, MessageStatus):
+        event = attrs.evolve(event, biz_opaque_callback_data=key)
+    return (event,)
+
+
+def _callback_key(url: str) -> str:
+    """Return the idempotency key the Twilio client put in the status callback URL, or `""`."""
+    parts = _split(url)
+    values = parse_qs(parts.query).get(TWILIO_CALLBACK_KEY) if parts is not None else None
+    return values[0] if values else ""
 
 
 def parse_twilio_form(

@@ -1,0 +1,693 @@
+"""The send flow, once for both clients: decide, reserve, pace, send with retries, record.
+
+Theory of operation
+-------------------
+The flow is sans-IO, as h11's and httpcore's cores are: a generator that yields *steps* and
+is resumed with their results. `HttpCall(request)` asks the driver to send a request (it is
+resumed with the response, or an `httpx.TransportError` is thrown into it); `Wait(seconds)`
+asks it to wait; `Blocking(call)` asks it to run a store call (the async driver runs it in a
+worker thread, so the event loop never blocks on the store). `run_sync` and `run_async` are
+the two thin drivers: everything else (the decision, the outbox, pacing, retries, recording
+and feeding failures back) is written once, here.
+
+Retries are tenacity's, driven step by step (`Retrying.iter`), so that its waits become
+`Wait` steps. What is retried is what the error taxonomy says is safe: `RetryAction.RETRY_AFTER`
+with the platform's code (the platform answered, so it did not send the message) or a failure
+before the request left (connect, DNS, TLS). A failure after the request may have left (read
+timeout, connection dropped after the body was sent, a 5xx without the platform's body) is
+never resent: the outbox entry becomes `AMBIGUOUS` until a status webhook carrying its key
+settles it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import functools
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
+
+import attrs
+import httpx
+import tenacity
+
+from wa_outbound._decision import Reason, SendDecision
+from wa_outbound._errors import InvalidValueError
+from wa_outbound._facts import Provider, SendRejected
+from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._kinds import SendKind
+from wa_outbound._pacing import Pacer
+from wa_outbound._rules import Rules, rules_at
+from wa_outbound._taxonomy import Reach, RetryAction, TransportFailure
+from wa_outbound._time import UTC
+from wa_outbound.sending._api_error import ApiError
+from wa_outbound.sending._outbox import Outbox, OutboxEntry, OutboxStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Generator, Iterable
+
+    from wa_outbound.state import SenderState
+
+__all__ = [
+    "AttemptReport",
+    "Blocking",
+    "Engine",
+    "HttpCall",
+    "Outgoing",
+    "RetryHook",
+    "SendResult",
+    "SendStatus",
+    "Wait",
+    "Wire",
+    "is_testing",
+    "run_async",
+    "run_sync",
+    "set_testing",
+]
+
+_T = TypeVar("_T")
+
+
+# --- the steps a flow yields ------------------------------------------------------------------
+
+
+@attrs.frozen
+class HttpCall:
+    """Send this request; resume with the response (or throw the transport error in)."""
+
+    request: httpx.Request
+
+
+@attrs.frozen
+class Wait:
+    """Wait this many seconds (the testing switch makes the drivers skip it)."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Blocking:
+    """Run this store call (in a worker thread under asyncio); resume with its result."""
+
+    call: Callable[[], Any]
+
+
+# --- the testing switch ---------------------------------------------------------------------
+
+_TESTING = threading.Event()
+
+
+def set_testing(testing: bool) -> None:  # noqa: FBT001 - stamina's spelling
+    """Turn waiting off (`True`) or on again (`False`) for every client, as stamina does.
+
+    Retries still happen, and the retry hooks still see the waits they would have taken; only
+    the sleeping is skipped, so tests of retries run at once.
+    """
+    if testing:
+        _TESTING.set()
+    else:
+        _TESTING.clear()
+
+
+def is_testing() -> bool:
+    """Whether the testing switch is on (waits skipped)."""
+    return _TESTING.is_set()
+
+
+# --- what a flow answers, and what it reports --------------------------------------------------
+
+
+class SendStatus(enum.Enum):
+    """Where a send ended."""
+
+    SENT = "sent"
+    """The platform accepted the message; `message_id` is its id."""
+    AMBIGUOUS = "ambiguous"
+    """No answer came back and the message may have gone out; it was not resent. The outbox
+    entry under `key` settles when a status webhook carrying the key arrives
+    (`Outbox.reconcile`), or by the host's policy after a deadline."""
+    BLOCKED = "blocked"
+    """The decision blocked it (`decision` says why and what instead); no request left."""
+
+
+@attrs.frozen(kw_only=True)
+class SendResult:
+    """What became of one send."""
+
+    status: SendStatus
+    """Where it ended."""
+    key: str = ""
+    """The idempotency key of its outbox entry (`""` when blocked before one was made)."""
+    message_id: str = ""
+    """The platform's id of the message (`wamid....`, Twilio's `SM...`), when sent."""
+    decision: SendDecision | None = None
+    """The decision asked before sending; `None` when the caller opted out (`check=False`)."""
+    attempts: int = 0
+    """How many requests were made."""
+    error: ApiError | None = None
+    """The failure that made it ambiguous."""
+    response: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    """The platform's answer to the accepted send, as JSON."""
+
+    @property
+    def sent(self) -> bool:
+        """Whether the platform accepted the message."""
+        return self.status is SendStatus.SENT
+
+
+@attrs.frozen(kw_only=True)
+class AttemptReport:
+    """One request of a send (or of an API call), as a retry hook sees it."""
+
+    key: str
+    """The send's idempotency key (`""` for API calls that send no message)."""
+    attempt: int
+    """Which attempt this was, from 1."""
+    error: ApiError | None
+    """What went wrong; `None` when the attempt succeeded."""
+    wait: float | None
+    """How many seconds the engine waits before the next attempt; `None` when there is none."""
+
+
+class RetryHook(Protocol):
+    """Called after every attempt, successful or not (as stamina's hooks are)."""
+
+    def __call__(self, report: AttemptReport) -> None:
+        """Look at one attempt (log it, count it); exceptions are not caught."""
+
+
+@attrs.frozen(kw_only=True)
+class Outgoing:
+    """A message ready to go: who sends it, to whom, what kind, and the request body."""
+
+    business: PhoneNumberId
+    """The business phone number that sends."""
+    recipient: Recipient
+    """Who receives."""
+    kind: SendKind
+    """What is sent, as the decision asks it."""
+    path: str
+    """The API path the body is posted to (relative to the client's base URL)."""
+    body: dict[str, Any]
+    """The request body (JSON for Meta, the form for Twilio), without the idempotency key."""
+    template: tuple[str, str] | None = None
+    """The template's `(name, language)`, for the decision."""
+
+
+class Wire(Protocol):
+    """What a provider's client tells the flow: how requests look and how answers read."""
+
+    @property
+    def provider(self) -> Provider:
+        """Who answers."""
+        ...
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        key: str = "",
+        params: dict[str, str] | None = None,
+    ) -> httpx.Request:
+        """Build a request; put a non-empty `key` where the platform echoes it on statuses."""
+        ...
+
+    def read(self, response: httpx.Response, attempt: int) -> dict[str, Any]:
+        """Return a 2xx answer's JSON object, or raise the `ApiError` it means."""
+        ...
+
+    def message_id(self, data: dict[str, Any]) -> str:
+        """Return the message id of an accepted send's answer."""
+        ...
+
+
+# --- the engine -------------------------------------------------------------------------------
+
+
+class _Pacers:
+    """One `Pacer` per business number, shared by every task of a client under one lock."""
+
+    def __init__(self, state: SenderState, rules: Rules | None) -> None:
+        self._classes = {n.phone_number_id: n.throughput_class for n in state.numbers}
+        self._rules = rules
+        self._pacers: dict[PhoneNumberId, Pacer] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, business: PhoneNumberId, recipient: Recipient, now: datetime) -> datetime:
+        with self._lock:
+            pacer = self._pacers.get(business)
+            if pacer is None:
+                pacer = Pacer(
+                    business=business,
+                    rules=self._rules or rules_at(now),
+                    throughput_class=self._classes[business],
+                )
+                self._pacers[business] = pacer
+            return pacer.admit(recipient, now)
+
+
+def recipient_of(to: Recipient | str) -> Recipient:
+    """Return `to` as a recipient: a `WaId`, a BSUID, or a phone number written as text.
+
+    Raises:
+        InvalidValueError: `to` is not a recipient or a phone number in international form.
+    """
+    if isinstance(to, WaId | BusinessScopedUserId):
+        return to
+    return WaId.parse(to)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """The provider-neutral sending logic both clients drive: one per client."""
+
+    def __init__(
+        self,
+        *,
+        state: SenderState,
+        wire: Wire,
+        clock: Callable[[], datetime] | None = None,
+        rules: Rules | None = None,
+        max_attempts: int = 5,
+        max_wait: timedelta = timedelta(minutes=15),
+        hooks: Iterable[RetryHook] = (),
+    ) -> None:
+        """Send through `wire`, keeping state and the outbox in `state`'s store."""
+        if type(max_attempts) is not int or max_attempts < 1:
+            raise InvalidValueError("max_attempts", max_attempts, "expected a whole number >= 1")
+        if not isinstance(max_wait, timedelta) or max_wait < timedelta(0):
+            raise InvalidValueError("max_wait", max_wait, "expected a timedelta >= 0")
+        self.state: Final = state
+        self.outbox: Final = Outbox(state)
+        self.wire: Final = wire
+        self.clock: Final = clock or _now
+        self.max_attempts: Final = max_attempts
+        self.max_wait: Final = max_wait
+        self.hooks: Final = tuple(hooks)
+        self._pacers = _Pacers(state, rules)
+        self._businesses = frozenset(self._pacers._classes)  # noqa: SLF001 - same module
+
+    def check_business(self, business: object) -> PhoneNumberId:
+        """Return `business` if the state knows it; refuse it before any request leaves."""
+        if business not in self._businesses or not isinstance(business, PhoneNumberId):
+            raise InvalidValueError("business", business, "not one of the state's numbers")
+        return business
+
+    # --- sending a message ---------------------------------------------------------------
+
+    def send(self, outgoing: Outgoing, *, check: bool = True) -> Generator[Any, Any, SendResult]:
+        """Decide (unless `check=False`), reserve, pace, send with retries, and record."""
+        self.check_business(outgoing.business)
+        now = self.clock()
+        decision, paced = None, now
+        if check:
+            decision = yield Blocking(
+                functools.partial(
+                    self.state.decide,
+                    outgoing.business,
+                    outgoing.recipient,
+                    outgoing.kind,
+                    now=now,
+                    template=outgoing.template,
+                )
+            )
+            if any(r.code is not Reason.PACED for r in decision.reasons):
+                return SendResult(status=SendStatus.BLOCKED, decision=decision)
+            paced = max((r.at for r in decision.reasons if r.at is not None), default=now)
+        entry = OutboxEntry(
+            key=f"wao-{secrets.token_hex(16)}",
+            provider=self.wire.provider,
+            business=outgoing.business,
+            recipient=outgoing.recipient,
+            kind=outgoing.kind,
+            status=OutboxStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+            request={"path": outgoing.path, "body": outgoing.body},
+        )
+        yield Blocking(functools.partial(self.outbox.reserve, entry))
+        return (yield from self._deliver(entry, decision, paced))
+
+    def resend(self, key: str, *, check: bool = True) -> Generator[Any, Any, SendResult]:
+        """Send an unsettled (or abandoned) outbox entry again, under the same key."""
+        entry: OutboxEntry | None = yield Blocking(functools.partial(self.outbox.get, key))
+        if entry is None or entry.status in {OutboxStatus.SENT, OutboxStatus.FAILED}:
+            found = "not in the outbox" if entry is None else f"settled ({entry.status.value})"
+            raise InvalidValueError("key", key, f"{found}: nothing to resend")
+        now = self.clock()
+        decision, paced = None, now
+        if check:
+            decision = yield Blocking(
+                functools.partial(
+                    self.state.decide, entry.business, entry.recipient, entry.kind, now=now
+                )
+            )
+            if any(r.code is not Reason.PACED for r in decision.reasons):
+                return SendResult(status=SendStatus.BLOCKED, decision=decision, key=key)
+            paced = max((r.at for r in decision.reasons if r.at is not None), default=now)
+        entry = yield Blocking(
+            functools.partial(
+                self.outbox.update,
+                key,
+                lambda e: attrs.evolve(e, status=OutboxStatus.PENDING, updated_at=now),
+            )
+        )
+        return (yield from self._deliver(entry, decision, paced))
+
+    def _deliver(
+        self, entry: OutboxEntry, decision: SendDecision | None, paced: datetime
+    ) -> Generator[Any, Any, SendResult]:
+        now = self.clock()
+        at = max(self._pacers.admit(entry.business, entry.recipient, now), paced)
+        if at > now:
+            yield Wait((at - now).total_seconds())
+        tries = [entry.attempts]
+
+        def attempt(number: int) -> Generator[Any, Any, dict[str, Any]]:
+            tries[0] += 1
+            request = self.wire.request(
+                "POST", entry.request["path"], entry.request["body"], key=entry.key
+            )
+            return (yield from self.exchange(request, number - 1))
+
+        try:
+            data = yield from self.retrying(attempt, entry.key)
+        except ApiError as error:
+            return (yield from self._failed(entry, decision, error, tries[0]))
+        message_id = self.wire.message_id(data)
+        done = self.clock()
+        yield Blocking(
+            functools.partial(
+                self.state.record_sent,
+                entry.business,
+                entry.recipient,
+                entry.kind,
+                now=done,
+                message_id=message_id,
+            )
+        )
+        yield Blocking(
+            functools.partial(
+                self.outbox.update,
+                entry.key,
+                lambda e: attrs.evolve(
+                    e,
+                    status=OutboxStatus.SENT,
+                    message_id=message_id,
+                    attempts=tries[0],
+                    updated_at=done,
+                ),
+            )
+        )
+        return SendResult(
+            status=SendStatus.SENT,
+            key=entry.key,
+            message_id=message_id,
+            decision=decision,
+            attempts=tries[0],
+            response=data,
+        )
+
+    def _failed(
+        self, entry: OutboxEntry, decision: SendDecision | None, error: ApiError, tries: int
+    ) -> Generator[Any, Any, SendResult]:
+        done = self.clock()
+        if error.decision.reach is Reach.UNKNOWN:
+            yield Blocking(
+                functools.partial(
+                    self.outbox.update,
+                    entry.key,
+                    lambda e: attrs.evolve(
+                        e, status=OutboxStatus.AMBIGUOUS, attempts=tries, updated_at=done
+                    ),
+                )
+            )
+            return SendResult(
+                status=SendStatus.AMBIGUOUS,
+                key=entry.key,
+                decision=decision,
+                attempts=tries,
+                error=error,
+            )
+        yield Blocking(
+            functools.partial(
+                self.outbox.update,
+                entry.key,
+                lambda e: attrs.evolve(
+                    e,
+                    status=OutboxStatus.FAILED,
+                    error_code=error.code,
+                    attempts=tries,
+                    updated_at=done,
+                ),
+            )
+        )
+        if error.code is not None and error.provider is not None:
+            fact = SendRejected(at=done, provider=error.provider, code=error.code)
+            yield Blocking(
+                functools.partial(self.state.apply, entry.business, entry.recipient, [fact])
+            )
+        raise error
+
+    # --- one request, and the retries around it ---------------------------------------------
+
+    def exchange(self, request: httpx.Request, attempt: int) -> Generator[Any, Any, dict[str, Any]]:
+        """Send `request` once; return the answer's JSON or raise the `ApiError` it means."""
+        try:
+            response = yield HttpCall(request)
+        except httpx.TransportError as error:
+            raise ApiError.no_answer(failure_of(error), attempt=attempt) from error
+        return self.wire.read(response, attempt)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Generator[Any, Any, dict[str, Any]]:
+        """An API call that sends no message (templates, the number's fields), with retries."""
+
+        def attempt(number: int) -> Generator[Any, Any, dict[str, Any]]:
+            request = self.wire.request(method, path, body, params=params)
+            return (yield from self.exchange(request, number - 1))
+
+        return (yield from self.retrying(attempt, ""))
+
+    def retryable(self, error: BaseException) -> bool:
+        """Whether the same request may be sent again, by the taxonomy, within `max_wait`."""
+        if not isinstance(error, ApiError):
+            return False
+        decision = error.decision
+        return (
+            decision.action is RetryAction.RETRY_AFTER
+            and decision.reach is not Reach.UNKNOWN
+            and decision.delay is not None
+            and decision.delay <= self.max_wait
+        )
+
+    def retrying(
+        self, attempt: Callable[[int], Generator[Any, Any, _T]], key: str
+    ) -> Generator[Any, Any, _T]:
+        """Run `attempt(1)`, `attempt(2)`, ... under tenacity, its waits yielded as steps."""
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=_wait_of_error,
+            retry=tenacity.retry_if_exception(self.retryable),
+            reraise=True,
+        )
+        state = tenacity.RetryCallState(retrying, fn=None, args=(), kwargs={})
+        retrying.begin()
+        while True:
+            action = retrying.iter(state)
+            if isinstance(action, tenacity.DoAttempt):
+                try:
+                    result = yield from attempt(state.attempt_number)
+                except ApiError as error:
+                    state.set_exception((type(error), error, error.__traceback__))
+                    self._report(key, state.attempt_number, error)
+                else:
+                    state.set_result(result)
+                    self._report(key, state.attempt_number, None)
+            elif isinstance(action, tenacity.DoSleep):
+                state.prepare_for_next_attempt()
+                yield Wait(float(action))
+            else:
+                return action  # type: ignore[no-any-return]
+
+    def _report(self, key: str, attempt: int, error: ApiError | None) -> None:
+        if not self.hooks:
+            return
+        wait = None
+        if error is not None and attempt < self.max_attempts and self.retryable(error):
+            wait = _seconds(error)
+        report = AttemptReport(key=key, attempt=attempt, error=error, wait=wait)
+        for hook in self.hooks:
+            hook(report)
+
+
+def _seconds(error: ApiError) -> float:
+    delay = error.decision.delay
+    return 0.0 if delay is None else delay.total_seconds()
+
+
+def _wait_of_error(state: tenacity.RetryCallState) -> float:
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    return _seconds(error) if isinstance(error, ApiError) else 0.0
+
+
+def failure_of(error: httpx.TransportError) -> TransportFailure:
+    """Map an httpx transport error to the taxonomy: did the request (possibly) leave?"""
+    if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return TransportFailure.CONNECT_TIMEOUT
+    if isinstance(error, httpx.ConnectError | httpx.UnsupportedProtocol):
+        return TransportFailure.CONNECT_ERROR
+    if isinstance(error, httpx.WriteTimeout):
+        return TransportFailure.WRITE_TIMEOUT
+    if isinstance(error, httpx.ReadTimeout):
+        return TransportFailure.READ_TIMEOUT
+    return TransportFailure.CONNECTION_RESET_AFTER_SEND
+
+
+# --- the two drivers ------------------------------------------------------------------------
+
+
+def _advance(
+    flow: Generator[Any, Any, _T], value: object, error: Exception | None
+) -> tuple[bool, Any]:
+    """Resume `flow`; return `(True, result)` when it finished, else `(False, next step)`."""
+    try:
+        step = flow.send(value) if error is None else flow.throw(error)
+    except StopIteration as stop:
+        return True, stop.value
+    return False, step
+
+
+def run_sync(
+    flow: Generator[Any, Any, _T], http: httpx.Client, sleep: Callable[[float], object]
+) -> _T:
+    """Drive a flow with a blocking `httpx.Client`, sleeping through `sleep`."""
+    value: Any = None
+    error: Exception | None = None
+    while True:
+        done, step = _advance(flow, value, error)
+        if done:
+            return step  # type: ignore[no-any-return]
+        value, error = None, None
+        try:
+            if isinstance(step, HttpCall):
+                value = http.send(step.request)
+            elif isinstance(step, Wait):
+                if not _TESTING.is_set():
+                    sleep(step.seconds)
+            else:
+                value = step.call()
+        except Exception as failure:  # noqa: BLE001 - thrown into the flow, which decides
+            error = failure
+
+
+async def run_async(
+    flow: Generator[Any, Any, _T],
+    http: httpx.AsyncClient,
+    sleep: Callable[[float], Awaitable[object]],
+) -> _T:
+    """Drive a flow with an `httpx.AsyncClient`, awaiting `sleep`; store calls in a thread."""
+    value: Any = None
+    error: Exception | None = None
+    while True:
+        done, step = _advance(flow, value, error)
+        if done:
+            return step  # type: ignore[no-any-return]
+        value, error = None, None
+        try:
+            if isinstance(step, HttpCall):
+                value = await http.send(step.request)
+            elif isinstance(step, Wait):
+                if not _TESTING.is_set():
+                    await sleep(step.seconds)
+            else:
+                value = await asyncio.to_thread(step.call)
+        except Exception as failure:  # noqa: BLE001 - thrown into the flow, which decides
+            error = failure
+
+
+# --- the client shells ------------------------------------------------------------------------
+
+DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
+"""Timeouts of a client the clients create: 5 s to connect, 10 s for the rest."""
+DEFAULT_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""Connection limits of a client the clients create."""
+
+
+class SyncShell:
+    """The blocking shell of a client: an `httpx.Client`, a sleeper, `run_sync`."""
+
+    def __init__(self, http: httpx.Client | None, sleep: Callable[[float], object] | None) -> None:
+        """Use `http` (or create one with timeouts and limits set) and `sleep`."""
+        self._owns = http is None
+        self.http: Final = http or httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
+        """The HTTP client requests go through."""
+        self._sleep = sleep or _time_sleep
+
+    def _run(self, flow: Generator[Any, Any, _T]) -> _T:
+        return run_sync(flow, self.http, self._sleep)
+
+    def close(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns:
+            self.http.close()
+
+    def __enter__(self) -> Any:  # noqa: ANN401 - Self needs Python 3.11
+        """Return the client itself."""
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """Close (see `close`)."""
+        self.close()
+
+
+class AsyncShell:
+    """The asyncio shell of a client: an `httpx.AsyncClient`, an async sleeper, `run_async`."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient | None,
+        sleep: Callable[[float], Awaitable[object]] | None,
+    ) -> None:
+        """Use `http` (or create one with timeouts and limits set) and `sleep`."""
+        self._owns = http is None
+        self.http: Final = http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
+        """The HTTP client requests go through."""
+        self._sleep = sleep or asyncio.sleep
+
+    async def _run(self, flow: Generator[Any, Any, _T]) -> _T:
+        return await run_async(flow, self.http, self._sleep)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns:
+            await self.http.aclose()
+
+    async def __aenter__(self) -> Any:  # noqa: ANN401 - Self needs Python 3.11
+        """Return the client itself."""
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        """Close (see `aclose`)."""
+        await self.aclose()
+
+
+def _time_sleep(seconds: float) -> None:
+    import time  # noqa: PLC0415 - only the blocking shell sleeps
+
+    time.sleep(seconds)

@@ -1,0 +1,297 @@
+"""The outbox: every send reserved in the store before its request leaves, and settled after.
+
+Theory of operation
+-------------------
+Neither Meta's Cloud API nor Twilio's Messages API takes an idempotency key, so a request that
+got no answer (a read timeout, a connection dropped after the body was sent, a bare 5xx) may
+or may not have delivered its message, and resending it blindly can deliver it twice. So a
+client writes an `OutboxEntry` (`PENDING`) under a fresh key before the request leaves, puts
+the key in the request where the platform echoes it on status webhooks (Meta's
+`biz_opaque_callback_data`; a query parameter of Twilio's `StatusCallback` URL), and settles
+the entry when the answer comes:
+
+```text
+PENDING ──accepted──────────────▶ SENT
+   │  ────refused with a code──▶ FAILED
+   └────no answer───────────────▶ AMBIGUOUS ──status webhook with the key──▶ SENT / FAILED
+                                      └────────host's policy after a deadline──▶ ABANDONED
+                                                                   (or resent: PENDING again)
+```
+
+A process that dies between the request and the record leaves the entry `PENDING`: it is
+treated as ambiguous (`Outbox.overdue` lists both). Nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from wa_outbound import _wire
+from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict
+from wa_outbound._facts import Provider
+from wa_outbound._ids import PhoneNumberId, Recipient
+from wa_outbound._kinds import SendKind
+from wa_outbound._time import utc
+from wa_outbound.stores._base import StateKey, StateKind, Write
+from wa_outbound.webhooks import MessageStatus, StatusKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from datetime import timedelta
+
+    from wa_outbound.state import SenderState
+    from wa_outbound.stores import Store, Stored
+
+__all__ = ["Outbox", "OutboxEntry", "OutboxStatus"]
+
+
+class OutboxStatus(enum.Enum):
+    """Where a reserved send stands."""
+
+    PENDING = "pending"
+    """Reserved; the request is on its way (or the process died before the answer)."""
+    SENT = "sent"
+    """The platform accepted the message (`message_id` is its id)."""
+    AMBIGUOUS = "ambiguous"
+    """No answer came back: the message may or may not have gone out. Wait for a status
+    webhook carrying the key, or settle it by policy after a deadline."""
+    FAILED = "failed"
+    """The platform refused it with an error code (`error_code`), or it certainly never left."""
+    ABANDONED = "abandoned"
+    """The host gave up on an ambiguous send after its deadline (`Outbox.give_up`)."""
+
+
+_UNSETTLED: Final = frozenset({OutboxStatus.PENDING, OutboxStatus.AMBIGUOUS})
+_RESOLVABLE: Final = _UNSETTLED | {OutboxStatus.ABANDONED}
+_WENT_OUT: Final = frozenset({StatusKind.SENT, StatusKind.DELIVERED, StatusKind.READ})
+_FAILED: Final = frozenset({StatusKind.FAILED, StatusKind.UNDELIVERED})
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEntry:
+    """One send, reserved before its request left."""
+
+    key: str
+    """The client-generated idempotency key, echoed by the platform on status webhooks."""
+    provider: Provider
+    """Who the request went to."""
+    business: PhoneNumberId
+    """The business phone number that sends."""
+    recipient: Recipient
+    """Who receives."""
+    kind: SendKind
+    """What is sent (recorded against the conversation once it went out)."""
+    status: OutboxStatus
+    """Where it stands."""
+    created_at: datetime
+    """When it was reserved."""
+    updated_at: datetime
+    """When its status last changed."""
+    request: dict[str, Any]
+    """What to send again (`path` and `body`) if the host's policy resends it."""
+    message_id: str = ""
+    """The platform's id of the message, once known."""
+    error_code: int | None = None
+    """The platform's error code, for `FAILED`."""
+    attempts: int = 0
+    """How many requests were made for it."""
+
+    @property
+    def settled(self) -> bool:
+        """Whether its outcome is known (or given up on)."""
+        return self.status not in _UNSETTLED
+
+
+_FORMAT: Final = _wire.StoredFormat(name="wa_outbound.outbox_entry", version=1)
+
+
+@functools.cache
+def _converter() -> Any:  # noqa: ANN401 - a cattrs converter, imported late
+    return _wire.make_converter()
+
+
+def dump_outbox_entry(entry: OutboxEntry) -> dict[str, Any]:
+    """Write an entry as a stored document (with its versioned header)."""
+    data = _wire.header(_FORMAT)
+    data.update(_converter().unstructure(entry, OutboxEntry))
+    return data
+
+
+def load_outbox_entry(data: object) -> OutboxEntry:
+    """Read back what `dump_outbox_entry` wrote.
+
+    Raises:
+        StoredDataError: The document is not an outbox entry this release reads.
+    """
+    body = _wire.check_header(data, _FORMAT)
+    entry: OutboxEntry = _wire.structure(_converter(), body, OutboxEntry, StoredDataError)
+    return entry
+
+
+def _key(key: str) -> StateKey:
+    return StateKey(StateKind.OUTBOX, key)
+
+
+class Outbox:
+    """The outbox of a `SenderState`'s store: reserve, settle, reconcile, list what is overdue.
+
+    The clients use it on every send; a host uses it to reconcile status webhooks
+    (`reconcile`) and to settle what stays ambiguous past a deadline (`overdue`, then
+    `give_up` or the client's `resend`).
+    """
+
+    def __init__(self, state: SenderState, *, max_attempts: int = 32) -> None:
+        """Keep the outbox in `state`'s store; record sends that turn out sent through it."""
+        self.state: Final = state
+        """The state whose store holds the outbox."""
+        self._attempts = max_attempts
+
+    @property
+    def store(self) -> Store:
+        """The store that holds the entries."""
+        return self.state.store
+
+    def __repr__(self) -> str:
+        """Name the store."""
+        return f"Outbox({self.store!r})"
+
+    def reserve(self, entry: OutboxEntry) -> None:
+        """Write a new entry; refuse a key already used.
+
+        Raises:
+            InvalidValueError: The key is in the outbox already.
+        """
+        try:
+            self.store.commit(
+                [Write(key=_key(entry.key), document=dump_outbox_entry(entry), expected_version=0)]
+            )
+        except WriteConflict:
+            raise InvalidValueError("key", entry.key, "already in the outbox") from None
+
+    def get(self, key: str) -> OutboxEntry | None:
+        """Return the entry under `key`, or `None`."""
+        stored = self.store.read([_key(key)]).get(_key(key))
+        return None if stored is None else _load(key, stored)
+
+    def update(self, key: str, change: Callable[[OutboxEntry], OutboxEntry]) -> OutboxEntry:
+        """Apply `change` to the stored entry with compare-and-set, and return the result.
+
+        Raises:
+            InvalidValueError: No entry under `key`.
+            WriteConflict: Other writers kept winning.
+        """
+        state_key = _key(key)
+        for tries in range(self._attempts):  # pragma: no branch - returns or raises
+            stored = self.store.read([state_key]).get(state_key)
+            if stored is None:
+                raise InvalidValueError("key", key, "not in the outbox")
+            after = change(_load(key, stored))
+            try:
+                self.store.commit(
+                    [
+                        Write(
+                            key=state_key,
+                            document=dump_outbox_entry(after),
+                            expected_version=stored.version,
+                        )
+                    ]
+                )
+            except WriteConflict:
+                if tries + 1 == self._attempts:
+                    raise
+            else:
+                return after
+        raise AssertionError  # pragma: no cover - the loop returns or raises
+
+    def entries(self, *statuses: OutboxStatus) -> list[OutboxEntry]:
+        """Return the entries in any of `statuses` (every entry when none is given), by key."""
+        keys = self.store.keys(StateKind.OUTBOX)
+        stored = self.store.read(keys)
+        found = [_load(key.subject, stored[key]) for key in keys if key in stored]
+        return [entry for entry in found if not statuses or entry.status in statuses]
+
+    def overdue(self, *, now: datetime, older_than: timedelta) -> list[OutboxEntry]:
+        """Return the unsettled entries (pending or ambiguous) not updated for `older_than`.
+
+        No status webhook came for them: by then the message most likely never went out
+        (statuses arrive only for messages the platform accepted). Settle each by policy:
+        `give_up`, or the client's `resend`.
+        """
+        limit = utc("now", now) - older_than
+        return [e for e in self.entries(*_UNSETTLED) if e.updated_at <= limit]
+
+    def give_up(self, key: str, *, now: datetime) -> OutboxEntry:
+        """Mark an unsettled entry `ABANDONED` (a status webhook arriving later still wins).
+
+        Raises:
+            InvalidValueError: No entry under `key`, or it is settled already.
+        """
+        now = utc("now", now)
+
+        def change(entry: OutboxEntry) -> OutboxEntry:
+            if entry.settled:
+                raise InvalidValueError("key", key, f"already settled ({entry.status.value})")
+            return attrs.evolve(entry, status=OutboxStatus.ABANDONED, updated_at=now)
+
+        return self.update(key, change)
+
+    def reconcile(self, events: Iterable[object], *, now: datetime) -> list[OutboxEntry]:
+        """Settle unsettled (or abandoned) entries from the status webhooks that carry their key.
+
+        A status `sent`, `delivered` or `read` settles the entry `SENT` and records the send
+        in the state (conversation, pacing, messaging limit), as a normal send would have
+        been; `failed` or `undelivered` settles it `FAILED` with the first error code. Call it
+        with every webhook batch, next to `SenderState.receive`.
+
+        Returns:
+            The entries this batch settled.
+        """
+        now = utc("now", now)
+        settled: list[OutboxEntry] = []
+        for event in events:
+            if not isinstance(event, MessageStatus) or not event.biz_opaque_callback_data:
+                continue
+            entry = self.get(event.biz_opaque_callback_data)
+            if entry is None or entry.status not in _RESOLVABLE:
+                continue
+            if event.status in _WENT_OUT:
+                done = self._settle_sent(entry, event, now)
+            elif event.status in _FAILED:
+                code = event.errors[0].code if event.errors else None
+                done = self.update(entry.key, _settle(OutboxStatus.FAILED, now, error_code=code))
+            else:
+                continue
+            settled.append(done)
+        return settled
+
+    def _settle_sent(self, entry: OutboxEntry, event: MessageStatus, now: datetime) -> OutboxEntry:
+        at = event.at or now
+        self.state.record_sent(
+            entry.business, entry.recipient, entry.kind, now=at, message_id=event.message_id
+        )
+        return self.update(entry.key, _settle(OutboxStatus.SENT, now, message_id=event.message_id))
+
+
+def _settle(
+    status: OutboxStatus,
+    now: datetime,
+    **changes: Any,  # noqa: ANN401 - fields of an entry
+) -> Callable[[OutboxEntry], OutboxEntry]:
+    """Return the change that gives an entry `status` (and `changes`) at `now`."""
+
+    def change(entry: OutboxEntry) -> OutboxEntry:
+        return attrs.evolve(entry, status=status, updated_at=now, **changes)
+
+    return change
+
+
+def _load(key: str, stored: Stored) -> OutboxEntry:
+    try:
+        return load_outbox_entry(stored.document)
+    except StoredDataError as error:
+        raise StoredDataError(f"outbox/{key}: {error.field}", error.value, error.reason) from None
