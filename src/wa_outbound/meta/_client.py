@@ -37,10 +37,18 @@ from wa_outbound._template_json import template_to_graph, templates_from_graph
 from wa_outbound._template_params import TemplateParameters, check_parameters
 from wa_outbound._templates import Template
 from wa_outbound.sending._api_error import read_answer
-from wa_outbound.sending._flow import AsyncShell, Engine, Outgoing, SyncShell, recipient_of
+from wa_outbound.sending._flow import (
+    AsyncShell,
+    ClientBase,
+    Engine,
+    Outgoing,
+    SyncShell,
+    non_empty_text,
+    recipient_of,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Generator, Iterable
+    from collections.abc import Callable, Generator, Iterable
     from datetime import datetime, timedelta
 
     from wa_outbound._rules import Rules
@@ -68,19 +76,11 @@ GRAPH_URL: Final = "https://graph.facebook.com"
 """Where the Graph API lives."""
 
 
-def _text(field: str) -> Callable[[Any, Any, Any], None]:
-    def check(_instance: object, _attribute: object, value: Any) -> None:  # noqa: ANN401
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidValueError(field, value, "expected non-empty text")
-
-    return check
-
-
 @attrs.frozen
 class Text:
     """A text message (free-form: only inside the customer service window)."""
 
-    body: str = attrs.field(validator=_text("text.body"))
+    body: str = attrs.field(validator=non_empty_text("text.body"))
     """The text; links are made clickable."""
     preview_url: bool = attrs.field(default=False, kw_only=True)
     """Whether WhatsApp shows a preview of the first link."""
@@ -156,7 +156,7 @@ class Interactive:
 class CallPermissionRequest:
     """Ask the user for permission to call them (free-form; a template outside the window)."""
 
-    body: str = attrs.field(validator=_text("call_permission_request.body"))
+    body: str = attrs.field(validator=non_empty_text("call_permission_request.body"))
     """Why the business wants to call."""
 
     def to_graph(self) -> dict[str, Any]:
@@ -302,7 +302,7 @@ def _token(access_token: object) -> str:
     return access_token
 
 
-class _CloudApi:
+class _CloudApi(ClientBase):
     """What both Cloud API clients share: the configuration, the wire and the flows."""
 
     def __init__(
@@ -311,25 +311,52 @@ class _CloudApi:
         state: SenderState,
         access_token: str,
         phone_number_id: PhoneNumberId,
-        graph_version: str,
-        base_url: str,
-        rules: Rules | None,
-        clock: Callable[[], datetime] | None,
-        max_attempts: int,
-        max_wait: timedelta | None,
-        hooks: Iterable[RetryHook],
+        http: httpx.Client | httpx.AsyncClient | None = None,
+        graph_version: str = DEFAULT_GRAPH_VERSION,
+        base_url: str = GRAPH_URL,
+        rules: Rules | None = None,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Any] | None = None,
+        max_attempts: int = 5,
+        max_wait: timedelta | None = None,
+        hooks: Iterable[RetryHook] = (),
     ) -> None:
+        """Configure the client.
+
+        Args:
+            state: What the sender knows (decisions, records, the outbox live in its store).
+            access_token: A system-user access token; it never appears in a repr, a log line
+                or an error.
+            phone_number_id: The number to send from; one of `state`'s numbers.
+            http: The HTTP client to use: an `httpx.Client` for `CloudApiClient`, an
+                `httpx.AsyncClient` for `AsyncCloudApiClient`. By default one is created, with
+                timeouts and connection limits set, and closed by `close` / `aclose`.
+            graph_version: The Graph API version to name (default `v26.0`).
+            base_url: Where the Graph API lives (an emulator's URL in tests).
+            rules: The rules to check parameters and pace with; by default those in force.
+            clock: Returns the current instant (aware UTC); `datetime.now(UTC)` by default.
+            sleep: Waits (pacing, backoff): a function taking seconds, a coroutine function
+                for the async client; injectable for tests.
+            max_attempts: Requests per send at most, retries included.
+            max_wait: The longest backoff the client waits for (15 min by default); a longer
+                one is not waited for: the error is raised.
+            hooks: Called after every attempt (`RetryHook`).
+
+        Raises:
+            InvalidValueError: The token is missing, the number is not one of `state`'s, or
+                `http` is not the kind of client this client drives.
+        """
         wire = _GraphWire(_token(access_token), f"{base_url.rstrip('/')}/{graph_version}")
-        options: dict[str, Any] = {} if max_wait is None else {"max_wait": max_wait}
         self._engine = Engine(
             state=state,
             wire=wire,
             clock=clock,
             rules=rules,
             max_attempts=max_attempts,
+            max_wait=max_wait,
             hooks=hooks,
-            **options,
         )
+        self._shell(http, sleep)
         self.phone_number_id: Final = self._engine.check_business(phone_number_id)
         """The business phone number this client sends from."""
         self.graph_version: Final = graph_version
@@ -345,16 +372,6 @@ class _CloudApi:
             f"{type(self).__name__}(phone_number_id={self.phone_number_id.value!r},"
             f" graph_version={self.graph_version!r})"
         )
-
-    @property
-    def state(self) -> SenderState:
-        """The state every send asks and records to."""
-        return self._engine.state
-
-    @property
-    def outbox(self) -> Any:  # noqa: ANN401 - an Outbox (kept loose for the docs' cross-links)
-        """The outbox of the state's store (`wa_outbound.sending.Outbox`)."""
-        return self._engine.outbox
 
     def _send_flow(
         self, to: Recipient | str, message: Message, *, check: bool, reply_to: str
@@ -456,7 +473,7 @@ class _CloudApi:
         return NumberHealth(facts=tuple(facts), throughput_class=_THROUGHPUT.get(str(level)))
 
 
-class CloudApiClient(_CloudApi, SyncShell):
+class CloudApiClient(SyncShell, _CloudApi):
     """Send through Meta's Cloud API, blocking: decide, pace, send, retry safely, record.
 
     ```python
@@ -464,57 +481,6 @@ class CloudApiClient(_CloudApi, SyncShell):
         result = client.send("+49 151 2345 6789", TemplateMessage(order_shipped, values))
     ```
     """
-
-    def __init__(
-        self,
-        *,
-        state: SenderState,
-        access_token: str,
-        phone_number_id: PhoneNumberId,
-        http: httpx.Client | None = None,
-        graph_version: str = DEFAULT_GRAPH_VERSION,
-        base_url: str = GRAPH_URL,
-        rules: Rules | None = None,
-        clock: Callable[[], datetime] | None = None,
-        sleep: Callable[[float], object] | None = None,
-        max_attempts: int = 5,
-        max_wait: timedelta | None = None,
-        hooks: Iterable[RetryHook] = (),
-    ) -> None:
-        """Configure the client.
-
-        Args:
-            state: What the sender knows (decisions, records, the outbox live in its store).
-            access_token: A system-user access token; it never appears in a repr, a log line
-                or an error.
-            phone_number_id: The number to send from; one of `state`'s numbers.
-            http: An HTTP client to use; by default one is created (and closed by `close`).
-            graph_version: The Graph API version to name (default `v26.0`).
-            base_url: Where the Graph API lives (an emulator's URL in tests).
-            rules: The rules to check parameters and pace with; by default those in force.
-            clock: Returns the current instant (aware UTC); `datetime.now(UTC)` by default.
-            sleep: Waits (pacing, backoff); injectable for tests.
-            max_attempts: Requests per send at most, retries included.
-            max_wait: The longest backoff the client waits for; a longer one is not retried.
-            hooks: Called after every attempt (`RetryHook`).
-
-        Raises:
-            InvalidValueError: The token is missing, or the number is not one of `state`'s.
-        """
-        _CloudApi.__init__(
-            self,
-            state=state,
-            access_token=access_token,
-            phone_number_id=phone_number_id,
-            graph_version=graph_version,
-            base_url=base_url,
-            rules=rules,
-            clock=clock,
-            max_attempts=max_attempts,
-            max_wait=max_wait,
-            hooks=hooks,
-        )
-        SyncShell.__init__(self, http, sleep)
 
     def send(
         self, to: Recipient | str, message: Message, *, check: bool = True, reply_to: str = ""
@@ -554,40 +520,8 @@ class CloudApiClient(_CloudApi, SyncShell):
         return self._run(self._health_flow())
 
 
-class AsyncCloudApiClient(_CloudApi, AsyncShell):
+class AsyncCloudApiClient(AsyncShell, _CloudApi):
     """`CloudApiClient` for asyncio: the same flows, awaited; tasks share its pacing."""
-
-    def __init__(
-        self,
-        *,
-        state: SenderState,
-        access_token: str,
-        phone_number_id: PhoneNumberId,
-        http: httpx.AsyncClient | None = None,
-        graph_version: str = DEFAULT_GRAPH_VERSION,
-        base_url: str = GRAPH_URL,
-        rules: Rules | None = None,
-        clock: Callable[[], datetime] | None = None,
-        sleep: Callable[[float], Awaitable[object]] | None = None,
-        max_attempts: int = 5,
-        max_wait: timedelta | None = None,
-        hooks: Iterable[RetryHook] = (),
-    ) -> None:
-        """Configure the client (as `CloudApiClient`, with async `http` and `sleep`)."""
-        _CloudApi.__init__(
-            self,
-            state=state,
-            access_token=access_token,
-            phone_number_id=phone_number_id,
-            graph_version=graph_version,
-            base_url=base_url,
-            rules=rules,
-            clock=clock,
-            max_attempts=max_attempts,
-            max_wait=max_wait,
-            hooks=hooks,
-        )
-        AsyncShell.__init__(self, http, sleep)
 
     async def send(
         self, to: Recipient | str, message: Message, *, check: bool = True, reply_to: str = ""

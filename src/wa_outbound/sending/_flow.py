@@ -44,7 +44,7 @@ from wa_outbound._rules import Rules, rules_at
 from wa_outbound._taxonomy import Reach, RetryAction, TransportFailure
 from wa_outbound._time import UTC
 from wa_outbound.sending._api_error import ApiError
-from wa_outbound.sending._outbox import Outbox, OutboxEntry, OutboxStatus
+from wa_outbound.sending._outbox import Outbox, OutboxEntry, OutboxStatus, settle
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Generator, Iterable
@@ -262,6 +262,10 @@ def recipient_of(to: Recipient | str) -> Recipient:
     return WaId.parse(to)
 
 
+_MAX_WAIT: Final = timedelta(minutes=15)
+"""The longest backoff a client waits for by default (131056's fourth retry waits 64 s)."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -277,10 +281,11 @@ class Engine:
         clock: Callable[[], datetime] | None = None,
         rules: Rules | None = None,
         max_attempts: int = 5,
-        max_wait: timedelta = timedelta(minutes=15),
+        max_wait: timedelta | None = None,
         hooks: Iterable[RetryHook] = (),
     ) -> None:
         """Send through `wire`, keeping state and the outbox in `state`'s store."""
+        max_wait = _MAX_WAIT if max_wait is None else max_wait
         if type(max_attempts) is not int or max_attempts < 1:
             raise InvalidValueError("max_attempts", max_attempts, "expected a whole number >= 1")
         if not isinstance(max_wait, timedelta) or max_wait < timedelta(0):
@@ -307,21 +312,16 @@ class Engine:
         """Decide (unless `check=False`), reserve, pace, send with retries, and record."""
         self.check_business(outgoing.business)
         now = self.clock()
-        decision, paced = None, now
-        if check:
-            decision = yield Blocking(
-                functools.partial(
-                    self.state.decide,
-                    outgoing.business,
-                    outgoing.recipient,
-                    outgoing.kind,
-                    now=now,
-                    template=outgoing.template,
-                )
-            )
-            if any(r.code is not Reason.PACED for r in decision.reasons):
-                return SendResult(status=SendStatus.BLOCKED, decision=decision)
-            paced = max((r.at for r in decision.reasons if r.at is not None), default=now)
+        asked = yield from self._decide(
+            outgoing.business,
+            outgoing.recipient,
+            outgoing.kind,
+            outgoing.template,
+            now,
+            check=check,
+        )
+        if isinstance(asked, SendResult):
+            return asked
         entry = OutboxEntry(
             key=f"wao-{secrets.token_hex(16)}",
             provider=self.wire.provider,
@@ -334,7 +334,7 @@ class Engine:
             request={"path": outgoing.path, "body": outgoing.body},
         )
         yield Blocking(functools.partial(self.outbox.reserve, entry))
-        return (yield from self._deliver(entry, decision, paced))
+        return (yield from self._deliver(entry, *asked))
 
     def resend(self, key: str, *, check: bool = True) -> Generator[Any, Any, SendResult]:
         """Send an unsettled (or abandoned) outbox entry again, under the same key."""
@@ -343,24 +343,43 @@ class Engine:
             found = "not in the outbox" if entry is None else f"settled ({entry.status.value})"
             raise InvalidValueError("key", key, f"{found}: nothing to resend")
         now = self.clock()
-        decision, paced = None, now
-        if check:
-            decision = yield Blocking(
-                functools.partial(
-                    self.state.decide, entry.business, entry.recipient, entry.kind, now=now
-                )
-            )
-            if any(r.code is not Reason.PACED for r in decision.reasons):
-                return SendResult(status=SendStatus.BLOCKED, decision=decision, key=key)
-            paced = max((r.at for r in decision.reasons if r.at is not None), default=now)
-        entry = yield Blocking(
+        asked = yield from self._decide(
+            entry.business, entry.recipient, entry.kind, None, now, check=check
+        )
+        if isinstance(asked, SendResult):
+            return attrs.evolve(asked, key=key)
+        entry = yield self._mark(entry.key, OutboxStatus.PENDING, now)
+        return (yield from self._deliver(entry, *asked))
+
+    def _decide(
+        self,
+        business: PhoneNumberId,
+        recipient: Recipient,
+        kind: SendKind,
+        template: tuple[str, str] | None,
+        now: datetime,
+        *,
+        check: bool,
+    ) -> Generator[Any, Any, SendResult | tuple[SendDecision | None, datetime]]:
+        """Ask the state; return the blocked result, or the decision and the paced instant.
+
+        A `PACED` reason does not block: the client waits until its instant (the stored pacer
+        knows other workers' sends), as it waits for its own pacer.
+        """
+        if not check:
+            return None, now
+        decision: SendDecision = yield Blocking(
             functools.partial(
-                self.outbox.update,
-                key,
-                lambda e: attrs.evolve(e, status=OutboxStatus.PENDING, updated_at=now),
+                self.state.decide, business, recipient, kind, now=now, template=template
             )
         )
-        return (yield from self._deliver(entry, decision, paced))
+        if any(r.code is not Reason.PACED for r in decision.reasons):
+            return SendResult(status=SendStatus.BLOCKED, decision=decision)
+        return decision, max((r.at for r in decision.reasons if r.at is not None), default=now)
+
+    def _mark(self, key: str, status: OutboxStatus, now: datetime, **changes: Any) -> Blocking:  # noqa: ANN401
+        """The step that settles the outbox entry `key` as `status` (with `changes`)."""
+        return Blocking(functools.partial(self.outbox.update, key, settle(status, now, **changes)))
 
     def _deliver(
         self, entry: OutboxEntry, decision: SendDecision | None, paced: datetime
@@ -381,7 +400,25 @@ class Engine:
         try:
             data = yield from self.retrying(attempt, entry.key)
         except ApiError as error:
-            return (yield from self._failed(entry, decision, error, tries[0]))
+            done = self.clock()
+            if error.decision.reach is Reach.UNKNOWN:
+                yield self._mark(entry.key, OutboxStatus.AMBIGUOUS, done, attempts=tries[0])
+                return SendResult(
+                    status=SendStatus.AMBIGUOUS,
+                    key=entry.key,
+                    decision=decision,
+                    attempts=tries[0],
+                    error=error,
+                )
+            yield self._mark(
+                entry.key, OutboxStatus.FAILED, done, error_code=error.code, attempts=tries[0]
+            )
+            if error.code is not None and error.provider is not None:
+                fact = SendRejected(at=done, provider=error.provider, code=error.code)
+                yield Blocking(
+                    functools.partial(self.state.apply, entry.business, entry.recipient, [fact])
+                )
+            raise
         message_id = self.wire.message_id(data)
         done = self.clock()
         yield Blocking(
@@ -394,18 +431,8 @@ class Engine:
                 message_id=message_id,
             )
         )
-        yield Blocking(
-            functools.partial(
-                self.outbox.update,
-                entry.key,
-                lambda e: attrs.evolve(
-                    e,
-                    status=OutboxStatus.SENT,
-                    message_id=message_id,
-                    attempts=tries[0],
-                    updated_at=done,
-                ),
-            )
+        yield self._mark(
+            entry.key, OutboxStatus.SENT, done, message_id=message_id, attempts=tries[0]
         )
         return SendResult(
             status=SendStatus.SENT,
@@ -415,47 +442,6 @@ class Engine:
             attempts=tries[0],
             response=data,
         )
-
-    def _failed(
-        self, entry: OutboxEntry, decision: SendDecision | None, error: ApiError, tries: int
-    ) -> Generator[Any, Any, SendResult]:
-        done = self.clock()
-        if error.decision.reach is Reach.UNKNOWN:
-            yield Blocking(
-                functools.partial(
-                    self.outbox.update,
-                    entry.key,
-                    lambda e: attrs.evolve(
-                        e, status=OutboxStatus.AMBIGUOUS, attempts=tries, updated_at=done
-                    ),
-                )
-            )
-            return SendResult(
-                status=SendStatus.AMBIGUOUS,
-                key=entry.key,
-                decision=decision,
-                attempts=tries,
-                error=error,
-            )
-        yield Blocking(
-            functools.partial(
-                self.outbox.update,
-                entry.key,
-                lambda e: attrs.evolve(
-                    e,
-                    status=OutboxStatus.FAILED,
-                    error_code=error.code,
-                    attempts=tries,
-                    updated_at=done,
-                ),
-            )
-        )
-        if error.code is not None and error.provider is not None:
-            fact = SendRejected(at=done, provider=error.provider, code=error.code)
-            yield Blocking(
-                functools.partial(self.state.apply, entry.business, entry.recipient, [fact])
-            )
-        raise error
 
     # --- one request, and the retries around it ---------------------------------------------
 
@@ -621,6 +607,38 @@ async def run_async(
             error = failure
 
 
+# --- what every client shares -----------------------------------------------------------------
+
+
+def non_empty_text(field: str) -> Callable[[Any, Any, Any], None]:
+    """Return an attrs validator refusing anything but non-empty text, naming `field`."""
+
+    def check(_instance: object, _attribute: object, value: Any) -> None:  # noqa: ANN401
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidValueError(field, value, "expected non-empty text")
+
+    return check
+
+
+class ClientBase:
+    """What both providers' clients share: the engine, the state and the outbox."""
+
+    _engine: Engine
+
+    @property
+    def state(self) -> SenderState:
+        """The state every send asks and records to."""
+        return self._engine.state
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox in the state's store: reconcile status webhooks, settle what is overdue."""
+        return self._engine.outbox
+
+    def _shell(self, http: Any, sleep: Any) -> None:  # noqa: ANN401 - the shells type them
+        raise NotImplementedError
+
+
 # --- the client shells ------------------------------------------------------------------------
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(10.0, connect=5.0)
@@ -632,11 +650,15 @@ DEFAULT_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connecti
 class SyncShell:
     """The blocking shell of a client: an `httpx.Client`, a sleeper, `run_sync`."""
 
-    def __init__(self, http: httpx.Client | None, sleep: Callable[[float], object] | None) -> None:
+    http: httpx.Client
+    """The HTTP client requests go through."""
+
+    def _shell(self, http: object, sleep: Callable[[float], object] | None) -> None:
         """Use `http` (or create one with timeouts and limits set) and `sleep`."""
+        if http is not None and not isinstance(http, httpx.Client):
+            raise InvalidValueError("http", http, "expected an httpx.Client")
         self._owns = http is None
-        self.http: Final = http or httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
-        """The HTTP client requests go through."""
+        self.http = http or httpx.Client(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
         self._sleep = sleep or _time_sleep
 
     def _run(self, flow: Generator[Any, Any, _T]) -> _T:
@@ -659,15 +681,15 @@ class SyncShell:
 class AsyncShell:
     """The asyncio shell of a client: an `httpx.AsyncClient`, an async sleeper, `run_async`."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient | None,
-        sleep: Callable[[float], Awaitable[object]] | None,
-    ) -> None:
+    http: httpx.AsyncClient
+    """The HTTP client requests go through."""
+
+    def _shell(self, http: object, sleep: Callable[[float], Awaitable[object]] | None) -> None:
         """Use `http` (or create one with timeouts and limits set) and `sleep`."""
+        if http is not None and not isinstance(http, httpx.AsyncClient):
+            raise InvalidValueError("http", http, "expected an httpx.AsyncClient")
         self._owns = http is None
-        self.http: Final = http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
-        """The HTTP client requests go through."""
+        self.http = http or httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, limits=DEFAULT_LIMITS)
         self._sleep = sleep or asyncio.sleep
 
     async def _run(self, flow: Generator[Any, Any, _T]) -> _T:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from wa_outbound.state import SenderState
     from wa_outbound.stores import Store, Stored
 
-__all__ = ["Outbox", "OutboxEntry", "OutboxStatus"]
+__all__ = ["Outbox", "OutboxEntry", "OutboxStatus", "settle"]
 
 
 class OutboxStatus(enum.Enum):
@@ -263,7 +263,7 @@ class Outbox:
                 done = self._settle_sent(entry, event, now)
             elif event.status in _FAILED:
                 code = event.errors[0].code if event.errors else None
-                done = self.update(entry.key, _settle(OutboxStatus.FAILED, now, error_code=code))
+                done = self.update(entry.key, settle(OutboxStatus.FAILED, now, error_code=code))
             else:
                 continue
             settled.append(done)
@@ -274,10 +274,10 @@ class Outbox:
         self.state.record_sent(
             entry.business, entry.recipient, entry.kind, now=at, message_id=event.message_id
         )
-        return self.update(entry.key, _settle(OutboxStatus.SENT, now, message_id=event.message_id))
+        return self.update(entry.key, settle(OutboxStatus.SENT, now, message_id=event.message_id))
 
 
-def _settle(
+def settle(
     status: OutboxStatus,
     now: datetime,
     **changes: Any,  # noqa: ANN401 - fields of an entry

@@ -25,11 +25,19 @@ from wa_outbound._kinds import SendKind
 from wa_outbound._rules import rules_at
 from wa_outbound._twilio_content import twilio_content_variables
 from wa_outbound.sending._api_error import read_answer
-from wa_outbound.sending._flow import AsyncShell, Engine, Outgoing, SyncShell, recipient_of
+from wa_outbound.sending._flow import (
+    AsyncShell,
+    ClientBase,
+    Engine,
+    Outgoing,
+    SyncShell,
+    non_empty_text,
+    recipient_of,
+)
 from wa_outbound.webhooks import TWILIO_CALLBACK_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Generator, Iterable
+    from collections.abc import Generator, Iterable
     from datetime import datetime, timedelta
 
     from wa_outbound._ids import PhoneNumberId, Recipient
@@ -51,19 +59,11 @@ TWILIO_API_URL: Final = "https://api.twilio.com/2010-04-01"
 """Where Twilio's REST API (version 2010-04-01) lives."""
 
 
-def _text(field: str) -> Callable[[Any, Any, Any], None]:
-    def check(_instance: object, _attribute: object, value: Any) -> None:  # noqa: ANN401
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidValueError(field, value, "expected non-empty text")
-
-    return check
-
-
 @attrs.frozen
 class Text:
     """A free-form text (`Body`): only inside the customer service window (else 63016)."""
 
-    body: str = attrs.field(validator=_text("body"))
+    body: str = attrs.field(validator=non_empty_text("body"))
     """The text."""
 
     def to_form(self, rules: Rules) -> dict[str, str | list[str]]:  # noqa: ARG002 - one signature for all
@@ -207,7 +207,7 @@ def _credentials(
     return account_sid, auth_token
 
 
-class _Twilio:
+class _Twilio(ClientBase):
     """What both Twilio clients share: the configuration, the wire and the send flow."""
 
     def __init__(
@@ -216,30 +216,60 @@ class _Twilio:
         state: SenderState,
         sender: PhoneNumberId,
         account_sid: str,
-        auth_token: str,
-        api_key_sid: str,
-        api_key_secret: str,
-        status_callback: str,
-        messaging_service_sid: str,
-        base_url: str,
-        rules: Rules | None,
-        clock: Callable[[], datetime] | None,
-        max_attempts: int,
-        max_wait: timedelta | None,
-        hooks: Iterable[RetryHook],
+        auth_token: str = "",
+        api_key_sid: str = "",
+        api_key_secret: str = "",
+        status_callback: str = "",
+        messaging_service_sid: str = "",
+        http: httpx.Client | httpx.AsyncClient | None = None,
+        base_url: str = TWILIO_API_URL,
+        rules: Rules | None = None,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Any] | None = None,
+        max_attempts: int = 5,
+        max_wait: timedelta | None = None,
+        hooks: Iterable[RetryHook] = (),
     ) -> None:
+        """Configure the client.
+
+        Args:
+            state: What the sender knows (decisions, records, the outbox live in its store).
+            sender: The WhatsApp sender's number as the state knows it (E.164 digits as a
+                `PhoneNumberId`, as the Twilio webhooks report it).
+            account_sid: The Twilio account (`AC...`).
+            auth_token: The account's auth token; or give `api_key_sid` and `api_key_secret`.
+            api_key_sid: An API key (`SK...`), used with `api_key_secret` instead of the token.
+            api_key_secret: The API key's secret.
+            status_callback: Where Twilio posts statuses; the send's key is added to it.
+            messaging_service_sid: Send through a Messaging Service instead of `From`.
+            http: An `httpx.Client` (`TwilioClient`) or `httpx.AsyncClient`
+                (`AsyncTwilioClient`); by default one is created (and closed by `close`).
+            base_url: Where the REST API lives (an emulator's URL in tests).
+            rules: The rules to pace with and check variables against; those in force by
+                default.
+            clock: Returns the current instant (aware UTC).
+            sleep: Waits (pacing, backoff): a function, or a coroutine function for the async
+                client; injectable for tests.
+            max_attempts: Requests per send at most, retries included.
+            max_wait: The longest backoff the client waits for; a longer one is not retried.
+            hooks: Called after every attempt (`RetryHook`).
+
+        Raises:
+            InvalidValueError: Credentials are missing, or `sender` is not one of `state`'s
+                numbers.
+        """
         user, secret = _credentials(account_sid, auth_token, api_key_sid, api_key_secret)
         wire = _TwilioWire(user, secret, base_url.rstrip("/"), status_callback)
-        options: dict[str, Any] = {} if max_wait is None else {"max_wait": max_wait}
         self._engine = Engine(
             state=state,
             wire=wire,
             clock=clock,
             rules=rules,
             max_attempts=max_attempts,
+            max_wait=max_wait,
             hooks=hooks,
-            **options,
         )
+        self._shell(http, sleep)
         self.sender: Final = self._engine.check_business(sender)
         """The WhatsApp sender, as the state knows it (its E.164 digits)."""
         self.account_sid: Final = account_sid
@@ -252,16 +282,6 @@ class _Twilio:
         return (
             f"{type(self).__name__}(account_sid={self.account_sid!r}, sender={self.sender.value!r})"
         )
-
-    @property
-    def state(self) -> SenderState:
-        """The state every send asks and records to."""
-        return self._engine.state
-
-    @property
-    def outbox(self) -> Any:  # noqa: ANN401 - an Outbox
-        """The outbox of the state's store (`wa_outbound.sending.Outbox`)."""
-        return self._engine.outbox
 
     def _send_flow(
         self, to: Recipient | str, message: Message, *, check: bool
@@ -289,7 +309,7 @@ class _Twilio:
         return (yield from self._engine.send(outgoing, check=check))
 
 
-class TwilioClient(_Twilio, SyncShell):
+class TwilioClient(SyncShell, _Twilio):
     """Send WhatsApp messages through Twilio, blocking: decide, pace, send safely, record.
 
     ```python
@@ -299,71 +319,6 @@ class TwilioClient(_Twilio, SyncShell):
     client.send("+49 151 2345 6789", ContentTemplate(content_sid=HX, kind=UTILITY, ...))
     ```
     """
-
-    def __init__(
-        self,
-        *,
-        state: SenderState,
-        sender: PhoneNumberId,
-        account_sid: str,
-        auth_token: str = "",
-        api_key_sid: str = "",
-        api_key_secret: str = "",
-        status_callback: str = "",
-        messaging_service_sid: str = "",
-        http: httpx.Client | None = None,
-        base_url: str = TWILIO_API_URL,
-        rules: Rules | None = None,
-        clock: Callable[[], datetime] | None = None,
-        sleep: Callable[[float], object] | None = None,
-        max_attempts: int = 5,
-        max_wait: timedelta | None = None,
-        hooks: Iterable[RetryHook] = (),
-    ) -> None:
-        """Configure the client.
-
-        Args:
-            state: What the sender knows (decisions, records, the outbox live in its store).
-            sender: The WhatsApp sender's number as the state knows it (E.164 digits as a
-                `PhoneNumberId`, as the Twilio webhooks report it).
-            account_sid: The Twilio account (`AC...`).
-            auth_token: The account's auth token; or give `api_key_sid` and `api_key_secret`.
-            api_key_sid: An API key (`SK...`), used with `api_key_secret` instead of the token.
-            api_key_secret: The API key's secret.
-            status_callback: Where Twilio posts statuses; the send's key is added to it.
-            messaging_service_sid: Send through a Messaging Service instead of `From`.
-            http: An HTTP client to use; by default one is created (and closed by `close`).
-            base_url: Where the REST API lives (an emulator's URL in tests).
-            rules: The rules to pace with and check variables against; those in force by
-                default.
-            clock: Returns the current instant (aware UTC).
-            sleep: Waits (pacing, backoff); injectable for tests.
-            max_attempts: Requests per send at most, retries included.
-            max_wait: The longest backoff the client waits for; a longer one is not retried.
-            hooks: Called after every attempt (`RetryHook`).
-
-        Raises:
-            InvalidValueError: Credentials are missing, or `sender` is not one of `state`'s
-                numbers.
-        """
-        _Twilio.__init__(
-            self,
-            state=state,
-            sender=sender,
-            account_sid=account_sid,
-            auth_token=auth_token,
-            api_key_sid=api_key_sid,
-            api_key_secret=api_key_secret,
-            status_callback=status_callback,
-            messaging_service_sid=messaging_service_sid,
-            base_url=base_url,
-            rules=rules,
-            clock=clock,
-            max_attempts=max_attempts,
-            max_wait=max_wait,
-            hooks=hooks,
-        )
-        SyncShell.__init__(self, http, sleep)
 
     def send(self, to: Recipient | str, message: Message, *, check: bool = True) -> SendResult:
         """Send `message` to `to`, after asking the state (unless `check=False`).
@@ -379,48 +334,8 @@ class TwilioClient(_Twilio, SyncShell):
         return self._run(self._engine.resend(key, check=check))
 
 
-class AsyncTwilioClient(_Twilio, AsyncShell):
+class AsyncTwilioClient(AsyncShell, _Twilio):
     """`TwilioClient` for asyncio: the same flow, awaited; tasks share its pacing."""
-
-    def __init__(
-        self,
-        *,
-        state: SenderState,
-        sender: PhoneNumberId,
-        account_sid: str,
-        auth_token: str = "",
-        api_key_sid: str = "",
-        api_key_secret: str = "",
-        status_callback: str = "",
-        messaging_service_sid: str = "",
-        http: httpx.AsyncClient | None = None,
-        base_url: str = TWILIO_API_URL,
-        rules: Rules | None = None,
-        clock: Callable[[], datetime] | None = None,
-        sleep: Callable[[float], Awaitable[object]] | None = None,
-        max_attempts: int = 5,
-        max_wait: timedelta | None = None,
-        hooks: Iterable[RetryHook] = (),
-    ) -> None:
-        """Configure the client (as `TwilioClient`, with async `http` and `sleep`)."""
-        _Twilio.__init__(
-            self,
-            state=state,
-            sender=sender,
-            account_sid=account_sid,
-            auth_token=auth_token,
-            api_key_sid=api_key_sid,
-            api_key_secret=api_key_secret,
-            status_callback=status_callback,
-            messaging_service_sid=messaging_service_sid,
-            base_url=base_url,
-            rules=rules,
-            clock=clock,
-            max_attempts=max_attempts,
-            max_wait=max_wait,
-            hooks=hooks,
-        )
-        AsyncShell.__init__(self, http, sleep)
 
     async def send(
         self, to: Recipient | str, message: Message, *, check: bool = True
