@@ -168,7 +168,7 @@ class Harness:
         """A Cloud API client of this mode."""
         cls = AsyncCloudApiClient if self.mode == "async" else CloudApiClient
         arguments = {"access_token": TOKEN, "phone_number_id": SHOP.phone_number_id}
-        return cls(**self._common(platform, state), **{**arguments, **options})
+        return cls(**{**self._common(platform, state), **arguments, **options})
 
     def twilio(
         self,
@@ -184,7 +184,7 @@ class Harness:
             "auth_token": AUTH_TOKEN,
             **options,
         }
-        return cls(**self._common(platform, state), **arguments)
+        return cls(**{**self._common(platform, state), **arguments})
 
     def run(self, value: Any) -> Any:
         """Return `value`, or what it awaits to (async mode)."""
