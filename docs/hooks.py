@@ -372,6 +372,9 @@ REFERENCE_PAGES: Final[dict[str, tuple[str, ...]]] = {
     "reference/error-codes.md": ("wa_outbound.error_codes",),
     "reference/webhooks.md": ("wa_outbound.webhooks",),
     "reference/state.md": ("wa_outbound.state", "wa_outbound.stores"),
+    "reference/sending.md": ("wa_outbound.sending",),
+    "reference/meta.md": ("wa_outbound.meta",),
+    "reference/twilio.md": ("wa_outbound.twilio",),
 }
 """Each reference page and the public modules whose names it renders."""
 

@@ -135,7 +135,12 @@ def test_the_error_text_names_code_subcode_status_and_trace() -> None:
             lambda code, message: (
                 httpx.Response(400, json={"error": {"code": code, "message": message}}).content
             ),
-            st.one_of(st.integers(-5, 200_000), st.text(max_size=8), st.none(), st.floats()),
+            st.one_of(
+                st.integers(-5, 200_000),
+                st.text(max_size=8),
+                st.none(),
+                st.floats(allow_nan=False, allow_infinity=False),
+            ),
             st.one_of(st.text(max_size=20), st.integers()),
         ),
     ),
