@@ -561,6 +561,24 @@ def test_bad_messages_and_numbers_are_refused(harness: Harness) -> None:
     assert [] == platform.requests
 
 
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"graph_version": "26"}, "graph_version"),
+        ({"graph_version": None}, "graph_version"),
+        ({"base_url": "graph.facebook.com"}, "base_url"),
+        ({"base_url": "http://[bad"}, "base_url"),
+    ],
+)
+def test_bad_configuration_is_refused(
+    harness: Harness, options: dict[str, Any], field: str
+) -> None:
+    """A version or URL that cannot be right is refused by name when the client is built."""
+    with pytest.raises(InvalidValueError) as caught:
+        harness.meta(Platform(), **options)
+    assert field == caught.value.field
+
+
 @pytest.mark.parametrize("token", ["", "   ", None])
 def test_a_missing_token_is_refused_without_showing_it(harness: Harness, token: Any) -> None:
     """No token: a clear error that names the field, not the value."""
@@ -705,6 +723,8 @@ def test_twilio_bad_input_is_refused_before_any_request(harness: Harness) -> Non
         harness.twilio(platform, auth_token="")
     with pytest.raises(InvalidValueError, match="account_sid"):
         harness.twilio(platform, account_sid="nope")
+    with pytest.raises(InvalidValueError, match="status_callback"):
+        harness.twilio(platform, status_callback="/status")
     with pytest.raises(InvalidValueError, match="api_key_sid"):
         harness.twilio(platform, api_key_sid="nope", api_key_secret="x")  # noqa: S106
     with pytest.raises(InvalidValueError, match="api_key_secret"):

@@ -167,10 +167,11 @@ def test_any_answer_reads_as_json_or_an_api_error(status: int, body: bytes) -> N
         (httpx.ReadTimeout("t"), TransportFailure.READ_TIMEOUT),
         (httpx.RemoteProtocolError("t"), TransportFailure.CONNECTION_RESET_AFTER_SEND),
         (httpx.WriteError("t"), TransportFailure.CONNECTION_RESET_AFTER_SEND),
+        (httpx.DecodingError("t"), TransportFailure.CONNECTION_RESET_AFTER_SEND),
     ],
 )
 def test_httpx_errors_map_to_where_the_request_got(
-    error: httpx.TransportError, failure: TransportFailure
+    error: httpx.RequestError, failure: TransportFailure
 ) -> None:
     """Before the request left it is safe to retry; after, it is ambiguous."""
     assert failure == failure_of(error)

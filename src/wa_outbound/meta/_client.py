@@ -10,6 +10,7 @@ text-message page, updated 2026-07-02; its error codes page, updated 2026-05-15)
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -43,6 +44,7 @@ from wa_outbound.sending._flow import (
     Engine,
     Outgoing,
     SyncShell,
+    base_url_of,
     non_empty_text,
     recipient_of,
 )
@@ -238,6 +240,7 @@ class NumberHealth:
         return health
 
 
+_VERSION: Final = re.compile(r"v[0-9]{1,3}\.[0-9]{1,3}")
 _THROUGHPUT: Final = {"STANDARD": ThroughputClass.DEFAULT, "HIGH": ThroughputClass.UPGRADED}
 _HEALTH_FIELDS: Final = "quality_rating,status,throughput,messaging_limit_tier"
 
@@ -346,7 +349,9 @@ class _CloudApi(ClientBase):
             InvalidValueError: The token is missing, the number is not one of `state`'s, or
                 `http` is not the kind of client this client drives.
         """
-        wire = _GraphWire(_token(access_token), f"{base_url.rstrip('/')}/{graph_version}")
+        if not isinstance(graph_version, str) or _VERSION.fullmatch(graph_version) is None:
+            raise InvalidValueError("graph_version", graph_version, "expected vNN.N, e.g. v26.0")
+        wire = _GraphWire(_token(access_token), f"{base_url_of(base_url)}/{graph_version}")
         self._engine = Engine(
             state=state,
             wire=wire,
@@ -388,11 +393,11 @@ class _CloudApi(ClientBase):
             found = check_parameters(message.template, message.parameters, rules=rules)
             if found.problems:
                 first = found.problems[0]
+                more = "".join(f"; {problem}" for problem in found.problems[1:])
                 raise InvalidValueError(
                     f"parameters.{first.path}",
                     message.parameters,
-                    f"{first.message} (Meta would answer {first.error_code}); "
-                    + "; ".join(str(p) for p in found.problems[1:]),
+                    f"{first.message} (Meta would answer {first.error_code}){more}",
                 )
             template = (message.template.name, message.template.language)
             kind = message.kind

@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -298,11 +299,11 @@ class Engine:
         self.max_wait: Final = max_wait
         self.hooks: Final = tuple(hooks)
         self._pacers = _Pacers(state, rules)
-        self._businesses = frozenset(self._pacers._classes)  # noqa: SLF001 - same module
+        self._businesses = frozenset(n.phone_number_id for n in state.numbers)
 
     def check_business(self, business: object) -> PhoneNumberId:
         """Return `business` if the state knows it; refuse it before any request leaves."""
-        if business not in self._businesses or not isinstance(business, PhoneNumberId):
+        if not isinstance(business, PhoneNumberId) or business not in self._businesses:
             raise InvalidValueError("business", business, "not one of the state's numbers")
         return business
 
@@ -449,7 +450,7 @@ class Engine:
         """Send `request` once; return the answer's JSON or raise the `ApiError` it means."""
         try:
             response = yield HttpCall(request)
-        except httpx.TransportError as error:
+        except httpx.RequestError as error:
             raise ApiError.no_answer(failure_of(error), attempt=attempt) from error
         return self.wire.read(response, attempt)
 
@@ -532,8 +533,13 @@ def _wait_of_error(state: tenacity.RetryCallState) -> float:
     return _seconds(error) if isinstance(error, ApiError) else 0.0
 
 
-def failure_of(error: httpx.TransportError) -> TransportFailure:
-    """Map an httpx transport error to the taxonomy: did the request (possibly) leave?"""
+def failure_of(error: httpx.RequestError) -> TransportFailure:
+    """Map an httpx request error to the taxonomy: did the request (possibly) leave?
+
+    Only errors raised before a byte was sent (connect, pool and protocol errors) say it did
+    not; anything else (timeouts after sending, dropped connections, an answer that cannot be
+    decoded) may follow a request the platform took.
+    """
     if isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
         return TransportFailure.CONNECT_TIMEOUT
     if isinstance(error, httpx.ConnectError | httpx.UnsupportedProtocol):
@@ -618,6 +624,17 @@ def non_empty_text(field: str) -> Callable[[Any, Any, Any], None]:
             raise InvalidValueError(field, value, "expected non-empty text")
 
     return check
+
+
+def base_url_of(url: object, *, field: str = "base_url") -> str:
+    """Return an http(s) URL without its trailing slash; refuse anything else, naming `field`."""
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:  # a malformed IPv6 host, ...
+        parts = None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidValueError(field, url, "expected an http(s) URL with a host")
+    return str(url).rstrip("/")
 
 
 class ClientBase:

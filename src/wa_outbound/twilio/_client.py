@@ -31,6 +31,7 @@ from wa_outbound.sending._flow import (
     Engine,
     Outgoing,
     SyncShell,
+    base_url_of,
     non_empty_text,
     recipient_of,
 )
@@ -259,7 +260,9 @@ class _Twilio(ClientBase):
                 numbers.
         """
         user, secret = _credentials(account_sid, auth_token, api_key_sid, api_key_secret)
-        wire = _TwilioWire(user, secret, base_url.rstrip("/"), status_callback)
+        if status_callback:
+            base_url_of(status_callback, field="status_callback")
+        wire = _TwilioWire(user, secret, base_url_of(base_url), status_callback)
         self._engine = Engine(
             state=state,
             wire=wire,
