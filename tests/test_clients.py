@@ -761,3 +761,124 @@ def test_messages_refuse_bad_values_when_built(build: Any, field: str) -> None:
     with pytest.raises(InvalidValueError) as caught:
         build()
     assert field == caught.value.field
+
+
+# --- edges ----------------------------------------------------------------------------------------
+
+PLAIN = template_from_graph(
+    {
+        "name": "hello",
+        "language": "en_US",
+        "category": "AUTHENTICATION",
+        "status": "APPROVED",
+        "components": [{"type": "BODY", "text": "Hello there."}],
+    }
+)
+
+
+def test_a_template_without_variables_sends_no_components(harness: Harness) -> None:
+    """A template with no variables is sent by name and language only."""
+    platform = Platform()
+    client = harness.meta(platform)
+    result = harness.run(client.send(ANNA, TemplateMessage(PLAIN)))
+    assert result.sent
+    assert "components" not in body_of(platform.requests[0])["template"]
+
+
+def test_a_bsuid_is_sent_as_recipient(harness: Harness) -> None:
+    """A business-scoped user id goes in `recipient`, not `to`; an answer without id is kept."""
+    from wa_outbound import BusinessScopedUserId
+
+    platform = Platform(httpx.Response(200, json={"messaging_product": "whatsapp"}))
+    client = harness.meta(platform)
+    result = harness.run(
+        client.send(BusinessScopedUserId("US.13491208655302741918"), Text("hi"), check=False)
+    )
+    body = body_of(platform.requests[0])
+    assert ("US.13491208655302741918", "to" in body) == (body["recipient"], False)
+    assert ("", {"messaging_product": "whatsapp"}) == (result.message_id, result.response)
+
+
+def test_an_error_body_of_another_shape_is_read_by_its_status(harness: Harness) -> None:
+    """`{"error": "text"}` is not Graph's shape: the status decides (400: not retried)."""
+    platform = Platform(httpx.Response(400, json={"error": "bad"}))
+    client = harness.meta(platform)
+    with pytest.raises(ApiError) as caught:
+        harness.run(client.send(ANNA, Text("hi")))
+    assert (None, RetryAction.UNKNOWN) == (caught.value.code, caught.value.decision.action)
+
+
+def test_template_management_refuses_bad_arguments(harness: Harness) -> None:
+    """A non-template, a bad page size or a missing name is refused before any request."""
+    platform = Platform()
+    client = harness.meta(platform)
+    with pytest.raises(InvalidValueError, match="template"):
+        harness.run(client.create_template({"name": "x"}))
+    with pytest.raises(InvalidValueError, match="page_size"):
+        harness.run(client.list_templates(page_size=0))
+    with pytest.raises(InvalidValueError, match="name"):
+        harness.run(client.delete_template(""))
+    harness.run(client.delete_template("hello"))
+    assert {"name": "hello"} == dict(platform.requests[0].url.params)
+
+
+def test_a_blocked_resend_keeps_its_key(harness: Harness) -> None:
+    """Resending when the rules now say no: blocked, the entry untouched, the key reported."""
+    state = fresh_state()
+    client = harness.meta(Platform(httpx.ReadTimeout("slow")), state)
+    result = harness.run(client.send(ANNA, Text("hi")))
+    from wa_outbound import OptOutReceived
+
+    state.apply(SHOP.phone_number_id, ANNA, [OptOutReceived(at=NOW)])
+    again = harness.run(client.resend(result.key))
+    assert (SendStatus.BLOCKED, result.key) == (again.status, again.key)
+    assert OutboxStatus.AMBIGUOUS == client.outbox.get(result.key).status
+
+
+def test_an_injected_http_client_is_left_open(harness: Harness) -> None:
+    """`close` closes only a client the client created itself."""
+    client = harness.meta(Platform())
+    if harness.mode == "async":
+        harness.run(client.aclose())
+    else:
+        client.close()
+    assert not client.http.is_closed
+
+
+def test_defaults_read_the_real_clock_and_sleep() -> None:
+    """Without `clock` and `sleep`, the client reads UTC now and sleeps for real."""
+    from wa_outbound.meta import CloudApiClient
+    from wa_outbound.sending._flow import ClientBase, _time_sleep
+
+    client = CloudApiClient(
+        state=fresh_state(), access_token=TOKEN, phone_number_id=SHOP.phone_number_id
+    )
+    assert client._engine.clock().tzinfo is not None
+    _time_sleep(0)
+    client.close()
+    assert not client._engine.retryable(ValueError("not an ApiError"))
+    with pytest.raises(NotImplementedError):
+        ClientBase()._shell(None, None)
+
+
+def test_statuses_that_settle_nothing_are_skipped(harness: Harness) -> None:
+    """A `deleted` status, or one with an unknown key, settles nothing."""
+    client = harness.meta(Platform(httpx.ReadTimeout("slow")))
+    result = harness.run(client.send(ANNA, Text("hi")))
+    events = [status_event(result.key, StatusKind.DELETED), status_event("wao-x", StatusKind.SENT)]
+    assert [] == client.outbox.reconcile(events, now=NOW)
+
+
+def test_twilio_plain_media_templates_and_resend(harness: Harness) -> None:
+    """Media without caption, a template without variables, and a resend under the same key."""
+    platform = Platform(httpx.ReadTimeout("slow"), twilio_created("SM2"))
+    client = harness.twilio(platform, fresh_state(window=True))
+    template = ContentTemplate(content_sid=CONTENT_SID, kind=SendKind.MARKETING_TEMPLATE)
+    result = harness.run(client.send(ANNA, template))
+    assert SendStatus.AMBIGUOUS == result.status
+    again = harness.run(client.resend(result.key))
+    assert ("SM2", SendStatus.SENT) == (again.message_id, again.status)
+    assert "ContentVariables" not in form_of(platform.requests[0])
+    harness.run(client.send(ANNA, TwilioMedia(media_urls=("https://shop.example/a.png",))))
+    assert "Body" not in form_of(platform.requests[-1])
+    assert "_TwilioWire('https://api.twilio.com/2010-04-01')" == repr(client._engine.wire)
