@@ -129,7 +129,6 @@ EXPECTED_FAMILIES: dict[str, list[str]] = {
         "Outbox",
         "OutboxEntry",
         "OutboxStatus",
-        "Outgoing",
         "RetryHook",
         "SendResult",
         "SendStatus",

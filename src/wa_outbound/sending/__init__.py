@@ -17,7 +17,6 @@ the `http` extra (httpx, tenacity).
 from wa_outbound.sending._api_error import ApiError
 from wa_outbound.sending._flow import (
     AttemptReport,
-    Outgoing,
     RetryHook,
     SendResult,
     SendStatus,
@@ -38,7 +37,6 @@ __all__ = [
     "Outbox",
     "OutboxEntry",
     "OutboxStatus",
-    "Outgoing",
     "RetryHook",
     "SendResult",
     "SendStatus",
