@@ -172,9 +172,9 @@ def test_rules_diff_text() -> None:
 
 
 def test_rules_before_2023_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
-    """A date before the oldest set exits with status 1 and a clear message."""
+    """A date before the oldest set exits with status 3 (input error) and a clear message."""
     status, _ = run("rules", "--at", "2020-01-01")
-    assert 1 == status
+    assert 3 == status
     assert "no rule set before 2023-01-01" in capsys.readouterr().err
 
 
@@ -210,8 +210,8 @@ def test_help_lists_every_registered_command() -> None:
 
 
 def test_file_errors_are_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    """A file the command cannot open ends with status 1 and one line naming the file."""
-    assert 1 == run("plan", "/nonexistent/recipients.csv", "--template-kind", "utility")[0]
+    """A file the command cannot open ends with status 3 and one line naming the file."""
+    assert 3 == run("plan", "/nonexistent/recipients.csv", "--template-kind", "utility")[0]
     assert "wa-outbound: error: cannot read /nonexistent/recipients.csv: No such file" in (
         capsys.readouterr().err
     )
@@ -220,7 +220,7 @@ def test_file_errors_are_one_line_not_a_traceback(capsys: pytest.CaptureFixture[
 def test_other_os_errors_and_interrupts_end_quietly(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An OS error naming no file prints its text; Ctrl-C ends with 130 and no traceback."""
+    """A closed pipe ends with 141 and nothing printed; Ctrl-C ends with 130 and no traceback."""
     from wa_outbound.cli import _demo
 
     def broken_pipe(*_: object) -> int:
@@ -230,8 +230,8 @@ def test_other_os_errors_and_interrupts_end_quietly(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_demo, "run", broken_pipe)
-    assert 1 == run("demo")[0]
-    assert "wa-outbound: error: [Errno 32] Broken pipe\n" == capsys.readouterr().err
+    assert 141 == run("demo")[0]
+    assert "" == capsys.readouterr().err
     monkeypatch.setattr(_demo, "run", interrupted)
     assert 130 == run("demo")[0]
     assert "" == capsys.readouterr().err
@@ -295,7 +295,7 @@ def test_limits_text_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Ramp-up to 10,000 users a day" in output
     _, blocked = run("limits", "--limit", "250", "--status", "FLAGGED")
     assert "not_connected" in blocked
-    assert 1 == run("limits", "--limit", "TIER_NOT_SET")[0]
+    assert 3 == run("limits", "--limit", "TIER_NOT_SET")[0]
     assert "carries no limit" in capsys.readouterr().err
 
 
@@ -333,7 +333,7 @@ def test_lint_clean_template_exits_zero(tmp_path: object) -> None:
     assert 0 == status
     assert "seasonal_promotion" in output
     assert "no" in output.split("seasonal_promotion")[1]
-    assert "0 error(s), 0 warning(s)" in output
+    assert "0 errors, 0 warnings" in output
 
 
 def test_lint_reports_findings_and_exits_one(tmp_path: object) -> None:
@@ -342,7 +342,7 @@ def test_lint_reports_findings_and_exits_one(tmp_path: object) -> None:
     assert 1 == status
     for code in ("name-format", "variable-at-edge", "example-missing", "category-looks-promo"):
         assert code in output
-    assert "3 error(s), 1 warning(s)" in output
+    assert "3 errors, 1 warning" in output
 
 
 def test_lint_json_lists_files_templates_and_findings(tmp_path: object) -> None:
@@ -362,7 +362,7 @@ def test_lint_json_lists_files_templates_and_findings(tmp_path: object) -> None:
 
 
 def test_lint_reports_unreadable_files_without_stopping(tmp_path: object) -> None:
-    """Missing files, bad JSON and non-templates are reported; the other files are linted."""
+    """Missing files, bad JSON and non-templates are reported (status 3); the others linted."""
     bad_json = write(tmp_path, "bad.json", "{not json")
     not_template = write(tmp_path, "nt.json", {**SEASONAL, "category": "PROMO"})
     good = write(tmp_path, "good.json", SEASONAL)
@@ -375,8 +375,8 @@ def test_lint_reports_unreadable_files_without_stopping(tmp_path: object) -> Non
         good,  # type: ignore[operator]
     )
     document = json.loads(output)
-    assert 1 == status
-    assert 3 == document["errors"]
+    assert 3 == status
+    assert (0, 3) == (document["errors"], document["unreadable_files"])
     errors = [f["error"] for f in document["files"]]
     assert "cannot read the file" in errors[0]["reason"]
     assert errors[1]["reason"].startswith("not JSON")

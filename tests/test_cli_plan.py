@@ -100,7 +100,7 @@ def test_plan_strict_stops_at_the_first_bad_row(
 ) -> None:
     """--strict turns the first bad row into an error exit naming it."""
     status, _ = run("plan", str(recipients), "--template-kind", "utility", "--strict")
-    assert 1 == status
+    assert 3 == status
     assert "row 604, phone" in capsys.readouterr().err
 
 
@@ -109,7 +109,7 @@ def test_plan_refuses_a_tier_without_a_limit(recipients: Path) -> None:
     status, _ = run(
         "plan", str(recipients), "--template-kind", "utility", "--limit", "TIER_NOT_SET"
     )
-    assert 1 == status
+    assert 3 == status
 
 
 class _Terminal(io.StringIO):

@@ -94,7 +94,7 @@ def test_bad_arguments_are_one_line(
 ) -> None:
     """A bad argument ends with status 1 and one line naming it, never a traceback."""
     status, _ = run("state", database, *argv, now=NOW)
-    assert 1 == status
+    assert 3 == status
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
@@ -103,6 +103,6 @@ def test_bad_arguments_are_one_line(
 def test_a_missing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A database that does not exist is not created: the command says so."""
     status, _ = run("state", str(tmp_path / "none.sqlite"))
-    assert 1 == status
+    assert 3 == status
     assert "no such file" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite").exists()

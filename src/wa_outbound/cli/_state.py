@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, WaId
 from wa_outbound._kinds import SendKind
-from wa_outbound.cli._common import console, instant, iso, print_json
+from wa_outbound.cli._common import console, escape, instant, iso, print_json
 
 if TYPE_CHECKING:
     import argparse
@@ -163,7 +163,9 @@ def _account(state: SenderState, business: PhoneNumberId) -> dict[str, Any]:
 
 
 def print_report(report: dict[str, Any], out: TextIO) -> None:
+    """Print a `state` report as text; what the store holds is shown as text, never markup."""
     show = console(out)
+    report = _escaped(report)
     numbers = ", ".join(n["phone_number_id"] for n in report["numbers"]) or "none"
     show.print(f"State at {report['at']}; numbers: {numbers}")
     for chat in report.get("conversations", []):
@@ -201,3 +203,12 @@ def print_report(report: dict[str, Any], out: TextIO) -> None:
             )
         else:
             show.print(f"\nNumber {account['business']}: no account event yet")
+
+
+def _escaped(value: Any) -> Any:  # noqa: ANN401 - a report, a part of it, or a leaf
+    """The report with every text escaped for `rich` (ids and names come from the store)."""
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    return escape(value) if isinstance(value, str) else value
