@@ -162,10 +162,11 @@ def test_rules_diff_json() -> None:
     assert "service_window" not in changes
 
 
-def test_rules_diff_text() -> None:
+def test_rules_diff_text(monkeypatch: pytest.MonkeyPatch) -> None:
     """The text diff shows old and new values, and source-only changes as unchanged values."""
+    monkeypatch.setenv("COLUMNS", "240")
     _, output = run("rules", "--diff", "2025-06-01", "2025-12-01")
-    assert "conversation_based -> per_message" in output
+    assert "conversation based -> per message" in output
     assert "value unchanged" in output
     _, same = run("rules", "--diff", "2026-01-01", "2026-02-01")
     assert "No rule changed" in same
@@ -291,12 +292,88 @@ def test_limits_text_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
     """The text report shows blockers and the plan; a tier with no limit is an error."""
     status, output = run("limits", "--limit", "TIER_2K", "--used", "1000", "--target", "10000")
     assert 0 == status
-    assert "upgrade expected by" in output
-    assert "Ramp-up to 10,000 users a day" in output
-    _, blocked = run("limits", "--limit", "250", "--status", "FLAGGED")
-    assert "not_connected" in blocked
+    assert "upgrade to 10,000 expected by 2026-11-25 06:00 UTC" in output
+    assert "Ramp-up to 10,000 users a day: 1 day" in output
+    assert "assumes the quality stays not low" in " ".join(output.split())
+    _, blocked = run("limits", "--limit", "250", "--status", "flagged")
+    assert "not connected" in blocked
+    assert "next tier: 2,000" in blocked
     assert 3 == run("limits", "--limit", "TIER_NOT_SET")[0]
     assert "carries no limit" in capsys.readouterr().err
+
+
+def test_limits_and_plan_agree_on_the_tiers() -> None:
+    """`limits` expects the upgrade its own ramp-up applies: one model, no contradiction."""
+    document = json.loads(
+        run(
+            "limits",
+            *("--limit", "2000", "--used", "1200", "--target", "50000", "--verified", "--json"),
+        )[1]
+    )
+    (day,) = document["ramp_up"]
+    assert document["earliest_upgrade_at"] == day["upgrades"][0]
+    assert (100000, 50000) == (day["limit"], day["users"])
+    assert "6 hours" in document["assumes"]
+
+
+def test_limits_below_the_verified_start_plans_from_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """`limits --target 5000` at 250 names the scaling path and plans from 2,000, no error."""
+    status, output = run("limits", "--target", "5000")
+    assert 0 == status
+    text = " ".join(output.split())
+    assert "scaling path required" in text
+    assert "the ramp-up starts at 2,000" in text
+    assert "--verified" in text
+    assert "" == capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2,000", 2000), ("2 000", 2000), ("2_000", 2000), ("tier_10k", 10000), ("-1", "unlimited")],
+)
+def test_limit_is_read_as_people_write_it(text: str, expected: object) -> None:
+    """`--limit 2,000` (as the output prints it), tier names in any case, and -1 are read."""
+    assert expected == json.loads(run("limits", "--limit", text, "--json")[1])["limit"]
+    assert "unlimited" == json.loads(run("limits", "--limit", "Unlimited", "--json")[1])["limit"]
+
+
+@pytest.mark.parametrize("text", ["--5", "2,00", "9" * 5000, "\uff12\uff10\uff10\uff10"])
+def test_limit_refuses_what_is_no_number(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A limit that is no number of users is an input error naming `--limit`."""
+    assert 3 == run("limits", f"--limit={text}")[0]
+    assert "--limit=" in capsys.readouterr().err
+
+
+def test_choices_take_any_case() -> None:
+    """`--quality red` and `--template-kind MARKETING` read like their lower or upper spelling."""
+    document = json.loads(run("limits", "--limit", "2000", "--quality", "red", "--json")[1])
+    assert "quality_low" in [b["code"] for b in document["blockers"]]
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--version` prints one line with the version and exits 0."""
+    with pytest.raises(SystemExit) as info:
+        run("--version")
+    assert 0 == info.value.code
+    assert capsys.readouterr().out.startswith("wa-outbound ")
+
+
+def test_a_date_in_the_future_says_the_rules_are_assumed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A date past today and the last known change prints a note on standard error."""
+    run("rules", "--at", "2031-01-01", "--json")
+    assert "are assumed to hold then" in capsys.readouterr().err
+    run("rules", "--at", "2026-11-01", "--json")
+    assert "" == capsys.readouterr().err
+
+
+def test_dates_out_of_range_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """A year before 1970 or after 9000 is refused by the parser, naming the value."""
+    with pytest.raises(SystemExit) as info:
+        run("rules", "--at", "9999-12-31")
+    assert 2 == info.value.code
+    assert "the year must be from 1970 to 9000" in capsys.readouterr().err
 
 
 SEASONAL = {
@@ -423,3 +500,49 @@ def test_rules_show_short_durations_in_minutes_and_seconds() -> None:
             timedelta(days=7),
         )
     )
+
+
+def test_rules_by_name_prefix_and_grep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rules NAME` prints one rule or every rule it starts; `--grep` filters by meaning too."""
+    one = json.loads(run("rules", "service_window", "--json")[1])["rules"]
+    assert ["service_window"] == [r["name"] for r in one]
+    upgrade = json.loads(run("rules", "limit_upgrade", "--json")[1])["rules"]
+    assert {"limit_upgrade_usage_share", "limit_upgrade_lookback", "limit_upgrade_delay"} == {
+        r["name"] for r in upgrade
+    }
+    found = json.loads(run("rules", "--grep", "LIMIT", "--json")[1])["rules"]
+    assert "messaging_limit_tiers" in [r["name"] for r in found]
+    assert all("limit" in (r["name"] + r["meaning"]).lower() for r in found)
+    monkeypatch.setenv("COLUMNS", "240")
+    _, text = run("rules", "messaging_limit_tiers", "--at", "2026-11-25")
+    assert "250, 2,000, 10,000, 100,000" in text
+    assert "No rule matches." in run("rules", "--grep", "no such words")[1]
+
+
+def test_rules_names_a_misspelt_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    """A name that starts no rule is an input error suggesting the closest names."""
+    assert 3 == run("rules", "servce_window")[0]
+    assert "did you mean service_window" in capsys.readouterr().err
+
+
+def test_rules_diff_filters_and_refuses_at(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--diff` keeps only the names asked for; `--at` with `--diff` is a usage error."""
+    document = json.loads(
+        run("rules", "limit_upgrade", "--diff", "2023-01-01", "2026-12-01", "--json")[1]
+    )
+    assert ["limit_upgrade_delay"] == [c["name"] for c in document["changes"]]
+    with pytest.raises(SystemExit) as info:
+        run("rules", "--at", "2026-01-01", "--diff", "2023-01-01", "2026-12-01")
+    assert 2 == info.value.code
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_rules_table_takes_the_width_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped output is `COLUMNS` wide (120 without it) and the rule column is never squeezed."""
+    monkeypatch.setenv("COLUMNS", "80")
+    _, output = run("rules", "--diff", "2023-01-01", "2026-12-01")
+    assert 80 == max(len(line) for line in output.splitlines())
+    assert "messaging_limit_tiers" in output
+    monkeypatch.delenv("COLUMNS")
+    _, wide = run("rules", "service_window")
+    assert 120 == max(len(line) for line in wide.splitlines())

@@ -21,9 +21,11 @@ from wa_outbound._time import UTC
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import timedelta
     from decimal import Decimal
 
     from wa_outbound._account import MessagingLimit
+    from wa_outbound._rules import Rules
 
 EXIT_FINDINGS: Final = 1
 """The exit status of a command that ran and found an error in its input (`lint`)."""
@@ -183,6 +185,27 @@ def words(value: Any) -> str:  # noqa: ANN401 - an enum member or its value
     """An enum value in words: `wait_for_user` -> `wait for user`."""
     text = value if isinstance(value, str) else value.value
     return str(text).replace("_", " ").lower()
+
+
+def duration(value: timedelta) -> str:
+    """A duration in words: `6 hours`, `7 days`, `90 minutes`."""
+    seconds = int(value.total_seconds())
+    if seconds % 86_400 == 0 and seconds >= 2 * 86_400:
+        return count(seconds // 86_400, "day")
+    if seconds % 3_600 == 0:
+        return count(seconds // 3_600, "hour")
+    return count(seconds // 60, "minute")
+
+
+def tier_assumptions(rules: Rules) -> str:
+    """What every tier projection of the command line assumes (`limits` and `plan` alike)."""
+    share = rules.limit_upgrade_usage_share.value
+    return (
+        f"assumes the quality stays not low and the number CONNECTED; each upgrade lands"
+        f" {duration(rules.limit_upgrade_delay.value)} (Meta: 'within') after the users reached"
+        f" in {duration(rules.limit_upgrade_lookback.value)} make {share:.0%} of the limit, and"
+        f" sending goes on under the new limit; the rules of {rules.name} hold throughout"
+    )
 
 
 def escape(text: object) -> str:
