@@ -514,14 +514,14 @@ def test_plans_render_for_notebooks_and_terminals() -> None:
     plan = plan_campaign(rows, business=BUSINESS, kind=UTILITY, start=T0, rate_card=_card())
     markdown = plan._repr_markdown_()
     assert "| 2026-11-23 | 3 |" in markdown
-    assert "| no_opt_in | 1 |" in markdown
+    assert "| no opt in | 1 |" in markdown
     html = plan._repr_html_()
     assert "<td>2026-11-23</td>" in html
-    assert "no_opt_in" in html
+    assert "no opt in" in html
     out = io.StringIO()
     Console(file=out, width=120).print(plan)
     assert "2026-11-23" in out.getvalue()
-    assert "no_opt_in" in out.getvalue()
+    assert "no opt in" in out.getvalue()
 
 
 def test_every_rendering_shows_every_cell_and_bad_row() -> None:

@@ -149,6 +149,15 @@ def _optional_instant(value: datetime | None) -> datetime | None:
     return None if value is None else utc("last_inbound_at", value)
 
 
+def _stop(instance: CampaignRecipient, _attribute: object, value: bool) -> None:  # noqa: FBT001
+    if value is False:  # the common case, first: one comparison per row
+        return
+    if value is not True:
+        raise InvalidValueError("opted_out", value, "expected True or False")
+    if instance.opted_in is True:
+        raise InvalidValueError("opted_out", value, "the row says opted_in=True as well")
+
+
 @attrs.frozen(kw_only=True)
 class CampaignRecipient:
     """One row of a campaign's recipient list."""
@@ -166,15 +175,10 @@ class CampaignRecipient:
     (a recorded opt-out stands)."""
     last_inbound_at: datetime | None = attrs.field(default=None, converter=_optional_instant)
     """The recipient's latest message, if the list knows it (it may open a service window)."""
-    opted_out: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    opted_out: bool = attrs.field(default=False, validator=_stop)
     """Whether the list says the recipient asked to stop every message (a stop applied at the
     campaign's start, so the recipient is blocked as `opted_out`); refused with
     `opted_in=True`."""
-
-    @opted_out.validator
-    def _not_both(self, _attribute: object, value: bool) -> None:  # noqa: FBT001
-        if value and self.opted_in is True:
-            raise InvalidValueError("opted_out", value, "the row says opted_in=True as well")
 
 
 @attrs.frozen(kw_only=True)
@@ -296,10 +300,13 @@ class CampaignPlan:
         if self.starts_at is not None and self.finishes_at is not None:
             lines.append(
                 f"from {self.starts_at:%Y-%m-%d %H:%M} to {self.finishes_at:%Y-%m-%d %H:%M} UTC"
-                f" ({len(self.days):,} days); limit at the end: {_limit_text(self.limit)}"
+                f" ({len(self.days):,} day{'' if len(self.days) == 1 else 's'});"
+                f" limit at the end: {_limit_text(self.limit)}"
             )
         if self.cost is not None:
-            totals = ", ".join(f"{amount} {cur}" for cur, amount in sorted(self.total_cost.items()))
+            totals = ", ".join(
+                _money(amount, cur) for cur, amount in sorted(self.total_cost.items())
+            )
             lines.append(
                 f"cost: {totals or 'nothing known'};"
                 f" {self.unknown_price_sends:,} sends at an unknown price"
@@ -318,7 +325,7 @@ class CampaignPlan:
                     f"{day.new_users:,}",
                     _limit_text(day.limit),
                     "" if day.tier_change is None else _limit_text(day.tier_change),
-                    ", ".join(f"{amount} {cur}" for cur, amount in sorted(day.cost.items())),
+                    ", ".join(_money(amount, cur) for cur, amount in sorted(day.cost.items())),
                 )
                 for day in self.days
             ),
@@ -359,7 +366,13 @@ def _limit_text(limit: MessagingLimit) -> str:
 
 
 def _reason_text(reason: Reason | str) -> str:
-    return reason if isinstance(reason, str) else reason.value
+    """A blocking reason in words (`no opt in`), as people read it."""
+    return (reason if isinstance(reason, str) else reason.value).replace("_", " ")
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    """An amount as people read it: `2,152.05 USD`."""
+    return f"{amount:,.2f} {currency}"
 
 
 # --- the list -------------------------------------------------------------------------------
