@@ -98,7 +98,13 @@ def test_demo_text_shows_decisions_and_reasons() -> None:
     assert "messaging_limit_reached" in output
     assert "campaign plan: 3,000 sends in 2 waves over 2 days" in output
     assert "limit 2,000 -> 10,000 at Wed 02:00" in output
-    assert "cost: 177.6000 USD" in output
+    assert "cost: 177.60 USD" in output
+    assert "instead: ask again Wed 09:30" in output
+    # The call stays allowed past the window's closing: both clocks are named.
+    assert (
+        "call: allowed (the customer service window closes Wed 17:00; the call permission"
+        " lasts until 1 Dec 17:00)"
+    ) in " ".join(output.split())
 
 
 def test_demo_without_phonenumbers_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -546,3 +552,30 @@ def test_rules_table_takes_the_width_it_is_given(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("COLUMNS")
     _, wide = run("rules", "service_window")
     assert 120 == max(len(line) for line in wide.splitlines())
+
+
+def test_answer_change_text_names_each_clock() -> None:
+    """Allowed sends name what runs out (window, free entry point, permission); blocked, when."""
+    from wa_outbound import Conversation, PhoneNumberId, SendKind, WaId, can_send
+    from wa_outbound._facts import (
+        CallPermissionGranted,
+        EntryPoint,
+        OutboundMessageSent,
+        ReferralReceived,
+    )
+    from wa_outbound.cli._common import answer_change_text, when_text
+
+    now = datetime(2026, 11, 24, 17, tzinfo=timezone.utc)
+    chat = Conversation(business=PhoneNumberId("106540352242922"), recipient=WaId("4915123456789"))
+    chat = chat.apply(ReferralReceived(at=now, entry_point=EntryPoint.CLICK_TO_WHATSAPP_AD))
+    chat = chat.apply(OutboundMessageSent(at=now))  # the reply opens the free entry point
+    chat = chat.apply(CallPermissionGranted(at=now))  # permanent since 2025-11-03
+    text = answer_change_text(can_send(chat, SendKind.FREE_FORM, now=now), chat, now)
+    assert "the customer service window closes Wed 17:00" in text
+    assert "the free entry point ends" in text
+    call = answer_change_text(can_send(chat, SendKind.CALL, now=now), chat, now)
+    assert call.endswith("the call permission is permanent")
+    unknown = answer_change_text(can_send(chat, SendKind.CALL, now=now), None, now)
+    assert "the customer service window closes Wed 17:00" == unknown
+    assert "3 Jan 2028 09:00" == when_text(datetime(2028, 1, 3, 9, tzinfo=timezone.utc), now)
+    assert "1 Dec 17:00" == when_text(datetime(2026, 12, 1, 17, tzinfo=timezone.utc), now)

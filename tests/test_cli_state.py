@@ -57,7 +57,8 @@ def test_recipient_text_after_the_window(database: str) -> None:
     )
     assert 0 == status
     assert f"Conversation {p.PHONE_ID} → {p.USER}" in output
-    assert "free_form: no: the customer service window closed" in output
+    assert "free form: no: the customer service window closed" in output
+    assert "instead: Send an approved template instead of free-form." in output
 
 
 def test_template_and_account(database: str) -> None:
@@ -66,8 +67,8 @@ def test_template_and_account(database: str) -> None:
         "state", database, "--template", "order_update:en_US", "--account", now=NOW
     )
     assert 0 == status
-    assert "Template order_update (en_US) of 106540352242922: PAUSED" in output
-    assert "messaging limit 10000" in output
+    assert "Template order_update (en_US) of 106540352242922: paused" in output
+    assert "messaging limit 10,000" in output
     status, output = run("state", database, "--template", "nope:en", "--json", now=NOW)
     assert [False] == [t["known"] for t in json.loads(output)["templates"]]
 

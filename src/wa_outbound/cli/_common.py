@@ -8,6 +8,8 @@ user typed or a file held is shown with `escape`, never read as console markup.
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import json
 import os
 import re
@@ -262,3 +264,96 @@ def _width(out: TextIO) -> int | None:
         if columns.isascii() and columns.isdigit() and columns != "0"
         else (_PIPED_WIDTH)
     )
+
+
+def member_text(member: Any) -> str:  # noqa: ANN401 - an enum member
+    """An enum member as a sentence: its attribute docstring, else its value in words.
+
+    `Alternative.WAIT_FOR_USER` reads "Nothing can be sent until the user contacts ...".
+    """
+    kind = type(member)
+    return _member_docs(kind.__module__, kind.__qualname__).get(member.name) or words(member)
+
+
+@functools.cache
+def _member_docs(module: str, name: str) -> dict[str, str]:
+    """The attribute docstring of every member of enum `module.name`, read from its source."""
+    import ast  # noqa: PLC0415 - only when a member is printed in words
+    import inspect  # noqa: PLC0415
+    import textwrap  # noqa: PLC0415
+
+    try:
+        kind = getattr(sys.modules[module], name)
+        body = ast.parse(textwrap.dedent(inspect.getsource(kind))).body[0]
+    except (OSError, TypeError):  # pragma: no cover - no source (a frozen build)
+        return {}
+    assert isinstance(body, ast.ClassDef)  # noqa: S101 - getsource of a class
+    return {
+        node.targets[0].id: " ".join(after.value.value.split())
+        for node, after in itertools.pairwise(body.body)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(after, ast.Expr)
+        and isinstance(after.value, ast.Constant)
+        and isinstance(after.value.value, str)
+    }
+
+
+def when_text(at: datetime, now: datetime) -> str:
+    """An instant as a person reads it next to `now`: `Wed 17:00` within a week.
+
+    Further away: `1 Dec 17:00`, with the year when it is not `now`'s.
+    """
+    if timedelta_days(at, now) < _WEEK_DAYS:
+        return f"{at:%a %H:%M}"
+    return f"{at:%-d %b %H:%M}" if at.year == now.year else f"{at:%-d %b %Y %H:%M}"
+
+
+_WEEK_DAYS: Final = 6
+"""Instants fewer days ahead than this are named by their weekday."""
+
+
+def timedelta_days(later: datetime, earlier: datetime) -> float:
+    """Days from `earlier` to `later`."""
+    return (later - earlier).total_seconds() / 86_400
+
+
+def answer_change_text(
+    decision: Any,  # noqa: ANN401 - a SendDecision
+    conversation: Any,  # noqa: ANN401 - a Conversation, or None if unknown
+    now: datetime,
+) -> str:
+    """What runs out for an allowed send, and when; for a blocked one, when it is allowed.
+
+    `next_change_at` is the first instant the answer may change by time alone, which is often
+    not when an allowed send stops being allowed: after a 7-day call permission, the window
+    closing is the next change, yet the call stays allowed. So this names each clock that runs
+    for the send: `the customer service window closes Wed 17:00; the call permission lasts
+    until 1 Dec 17:00`. Empty when no clock runs.
+    """
+    from wa_outbound._kinds import SendKind  # noqa: PLC0415
+    from wa_outbound._rules import rules_at  # noqa: PLC0415
+
+    if not decision.allowed:
+        wait = decision.wait_until
+        return "" if wait is None else f"allowed from {when_text(wait, now)}"
+    rules = rules_at(now)
+    clocks: list[tuple[datetime, str]] = []
+    closes = decision.service_window_expires_at
+    if closes is not None:
+        clocks.append((closes, f"the customer service window closes {when_text(closes, now)}"))
+    known = conversation is not None
+    free = conversation.free_entry_point_at(rules, now) if known else None
+    if free is not None and free[0]:
+        clocks.append((free[1], f"the free entry point ends {when_text(free[1], now)}"))
+    if known and decision.kind is SendKind.CALL:
+        expires = conversation.call_permission_expires_at(rules)
+        clocks.append(
+            (
+                expires or datetime.max.replace(tzinfo=now.tzinfo),
+                "the call permission is permanent"
+                if expires is None
+                else f"the call permission lasts until {when_text(expires, now)}",
+            )
+        )
+    return "; ".join(text for _, text in sorted(clocks, key=lambda clock: clock[0]))

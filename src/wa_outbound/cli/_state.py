@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any, TextIO
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, WaId
 from wa_outbound._kinds import SendKind
-from wa_outbound.cli._common import console, escape, instant, iso, print_json
+from wa_outbound.cli._common import (
+    answer_change_text,
+    console,
+    escape,
+    instant,
+    iso,
+    member_text,
+    print_json,
+    words,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -125,7 +134,10 @@ def conversation_report(
                 "allowed": decision.allowed,
                 "reasons": [reason.message for reason in decision.reasons],
                 "instead": None if decision.instead is None else decision.instead.value,
+                "instead_text": None if decision.instead is None else member_text(decision.instead),
                 "wait_until": iso(decision.wait_until),
+                "next_change_at": iso(decision.next_change_at),
+                "clocks": answer_change_text(decision, chat, now),
             }
             for kind, decision in decisions.items()
         },
@@ -178,31 +190,41 @@ def print_report(report: dict[str, Any], out: TextIO) -> None:
             "marketing",
             "call_permission",
         ):
-            show.print(f"  {field.replace('_', ' ')}: {chat[field] or '-'}")
+            value = chat[field] or "-"
+            show.print(f"  {words(field)}: {value if field.endswith('_at') else words(value)}")
         show.print("  may send now:")
         for kind, answer in chat["may_send"].items():
+            clocks = f" ({answer['clocks']})" if answer["clocks"] else ""
             if answer["allowed"]:
-                show.print(f"    {kind}: yes")
-            else:
-                show.print(f"    {kind}: no: {'; '.join(answer['reasons'])}")
+                show.print(f"    {words(kind)}: yes{clocks}")
+                continue
+            show.print(f"    {words(kind)}: no: {'; '.join(answer['reasons'])}{clocks}")
+            if answer["instead_text"]:
+                show.print(f"      instead: {answer['instead_text']}")
     for template in report.get("templates", []):
         if template["known"]:
             show.print(
                 f"\nTemplate {template['name']} ({template['language']}) of {template['business']}:"
-                f" {template['status']}, quality {template['quality']}"
+                f" {words(template['status'])}, quality {words(template['quality'])}"
             )
         else:
             show.print(f"\nTemplate {template['name']} ({template['language']}): no event yet")
     for account in report.get("accounts", []):
         if account["known"]:
             show.print(
-                f"\nNumber {account['business']}: quality {account['quality_rating']},"
-                f" status {account['phone_status']}, messaging limit"
-                f" {account['messaging_limit'] or 'unknown'},"
+                f"\nNumber {account['business']}: quality {words(account['quality_rating'])},"
+                f" status {words(account['phone_status'])}, messaging limit"
+                f" {_limit_words(account['messaging_limit'])},"
                 f" restrictions {account['restrictions']}"
             )
         else:
             show.print(f"\nNumber {account['business']}: no account event yet")
+
+
+def _limit_words(limit: int | str | None) -> str:
+    if limit is None:
+        return "unknown"
+    return limit if isinstance(limit, str) else f"{limit:,}"
 
 
 def _escaped(value: Any) -> Any:  # noqa: ANN401 - a report, a part of it, or a leaf
