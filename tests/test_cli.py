@@ -579,3 +579,10 @@ def test_answer_change_text_names_each_clock() -> None:
     assert "the customer service window closes Wed 17:00" == unknown
     assert "3 Jan 2028 09:00" == when_text(datetime(2028, 1, 3, 9, tzinfo=timezone.utc), now)
     assert "1 Dec 17:00" == when_text(datetime(2026, 12, 1, 17, tzinfo=timezone.utc), now)
+
+
+def test_lint_reads_a_byte_order_mark(tmp_path: object) -> None:
+    """A JSON file starting with a UTF-8 byte-order mark is read, as the CSV readers read it."""
+    path = tmp_path / "bom.json"  # type: ignore[operator]
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(SEASONAL).encode())
+    assert 0 == run("lint", str(path))[0]
