@@ -732,6 +732,8 @@ def test_a_row_cannot_be_opted_in_and_out() -> None:
     """`opted_in=True` with `opted_out=True` is refused, naming `opted_out`."""
     with pytest.raises(InvalidValueError, match="opted_out="):
         CampaignRecipient(recipient=WaId("4915123456789"), opted_in=True, opted_out=True)
+    with pytest.raises(InvalidValueError, match="expected True or False"):
+        CampaignRecipient(recipient=WaId("4915123456789"), opted_out="yes")  # type: ignore[arg-type]
 
 
 def test_read_recipients_without_consent_column_leaves_it_open() -> None:

@@ -586,3 +586,63 @@ def test_lint_reads_a_byte_order_mark(tmp_path: object) -> None:
     path = tmp_path / "bom.json"  # type: ignore[operator]
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(SEASONAL).encode())
     assert 0 == run("lint", str(path))[0]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "line"),
+    [
+        (RecursionError(), 3, "the input is nested too deeply to read"),
+        (__import__("csv").Error("field larger than field limit"), 3, "the CSV file cannot"),
+        (UnicodeDecodeError("utf-8", b"\xe9", 0, 1, "invalid"), 3, "not UTF-8 text"),
+        (IsADirectoryError(21, "Is a directory", "plans"), 3, "cannot read plans: Is a dir"),
+        (ZeroDivisionError("oops"), 70, "internal error, please report it: ZeroDivisionError"),
+    ],
+)
+def test_every_failure_is_one_line_with_its_status(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    status: int,
+    line: str,
+) -> None:
+    """Whatever a command raises ends as one line on standard error and a documented status."""
+    from wa_outbound.cli import _demo
+
+    def fail(*_: object) -> int:
+        raise error
+
+    monkeypatch.setattr(_demo, "run", fail)
+    assert status == run("demo")[0]
+    err = capsys.readouterr().err
+    assert 1 == len(err.splitlines())
+    assert line in err
+
+
+def test_a_closed_standard_output_is_swapped_for_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On standard output itself, a closed pipe leaves nothing for Python to flush at exit."""
+    from wa_outbound.cli import _demo
+
+    def broken(*_: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(_demo, "run", broken)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # no file descriptor to swap
+    assert 141 == main(["demo"])
+    assert "" == capsys.readouterr().err
+
+
+def test_text_helpers() -> None:
+    """Limits, durations and counts read as words."""
+    from datetime import timedelta as td
+
+    from wa_outbound.cli._common import count, duration, limit_text
+
+    assert ("none", "1 day", "90 minutes", "7 days", "6 hours") == (
+        limit_text(None),
+        count(1, "day"),
+        duration(td(minutes=90)),
+        duration(td(days=7)),
+        duration(td(hours=6)),
+    )

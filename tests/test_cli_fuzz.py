@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -178,21 +179,19 @@ def test_known_hostile_inputs_end_in_one_line(
     _check([by_name.get(arg.strip("{}"), arg) for arg in argv], capsys)
 
 
-def test_a_closed_pipe_ends_quietly() -> None:
-    """`wa-outbound rules | head -1`: the reader leaves early; no traceback, status 141."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wa_outbound", "rules", "--at", "2026-11-25", "--json"],
-        stdout=subprocess.PIPE,
+@pytest.mark.parametrize("argv", [["rules", "--json"], ["limits", "--json"]])
+def test_a_closed_pipe_ends_quietly(argv: list[str]) -> None:
+    """`wa-outbound rules | head -1`: the reader is gone; no traceback, status 141."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader left before the first byte: every write fails
+    with subprocess.Popen(
+        [sys.executable, "-m", "wa_outbound", *argv, "--at", "2026-11-25"],
+        stdout=write_end,
         stderr=subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert process.stderr is not None
-    process.stdout.readline()
-    process.stdout.close()
-    err = process.stderr.read().decode()
-    process.stderr.close()
-    assert 141 == process.wait()
-    assert "" == err
+    ) as process:
+        os.close(write_end)
+        _, err = process.communicate()
+    assert (141, b"") == (process.returncode, err)
 
 
 def test_user_text_is_never_markup(tmp_path: Path) -> None:

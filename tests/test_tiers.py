@@ -304,3 +304,14 @@ def test_ramp_and_campaign_plan_agree_on_the_tiers(when: datetime, start: int) -
     slack = timedelta(seconds=60_000 / 80)
     pairs = list(zip(planned, upgrades[: len(planned)], strict=True))
     assert all(timedelta(0) <= p - u <= slack for p, u in pairs), pairs
+
+
+def test_climb_below_the_share_never_upgrades() -> None:
+    """Fewer than half the limit in any 7 days earns no upgrade, however long it goes on."""
+    from itertools import islice
+
+    from wa_outbound._tiers import climb
+
+    days = list(islice(climb(_limit(2_000), now=T0, rules=rules_at(T0), per_day=100), 10))
+    assert {2_000} == {day.limit.users for day in days}
+    assert 1_000 == days[-1].cumulative

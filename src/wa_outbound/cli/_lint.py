@@ -84,8 +84,6 @@ def _read_templates(name: str) -> tuple[tuple[Template, ...], dict[str, Any] | N
         return (), {"path": "$", "reason": str(error)}
     try:
         return templates_from_graph(data), None
-    except RecursionError:
-        return (), {"path": "$", "reason": "nested too deeply to be a template"}
     except TemplateFormatError as error:
         return (), {"path": error.field, "reason": error.reason, "value": repr(error.value)}
 

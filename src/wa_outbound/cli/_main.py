@@ -111,13 +111,15 @@ def main(
         parser.print_help(stream)
         return 2
     try:
-        return COMMANDS[args.command].run(args, stream, clock)
+        status = COMMANDS[args.command].run(args, stream, clock)
+        stream.flush()  # a closed pipe shows here, not in Python's flush at exit
     except BrokenPipeError:
         return _closed(stream)
     except KeyboardInterrupt:
         return _INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the one place a failure becomes a status
         return _error(error)
+    return status
 
 
 def _closed(stream: TextIO) -> int:

@@ -202,9 +202,8 @@ def _verified_days(
     By the same tier model; `None` unless the plan is held below the verified starting limit
     by a missing scaling path.
     """
-    if verified or limit is not None or plan.new_users == 0:
-        return None
-    if not any(b.code is TierBlockerCode.SCALING_PATH_REQUIRED for b in plan.tier_blockers):
+    held = any(b.code is TierBlockerCode.SCALING_PATH_REQUIRED for b in plan.tier_blockers)
+    if verified or limit is not None or plan.new_users == 0 or not held:
         return None
     from wa_outbound._account import MessagingLimit  # noqa: PLC0415
     from wa_outbound._tiers import climb  # noqa: PLC0415

@@ -25,10 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MARKET",
         help='a region code ("DE") or a Meta market ("Rest of Africa"); default: every market',
     )
-    parser.add_argument(
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
         "--at", type=instant, metavar="DATE", help="instant to look at (UTC; default: now)"
     )
-    parser.add_argument(
+    when.add_argument(
         "--diff", nargs=2, type=instant, metavar="DATE", help="what changed between two instants"
     )
     parser.add_argument(
@@ -60,9 +61,11 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime]) ->
         card = load_rate_card(
             args.rates, effective_from=args.effective_from, market_map=builtin_market_map()
         )
-    if args.diff:
-        return _diff(card, args, out)
     now = clock()
+    if args.diff:
+        for when in args.diff:
+            future_note(when, now)
+        return _diff(card, args, out)
     when = args.at if args.at is not None else now
     future_note(when, now)
     return _in_force(card, when, args, out)

@@ -12,6 +12,7 @@ from wa_outbound.cli._common import (
     answer_change_text,
     console,
     escape,
+    future_note,
     instant,
     iso,
     member_text,
@@ -60,7 +61,9 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime]) ->
 
     if not os.path.exists(args.database):  # noqa: PTH110 - a path from the command line
         raise InvalidValueError("DB", args.database, "no such file")
-    now = args.at if args.at is not None else clock()
+    clock_now = clock()
+    now = args.at if args.at is not None else clock_now
+    future_note(now, clock_now)
     store = SqliteStore(args.database)
     try:
         state = SenderState.from_store(store)
