@@ -1,9 +1,13 @@
 """MkDocs hook: build docs content from the library's own tables, so it cannot drift.
 
-* `<!-- diagram: consent -->`, `<!-- diagram: marketing -->`,
-  `<!-- diagram: call_permission -->` and `<!-- diagram: template -->` become Mermaid state
-  diagrams drawn from `CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS`,
-  `CALL_PERMISSION_TRANSITIONS` and `TEMPLATE_TRANSITIONS`.
+* `<!-- diagram: consent -->`, `<!-- diagram: marketing -->` and
+  `<!-- diagram: call_permission -->` become Mermaid state diagrams drawn from
+  `CONSENT_TRANSITIONS`, `MARKETING_TRANSITIONS` and `CALL_PERMISSION_TRANSITIONS`.
+* `<!-- diagram: template -->` draws the life a template usually has (`TEMPLATE_LIFE`, each
+  arrow checked against `TEMPLATE_TRANSITIONS`, the pauses from the rules), and
+  `<!-- diagram: template_events -->` states the rest of `TEMPLATE_TRANSITIONS` as a table:
+  which status each event sets, and from which statuses (the complete graph has over a
+  hundred arrows, which no reader can follow).
 * `<!-- rules: history -->` becomes one section per dated change in `RULE_HISTORY`,
   `<!-- rules: fields -->` a table of the `Rules` fields with their meaning, and
   `<!-- rules: pricing -->` a table of every value the pricing rules took, oldest first.
@@ -15,6 +19,8 @@
 * `<!-- errors: meta -->` and `<!-- errors: twilio -->` become a table of that provider's
   error codes from `ERROR_CODES` and `ERROR_CODE_RANGES`, `<!-- errors: transport -->` one of
   `TRANSPORT_FAILURES`, and `<!-- errors: backoff -->` one of the `Backoff` schedules.
+* `<!-- cli: commands -->` and `<!-- cli: exit -->` become tables of the command line's
+  commands (`COMMANDS`, with their one-line help) and exit statuses (`EXIT_STATUSES`).
 * Each reference page renders the names of its public modules (`REFERENCE_PAGES`): the top
   level's on the API page, a family's on its own page. A missing or repeated one is a warning,
   which `mkdocs build --strict` turns into a failure.
@@ -60,7 +66,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mkdocs.hooks.wa_outbound")
 
-PLACEHOLDER = re.compile(r"<!-- (diagram|rules|errors|categories|lint): (\w+) -->")
+PLACEHOLDER = re.compile(r"<!-- (diagram|rules|errors|categories|lint|cli): (\w+) -->")
 NOT_RENDERED = frozenset({"__version__"})  # described in prose on the API page
 State = TypeVar("State", bound=enum.Enum)
 Input = TypeVar("Input", bound=enum.Enum)
@@ -80,6 +86,89 @@ def state_diagram(table: Mapping[tuple[State, Input], State], start: State) -> s
     lines = ["```mermaid", "stateDiagram-v2", f"    [*] --> {start.name}"]
     lines += [f"    {a} --> {b}: {', '.join(labels)}" for (a, b), labels in edges.items()]
     return "\n".join([*lines, "```"])
+
+
+TEMPLATE_LIFE: Final = (
+    ("PENDING", "APPROVED", "APPROVED", "approved in review"),
+    ("PENDING", "REJECTED", "REJECTED", "rejected in review"),
+    ("REJECTED", "IN_APPEAL", "IN_APPEAL", "appealed"),
+    ("IN_APPEAL", "APPROVED", "APPROVED", "appeal upheld"),
+    ("IN_APPEAL", "REJECTED", "REJECTED", "appeal refused"),
+    ("REJECTED", "PENDING", "PENDING", "edited and resubmitted"),
+    ("APPROVED", "PAUSED", "PAUSED", "low quality: paused {pauses}"),
+    ("PAUSED", "APPROVED", "APPROVED", "the pause is over"),
+    ("PAUSED", "DISABLED", "DISABLED", "a {third} pause"),
+    ("APPROVED", "DISABLED", "DISABLED", "policy"),
+    ("DISABLED", "PENDING", "PENDING", "edited and resubmitted"),
+    ("APPROVED", "ARCHIVED", "ARCHIVED", "archived"),
+    ("ARCHIVED", "UNARCHIVED", "APPROVED", "unarchived"),
+    ("APPROVED", "PENDING_DELETION", "PENDING_DELETION", "deleted"),
+    ("PENDING_DELETION", "DELETED", "DELETED", "gone"),
+)
+"""The usual life of a template: (status, event, next status, label), drawn in this order."""
+
+
+def template_life() -> str:
+    """Return a Mermaid diagram of `TEMPLATE_LIFE`, each arrow checked against the machine."""
+    from wa_outbound.templates import TemplateInput  # noqa: PLC0415
+
+    pauses = wa_outbound.rules_at(wa_outbound.RULE_HISTORY[-1].effective_from)
+    durations = pauses.template_pause_durations.value
+    ordinals = ("1st", "2nd", "3rd", "4th", "5th")
+    words = {
+        "pauses": ", then ".join(show(d) for d in durations),
+        "third": ordinals[len(durations)] if len(durations) < len(ordinals) else "again",
+    }
+    lines = ["```mermaid", "stateDiagram-v2", "    [*] --> PENDING: submitted"]
+    for status, event, target, label in TEMPLATE_LIFE:
+        actual = TEMPLATE_TRANSITIONS[TemplateStatus[status], TemplateInput[event]]
+        if actual is not TemplateStatus[target]:
+            msg = f"TEMPLATE_LIFE: {status} --{event}--> {target}, but the machine says {actual}"
+            raise PluginError(msg)
+        lines.append(f"    {status} --> {target}: {label.format(**words)}")
+    lines.append("    DELETED --> [*]")
+    return "\n".join([*lines, "```"])
+
+
+def template_events() -> str:
+    """Return a table of `TEMPLATE_TRANSITIONS` by event: the status it sets, and from where."""
+    from wa_outbound.templates import TemplateInput  # noqa: PLC0415
+
+    every = list(TemplateStatus)
+    rows = ["| event | new status | from |", "|---|---|---|"]
+    for event in TemplateInput:
+        moves = {
+            status: TEMPLATE_TRANSITIONS[status, event]
+            for status in every
+            if TEMPLATE_TRANSITIONS[status, event] is not status
+        }
+        targets = {target.name for target in moves.values()}
+        if not moves:
+            rows.append(f"| `{event.value}` | none: the status stays | any status |")
+            continue
+        # The statuses it leaves as they are, besides the one it sets.
+        staying = [s.name for s in every if s not in moves and s.name not in targets]
+        if len(moves) == 1:
+            where = f"`{next(iter(moves)).name}` only"
+        elif not staying:
+            where = "any other status"
+        else:
+            where = "any other status but " + ", ".join(f"`{name}`" for name in staying)
+        rows.append(f"| `{event.value}` | `{' / '.join(sorted(targets))}` | {where} |")
+    return "\n".join(rows)
+
+
+def command_line(name: str, placeholder: str) -> str:
+    """Return the command line's commands (`COMMANDS`) or exit statuses as a Markdown table."""
+    from wa_outbound.cli._main import COMMANDS, EXIT_STATUSES  # noqa: PLC0415
+
+    if name == "commands":
+        rows = [f"| `{command}` | {module.HELP} |" for command, module in COMMANDS.items()]
+        return "\n".join(["| command | what it does |", "|---|---|", *rows])
+    if name == "exit":
+        rows = [f"| {status} | {meaning} |" for status, meaning in EXIT_STATUSES.items()]
+        return "\n".join(["| status | meaning |", "|---:|---|", *rows])
+    raise PluginError(f"unknown placeholder {placeholder!r}")
 
 
 def show(value: object) -> str:
@@ -335,8 +424,11 @@ def diagram(name: str) -> str | None:
         "consent": (wa_outbound.CONSENT_TRANSITIONS, consent.status),
         "marketing": (wa_outbound.MARKETING_TRANSITIONS, consent.marketing),
         "call_permission": (wa_outbound.CALL_PERMISSION_TRANSITIONS, permission.status),
-        "template": (TEMPLATE_TRANSITIONS, TemplateStatus.PENDING),
     }
+    if name == "template":
+        return template_life()
+    if name == "template_events":
+        return template_events()
     machine = machines.get(name)
     return None if machine is None else state_diagram(*machine)  # type: ignore[arg-type]
 
@@ -350,6 +442,8 @@ def expand(match: re.Match[str]) -> str:
         return category_mapping()
     if (kind, name) == ("lint", "codes"):
         return lint_codes()
+    if kind == "cli":
+        return command_line(name, match.group(0))
     generated = diagram(name) if kind == "diagram" else None
     if (kind, name) == ("rules", "history"):
         generated = rule_history()

@@ -293,6 +293,7 @@ def test_bad_rows_are_counted_with_examples_or_raised_when_strict() -> None:
         bad_row_examples=3,
     )
     assert 8 == plan.bad_rows
+    assert {"phone: bad": 8} == plan.bad_row_causes
     assert tuple(errors[:3]) == plan.bad_row_examples
     assert 2 == plan.scheduled
     with pytest.raises(RecipientFileError, match="row 2, phone"):
@@ -513,14 +514,14 @@ def test_plans_render_for_notebooks_and_terminals() -> None:
     plan = plan_campaign(rows, business=BUSINESS, kind=UTILITY, start=T0, rate_card=_card())
     markdown = plan._repr_markdown_()
     assert "| 2026-11-23 | 3 |" in markdown
-    assert "| no_opt_in | 1 |" in markdown
+    assert "| no opt in | 1 |" in markdown
     html = plan._repr_html_()
     assert "<td>2026-11-23</td>" in html
-    assert "no_opt_in" in html
+    assert "no opt in" in html
     out = io.StringIO()
     Console(file=out, width=120).print(plan)
     assert "2026-11-23" in out.getvalue()
-    assert "no_opt_in" in out.getvalue()
+    assert "no opt in" in out.getvalue()
 
 
 def test_every_rendering_shows_every_cell_and_bad_row() -> None:
@@ -680,6 +681,7 @@ CSV = """phone,last_inbound_at,consent,name
 4915123456792,2026-11-23T08:00:00,yes,No zone
 4915123456793,,maybe,Bad consent
 4915123456794,,,Empty consent
+4915123456795,,opted_out,Stopped
 
 """
 
@@ -703,7 +705,8 @@ def test_read_recipients_streams_rows_and_bad_rows() -> None:
         "row 6, last_inbound_at",
         "row 7, consent",
     ] == [e.field for e in errors]
-    assert CampaignRecipient(recipient=WaId("4915123456794"), opted_in=False) == rows[-1]
+    assert CampaignRecipient(recipient=WaId("4915123456794"), opted_in=None) == rows[-2]
+    assert CampaignRecipient(recipient=WaId("4915123456795"), opted_out=True) == rows[-1]
 
 
 def test_read_recipients_from_a_path_into_the_planner(tmp_path: Path) -> None:
@@ -711,8 +714,26 @@ def test_read_recipients_from_a_path_into_the_planner(tmp_path: Path) -> None:
     path = tmp_path / "recipients.csv"
     path.write_text(CSV, encoding="utf-8")
     plan = plan_campaign(read_recipients(path), business=BUSINESS, kind=UTILITY, start=T0)
-    assert (7, 2, 4) == (plan.recipients, plan.scheduled, plan.bad_rows)
-    assert {Reason.NO_OPT_IN: 1} == plan.blocked
+    assert (8, 2, 4) == (plan.recipients, plan.scheduled, plan.bad_rows)
+    assert {Reason.NO_OPT_IN: 1, Reason.OPTED_OUT: 1} == plan.blocked
+    assumed = plan_campaign(
+        read_recipients(path), business=BUSINESS, kind=UTILITY, start=T0, assume_opted_in=True
+    )
+    assert (3, {Reason.OPTED_OUT: 1}) == (assumed.scheduled, assumed.blocked)
+    assert {
+        "phone: not a phone number in international form": 1,
+        "last_inbound_at: expected an ISO 8601 instant": 1,
+        "last_inbound_at: the instant has no time zone": 1,
+        "consent: expected opted_in/yes/true/1, no/false/0, opted_out/stop or empty": 1,
+    } == plan.bad_row_causes
+
+
+def test_a_row_cannot_be_opted_in_and_out() -> None:
+    """`opted_in=True` with `opted_out=True` is refused, naming `opted_out`."""
+    with pytest.raises(InvalidValueError, match="opted_out="):
+        CampaignRecipient(recipient=WaId("4915123456789"), opted_in=True, opted_out=True)
+    with pytest.raises(InvalidValueError, match="expected True or False"):
+        CampaignRecipient(recipient=WaId("4915123456789"), opted_out="yes")  # type: ignore[arg-type]
 
 
 def test_read_recipients_without_consent_column_leaves_it_open() -> None:

@@ -98,7 +98,13 @@ def test_demo_text_shows_decisions_and_reasons() -> None:
     assert "messaging_limit_reached" in output
     assert "campaign plan: 3,000 sends in 2 waves over 2 days" in output
     assert "limit 2,000 -> 10,000 at Wed 02:00" in output
-    assert "cost: 177.6000 USD" in output
+    assert "cost: 177.60 USD" in output
+    assert "instead: ask again Wed 09:30" in output
+    # The call stays allowed past the window's closing: both clocks are named.
+    assert (
+        "call: allowed (the customer service window closes Wed 17:00; the call permission"
+        " lasts until 1 Dec 17:00)"
+    ) in " ".join(output.split())
 
 
 def test_demo_without_phonenumbers_skips_the_plan(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,19 +168,20 @@ def test_rules_diff_json() -> None:
     assert "service_window" not in changes
 
 
-def test_rules_diff_text() -> None:
+def test_rules_diff_text(monkeypatch: pytest.MonkeyPatch) -> None:
     """The text diff shows old and new values, and source-only changes as unchanged values."""
+    monkeypatch.setenv("COLUMNS", "240")
     _, output = run("rules", "--diff", "2025-06-01", "2025-12-01")
-    assert "conversation_based -> per_message" in output
+    assert "conversation based -> per message" in output
     assert "value unchanged" in output
     _, same = run("rules", "--diff", "2026-01-01", "2026-02-01")
     assert "No rule changed" in same
 
 
 def test_rules_before_2023_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
-    """A date before the oldest set exits with status 1 and a clear message."""
+    """A date before the oldest set exits with status 3 (input error) and a clear message."""
     status, _ = run("rules", "--at", "2020-01-01")
-    assert 1 == status
+    assert 3 == status
     assert "no rule set before 2023-01-01" in capsys.readouterr().err
 
 
@@ -210,8 +217,8 @@ def test_help_lists_every_registered_command() -> None:
 
 
 def test_file_errors_are_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    """A file the command cannot open ends with status 1 and one line naming the file."""
-    assert 1 == run("plan", "/nonexistent/recipients.csv", "--template-kind", "utility")[0]
+    """A file the command cannot open ends with status 3 and one line naming the file."""
+    assert 3 == run("plan", "/nonexistent/recipients.csv", "--template-kind", "utility")[0]
     assert "wa-outbound: error: cannot read /nonexistent/recipients.csv: No such file" in (
         capsys.readouterr().err
     )
@@ -220,7 +227,7 @@ def test_file_errors_are_one_line_not_a_traceback(capsys: pytest.CaptureFixture[
 def test_other_os_errors_and_interrupts_end_quietly(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An OS error naming no file prints its text; Ctrl-C ends with 130 and no traceback."""
+    """A closed pipe ends with 141 and nothing printed; Ctrl-C ends with 130 and no traceback."""
     from wa_outbound.cli import _demo
 
     def broken_pipe(*_: object) -> int:
@@ -230,8 +237,8 @@ def test_other_os_errors_and_interrupts_end_quietly(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_demo, "run", broken_pipe)
-    assert 1 == run("demo")[0]
-    assert "wa-outbound: error: [Errno 32] Broken pipe\n" == capsys.readouterr().err
+    assert 141 == run("demo")[0]
+    assert "" == capsys.readouterr().err
     monkeypatch.setattr(_demo, "run", interrupted)
     assert 130 == run("demo")[0]
     assert "" == capsys.readouterr().err
@@ -291,12 +298,88 @@ def test_limits_text_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
     """The text report shows blockers and the plan; a tier with no limit is an error."""
     status, output = run("limits", "--limit", "TIER_2K", "--used", "1000", "--target", "10000")
     assert 0 == status
-    assert "upgrade expected by" in output
-    assert "Ramp-up to 10,000 users a day" in output
-    _, blocked = run("limits", "--limit", "250", "--status", "FLAGGED")
-    assert "not_connected" in blocked
-    assert 1 == run("limits", "--limit", "TIER_NOT_SET")[0]
+    assert "upgrade to 10,000 expected by 2026-11-25 06:00 UTC" in output
+    assert "Ramp-up to 10,000 users a day: 1 day" in output
+    assert "assumes the quality stays not low" in " ".join(output.split())
+    _, blocked = run("limits", "--limit", "250", "--status", "flagged")
+    assert "not connected" in blocked
+    assert "next tier: 2,000" in blocked
+    assert 3 == run("limits", "--limit", "TIER_NOT_SET")[0]
     assert "carries no limit" in capsys.readouterr().err
+
+
+def test_limits_and_plan_agree_on_the_tiers() -> None:
+    """`limits` expects the upgrade its own ramp-up applies: one model, no contradiction."""
+    document = json.loads(
+        run(
+            "limits",
+            *("--limit", "2000", "--used", "1200", "--target", "50000", "--verified", "--json"),
+        )[1]
+    )
+    (day,) = document["ramp_up"]
+    assert document["earliest_upgrade_at"] == day["upgrades"][0]
+    assert (100000, 50000) == (day["limit"], day["users"])
+    assert "6 hours" in document["assumes"]
+
+
+def test_limits_below_the_verified_start_plans_from_it(capsys: pytest.CaptureFixture[str]) -> None:
+    """`limits --target 5000` at 250 names the scaling path and plans from 2,000, no error."""
+    status, output = run("limits", "--target", "5000")
+    assert 0 == status
+    text = " ".join(output.split())
+    assert "scaling path required" in text
+    assert "the ramp-up starts at 2,000" in text
+    assert "--verified" in text
+    assert "" == capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2,000", 2000), ("2 000", 2000), ("2_000", 2000), ("tier_10k", 10000), ("-1", "unlimited")],
+)
+def test_limit_is_read_as_people_write_it(text: str, expected: object) -> None:
+    """`--limit 2,000` (as the output prints it), tier names in any case, and -1 are read."""
+    assert expected == json.loads(run("limits", "--limit", text, "--json")[1])["limit"]
+    assert "unlimited" == json.loads(run("limits", "--limit", "Unlimited", "--json")[1])["limit"]
+
+
+@pytest.mark.parametrize("text", ["--5", "2,00", "9" * 5000, "\uff12\uff10\uff10\uff10"])
+def test_limit_refuses_what_is_no_number(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A limit that is no number of users is an input error naming `--limit`."""
+    assert 3 == run("limits", f"--limit={text}")[0]
+    assert "--limit=" in capsys.readouterr().err
+
+
+def test_choices_take_any_case() -> None:
+    """`--quality red` and `--template-kind MARKETING` read like their lower or upper spelling."""
+    document = json.loads(run("limits", "--limit", "2000", "--quality", "red", "--json")[1])
+    assert "quality_low" in [b["code"] for b in document["blockers"]]
+
+
+def test_version_prints_the_installed_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--version` prints one line with the version and exits 0."""
+    with pytest.raises(SystemExit) as info:
+        run("--version")
+    assert 0 == info.value.code
+    assert capsys.readouterr().out.startswith("wa-outbound ")
+
+
+def test_a_date_in_the_future_says_the_rules_are_assumed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A date past today and the last known change prints a note on standard error."""
+    run("rules", "--at", "2031-01-01", "--json")
+    assert "are assumed to hold then" in capsys.readouterr().err
+    run("rules", "--at", "2026-11-01", "--json")
+    assert "" == capsys.readouterr().err
+
+
+def test_dates_out_of_range_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """A year before 1970 or after 9000 is refused by the parser, naming the value."""
+    with pytest.raises(SystemExit) as info:
+        run("rules", "--at", "9999-12-31")
+    assert 2 == info.value.code
+    assert "the year must be from 1970 to 9000" in capsys.readouterr().err
 
 
 SEASONAL = {
@@ -333,7 +416,7 @@ def test_lint_clean_template_exits_zero(tmp_path: object) -> None:
     assert 0 == status
     assert "seasonal_promotion" in output
     assert "no" in output.split("seasonal_promotion")[1]
-    assert "0 error(s), 0 warning(s)" in output
+    assert "0 errors, 0 warnings" in output
 
 
 def test_lint_reports_findings_and_exits_one(tmp_path: object) -> None:
@@ -342,7 +425,7 @@ def test_lint_reports_findings_and_exits_one(tmp_path: object) -> None:
     assert 1 == status
     for code in ("name-format", "variable-at-edge", "example-missing", "category-looks-promo"):
         assert code in output
-    assert "3 error(s), 1 warning(s)" in output
+    assert "3 errors, 1 warning" in output
 
 
 def test_lint_json_lists_files_templates_and_findings(tmp_path: object) -> None:
@@ -362,7 +445,7 @@ def test_lint_json_lists_files_templates_and_findings(tmp_path: object) -> None:
 
 
 def test_lint_reports_unreadable_files_without_stopping(tmp_path: object) -> None:
-    """Missing files, bad JSON and non-templates are reported; the other files are linted."""
+    """Missing files, bad JSON and non-templates are reported (status 3); the others linted."""
     bad_json = write(tmp_path, "bad.json", "{not json")
     not_template = write(tmp_path, "nt.json", {**SEASONAL, "category": "PROMO"})
     good = write(tmp_path, "good.json", SEASONAL)
@@ -375,8 +458,8 @@ def test_lint_reports_unreadable_files_without_stopping(tmp_path: object) -> Non
         good,  # type: ignore[operator]
     )
     document = json.loads(output)
-    assert 1 == status
-    assert 3 == document["errors"]
+    assert 3 == status
+    assert (0, 3) == (document["errors"], document["unreadable_files"])
     errors = [f["error"] for f in document["files"]]
     assert "cannot read the file" in errors[0]["reason"]
     assert errors[1]["reason"].startswith("not JSON")
@@ -422,4 +505,144 @@ def test_rules_show_short_durations_in_minutes_and_seconds() -> None:
             timedelta(hours=24),
             timedelta(days=7),
         )
+    )
+
+
+def test_rules_by_name_prefix_and_grep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rules NAME` prints one rule or every rule it starts; `--grep` filters by meaning too."""
+    one = json.loads(run("rules", "service_window", "--json")[1])["rules"]
+    assert ["service_window"] == [r["name"] for r in one]
+    upgrade = json.loads(run("rules", "limit_upgrade", "--json")[1])["rules"]
+    assert {"limit_upgrade_usage_share", "limit_upgrade_lookback", "limit_upgrade_delay"} == {
+        r["name"] for r in upgrade
+    }
+    found = json.loads(run("rules", "--grep", "LIMIT", "--json")[1])["rules"]
+    assert "messaging_limit_tiers" in [r["name"] for r in found]
+    assert all("limit" in (r["name"] + r["meaning"]).lower() for r in found)
+    monkeypatch.setenv("COLUMNS", "240")
+    _, text = run("rules", "messaging_limit_tiers", "--at", "2026-11-25")
+    assert "250, 2,000, 10,000, 100,000" in text
+    assert "No rule matches." in run("rules", "--grep", "no such words")[1]
+
+
+def test_rules_names_a_misspelt_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    """A name that starts no rule is an input error suggesting the closest names."""
+    assert 3 == run("rules", "servce_window")[0]
+    assert "did you mean service_window" in capsys.readouterr().err
+
+
+def test_rules_diff_filters_and_refuses_at(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--diff` keeps only the names asked for; `--at` with `--diff` is a usage error."""
+    document = json.loads(
+        run("rules", "limit_upgrade", "--diff", "2023-01-01", "2026-12-01", "--json")[1]
+    )
+    assert ["limit_upgrade_delay"] == [c["name"] for c in document["changes"]]
+    with pytest.raises(SystemExit) as info:
+        run("rules", "--at", "2026-01-01", "--diff", "2023-01-01", "2026-12-01")
+    assert 2 == info.value.code
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_rules_table_takes_the_width_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped output is `COLUMNS` wide (120 without it) and the rule column is never squeezed."""
+    monkeypatch.setenv("COLUMNS", "80")
+    _, output = run("rules", "--diff", "2023-01-01", "2026-12-01")
+    assert 80 == max(len(line) for line in output.splitlines())
+    assert "messaging_limit_tiers" in output
+    monkeypatch.delenv("COLUMNS")
+    _, wide = run("rules", "service_window")
+    assert 120 == max(len(line) for line in wide.splitlines())
+
+
+def test_answer_change_text_names_each_clock() -> None:
+    """Allowed sends name what runs out (window, free entry point, permission); blocked, when."""
+    from wa_outbound import Conversation, PhoneNumberId, SendKind, WaId, can_send
+    from wa_outbound._facts import (
+        CallPermissionGranted,
+        EntryPoint,
+        OutboundMessageSent,
+        ReferralReceived,
+    )
+    from wa_outbound.cli._common import answer_change_text, when_text
+
+    now = datetime(2026, 11, 24, 17, tzinfo=timezone.utc)
+    chat = Conversation(business=PhoneNumberId("106540352242922"), recipient=WaId("4915123456789"))
+    chat = chat.apply(ReferralReceived(at=now, entry_point=EntryPoint.CLICK_TO_WHATSAPP_AD))
+    chat = chat.apply(OutboundMessageSent(at=now))  # the reply opens the free entry point
+    chat = chat.apply(CallPermissionGranted(at=now))  # permanent since 2025-11-03
+    text = answer_change_text(can_send(chat, SendKind.FREE_FORM, now=now), chat, now)
+    assert "the customer service window closes Wed 17:00" in text
+    assert "the free entry point ends" in text
+    call = answer_change_text(can_send(chat, SendKind.CALL, now=now), chat, now)
+    assert call.endswith("the call permission is permanent")
+    unknown = answer_change_text(can_send(chat, SendKind.CALL, now=now), None, now)
+    assert "the customer service window closes Wed 17:00" == unknown
+    assert "3 Jan 2028 09:00" == when_text(datetime(2028, 1, 3, 9, tzinfo=timezone.utc), now)
+    assert "1 Dec 17:00" == when_text(datetime(2026, 12, 1, 17, tzinfo=timezone.utc), now)
+
+
+def test_lint_reads_a_byte_order_mark(tmp_path: object) -> None:
+    """A JSON file starting with a UTF-8 byte-order mark is read, as the CSV readers read it."""
+    path = tmp_path / "bom.json"  # type: ignore[operator]
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(SEASONAL).encode())
+    assert 0 == run("lint", str(path))[0]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "line"),
+    [
+        (RecursionError(), 3, "the input is nested too deeply to read"),
+        (__import__("csv").Error("field larger than field limit"), 3, "the CSV file cannot"),
+        (UnicodeDecodeError("utf-8", b"\xe9", 0, 1, "invalid"), 3, "not UTF-8 text"),
+        (IsADirectoryError(21, "Is a directory", "plans"), 3, "cannot read plans: Is a dir"),
+        (ZeroDivisionError("oops"), 70, "internal error, please report it: ZeroDivisionError"),
+    ],
+)
+def test_every_failure_is_one_line_with_its_status(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    error: Exception,
+    status: int,
+    line: str,
+) -> None:
+    """Whatever a command raises ends as one line on standard error and a documented status."""
+    from wa_outbound.cli import _demo
+
+    def fail(*_: object) -> int:
+        raise error
+
+    monkeypatch.setattr(_demo, "run", fail)
+    assert status == run("demo")[0]
+    err = capsys.readouterr().err
+    assert 1 == len(err.splitlines())
+    assert line in err
+
+
+def test_a_closed_standard_output_is_swapped_for_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On standard output itself, a closed pipe leaves nothing for Python to flush at exit."""
+    from wa_outbound.cli import _demo
+
+    def broken(*_: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(_demo, "run", broken)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # no file descriptor to swap
+    assert 141 == main(["demo"])
+    assert "" == capsys.readouterr().err
+
+
+def test_text_helpers() -> None:
+    """Limits, durations and counts read as words."""
+    from datetime import timedelta as td
+
+    from wa_outbound.cli._common import count, duration, limit_text
+
+    assert ("none", "1 day", "90 minutes", "7 days", "6 hours") == (
+        limit_text(None),
+        count(1, "day"),
+        duration(td(minutes=90)),
+        duration(td(days=7)),
+        duration(td(hours=6)),
     )

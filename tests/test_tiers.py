@@ -171,36 +171,37 @@ def _table(steps: tuple[RampStep, ...]) -> list[tuple[int, int | None, int, int]
 
 
 def test_ramp_2023_business_from_1k_to_100k() -> None:
-    """In 2023 each step takes 7 days plus a 24 h delay: 100,000 a day from day 16."""
+    """In 2023 half the limit qualifies at once and the step lands 24 h later: a tier a day."""
     steps = ramp_up(100_000, limit=_limit(1_000), now=T2023)
-    expected = (
-        [(d, 1_000, 1_000, 1_000 * (d + 1)) for d in range(8)]
-        + [(d, 10_000, 10_000, 8_000 + 10_000 * (d - 7)) for d in range(8, 16)]
-        + [(16, 100_000, 100_000, 188_000)]
-    )
+    expected = [
+        (0, 1_000, 1_000, 1_000),
+        (1, 10_000, 10_000, 11_000),
+        (2, 100_000, 100_000, 111_000),
+    ]
     assert expected == _table(steps)
-    assert T2023 + timedelta(days=16) == steps[-1].starts_at
+    assert T2023 + timedelta(days=2) == steps[-1].starts_at
+    assert (T2023 + timedelta(days=1),) == steps[1].upgrades
 
 
-def test_ramp_2026_portfolio_from_2k_to_100k() -> None:
-    """Today each step takes 7 days plus 6 h, so upgrades land on days 8 and 15."""
-    now = datetime(2026, 1, 5, 9, tzinfo=T0.tzinfo)
-    steps = ramp_up(100_000, limit=_limit(2_000), now=now)
-    expected = (
-        [(d, 2_000, 2_000, 2_000 * (d + 1)) for d in range(8)]
-        + [(d, 10_000, 10_000, 16_000 + 10_000 * (d - 7)) for d in range(8, 15)]
-        + [(15, 100_000, 100_000, 186_000)]
-    )
-    assert expected == _table(steps)
+def test_ramp_2026_portfolio_climbs_within_the_first_day() -> None:
+    """Today each step lands 6 h after half the limit is reached: 100,000 by 12:00 on day 0."""
+    now = datetime(2026, 1, 5, 0, tzinfo=T0.tzinfo)
+    (day,) = ramp_up(100_000, limit=_limit(2_000), now=now)
+    assert (0, 100_000, 100_000) == (day.day, day.limit.users, day.users)
+    assert (now + timedelta(hours=6), now + timedelta(hours=12)) == day.upgrades
 
 
 def test_ramp_to_unlimited_ends_at_unlimited() -> None:
-    """A target above 100,000 ends on the first unlimited day, reaching the target."""
+    """A target above 100,000 is reached on the day the limit becomes unlimited."""
     steps = ramp_up(250_000, limit=_limit(100_000), now=T0)
-    assert [(0, 100_000), (7, 100_000), (8, None)] == [
-        (s.day, s.limit.users) for s in (steps[0], steps[-2], steps[-1])
-    ]
-    assert 250_000 == steps[-1].users
+    assert [(0, None, 250_000)] == [(s.day, s.limit.users, s.users) for s in steps]
+
+
+def test_ramp_waits_for_slots_to_free_within_the_day() -> None:
+    """Users reached after an upgrade hold their slots 24 h; the next day fills as they free."""
+    steps = ramp_up(30_000, limit=_limit(10_000), now=T2023)
+    assert [10_000, 100_000] == [s.limit.users for s in steps]
+    assert [10_000, 30_000] == [s.users for s in steps]
 
 
 def test_ramp_already_at_target_is_one_day() -> None:
@@ -210,15 +211,11 @@ def test_ramp_already_at_target_is_one_day() -> None:
     assert [(0, None, 5, 5)] == _table(ramp_up(5, limit=MessagingLimit.unlimited(), now=T0))
 
 
-def test_ramp_with_a_sub_day_step_climbs_several_rungs_a_day() -> None:
-    """With a 12-hour step (overrides), two upgrades land before day 1 starts."""
-    rules = attrs.evolve(
-        rules_at(T0),
-        limit_upgrade_lookback=timedelta(hours=6),
-        limit_upgrade_delay=timedelta(hours=6),
-    )
-    steps = ramp_up(500_000, limit=_limit(2_000), now=T0, rules=rules)
-    assert [(0, 2_000), (1, 100_000), (2, None)] == [(s.day, s.limit.users) for s in steps]
+def test_ramp_with_a_short_delay_climbs_several_rungs_a_day() -> None:
+    """With a 1-hour delay (overrides), three upgrades land within day 0."""
+    rules = attrs.evolve(rules_at(T0), limit_upgrade_delay=timedelta(hours=1))
+    (day,) = ramp_up(500_000, limit=_limit(2_000), now=T0, rules=rules)
+    assert (None, 500_000, 3) == (day.limit.users, day.users, len(day.upgrades))
 
 
 @pytest.mark.parametrize("target", [0, -5, True, 2.5])
@@ -281,3 +278,40 @@ def test_ramp_is_monotonic_and_reaches_the_target(
     assert all(s.users <= size for s, size in zip(steps, sizes, strict=True))
     assert sizes[-1] >= target
     assert target == steps[-1].users
+
+
+@pytest.mark.parametrize(("when", "start"), [(T0, 2_000), (T2023, 1_000)])
+def test_ramp_and_campaign_plan_agree_on_the_tiers(when: datetime, start: int) -> None:
+    """`ramp_up` and `plan_campaign` use one model: the same upgrades, within the sends' time."""
+    from wa_outbound import PhoneNumberId, SendKind, WaId
+    from wa_outbound._campaign import plan_campaign
+
+    people = (WaId(str(4915100000000 + n)) for n in range(60_000))
+    plan = plan_campaign(
+        people,
+        business=PhoneNumberId("106540352242922"),
+        kind=SendKind.UTILITY_TEMPLATE,
+        start=when,
+        limit=_limit(start),
+        assume_opted_in=True,
+    )
+    ramp = ramp_up(200_000, limit=_limit(start), now=when)
+    upgrades = [at for step in ramp for at in step.upgrades]
+    planned = [change.at for change in plan.tier_changes]
+    assert len(planned) >= 2
+    # The planner sends at 80 a second, so usage qualifies a little later than the model's;
+    # its 60,000 recipients run out before the ramp's 200,000 a day.
+    slack = timedelta(seconds=60_000 / 80)
+    pairs = list(zip(planned, upgrades[: len(planned)], strict=True))
+    assert all(timedelta(0) <= p - u <= slack for p, u in pairs), pairs
+
+
+def test_climb_below_the_share_never_upgrades() -> None:
+    """Fewer than half the limit in any 7 days earns no upgrade, however long it goes on."""
+    from itertools import islice
+
+    from wa_outbound._tiers import climb
+
+    days = list(islice(climb(_limit(2_000), now=T0, rules=rules_at(T0), per_day=100), 10))
+    assert {2_000} == {day.limit.users for day in days}
+    assert 1_000 == days[-1].cumulative

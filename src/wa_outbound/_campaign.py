@@ -82,7 +82,7 @@ from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRatin
 from wa_outbound._conversation import ConsentStatus, Conversation
 from wa_outbound._decision import Reason, can_send
 from wa_outbound._errors import InvalidValueError, RecipientFileError
-from wa_outbound._facts import InboundMessageReceived, OptInRecorded
+from wa_outbound._facts import InboundMessageReceived, OptInRecorded, OptOutReceived
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
 from wa_outbound._pacing import ThroughputClass
@@ -149,6 +149,15 @@ def _optional_instant(value: datetime | None) -> datetime | None:
     return None if value is None else utc("last_inbound_at", value)
 
 
+def _stop(instance: CampaignRecipient, _attribute: object, value: bool) -> None:  # noqa: FBT001
+    if value is False:  # the common case, first: one comparison per row
+        return
+    if value is not True:
+        raise InvalidValueError("opted_out", value, "expected True or False")
+    if instance.opted_in is True:
+        raise InvalidValueError("opted_out", value, "the row says opted_in=True as well")
+
+
 @attrs.frozen(kw_only=True)
 class CampaignRecipient:
     """One row of a campaign's recipient list."""
@@ -166,6 +175,10 @@ class CampaignRecipient:
     (a recorded opt-out stands)."""
     last_inbound_at: datetime | None = attrs.field(default=None, converter=_optional_instant)
     """The recipient's latest message, if the list knows it (it may open a service window)."""
+    opted_out: bool = attrs.field(default=False, validator=_stop)
+    """Whether the list says the recipient asked to stop every message (a stop applied at the
+    campaign's start, so the recipient is blocked as `opted_out`); refused with
+    `opted_in=True`."""
 
 
 @attrs.frozen(kw_only=True)
@@ -246,6 +259,8 @@ class CampaignPlan:
     """Rows that could not be read."""
     bad_row_examples: tuple[RecipientFileError, ...]
     """The first few of them."""
+    bad_row_causes: Mapping[str, int] = attrs.field(factory=dict)
+    """Bad rows by cause: the column and the reason (`"phone: expected 7 to 15 digits"`)."""
     days: tuple[PlanDay, ...]
     """One summary per UTC day with a send or a tier change, in order."""
     tier_changes: tuple[TierChange, ...]
@@ -285,10 +300,13 @@ class CampaignPlan:
         if self.starts_at is not None and self.finishes_at is not None:
             lines.append(
                 f"from {self.starts_at:%Y-%m-%d %H:%M} to {self.finishes_at:%Y-%m-%d %H:%M} UTC"
-                f" ({len(self.days):,} days); limit at the end: {_limit_text(self.limit)}"
+                f" ({len(self.days):,} day{'' if len(self.days) == 1 else 's'});"
+                f" limit at the end: {_limit_text(self.limit)}"
             )
         if self.cost is not None:
-            totals = ", ".join(f"{amount} {cur}" for cur, amount in sorted(self.total_cost.items()))
+            totals = ", ".join(
+                _money(amount, cur) for cur, amount in sorted(self.total_cost.items())
+            )
             lines.append(
                 f"cost: {totals or 'nothing known'};"
                 f" {self.unknown_price_sends:,} sends at an unknown price"
@@ -307,7 +325,7 @@ class CampaignPlan:
                     f"{day.new_users:,}",
                     _limit_text(day.limit),
                     "" if day.tier_change is None else _limit_text(day.tier_change),
-                    ", ".join(f"{amount} {cur}" for cur, amount in sorted(day.cost.items())),
+                    ", ".join(_money(amount, cur) for cur, amount in sorted(day.cost.items())),
                 )
                 for day in self.days
             ),
@@ -348,7 +366,13 @@ def _limit_text(limit: MessagingLimit) -> str:
 
 
 def _reason_text(reason: Reason | str) -> str:
-    return reason if isinstance(reason, str) else reason.value
+    """A blocking reason in words (`no opt in`), as people read it."""
+    return (reason if isinstance(reason, str) else reason.value).replace("_", " ")
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    """An amount as people read it: `2,152.05 USD`."""
+    return f"{amount:,.2f} {currency}"
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -411,7 +435,9 @@ def _listed_recipients(
                 on_duplicate()
                 continue
             seen.add(key)
-        if row is None or (row.conversation is None and row.last_inbound_at is None):
+        if row is None or (
+            row.conversation is None and row.last_inbound_at is None and not row.opted_out
+        ):
             yield recipient, None, opted
         else:  # a row's own conversation takes only the row's opt-in, not the assumed one
             conversation = _listed_conversation(
@@ -421,6 +447,7 @@ def _listed_recipients(
                 opted=opted if row.conversation is None else row.opted_in,
                 start=start,
                 last_inbound_at=row.last_inbound_at,
+                opted_out=row.opted_out,
             )
             yield recipient, conversation, False
 
@@ -433,8 +460,9 @@ def _listed_conversation(
     opted: bool | None,
     start: datetime,
     last_inbound_at: datetime | None = None,
+    opted_out: bool = False,
 ) -> Conversation:
-    """`base`, or a new conversation, with the list's opt-in (if none is recorded) and message."""
+    """`base`, or a new conversation, with the list's opt-in (if none is recorded) or stop."""
     conversation = (
         base if base is not None else Conversation(business=business, recipient=recipient)
     )
@@ -444,6 +472,8 @@ def _listed_conversation(
         )
     if opted and conversation.consent.status is ConsentStatus.UNKNOWN:
         conversation = conversation.apply(OptInRecorded(at=start, method=_LIST_OPT_IN))
+    if opted_out:
+        conversation = conversation.apply(OptOutReceived(at=start, method=_LIST_OPT_IN))
     if last_inbound_at is not None:
         conversation = conversation.apply(InboundMessageReceived(at=last_inbound_at))
     return conversation
@@ -578,6 +608,7 @@ class _Planner:
         self.new_users = 0
         self.blocked: Counter[Reason | str] = Counter()
         self.bad = 0
+        self.causes: Counter[str] = Counter()
         self.examples: list[RecipientFileError] = []
         self.first: int | None = None
         self.last: int | None = None
@@ -919,6 +950,8 @@ class _Planner:
         if self.strict:
             raise error
         self.bad += 1
+        _, _, column = error.field.rpartition(", ")
+        self.causes[f"{column}: {error.reason}"] += 1
         if len(self.examples) < self.max_examples:
             self.examples.append(error)
 
@@ -1189,6 +1222,7 @@ class _Planner:
             blocked=dict(self.blocked),
             bad_rows=self.bad,
             bad_row_examples=tuple(self.examples),
+            bad_row_causes=dict(self.causes.most_common()),
             days=tuple(self.days),
             tier_changes=tuple(self.tier_changes),
             limit=self.limit,
@@ -1471,7 +1505,8 @@ def plan_campaign(
 # --- the recipients file --------------------------------------------------------------------
 
 _YES: Final = frozenset({"opted_in", "yes", "true", "1", "y"})
-_NO: Final = frozenset({"no", "false", "0", "n", ""})
+_NO: Final = frozenset({"no", "false", "0", "n"})
+_STOP: Final = frozenset({"opted_out", "stop", "stopped", "unsubscribed"})
 
 
 def read_recipients(
@@ -1486,7 +1521,9 @@ def read_recipients(
     * `last_inbound_at` (optional): the recipient's latest message, an ISO 8601 instant with
       a time zone (`2026-11-23T09:00:00Z`); empty if unknown.
     * `consent` (optional): `opted_in`, `yes`, `true`, `1` for an opt-in; `no`, `false`, `0`
-      or empty for none. Without the column, the planner's `assume_opted_in` decides.
+      for none; `opted_out`, `stop`, `stopped`, `unsubscribed` for a recipient who asked to
+      stop (blocked as `opted_out`). An empty cell, like a missing column, says nothing: the
+      planner's `assume_opted_in` decides.
 
     Rows are numbered as a spreadsheet shows them (the header is row 1). A bad row yields a
     `RecipientFileError` naming the row and column (`row 7, phone`) instead of a recipient, so
@@ -1554,14 +1591,21 @@ def _row(
         last = last.astimezone(UTC)
     consent = _cell(row, consent_at)
     opted: bool | None = None
-    if consent is not None:
+    stopped = False
+    if consent:
         word = consent.lower()
         if word in _YES:
             opted = True
         elif word in _NO:
             opted = False
+        elif word in _STOP:
+            stopped = True
         else:
             return RecipientFileError(
-                f"row {line}, consent", consent, "expected opted_in/yes/true/1 or no/false/0"
+                f"row {line}, consent",
+                consent,
+                "expected opted_in/yes/true/1, no/false/0, opted_out/stop or empty",
             )
-    return CampaignRecipient(recipient=recipient, opted_in=opted, last_inbound_at=last)
+    return CampaignRecipient(
+        recipient=recipient, opted_in=opted, last_inbound_at=last, opted_out=stopped
+    )

@@ -93,10 +93,16 @@ def _html_table(table: Table) -> str:
 
 
 def _rich_table(table: Table) -> Any:  # noqa: ANN401 - rich is optional
-    """A table as a `rich` table (needs the `cli` extra); label rows show their label bold."""
-    from rich.table import Table as RichTable  # noqa: PLC0415 - optional dependency, on use
+    """A table as a `rich` table (needs the `cli` extra); label rows show their label bold.
 
-    shown = RichTable(title=table.title, show_header=table.header is not None, title_justify="left")
+    Cells are `Text`, never console markup: a cell may hold what a user typed (`[/bold]`).
+    """
+    from rich.table import Table as RichTable  # noqa: PLC0415 - optional dependency, on use
+    from rich.text import Text  # noqa: PLC0415
+
+    shown = RichTable(
+        title=Text(table.title), show_header=table.header is not None, title_justify="left"
+    )
     if table.header is None:
         shown.add_column(style="bold")
         shown.add_column()
@@ -104,7 +110,7 @@ def _rich_table(table: Table) -> Any:  # noqa: ANN401 - rich is optional
         for index, name in enumerate(table.header):
             shown.add_column(name, justify="right" if index in table.right else "left")
     for row in table.rows:
-        shown.add_row(*row)
+        shown.add_row(*(Text(cell) for cell in row))
     return shown
 
 
@@ -155,8 +161,9 @@ def report_rich(report: Report) -> Any:  # noqa: ANN401 - rich is optional
     """
     from rich.console import Group  # noqa: PLC0415 - optional dependency, loaded on use
     from rich.markup import escape  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
 
-    parts: list[Any] = ["\n".join(report.summary)]
+    parts: list[Any] = [Text("\n".join(report.summary))]
     parts += [_rich_table(table) for table in report.tables]
     if report.notes:
         parts.append(f"{report.notes_title}:\n" + "\n".join(f"  {escape(n)}" for n in report.notes))

@@ -70,6 +70,8 @@ class LintCode(enum.Enum):
     """The name has characters other than lowercase letters, digits and underscores."""
     NAME_TOO_LONG = "name-too-long"
     """The name is longer than the rules allow."""
+    LANGUAGE_CODE = "language-code"
+    """The language is not a language code (`english` instead of `en` or `en_US`)."""
     CATEGORY_NOT_ACCEPTED = "category-not-accepted"
     """New templates cannot be submitted in this category under the rules in force."""
     CATEGORY_LOOKS_PROMOTIONAL = "category-looks-promotional"
@@ -198,6 +200,7 @@ LINT_RULES: Final[Mapping[LintCode, LintRule]] = MappingProxyType(
         for r in (
             _rule(LintCode.NAME_FORMAT, _E, source=_FUNDAMENTALS),
             _rule(LintCode.NAME_TOO_LONG, _E, "template_name_max_length"),
+            _rule(LintCode.LANGUAGE_CODE, _E, source="Meta, Supported languages"),
             _rule(LintCode.CATEGORY_NOT_ACCEPTED, _E, "template_categories"),
             _rule(
                 LintCode.CATEGORY_LOOKS_PROMOTIONAL,
@@ -253,6 +256,8 @@ LINT_RULES: Final[Mapping[LintCode, LintRule]] = MappingProxyType(
 """Every lint code with its severity, the rule fields it reads and its source."""
 
 _NAME: Final = re.compile(r"[a-z0-9_]+")
+_LANGUAGE: Final = re.compile(r"[a-z]{2,3}(?:_[A-Z]{2})?")
+"""A language code as Meta's supported languages list them: `en`, `en_US`, `pt_BR`, `fil`."""
 _POSITIONAL: Final = re.compile(r"[1-9][0-9]*")
 _NAMED: Final = re.compile(r"[a-z_][a-z0-9_]*")
 _NAMED_DOCUMENTED: Final = re.compile(r"[a-z_]+")
@@ -317,6 +322,14 @@ class _Linter:
                 LintCode.NAME_TOO_LONG,
                 "name",
                 f"The name has {len(name)} characters; WhatsApp allows at most {limit}.",
+            )
+        language = self.template.language
+        if not _LANGUAGE.fullmatch(language):
+            self.add(
+                LintCode.LANGUAGE_CODE,
+                "language",
+                f"The language {language!r} is not a language code; use a code from Meta's"
+                " supported languages, such as en, en_US or pt_BR.",
             )
 
     def category(self, texts: list[tuple[str, str]]) -> None:
@@ -598,13 +611,16 @@ class _Linter:
             self.add(
                 LintCode.VARIABLE_AT_EDGE,
                 path,
-                "The body starts with a variable; start it with fixed words.",
+                "The body starts with a variable; start it with fixed words before the variable"
+                " (punctuation alone is not enough).",
             )
         if not text[found[-1].end :].strip(_EDGE_PUNCTUATION):
             self.add(
                 LintCode.VARIABLE_AT_EDGE,
                 path,
-                "The body ends with a variable; end it with fixed words.",
+                "The body ends with a variable; end it with fixed words after the variable"
+                " (punctuation alone is not enough: review reads '{{1}}.' as ending with the"
+                " variable).",
             )
         fixed = len(text[: found[0].start].split())
         adjacent = False

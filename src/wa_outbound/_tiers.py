@@ -11,18 +11,22 @@ least `limit_upgrade_usage_share` of the current limit was used within `limit_up
 the upgrade lands within `limit_upgrade_delay`. Every one of those numbers is rule data
 (`Rules`), so the same code answers for 2023 and for today.
 
-`project_tier` answers "may this limit be raised, and if not, why not"; `ramp_up` plans a
-day-by-day schedule to a target volume. Both are pure: `now` is an argument, nothing is read
-from a clock or sent anywhere.
+`project_tier` answers "may this limit be raised, and if not, why not"; `climb` walks the
+ladder day by day under the model `plan_campaign` applies (every upgrade the full delay after
+the usage qualifies, the day going on under the new limit), and `ramp_up` takes its days up
+to a target volume, so that a ramp-up and a campaign plan agree. All are pure: `now` is an
+argument, nothing is read from a clock or sent anywhere.
 """
 
 from __future__ import annotations
 
 import bisect
 import enum
+import itertools
 import math
+from collections import deque
 from datetime import datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -30,6 +34,9 @@ from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRatin
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "RampStep",
@@ -116,11 +123,14 @@ class RampStep:
     starts_at: datetime
     """When the day's 24 hours start."""
     limit: MessagingLimit
-    """The messaging limit in force for the whole day."""
+    """The messaging limit in force at the end of the day (after the day's upgrades)."""
     users: int
     """Unique users to reach outside customer service windows that day."""
     cumulative: int
     """Unique-user sends planned from day 0 up to and including this day."""
+    upgrades: tuple[datetime, ...] = ()
+    """When a higher limit took effect during the day (the day's users include what it
+    allowed)."""
 
 
 def _next_limit(limit: MessagingLimit, tiers: tuple[int, ...]) -> MessagingLimit | None:
@@ -198,6 +208,92 @@ def project_tier(
     )
 
 
+def _reach(limit: MessagingLimit, wanted: int | None, in_window: int) -> int:
+    """Users reachable now: `wanted` (`None`: any number), within the room the limit leaves."""
+    if limit.users is None:
+        return 0 if wanted is None else wanted
+    room = max(0, limit.users - in_window)
+    return room if wanted is None else min(wanted, room)
+
+
+def _upgrade(
+    limit: MessagingLimit, used: int, now: datetime, rules: Rules
+) -> tuple[datetime, MessagingLimit] | None:
+    """When the next tier applies if `used` users qualify `limit` at `now`, and that tier."""
+    projection = project_tier(
+        limit,
+        used_last_7_days=used,
+        quality=QualityRating.GREEN,
+        phone_status=PhoneNumberStatus.CONNECTED,
+        now=now,
+        rules=rules,
+    )
+    if projection.earliest_upgrade_at is None or projection.next is None:
+        return None
+    return projection.earliest_upgrade_at, projection.next
+
+
+def climb(
+    limit: MessagingLimit,
+    *,
+    now: datetime,
+    rules: Rules,
+    per_day: int | None = None,
+) -> Iterator[RampStep]:
+    """Yield the days of a climb up the ladder from `limit`, one `RampStep` a day, for ever.
+
+    The model `plan_campaign` applies, with sends taking no time: the business reaches
+    `per_day` unique users a day (`None`: as many as the limit allows), each as soon as the
+    messaging limit has room (at most `limit` users in any moving `messaging_limit_window`);
+    whenever the users reached within `limit_upgrade_lookback` meet `project_tier`'s
+    criteria, the next tier applies `limit_upgrade_delay` later (the bound Meta states,
+    "within 6 hours"), and the day goes on under it. Quality is
+    assumed to stay not low and the number CONNECTED; the rules are `rules` throughout. Below
+    the verified starting limit nothing is upgraded (only a scaling path raises it).
+    """
+    window = rules.messaging_limit_window.value
+    lookback = rules.limit_upgrade_lookback.value
+    keep = max(window, lookback)
+    sends: deque[tuple[datetime, int]] = deque()
+    pending: tuple[datetime, MessagingLimit] | None = None
+    cumulative = 0
+    for day in itertools.count():
+        starts_at = now + day * _DAY
+        ends_at = starts_at + _DAY
+        users, upgrades, t = 0, [], starts_at
+        while True:
+            if pending is not None and pending[0] <= t:
+                upgrades.append(pending[0])
+                limit, pending = pending[1], None
+            while sends and sends[0][0] <= t - keep:
+                sends.popleft()
+            wanted = None if per_day is None else per_day - users
+            reach = _reach(limit, wanted, sum(n for at, n in sends if at > t - window))
+            if reach > 0:
+                sends.append((t, reach))
+                users += reach
+            if pending is None and limit.users is not None:
+                used = sum(n for at, n in sends if at > t - lookback)
+                pending = _upgrade(limit, used, t, rules)
+            if wanted is not None and reach >= wanted:
+                break
+            wakes = [at + window for at, _ in sends if t < at + window < ends_at]
+            if pending is not None and pending[0] < ends_at:
+                wakes.append(pending[0])
+            if not wakes or limit.users is None:
+                break
+            t = min(wakes)
+        cumulative += users
+        yield RampStep(
+            day=day,
+            starts_at=starts_at,
+            limit=limit,
+            users=users,
+            cumulative=cumulative,
+            upgrades=tuple(upgrades),
+        )
+
+
 def ramp_up(
     target_per_day: int,
     *,
@@ -205,22 +301,21 @@ def ramp_up(
     now: datetime,
     rules: Rules | None = None,
 ) -> tuple[RampStep, ...]:
-    """Plan, day by day, how to climb from `limit` to a limit of at least `target_per_day`.
+    """Plan, day by day, how to climb from `limit` to reaching `target_per_day` users a day.
 
-    Assumptions, all on the safe side:
+    The model is the one `plan_campaign` applies (see `climb`), so a ramp-up and a campaign
+    plan under the same rules agree on when each tier arrives:
 
     - quality stays not low and the number stays CONNECTED throughout;
-    - every day the business reaches as many unique users as the limit allows (at least the
-      usage share is needed to qualify; more costs nothing and gives margin);
-    - each step is held for a whole lookback period (7 days), and the upgrade lands only after
-      the rules' full upgrade delay (24 h in 2023, 6 h since 2025-10-07), although Meta may
-      look at usage from before the step and upgrade sooner;
-    - a day uses the limit in force when its 24 hours start, so an upgrade during a day counts
-      from the next day on;
+    - every day the business reaches as many unique users as the limit allows, up to the
+      target, each as soon as the moving 24-hour window has room;
+    - as soon as the users reached within the lookback (7 days) reach the share of the limit
+      the rules ask for (half), the next tier applies after the rules' upgrade delay (24 h in
+      2023, 6 h since 2025-10-07: Meta says "within", so the plan takes the bound), and the
+      day goes on under the new limit;
     - the rules in force at `now` apply for the whole plan.
 
-    The plan ends with the first day whose limit is at least the target (or unlimited); that
-    day reaches `target_per_day` users.
+    The plan ends with the first day that reaches `target_per_day` users.
 
     Args:
         target_per_day: Unique users a day the business wants to reach (at least 1).
@@ -247,26 +342,9 @@ def ramp_up(
             limit,
             f"below the verified starting limit of {start:,}: complete a scaling path first",
         )
-    tiers = rules.messaging_limit_tiers.value
-    step_length = rules.limit_upgrade_lookback.value + rules.limit_upgrade_delay.value
     steps: list[RampStep] = []
-    current: MessagingLimit = limit
-    next_upgrade = now + step_length
-    cumulative = 0
-    day = 0
-    while True:
-        starts_at = now + day * _DAY
-        while starts_at >= next_upgrade:
-            # The loop ends below before `current` can be unlimited, so there is a next step.
-            current = _next_limit(current, tiers) or current
-            next_upgrade += step_length
-        users = target_per_day if current.users is None else min(target_per_day, current.users)
-        cumulative += users
-        steps.append(
-            RampStep(
-                day=day, starts_at=starts_at, limit=current, users=users, cumulative=cumulative
-            )
-        )
-        if current.users is None or current.users >= target_per_day:
+    for step in climb(limit, now=now, rules=rules, per_day=target_per_day):
+        steps.append(step)
+        if step.users >= target_per_day:
             return tuple(steps)
-        day += 1
+    raise AssertionError("unreachable: climb never ends")  # pragma: no cover

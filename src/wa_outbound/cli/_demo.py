@@ -38,12 +38,17 @@ from wa_outbound._template_lifecycle import (
 from wa_outbound._time import UTC
 from wa_outbound.cli._common import (
     BUSINESS,
+    answer_change_text,
     blocked_json,
     console,
     iso,
+    member_text,
+    money,
     money_json,
     print_json,
     users,
+    when_text,
+    words,
 )
 
 if TYPE_CHECKING:
@@ -253,12 +258,12 @@ def _story(stream: TextIO, state: Any, *, as_json: bool) -> None:  # noqa: ANN40
             continue
         shown.print(f"\n[bold]{number}. {step.at:%a %d %b %H:%M} UTC[/]  {step.story}")
         for decision in decisions:
-            _print_decision(shown, decision)
+            _print_decision(shown, decision, conversation, step.at)
         if checked is not None:
             _print_template(shown, checked)
         for to, sent in zip(step.campaign_to, sends, strict=True):
             shown.print(f"   to +{to.value}:")
-            _print_decision(shown, sent)
+            _print_decision(shown, sent, None, step.at)
         if step.plan_for:
             _print_plan(shown, planned)
 
@@ -381,10 +386,7 @@ def _print_plan(console: Any, planned: tuple[Any, int] | None) -> None:  # noqa:
         console.print(f"   campaign plan {_NO_PRICING}", markup=False)
         return
     plan, waves = planned
-    blocked = ", ".join(
-        f"{count:,} {reason if isinstance(reason, str) else reason.value}"
-        for reason, count in plan.blocked.items()
-    )
+    blocked = ", ".join(f"{number:,} {words(reason)}" for reason, number in plan.blocked.items())
     console.print(
         f"   [bold]campaign plan[/]: {plan.scheduled:,} sends in {waves} waves over"
         f" {len(plan.days)} days, {plan.starts_at:%a %H:%M} to {plan.finishes_at:%a %H:%M} UTC"
@@ -399,7 +401,7 @@ def _print_plan(console: Any, planned: tuple[Any, int] | None) -> None:  # noqa:
             f" at {change.at:%a %H:%M} (earned {change.qualified_at:%a %H:%M},"
             f" applied {delay:g} h later)"
         )
-    totals = ", ".join(f"{amount} {currency}" for currency, amount in plan.total_cost.items())
+    totals = ", ".join(money(amount, currency) for currency, amount in plan.total_cost.items())
     console.print(
         f"      cost: {totals or 'unknown'}; {plan.unknown_price_sends:,} sends at an unknown price"
     )
@@ -442,19 +444,24 @@ def _print_template(console: Any, decision: TemplateDecision) -> None:  # noqa: 
         console.print(f"      [dim]{reason.code.value}[/]: {reason.message}")
 
 
-def _print_decision(console: Any, decision: SendDecision) -> None:  # noqa: ANN401
-    label = decision.kind.value.replace("_", " ")
+def _print_decision(
+    console: Any,  # noqa: ANN401 - a rich console
+    decision: SendDecision,
+    conversation: Conversation | None,
+    at: datetime,
+) -> None:
+    label = words(decision.kind)
     if decision.allowed:
-        extra = []
-        if decision.free_entry_point:
-            extra.append("free entry point")
-        if decision.next_change_at is not None:
-            extra.append(f"until {decision.next_change_at:%a %H:%M}")
-        suffix = f" [dim]({', '.join(extra)})[/]" if extra else ""
+        # Name what runs out and when, not "until" the next change: a call permission of
+        # seven days outlasts the window whose closing is the next change.
+        clocks = answer_change_text(decision, conversation, at)
+        suffix = f" [dim]({clocks})[/]" if clocks else ""
         console.print(f"   [green]✔ {label}: allowed[/]{suffix}")
         return
     console.print(f"   [red]✘ {label}: blocked[/]")
     for reason in decision.reasons:
         console.print(f"      [dim]{reason.code.value}[/]: {reason.message}")
-    if decision.instead is not None:
-        console.print(f"      [cyan]instead[/]: {decision.instead.value.replace('_', ' ')}")
+    if decision.wait_until is not None:
+        console.print(f"      [cyan]instead[/]: ask again {when_text(decision.wait_until, at)}")
+    elif decision.instead is not None:
+        console.print(f"      [cyan]instead[/]: {member_text(decision.instead)}")

@@ -1,7 +1,8 @@
 """`lint FILE [FILE ...]`: lint Graph API JSON templates against the rules in force.
 
 Each file holds one template, a list, or a list-templates response; `-` reads standard input.
-The command exits 1 if any template has an error or a file cannot be read.
+The command exits 1 (findings) if any template has an error, and 3 (an input error) if a file
+cannot be read as templates; the other files are linted all the same.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from wa_outbound._errors import TemplateFormatError
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._template_json import templates_from_graph
 from wa_outbound._template_lint import lint_template
-from wa_outbound.cli._common import console, instant, print_json
+from wa_outbound.cli._common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    console,
+    count,
+    escape,
+    future_note,
+    instant,
+    print_json,
+    words,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -38,16 +49,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
+def _json(raw: bytes) -> object:
+    """Decode a file's bytes as JSON (a byte-order mark is fine, as for CSV files).
+
+    Raises:
+        ValueError: The bytes are not UTF-8, not JSON, or nested too deeply; in words.
+    """
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        msg = f"not UTF-8 text: byte {error.start} cannot be read"
+        raise ValueError(msg) from None
+    except RecursionError:
+        msg = "not JSON this command can read: nested too deeply"
+        raise ValueError(msg) from None
+    except ValueError as error:
+        msg = f"not JSON: {error}"
+        raise ValueError(msg) from None
+
+
+def _stdin() -> bytes:
+    """Standard input as bytes (a test's replacement may have text only)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    return stream.read() if stream is not None else sys.stdin.read().encode()
+
+
 def _read_templates(name: str) -> tuple[tuple[Template, ...], dict[str, Any] | None]:
     """Read the templates of one file; on failure return no templates and the problem."""
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        data = _json(_stdin() if name == "-" else Path(name).read_bytes())
     except OSError as error:
         return (), {"path": "$", "reason": f"cannot read the file: {error.strerror}"}
-    try:
-        data = json.loads(text)
     except ValueError as error:
-        return (), {"path": "$", "reason": f"not JSON: {error}"}
+        return (), {"path": "$", "reason": str(error)}
     try:
         return templates_from_graph(data), None
     except TemplateFormatError as error:
@@ -55,14 +89,16 @@ def _read_templates(name: str) -> tuple[tuple[Template, ...], dict[str, Any] | N
 
 
 def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime]) -> int:
-    """Lint every template of every file; 1 if any has an error or cannot be read."""
-    when = args.at if args.at is not None else clock()
+    """Lint every template of every file; 3 if a file is unreadable, 1 if a template has errors."""
+    now = clock()
+    when = args.at if args.at is not None else now
+    future_note(when, now)
     rules = rules_at(when)
     report: list[dict[str, Any]] = []
-    errors = warnings = 0
+    errors = warnings = unreadable = 0
     for name in args.files:
         templates, problem = _read_templates(name)
-        errors += problem is not None
+        unreadable += problem is not None
         linted = []
         for template in templates:
             findings = lint_template(template, rules=rules)
@@ -90,20 +126,28 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime]) ->
             "at": when.isoformat(),
             "rule_set": rules.name,
             "errors": errors,
+            "unreadable_files": unreadable,
             "warnings": warnings,
             "files": report,
         }
         print_json(document, out)
     else:
-        _print(out, report, rules, errors, warnings)
-    return 1 if errors else 0
+        _print(out, report, rules, (errors, warnings, unreadable))
+    if unreadable:
+        print(
+            f"wa-outbound: error: {count(unreadable, 'file')} could not be read as templates",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    return EXIT_FINDINGS if errors else 0
 
 
 def _print(
-    out: TextIO, report: list[dict[str, Any]], rules: Rules, errors: int, warnings: int
+    out: TextIO, report: list[dict[str, Any]], rules: Rules, counts: tuple[int, int, int]
 ) -> None:
     shown = console(out)
     from rich.table import Table  # noqa: PLC0415 - optional dependency
+    from rich.text import Text  # noqa: PLC0415
 
     shown.print(
         f"Linting against the rules of {rules.name} (since {rules.effective_from:%Y-%m-%d})"
@@ -112,15 +156,15 @@ def _print(
         if entry["error"] is not None:
             problem = entry["error"]
             shown.print(
-                f"[bold red]✗ {entry['file']}[/]: cannot read a template at {problem['path']}:"
-                f" {problem['reason']}"
+                f"[bold red]✗ {escape(entry['file'])}[/]: cannot read a template at"
+                f" {escape(problem['path'])}: {escape(problem['reason'])}"
             )
             continue
         for template in entry["templates"]:
             findings = template["findings"]
-            title = (
+            title = escape(
                 f"{entry['file']}: {template['name']}"
-                f" ({template['language']}, {template['category']})"
+                f" ({template['language']}, {words(template['category'])})"
             )
             if not findings:
                 shown.print(f"[bold green]✓ {title}[/]: no findings")
@@ -131,6 +175,15 @@ def _print(
                 table.add_column(column)
             for f in findings:
                 colour = "red" if f["severity"] == "error" else "yellow"
-                table.add_row(f"[{colour}]{f['severity']}[/]", f["code"], f["path"], f["message"])
+                table.add_row(
+                    Text(f["severity"], style=colour),
+                    Text(f["code"]),
+                    Text(f["path"]),
+                    Text(f["message"]),
+                )
             shown.print(table)
-    shown.print(f"{errors} error(s), {warnings} warning(s)")
+    errors, warnings, unreadable = counts
+    summary = f"{count(errors, 'error')}, {count(warnings, 'warning')}"
+    if unreadable:
+        summary += f"; {count(unreadable, 'file')} could not be read"
+    shown.print(summary)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TextIO
 
-from wa_outbound.cli._common import console, instant, print_json
+from wa_outbound.cli._common import console, escape, future_note, instant, print_json, words
 
 if TYPE_CHECKING:
     import argparse
@@ -25,10 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MARKET",
         help='a region code ("DE") or a Meta market ("Rest of Africa"); default: every market',
     )
-    parser.add_argument(
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
         "--at", type=instant, metavar="DATE", help="instant to look at (UTC; default: now)"
     )
-    parser.add_argument(
+    when.add_argument(
         "--diff", nargs=2, type=instant, metavar="DATE", help="what changed between two instants"
     )
     parser.add_argument(
@@ -60,9 +61,13 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime]) ->
         card = load_rate_card(
             args.rates, effective_from=args.effective_from, market_map=builtin_market_map()
         )
+    now = clock()
     if args.diff:
+        for when in args.diff:
+            future_note(when, now)
         return _diff(card, args, out)
-    when = args.at if args.at is not None else clock()
+    when = args.at if args.at is not None else now
+    future_note(when, now)
     return _in_force(card, when, args, out)
 
 
@@ -105,21 +110,23 @@ def _in_force(card: RateCard, when: datetime, args: argparse.Namespace, out: Tex
         print_json(document, out)
         return 0
     shown = console(out)
-    title = f"Prices in force at {when:%Y-%m-%d %H:%M} UTC ({card.name})"
+    title = f"Prices in force at {when:%Y-%m-%d %H:%M} UTC ({escape(card.name)})"
     mapped = _market_of(card, args.market, when)
     if args.market is not None:
-        title += f": {args.market}" + (f" ({mapped})" if mapped not in {None, args.market} else "")
+        title += f": {escape(args.market)}" + (
+            f" ({escape(mapped)})" if mapped not in {None, args.market} else ""
+        )
     table = _table(title, ["market", "category", "price", "since", "source"])
     for market, category, rate in rows:
         table.add_row(
-            market if rate is None else rate.market,
-            category.value.replace("_", "-"),
+            escape(market if rate is None else rate.market),
+            words(category).replace(" ", "-"),
             _amount(rate),
             "-" if rate is None else f"{rate.effective_from:%Y-%m-%d}",
             _source(rate),
         )
     if not rows:
-        shown.print(f"No price known for {args.market or 'any market'} at {when:%Y-%m-%d}.")
+        shown.print(f"No price known for {escape(args.market or 'any market')} at {when:%Y-%m-%d}.")
     else:
         shown.print(table)
     return 0
@@ -154,13 +161,13 @@ def _diff(card: RateCard, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     shown = console(out)
     table = _table(
-        f"Price changes from {first:%Y-%m-%d} to {second:%Y-%m-%d} ({card.name})",
+        f"Price changes from {first:%Y-%m-%d} to {second:%Y-%m-%d} ({escape(card.name)})",
         ["market", "category", "before", "after", "change", "source"],
     )
     for change in changes:
         table.add_row(
-            change.market,
-            change.category.value.replace("_", "-"),
+            escape(change.market),
+            words(change.category).replace(" ", "-"),
             _amount(change.before),
             _amount(change.after),
             change.direction,
@@ -174,14 +181,14 @@ def _diff(card: RateCard, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _amount(rate: Rate | None) -> str:
-    return _UNKNOWN if rate is None else f"{rate.amount} {rate.currency}"
+    return _UNKNOWN if rate is None else escape(f"{rate.amount:,} {rate.currency}")
 
 
 def _source(rate: Rate | None) -> str:
     if rate is None:
         return "-"
     flag = " [yellow](reported)[/]" if rate.provenance == "reported" else ""
-    return f"{rate.source}{flag}"
+    return f"{escape(rate.source)}{flag}"
 
 
 def _rate_json(rate: Rate | None) -> dict[str, Any] | None:

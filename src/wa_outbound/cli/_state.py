@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Any, TextIO
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, WaId
 from wa_outbound._kinds import SendKind
-from wa_outbound.cli._common import console, instant, iso, print_json
+from wa_outbound.cli._common import (
+    answer_change_text,
+    console,
+    escape,
+    future_note,
+    instant,
+    iso,
+    member_text,
+    print_json,
+    words,
+)
 
 if TYPE_CHECKING:
     import argparse
@@ -51,7 +61,9 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime]) ->
 
     if not os.path.exists(args.database):  # noqa: PTH110 - a path from the command line
         raise InvalidValueError("DB", args.database, "no such file")
-    now = args.at if args.at is not None else clock()
+    clock_now = clock()
+    now = args.at if args.at is not None else clock_now
+    future_note(now, clock_now)
     store = SqliteStore(args.database)
     try:
         state = SenderState.from_store(store)
@@ -125,7 +137,10 @@ def conversation_report(
                 "allowed": decision.allowed,
                 "reasons": [reason.message for reason in decision.reasons],
                 "instead": None if decision.instead is None else decision.instead.value,
+                "instead_text": None if decision.instead is None else member_text(decision.instead),
                 "wait_until": iso(decision.wait_until),
+                "next_change_at": iso(decision.next_change_at),
+                "clocks": answer_change_text(decision, chat, now),
             }
             for kind, decision in decisions.items()
         },
@@ -163,7 +178,9 @@ def _account(state: SenderState, business: PhoneNumberId) -> dict[str, Any]:
 
 
 def print_report(report: dict[str, Any], out: TextIO) -> None:
+    """Print a `state` report as text; what the store holds is shown as text, never markup."""
     show = console(out)
+    report = _escaped(report)
     numbers = ", ".join(n["phone_number_id"] for n in report["numbers"]) or "none"
     show.print(f"State at {report['at']}; numbers: {numbers}")
     for chat in report.get("conversations", []):
@@ -176,28 +193,47 @@ def print_report(report: dict[str, Any], out: TextIO) -> None:
             "marketing",
             "call_permission",
         ):
-            show.print(f"  {field.replace('_', ' ')}: {chat[field] or '-'}")
+            value = chat[field] or "-"
+            show.print(f"  {words(field)}: {value if field.endswith('_at') else words(value)}")
         show.print("  may send now:")
         for kind, answer in chat["may_send"].items():
+            clocks = f" ({answer['clocks']})" if answer["clocks"] else ""
             if answer["allowed"]:
-                show.print(f"    {kind}: yes")
-            else:
-                show.print(f"    {kind}: no: {'; '.join(answer['reasons'])}")
+                show.print(f"    {words(kind)}: yes{clocks}")
+                continue
+            show.print(f"    {words(kind)}: no: {'; '.join(answer['reasons'])}{clocks}")
+            if answer["instead_text"]:
+                show.print(f"      instead: {answer['instead_text']}")
     for template in report.get("templates", []):
         if template["known"]:
             show.print(
                 f"\nTemplate {template['name']} ({template['language']}) of {template['business']}:"
-                f" {template['status']}, quality {template['quality']}"
+                f" {words(template['status'])}, quality {words(template['quality'])}"
             )
         else:
             show.print(f"\nTemplate {template['name']} ({template['language']}): no event yet")
     for account in report.get("accounts", []):
         if account["known"]:
             show.print(
-                f"\nNumber {account['business']}: quality {account['quality_rating']},"
-                f" status {account['phone_status']}, messaging limit"
-                f" {account['messaging_limit'] or 'unknown'},"
+                f"\nNumber {account['business']}: quality {words(account['quality_rating'])},"
+                f" status {words(account['phone_status'])}, messaging limit"
+                f" {_limit_words(account['messaging_limit'])},"
                 f" restrictions {account['restrictions']}"
             )
         else:
             show.print(f"\nNumber {account['business']}: no account event yet")
+
+
+def _limit_words(limit: int | str | None) -> str:
+    if limit is None:
+        return "unknown"
+    return limit if isinstance(limit, str) else f"{limit:,}"
+
+
+def _escaped(value: Any) -> Any:  # noqa: ANN401 - a report, a part of it, or a leaf
+    """The report with every text escaped for `rich` (ids and names come from the store)."""
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    return escape(value) if isinstance(value, str) else value
