@@ -240,7 +240,7 @@ class VerificationStatus(enum.Enum):
         Raises:
             InvalidValueError: `text` is not a known status; the error names `field`.
         """
-        lowered = text.lower() if isinstance(text, str) else text
+        lowered = text.lower() if isinstance(text, str) and text.isascii() else text
         try:
             return _parse(cls, lowered, field, {})
         except InvalidValueError as error:

@@ -81,7 +81,7 @@ import attrs
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
 from wa_outbound._conversation import ConsentStatus, Conversation
 from wa_outbound._decision import Reason, can_send
-from wa_outbound._errors import InvalidValueError, RecipientFileError
+from wa_outbound._errors import InvalidValueError, RecipientFileError, flag
 from wa_outbound._facts import InboundMessageReceived, OptInRecorded
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
@@ -149,6 +149,10 @@ def _optional_instant(value: datetime | None) -> datetime | None:
     return None if value is None else utc("last_inbound_at", value)
 
 
+def _opted_in(value: object) -> bool | None:
+    return None if value is None else flag("opted_in", value)
+
+
 @attrs.frozen(kw_only=True)
 class CampaignRecipient:
     """One row of a campaign's recipient list."""
@@ -160,7 +164,7 @@ class CampaignRecipient:
         validator=attrs.validators.optional(attrs.validators.instance_of(Conversation)),
     )
     """What the host knows about this recipient; `None` for a fresh conversation."""
-    opted_in: bool | None = None
+    opted_in: bool | None = attrs.field(default=None, converter=_opted_in)
     """Whether the recipient opted in; `None` leaves it to the conversation, or to the planner's
     `assume_opted_in` for a fresh one. `True` records an opt-in only where none is recorded
     (a recorded opt-out stands)."""
@@ -1508,7 +1512,9 @@ def _read_path(path: Path) -> Iterator[CampaignRecipient | RecipientFileError]:
 
 def _read_rows(stream: TextIO) -> Iterator[CampaignRecipient | RecipientFileError]:
     reader = csv.reader(stream)
-    header = next(reader, None)
+    header = _next_row(reader)
+    if isinstance(header, RecipientFileError):
+        raise header
     if header is None:
         raise RecipientFileError("row 1", None, "the file is empty: expected a header row")
     names = [name.strip().lower().lstrip("\ufeff") for name in header]
@@ -1517,11 +1523,32 @@ def _read_rows(stream: TextIO) -> Iterator[CampaignRecipient | RecipientFileErro
     phone_at = names.index("phone")
     inbound_at = names.index("last_inbound_at") if "last_inbound_at" in names else None
     consent_at = names.index("consent") if "consent" in names else None
-    for row in reader:
+    while (row := _next_row(reader)) is not None:
+        if isinstance(row, RecipientFileError):
+            yield row
+            continue
         line = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
         yield _row(row, line, phone_at, inbound_at, consent_at)
+
+
+def _next_row(reader: Any) -> list[str] | RecipientFileError | None:  # noqa: ANN401 - csv's reader
+    """The next row, `None` at the end, or the error of a row the csv module cannot read.
+
+    Raises:
+        RecipientFileError: the file is not UTF-8 text (nothing after that point can be read).
+    """
+    try:
+        return next(reader, None)
+    except csv.Error as error:  # a cell over the csv module's field limit, a stray quote
+        return RecipientFileError(f"row {reader.line_num}", None, f"not a CSV row: {error}")
+    except UnicodeDecodeError as error:
+        raise RecipientFileError(
+            f"row {reader.line_num + 1}",
+            error.object[error.start : error.start + 8],
+            "the file is not UTF-8 text: save it as CSV UTF-8",
+        ) from None
 
 
 def _cell(row: list[str], index: int | None) -> str | None:
@@ -1551,7 +1578,10 @@ def _row(
             return RecipientFileError(
                 f"row {line}, last_inbound_at", inbound, "the instant has no time zone"
             )
-        last = last.astimezone(UTC)
+        try:
+            last = utc("last_inbound_at", last)
+        except InvalidValueError as error:
+            return RecipientFileError(f"row {line}, last_inbound_at", inbound, error.reason)
     consent = _cell(row, consent_at)
     opted: bool | None = None
     if consent is not None:

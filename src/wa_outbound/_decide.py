@@ -48,7 +48,7 @@ from wa_outbound._categories import TemplateCategory
 from wa_outbound._conversation import Conversation, seen_after
 from wa_outbound._cost import estimate_cost
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, decision_at
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, ascii_upper
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import known_region
 from wa_outbound._rules import Rules, answer_instant, rules_at
@@ -234,7 +234,7 @@ def _latest_at(
 
 def _kind_of(category: str, kind: SendKind) -> SendKind:
     """The send kind of the template's category in force, or `kind` if none is reported."""
-    return _KIND_BY_CATEGORY_NAME.get(category.upper(), kind) if category else kind
+    return _KIND_BY_CATEGORY_NAME.get(ascii_upper(category), kind) if category else kind
 
 
 def _preferred(chosen: Alternative | None, other: Alternative) -> Alternative:

@@ -17,7 +17,7 @@ from typing import Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, shown
 from wa_outbound._time import utc
 
 __all__ = [
@@ -166,7 +166,7 @@ class MarketingResumed:
 
 def _after_at(instance: CallPermissionGranted, _attribute: object, value: datetime | None) -> None:
     if value is not None and value <= instance.at:
-        raise InvalidValueError("expires_at", value, f"must be after at={instance.at!r}")
+        raise InvalidValueError("expires_at", value, f"must be after at={shown(instance.at)}")
 
 
 @attrs.frozen(kw_only=True)

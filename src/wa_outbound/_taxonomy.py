@@ -40,7 +40,7 @@ from typing import Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, decimal_digits
 from wa_outbound._facts import Provider
 from wa_outbound._rules import Provenance, Source
 
@@ -1001,13 +1001,12 @@ def classify_transport_failure(failure: TransportFailure, *, attempt: int = 0) -
 def _code(code: object) -> int:
     """Return `code` as a non-negative int, accepting decimal text."""
     if isinstance(code, str):
-        text = code.strip()
-        if not (text.isascii() and text.isdigit()):
-            raise InvalidValueError("code", code, "expected a non-negative whole number")
-        try:
-            return int(text)
-        except ValueError:  # longer than the interpreter's digit limit for int()
-            raise InvalidValueError("code", code, "too many digits for an error code") from None
+        number = decimal_digits(code.strip())
+        if number is None:
+            raise InvalidValueError(
+                "code", code, "expected a non-negative whole number of at most 100 digits"
+            )
+        return number
     if not isinstance(code, int) or isinstance(code, bool):
         raise InvalidValueError("code", code, "expected a whole number or its decimal text")
     if code < 0:

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition, InvalidValueError
+from wa_outbound._errors import InvalidTransition, InvalidValueError, ascii_upper
 from wa_outbound._facts import at_field, non_empty_field, text_field
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._time import UTC, iso_instant, utc
@@ -248,7 +248,7 @@ class TemplateStatusChanged:
     @property
     def kind(self) -> TemplateInput | None:
         """The event as a `TemplateInput`; `None` if the library does not know it."""
-        return _BY_VALUE.get(self.event.strip().upper())
+        return _BY_VALUE.get(ascii_upper(self.event.strip()))
 
 
 @attrs.frozen(kw_only=True)

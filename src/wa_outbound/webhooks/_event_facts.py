@@ -43,7 +43,7 @@ from wa_outbound._account import (
     Restriction,
     VerificationStatus,
 )
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, decimal_digits
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
     CallPermissionGranted,
@@ -396,10 +396,11 @@ def _template_facts(
 
 
 def _unix_or_none(text: str) -> datetime | None:
-    if not text.isdigit():
+    seconds = decimal_digits(text)
+    if seconds is None:
         return None
     try:
-        return datetime.fromtimestamp(int(text), UTC)
+        return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
 

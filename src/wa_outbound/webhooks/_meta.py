@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from wa_outbound._errors import SignatureMismatch, WebhookParseError
+from wa_outbound._errors import SignatureMismatch, WebhookParseError, decimal_digits
 from wa_outbound._facts import Provider
 from wa_outbound._time import UTC
 from wa_outbound.webhooks._events import (
@@ -370,7 +370,9 @@ def _instant(value: object) -> datetime:
     """A unix timestamp (int, or digits as text) as an aware UTC datetime."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise TypeError("timestamp")
-    seconds = int(value)
+    seconds = value if isinstance(value, int) else decimal_digits(value, signed=True)
+    if seconds is None:
+        raise ValueError("timestamp")
     return datetime.fromtimestamp(seconds, UTC)
 
 
@@ -386,8 +388,8 @@ def _int_or_none(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str):
+        return decimal_digits(value, signed=True)
     return None
 
 

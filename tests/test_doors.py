@@ -1,0 +1,175 @@
+"""The public doors hold on hostile input: only the library's errors, exact conversion or refusal.
+
+Issue #17: raw Python errors (digits, calendar ends, CSV limits, encodings), wrong types that
+would change meaning, refused calls that change state, super-linear readers and unbounded
+amplification.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from wa_outbound import (
+    InboundMessageReceived,
+    InvalidValueError,
+    Provider,
+    RateCardError,
+    RecipientFileError,
+    classify_error,
+    load_rate_card,
+    rules_at,
+)
+from wa_outbound._errors import decimal_digits, shown
+from wa_outbound._time import EARLIEST_INSTANT, LATEST_INSTANT, utc
+from wa_outbound.campaigns import CampaignRecipient, read_recipients
+from wa_outbound.templates import lint_template, template_from_graph
+from wa_outbound.webhooks import UnknownEvent, parse_meta_events, parse_twilio_events
+
+from .meta_payloads import entry, envelope, messages_change, status
+from .test_twilio_webhooks import inbound_message, status_callback
+
+UTC = timezone.utc
+RECEIVED = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+HUGE = "1" * 5000
+
+# --- class 1: raw Python errors -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-1))),
+        datetime(9999, 12, 31, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC),
+        LATEST_INSTANT,
+    ],
+)
+def test_an_instant_outside_the_supported_range_is_refused_at_the_door(when: datetime) -> None:
+    """An instant outside 1970..3000 is refused with the range named, never an OverflowError."""
+    with pytest.raises(InvalidValueError, match="supported range of instants"):
+        InboundMessageReceived(at=when)
+
+
+def test_the_ends_of_the_supported_range() -> None:
+    """The earliest instant is taken, and so is the last microsecond before the latest."""
+    last = LATEST_INSTANT - timedelta(microseconds=1)
+    assert (EARLIEST_INSTANT, last) == (utc("at", EARLIEST_INSTANT), utc("at", last))
+
+
+def test_a_time_zone_with_an_impossible_offset_is_refused() -> None:
+    """A tzinfo whose offset is a day or more is refused, not a raw ValueError."""
+
+    class Odd(timezone.__base__):  # type: ignore[name-defined,misc]
+        def utcoffset(self, _dt: object) -> timedelta:
+            return timedelta(hours=25)
+
+    with pytest.raises(InvalidValueError, match="UTC offset"):
+        utc("at", datetime(2026, 1, 1, tzinfo=Odd()))
+
+
+def test_an_error_message_names_huge_numbers_and_instants_in_words() -> None:
+    """A refused huge int is named by its length, an instant in ISO 8601, never by repr."""
+    error = InvalidValueError("count", 10**5000, "too large")
+    instant = shown(datetime(2020, 1, 1, tzinfo=UTC))
+    expected = ("count=a whole number of about 5,001 digits: too large", "2020-01-01T00:00:00Z")
+    assert expected == (str(error), instant)
+
+
+@pytest.mark.parametrize("text", ["--5", "٤٢", "4_2", " 42", "", "-", HUGE, "+5"])
+def test_decimal_digits_reads_only_short_ascii_numbers(text: str) -> None:
+    """Unicode digits, double signs, underscores and 5,000 digits name no number."""
+    assert decimal_digits(text, signed=True) is None
+
+
+def test_a_change_level_error_code_of_double_minus_is_not_a_crash() -> None:
+    """Meta's error code `--5` (or 5,000 digits) is read as no code, the body still parses."""
+    body = envelope(
+        entry(messages_change(errors=[{"code": "--5"}, {"code": HUGE}, {"code": "٤٢"}]))
+    )
+    events = parse_meta_events(body, received_at=RECEIVED)
+    assert all(not error.code for event in events for error in getattr(event, "errors", ()))
+
+
+def test_a_status_with_a_huge_or_unicode_timestamp_is_an_unknown_event() -> None:
+    """A timestamp of 5,000 digits or of Arabic digits becomes an `UnknownEvent`."""
+    body = envelope(
+        entry(messages_change(statuses=[status("w1", "sent", 0) | {"timestamp": HUGE}]))
+    )
+    events = parse_meta_events(body, received_at=RECEIVED)
+    assert [UnknownEvent] == [type(event) for event in events]
+
+
+def test_twilio_huge_counts_and_codes_are_not_a_crash() -> None:
+    """Twilio's NumMedia and ErrorCode of 5,000 digits read as none."""
+    events = parse_twilio_events(inbound_message(NumMedia=HUGE), received_at=RECEIVED)
+    failed = parse_twilio_events(status_callback("failed", ErrorCode=HUGE), received_at=RECEIVED)
+    assert (1, ()) == (len(events), failed[0].errors)  # type: ignore[union-attr]
+
+
+def test_classify_error_refuses_a_code_of_too_many_digits() -> None:
+    """A code of 5,000 digits is refused with an InvalidValueError, not int()'s ValueError."""
+    with pytest.raises(InvalidValueError, match="100 digits"):
+        classify_error(Provider.META, HUGE)
+
+
+def test_lint_takes_a_variable_of_five_thousand_digits() -> None:
+    """`{{111…}}` with 5,000 digits is a lint finding, not a raw ValueError."""
+    template = template_from_graph(
+        {
+            "name": "order_update",
+            "language": "en_US",
+            "category": "UTILITY",
+            "components": [{"type": "BODY", "text": f"Hello {{{{{HUGE}}}}}."}],
+        }
+    )
+    assert lint_template(template, rules=rules_at(RECEIVED))
+
+
+def test_a_recipients_file_with_an_instant_at_the_calendar_start_is_a_bad_row() -> None:
+    """`0001-01-01T00:00:00+01:00` is a row error naming the range, not an OverflowError."""
+    rows = list(
+        read_recipients(
+            io.StringIO("phone,last_inbound_at\n4915123456789,0001-01-01T00:00:00+01:00\n")
+        )
+    )
+    assert isinstance(rows[0], RecipientFileError)
+    assert "supported range" in rows[0].reason
+
+
+def test_a_recipients_cell_over_the_csv_field_limit_is_a_bad_row() -> None:
+    """A cell of 200,000 characters is one bad row; the rows after it are still read."""
+    text = "phone\n" + '"' + "1" * 200_000 + '"\n4915123456789\n'
+    rows = list(read_recipients(io.StringIO(text)))
+    assert [RecipientFileError, CampaignRecipient] == [type(row) for row in rows]
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_a_recipients_file_not_in_utf8_is_refused_in_words(
+    encoding: str, tmp_path: pytest.TempPathFactory
+) -> None:
+    """A Latin-1 or UTF-16 file raises a `RecipientFileError` asking for UTF-8."""
+    path = tmp_path / "r.csv"  # type: ignore[operator]
+    path.write_bytes("phone,name\n4915123456789,Jürgen\n".encode(encoding))
+    with pytest.raises(RecipientFileError, match="UTF-8"):
+        list(read_recipients(path))
+
+
+def test_a_rate_card_not_in_utf8_is_refused_in_words() -> None:
+    """A rate card that does not decode is a `RateCardError`, not a `UnicodeDecodeError`."""
+    stream = io.TextIOWrapper(io.BytesIO("market,Zürich\n".encode("latin-1")), encoding="utf-8")
+    with pytest.raises(RateCardError, match="UTF-8"):
+        load_rate_card(stream)
+
+
+def test_a_rate_card_date_at_the_calendar_start_is_a_card_error() -> None:
+    """An effective_from of year 1 with an offset is refused as a card error, not an overflow."""
+    text = (
+        "market,category,amount,currency,effective_from,source\n"
+        "DE,marketing,0.1,USD,0001-01-01T00:00:00+01:00,test\n"
+    )
+    with pytest.raises(RateCardError, match="supported range"):
+        load_rate_card(io.StringIO(text))
