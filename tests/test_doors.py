@@ -13,11 +13,21 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from wa_outbound import (
+    Conversation,
     InboundMessageReceived,
     InvalidValueError,
+    OptOutReceived,
+    OptOutScope,
+    PhoneNumberId,
     Provider,
     RateCardError,
     RecipientFileError,
+    SendKind,
+    SendRejected,
+    Template,
+    TemplateFormatError,
+    WaId,
+    can_send,
     classify_error,
     load_rate_card,
     rules_at,
@@ -26,7 +36,12 @@ from wa_outbound._errors import decimal_digits, shown
 from wa_outbound._time import EARLIEST_INSTANT, LATEST_INSTANT, utc
 from wa_outbound.campaigns import CampaignRecipient, read_recipients
 from wa_outbound.templates import lint_template, template_from_graph
-from wa_outbound.webhooks import UnknownEvent, parse_meta_events, parse_twilio_events
+from wa_outbound.webhooks import (
+    UnknownEvent,
+    facts_from_events,
+    parse_meta_events,
+    parse_twilio_events,
+)
 
 from .meta_payloads import entry, envelope, messages_change, status
 from .test_twilio_webhooks import inbound_message, status_callback
@@ -173,3 +188,61 @@ def test_a_rate_card_date_at_the_calendar_start_is_a_card_error() -> None:
     )
     with pytest.raises(RateCardError, match="supported range"):
         load_rate_card(io.StringIO(text))
+
+
+# --- class 2: wrong types never change meaning ----------------------------------------------
+
+
+def test_an_opt_out_scope_is_its_member_or_exactly_its_value() -> None:
+    """`scope="marketing"` is the marketing scope, never a full opt-out; "Marketing" is refused."""
+    fact = OptOutReceived(at=RECEIVED, scope="marketing")  # type: ignore[arg-type]
+    assert OptOutScope.MARKETING == fact.scope
+    with pytest.raises(InvalidValueError, match="marketing, all"):
+        OptOutReceived(at=RECEIVED, scope="Marketing")  # type: ignore[arg-type]
+
+
+def test_a_send_rejected_code_as_text_closes_the_window() -> None:
+    """`code="63016"` is Twilio's window-closed code, not a silent no-op; `"6e4"` is refused."""
+    fact = SendRejected(at=RECEIVED, provider="twilio", code="63016")  # type: ignore[arg-type]
+    assert (Provider.TWILIO, 63016) == (fact.provider, fact.code)
+    with pytest.raises(InvalidValueError, match="code"):
+        SendRejected(at=RECEIVED, provider=Provider.META, code="6e4")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="code"):
+        SendRejected(at=RECEIVED, provider=Provider.META, code=True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["no", "yes", 0, 1, "", "False"])
+def test_a_campaign_recipient_opt_in_is_a_bool_or_nothing(value: object) -> None:
+    """`opted_in="no"` (truthy) or `1` is refused: only True, False or None."""
+    with pytest.raises(InvalidValueError, match="opted_in"):
+        CampaignRecipient(recipient=WaId("4915123456789"), opted_in=value)  # type: ignore[arg-type]
+
+
+def test_a_keyword_list_given_as_one_string_is_refused() -> None:
+    """`stop_keywords="STOP"` would stop on "S", "T", "O", "P": it is refused."""
+    with pytest.raises(InvalidValueError, match="stop_keywords"):
+        facts_from_events((), stop_keywords="STOP")
+
+
+@pytest.mark.parametrize(
+    "text", ["ut\u0131l\u0131ty", "UT\u0130L\u0130TY", "\uff55\uff54\uff49\uff4c\uff49\uff54\uff59"]
+)
+def test_enum_text_with_look_alike_letters_is_refused(text: str) -> None:
+    """A category spelled with a dotless i (or full-width letters) is not UTILITY."""
+    with pytest.raises(InvalidValueError, match="category"):
+        Template(name="t", language="en_US", category=text, components=())  # type: ignore[arg-type]
+    with pytest.raises(TemplateFormatError, match="category"):
+        template_from_graph({"name": "t", "language": "en_US", "category": text, "components": []})
+
+
+def test_functions_take_an_enum_or_exactly_its_value_string() -> None:
+    """`can_send(c, "free_form")` and `classify_error("meta", ...)` convert at the door."""
+    conversation = Conversation(
+        business=PhoneNumberId("106540352242922"), recipient=WaId("4915123456789")
+    ).apply(InboundMessageReceived(at=RECEIVED))
+    by_value = can_send(conversation, "free_form", now=RECEIVED)
+    by_member = can_send(conversation, SendKind.FREE_FORM, now=RECEIVED)
+    assert by_member == by_value
+    assert classify_error(Provider.META, 131047) == classify_error("meta", 131047)
+    with pytest.raises(InvalidValueError, match="free_form"):
+        can_send(conversation, "FREE_FORM", now=RECEIVED)

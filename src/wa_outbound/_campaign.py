@@ -81,7 +81,7 @@ import attrs
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
 from wa_outbound._conversation import ConsentStatus, Conversation
 from wa_outbound._decision import Reason, can_send
-from wa_outbound._errors import InvalidValueError, RecipientFileError, flag
+from wa_outbound._errors import InvalidValueError, RecipientFileError, flag, member
 from wa_outbound._facts import InboundMessageReceived, OptInRecorded
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
@@ -1205,15 +1205,15 @@ class _Planner:
 def _planner(
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None,
     limit: MessagingLimit | None,
     verified: bool,
-    quality: QualityRating,
-    phone_status: PhoneNumberStatus,
+    quality: QualityRating | str,
+    phone_status: PhoneNumberStatus | str,
     ledger: LimitLedger | None,
-    throughput_class: ThroughputClass,
+    throughput_class: ThroughputClass | str,
     rate_card: RateCard | None,
     strict: bool,
     bad_row_examples: int,
@@ -1224,8 +1224,14 @@ def _planner(
     """Check the arguments and build the walk's state."""
     if not isinstance(business, PhoneNumberId):
         raise InvalidValueError("business", business, "expected a PhoneNumberId")
-    if not isinstance(kind, SendKind) or not kind.is_template:
+    kind = member("kind", SendKind, kind)
+    if not kind.is_template:
         raise InvalidValueError("kind", kind, "expected a template SendKind")
+    verified, dedupe, assume_opted_in = (
+        flag("verified", verified),
+        flag("dedupe", dedupe),
+        flag("assume_opted_in", assume_opted_in),
+    )
     start = utc("start", start)
     if rules is not None and not isinstance(rules, Rules):
         raise InvalidValueError("rules", rules, "expected Rules")
@@ -1235,8 +1241,9 @@ def _planner(
         limit = MessagingLimit(users=first.verified_starting_limit.value if verified else tiers[0])
     if not isinstance(limit, MessagingLimit):
         raise InvalidValueError("limit", limit, "expected a MessagingLimit")
-    if not isinstance(throughput_class, ThroughputClass):
-        raise InvalidValueError("throughput_class", throughput_class, "expected a ThroughputClass")
+    throughput_class = member("throughput_class", ThroughputClass, throughput_class)
+    quality = member("quality", QualityRating, quality)
+    phone_status = member("phone_status", PhoneNumberStatus, phone_status)
     if (
         isinstance(bad_row_examples, bool)
         or not isinstance(bad_row_examples, int)
@@ -1282,15 +1289,15 @@ def iter_schedule(
     recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None = None,
     limit: MessagingLimit | None = None,
     verified: bool = False,
-    quality: QualityRating = QualityRating.GREEN,
-    phone_status: PhoneNumberStatus = PhoneNumberStatus.CONNECTED,
+    quality: QualityRating | str = QualityRating.GREEN,
+    phone_status: PhoneNumberStatus | str = PhoneNumberStatus.CONNECTED,
     ledger: LimitLedger | None = None,
-    throughput_class: ThroughputClass = ThroughputClass.DEFAULT,
+    throughput_class: ThroughputClass | str = ThroughputClass.DEFAULT,
     rate_card: RateCard | None = None,
     strict: bool = False,
     bad_row_examples: int = 5,
@@ -1333,15 +1340,15 @@ def plan_campaign(
     recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None = ...,
     limit: MessagingLimit | None = ...,
     verified: bool = ...,
-    quality: QualityRating = ...,
-    phone_status: PhoneNumberStatus = ...,
+    quality: QualityRating | str = ...,
+    phone_status: PhoneNumberStatus | str = ...,
     ledger: LimitLedger | None = ...,
-    throughput_class: ThroughputClass = ...,
+    throughput_class: ThroughputClass | str = ...,
     rate_card: RateCard | None = ...,
     schedule: Literal[False] = ...,
     strict: bool = ...,
@@ -1357,15 +1364,15 @@ def plan_campaign(
     recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None = ...,
     limit: MessagingLimit | None = ...,
     verified: bool = ...,
-    quality: QualityRating = ...,
-    phone_status: PhoneNumberStatus = ...,
+    quality: QualityRating | str = ...,
+    phone_status: PhoneNumberStatus | str = ...,
     ledger: LimitLedger | None = ...,
-    throughput_class: ThroughputClass = ...,
+    throughput_class: ThroughputClass | str = ...,
     rate_card: RateCard | None = ...,
     schedule: Literal[True],
     strict: bool = ...,
@@ -1380,15 +1387,15 @@ def plan_campaign(
     recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None = None,
     limit: MessagingLimit | None = None,
     verified: bool = False,
-    quality: QualityRating = QualityRating.GREEN,
-    phone_status: PhoneNumberStatus = PhoneNumberStatus.CONNECTED,
+    quality: QualityRating | str = QualityRating.GREEN,
+    phone_status: PhoneNumberStatus | str = PhoneNumberStatus.CONNECTED,
     ledger: LimitLedger | None = None,
-    throughput_class: ThroughputClass = ThroughputClass.DEFAULT,
+    throughput_class: ThroughputClass | str = ThroughputClass.DEFAULT,
     rate_card: RateCard | None = None,
     schedule: bool = False,
     strict: bool = False,

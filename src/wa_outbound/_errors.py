@@ -35,7 +35,7 @@ import datetime as dt
 import enum
 import functools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final, TypeVar
 
 if TYPE_CHECKING:
@@ -347,38 +347,11 @@ def optional_member(field: str, kind: type[_E], value: object) -> _E | None:
     return None if value is None else member(field, kind, value)
 
 
-def to_member(kind: type[_E], field: str) -> Callable[[object], _E]:
-    """Return an attrs converter reading `field` with `member`."""
-
-    def convert(value: object) -> _E:
-        return member(field, kind, value)
-
-    return convert
-
-
-def to_optional_member(kind: type[_E], field: str) -> Callable[[object], _E | None]:
-    """Return an attrs converter reading `field` with `optional_member`."""
-
-    def convert(value: object) -> _E | None:
-        return None if value is None else member(field, kind, value)
-
-    return convert
-
-
 def flag(field: str, value: object) -> bool:
     """Return `value` if it is `True` or `False`; refuse `"no"`, `0`, `None` and the like."""
     if value is True or value is False:
         return value
     raise InvalidValueError(field, value, "expected True or False")
-
-
-def to_flag(field: str) -> Callable[[object], bool]:
-    """Return an attrs converter reading `field` with `flag`."""
-
-    def convert(value: object) -> bool:
-        return flag(field, value)
-
-    return convert
 
 
 def whole(field: str, value: object, minimum: int | None = None) -> int:

@@ -29,7 +29,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, member
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class Pacer:
         *,
         business: PhoneNumberId,
         rules: Rules,
-        throughput_class: ThroughputClass = ThroughputClass.DEFAULT,
+        throughput_class: ThroughputClass | str = ThroughputClass.DEFAULT,
         throughput_burst: int = 1,
     ) -> None:
         """Build a pacer with nothing recorded yet.
@@ -217,10 +217,7 @@ class Pacer:
             InvalidValueError: `throughput_class` is not a `ThroughputClass`, or
                 `throughput_burst` is not a whole number of at least 1.
         """
-        if not isinstance(throughput_class, ThroughputClass):
-            raise InvalidValueError(
-                "throughput_class", throughput_class, "expected a ThroughputClass"
-            )
+        throughput_class = member("throughput_class", ThroughputClass, throughput_class)
         self.business: Final = business
         """The business phone number being paced."""
         self.rules: Final = rules

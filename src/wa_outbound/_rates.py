@@ -108,7 +108,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, RateCardError, decimal_digits
+from wa_outbound._errors import InvalidValueError, RateCardError, decimal_digits, member
 from wa_outbound._ids import BusinessScopedUserId, WaId
 from wa_outbound._time import utc
 
@@ -482,7 +482,7 @@ class RateCard:
 
     def price(
         self,
-        category: PriceCategory,
+        category: PriceCategory | str,
         market: str,
         at: datetime,
         *,
@@ -503,8 +503,12 @@ class RateCard:
         Returns:
             The row in force, or `None`: no row, or a price that changed to an unknown amount.
         """
-        found = self._resolved.get((category, market))
+        found = self._resolved.get((category, market))  # type: ignore[arg-type]
         if found is None:
+            if category.__class__ is not PriceCategory:  # its value string, converted here
+                return self.price(
+                    member("category", PriceCategory, category), market, at, volume=volume
+                )
             return None
         starts, rows = found
         position = bisect.bisect_right(starts, utc("at", at)) - 1
@@ -513,7 +517,7 @@ class RateCard:
         rate = rows[position]
         if rate is None or volume is None or volume < 0:
             return rate
-        tiers = self._tiers.get((category, rate.market, rate.effective_from))
+        tiers = self._tiers.get((category, rate.market, rate.effective_from))  # type: ignore[arg-type]
         if tiers is None:
             return rate
         froms, tiered = tiers

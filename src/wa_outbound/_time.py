@@ -22,6 +22,7 @@ __all__ = [
     "UTC",
     "in_range",
     "iso_instant",
+    "optional_instant",
     "parse_iso_instant",
     "utc",
 ]
@@ -81,6 +82,11 @@ def utc(field: str, value: datetime) -> datetime:
     if value.tzinfo is UTC:
         return value
     return value.astimezone(UTC)
+
+
+def optional_instant(field: str, value: object) -> datetime | None:
+    """Return `None`, or `value` read by `utc` (a converter of optional instants)."""
+    return None if value is None else utc(field, value)  # type: ignore[arg-type]
 
 
 def iso_instant(value: datetime) -> str:
