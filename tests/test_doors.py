@@ -35,8 +35,17 @@ from wa_outbound import (
 from wa_outbound._errors import decimal_digits, shown
 from wa_outbound._time import EARLIEST_INSTANT, LATEST_INSTANT, utc
 from wa_outbound.campaigns import CampaignRecipient, read_recipients
-from wa_outbound.templates import lint_template, template_from_graph
+from wa_outbound.limits import (
+    LimitLedger,
+    LimitScopeKey,
+    Pacer,
+    TokenBucket,
+    dump_ledger,
+    dump_pacer,
+)
+from wa_outbound.templates import lint_template, template_from_graph, template_from_twilio_content
 from wa_outbound.webhooks import (
+    MAX_UNKNOWN_EVENTS,
     UnknownEvent,
     facts_from_events,
     parse_meta_events,
@@ -246,3 +255,83 @@ def test_functions_take_an_enum_or_exactly_its_value_string() -> None:
     assert classify_error(Provider.META, 131047) == classify_error("meta", 131047)
     with pytest.raises(InvalidValueError, match="free_form"):
         can_send(conversation, "FREE_FORM", now=RECEIVED)
+
+
+# --- class 3: a refused call changes nothing -----------------------------------------------
+
+
+def test_a_pacer_refusing_a_recipient_records_nothing() -> None:
+    """`admit` with a wrong recipient is refused before the pacer moves its latest instant."""
+    pacer = Pacer(business=PhoneNumberId("106540352242922"), rules=rules_at(RECEIVED))
+    pacer.admit(WaId("4915123456789"), RECEIVED)
+    before = dump_pacer(pacer)
+    with pytest.raises(InvalidValueError, match="recipient"):
+        pacer.admit("4915123456789", RECEIVED + timedelta(hours=1))  # type: ignore[arg-type]
+    assert before == dump_pacer(pacer)
+
+
+def test_a_pacer_whose_next_instant_overflows_refuses_and_keeps_working() -> None:
+    """A bucket pushed past the calendar's end refuses that call, and nothing is recorded."""
+    bucket = TokenBucket(interval=timedelta(days=2_000_000))
+    first = bucket.admit(RECEIVED)
+    with pytest.raises(InvalidValueError, match="end of the calendar"):
+        bucket.admit(RECEIVED)
+    assert (RECEIVED, RECEIVED + timedelta(days=2_000_000)) == (first, bucket.peek(RECEIVED))
+
+
+def test_a_ledger_refusing_a_send_keeps_its_latest_instant() -> None:
+    """`record` with a bad flag or a send from the future leaves the ledger as it was."""
+    rules = rules_at(RECEIVED)
+    scope = LimitScopeKey.under(
+        rules, phone_number=PhoneNumberId("106540352242922"), portfolio="102290129340398"
+    )
+    ledger = LimitLedger(scope=scope, rules=rules)
+    ledger.record(WaId("4915123456789"), RECEIVED)
+    before = dump_ledger(ledger)
+    later = RECEIVED + timedelta(days=1)
+    with pytest.raises(InvalidValueError, match="window_open"):
+        ledger.record(WaId("4915123456780"), later, window_open="no")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="at="):
+        ledger.record(WaId("4915123456780"), later, at=later + timedelta(days=1))
+    assert before == dump_ledger(ledger)
+
+
+# --- class 4: linear readers ------------------------------------------------------------------
+
+
+def test_twilio_placeholders_are_filled_in_one_pass() -> None:
+    """A URL with 2,000 placeholders is filled (one join, no rebuild per placeholder), in order."""
+    url = "https://example.com/" + "".join(f"{{{{{n}}}}}/" for n in range(1, 2001))
+    content = {
+        "friendly_name": "many",
+        "language": "en",
+        "variables": {str(n): f"v{n}" for n in range(1, 2001)},
+        "types": {
+            "whatsapp/card": {
+                "body": "Your order",
+                "actions": [{"type": "URL", "title": "Open", "url": url}],
+            }
+        },
+    }
+    template = template_from_twilio_content(content, category="UTILITY")
+    expected = "https://example.com/" + "".join(f"v{n}/" for n in range(1, 2001))
+    button = template.components[-1].buttons[0]  # type: ignore[union-attr]
+    assert (expected,) == button.example
+
+
+def test_a_rate_card_with_a_repeated_column_names_it() -> None:
+    """The duplicate-column check (a set, linear in the header) still names the column."""
+    header = ",".join(["market", *(f"c{n}" for n in range(10_000)), "c5"])
+    with pytest.raises(RateCardError, match="c5"):
+        load_rate_card(io.StringIO(header + "\n"))
+
+
+# --- class 5: one body, bounded output ----------------------------------------------------------
+
+
+def test_unknown_events_beyond_the_cap_are_counted_not_kept() -> None:
+    """1,500 empty statuses give 1,000 unknown events and one that counts the other 500."""
+    body = envelope(entry(messages_change(statuses=[{}] * (MAX_UNKNOWN_EVENTS + 500))))
+    events = parse_meta_events(body, received_at=RECEIVED)
+    assert MAX_UNKNOWN_EVENTS + 1 == len(events)
+    assert ("body", "500 more unknown events") == (events[-1].field, events[-1].reason[:23])  # type: ignore[union-attr]

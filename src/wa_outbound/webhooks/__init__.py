@@ -59,6 +59,7 @@ from wa_outbound.webhooks._events import (
 )
 from wa_outbound.webhooks._meta import (
     DEFAULT_MAX_BODY_BYTES,
+    MAX_UNKNOWN_EVENTS,
     SIGNATURE_HEADER,
     answer_subscription,
     parse_meta_events,
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DELIVERY_RANK",
+    "MAX_UNKNOWN_EVENTS",
     "SIGNATURE_HEADER",
     "TWILIO_MAX_BODY_BYTES",
     "TWILIO_SIGNATURE_HEADER",
