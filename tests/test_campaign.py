@@ -831,7 +831,7 @@ def test_a_ledger_with_ids_of_both_kinds_at_one_instant_is_read() -> None:
     [
         ("rules", "today"),
         ("limit", 250),
-        ("throughput_class", "default"),
+        ("throughput_class", "Default"),
         ("bad_row_examples", -1),
     ],
 )

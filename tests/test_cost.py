@@ -730,9 +730,12 @@ def test_bad_free_tier_remaining(remaining: object) -> None:
 
 
 def test_bad_kind() -> None:
-    """Only a SendKind can be estimated."""
+    """Only a SendKind, or exactly its value string, can be estimated."""
+    assert estimate(CUSTOMER, "free_form", D2025_08) == estimate(  # type: ignore[arg-type]
+        CUSTOMER, SendKind.FREE_FORM, D2025_08
+    )
     with pytest.raises(InvalidValueError, match="kind"):
-        estimate(CUSTOMER, "free_form", D2025_08)  # type: ignore[arg-type]
+        estimate(CUSTOMER, "FREE_FORM", D2025_08)  # type: ignore[arg-type]
 
 
 def test_naive_now() -> None:

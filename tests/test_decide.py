@@ -375,8 +375,11 @@ def test_wrong_parts_are_refused(conversation: Conversation) -> None:
         decide("c", SendKind.FREE_FORM, now=T0)  # type: ignore[arg-type]
     assert "conversation" == caught.value.field
     with pytest.raises(InvalidValueError) as caught:
-        decide(conversation, "free_form", now=T0)  # type: ignore[arg-type]
+        decide(conversation, "frée_form", now=T0)
     assert "kind" == caught.value.field
+    with pytest.raises(InvalidValueError) as caught:
+        decide(conversation, SendKind.FREE_FORM, now=T0, authentication_international="no")  # type: ignore[arg-type]
+    assert "authentication_international" == caught.value.field
 
 
 TEMPLATES = {

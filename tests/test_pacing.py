@@ -243,7 +243,7 @@ def test_rules_overrides_change_the_pace() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"throughput_class": "default"}, "throughput_class"),
+        ({"throughput_class": "DEFAULT"}, "throughput_class"),
         ({"throughput_burst": 0}, "throughput_burst"),
     ],
 )

@@ -312,10 +312,10 @@ def test_bad_arguments_raise(field: str, kwargs: dict[str, object]) -> None:
 
 
 def test_a_bad_provider_raises() -> None:
-    """A provider given as text raises `InvalidValueError` naming it."""
+    """A provider given as other text than its value raises `InvalidValueError` naming it."""
     with pytest.raises(InvalidValueError) as raised:
-        classify_error("meta", 131056)  # type: ignore[arg-type]
-    assert ("provider", "meta") == (raised.value.field, raised.value.value)
+        classify_error("Meta", 131056)
+    assert ("provider", "Meta") == (raised.value.field, raised.value.value)
 
 
 def test_backoff_rejects_a_negative_attempt() -> None:
@@ -453,8 +453,8 @@ def test_every_transport_failure_has_a_row() -> None:
 
 def test_transport_failure_bad_input_raises() -> None:
     """A failure given as text, or a negative attempt, raises `InvalidValueError`."""
-    with pytest.raises(InvalidValueError, match="failure='read_timeout'"):
-        classify_transport_failure("read_timeout")  # type: ignore[arg-type]
+    with pytest.raises(InvalidValueError, match="failure='READ_TIMEOUT'"):
+        classify_transport_failure("READ_TIMEOUT")
     with pytest.raises(InvalidValueError, match="attempt=-2"):
         classify_transport_failure(TransportFailure.DNS_ERROR, attempt=-2)
 

@@ -32,6 +32,7 @@ AT = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 EXPECTED = [
     "DEFAULT_MAX_BODY_BYTES",
     "DELIVERY_RANK",
+    "MAX_UNKNOWN_EVENTS",
     "SIGNATURE_HEADER",
     "TWILIO_CALLBACK_KEY",
     "TWILIO_MAX_BODY_BYTES",

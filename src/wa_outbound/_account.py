@@ -80,7 +80,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition, InvalidValueError
+from wa_outbound._errors import InvalidTransition, InvalidValueError, member, optional_member
 from wa_outbound._facts import at_field, non_empty_field
 from wa_outbound._ids import PhoneNumberId
 from wa_outbound._rules import answer_instant
@@ -240,7 +240,7 @@ class VerificationStatus(enum.Enum):
         Raises:
             InvalidValueError: `text` is not a known status; the error names `field`.
         """
-        lowered = text.lower() if isinstance(text, str) else text
+        lowered = text.lower() if isinstance(text, str) and text.isascii() else text
         try:
             return _parse(cls, lowered, field, {})
         except InvalidValueError as error:
@@ -682,6 +682,18 @@ def _phone_number_id(_instance: object, _attribute: object, value: PhoneNumberId
         raise InvalidValueError("phone_number_id", value, "expected a PhoneNumberId or None")
 
 
+def _quality_rating_member(value: object) -> QualityRating:
+    return member("quality_rating", QualityRating, value)
+
+
+def _phone_status_member(value: object) -> PhoneNumberStatus:
+    return member("phone_status", PhoneNumberStatus, value)
+
+
+def _verification_member(value: object) -> VerificationStatus | None:
+    return optional_member("verification", VerificationStatus, value)
+
+
 @attrs.frozen(kw_only=True)
 class AccountHealth:
     """What the platform last said about one business phone number and its account.
@@ -694,11 +706,17 @@ class AccountHealth:
 
     phone_number_id: PhoneNumberId | None = attrs.field(default=None, validator=_phone_number_id)
     """The business phone number, if the host wants to keep it with the value."""
-    quality_rating: QualityRating = QualityRating.UNKNOWN
+    quality_rating: QualityRating = attrs.field(
+        default=QualityRating.UNKNOWN,
+        converter=_quality_rating_member,
+    )
     """The latest quality rating."""
     quality_rating_at: datetime | None = None
     """When it was reported."""
-    phone_status: PhoneNumberStatus = PhoneNumberStatus.UNKNOWN
+    phone_status: PhoneNumberStatus = attrs.field(
+        default=PhoneNumberStatus.UNKNOWN,
+        converter=_phone_status_member,
+    )
     """The latest operating status."""
     phone_status_at: datetime | None = None
     """When it was reported."""
@@ -706,7 +724,10 @@ class AccountHealth:
     """The latest messaging limit; `None` until one is reported."""
     messaging_limit_at: datetime | None = None
     """When it was reported."""
-    verification: VerificationStatus | None = None
+    verification: VerificationStatus | None = attrs.field(
+        default=None,
+        converter=_verification_member,
+    )
     """The latest business verification status; `None` until one is reported."""
     verification_at: datetime | None = None
     """When it was reported."""

@@ -81,7 +81,7 @@ import attrs
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
 from wa_outbound._conversation import ConsentStatus, Conversation
 from wa_outbound._decision import Reason, can_send
-from wa_outbound._errors import InvalidValueError, RecipientFileError
+from wa_outbound._errors import InvalidValueError, RecipientFileError, flag, member
 from wa_outbound._facts import InboundMessageReceived, OptInRecorded, OptOutReceived
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
@@ -158,6 +158,10 @@ def _stop(instance: CampaignRecipient, _attribute: object, value: bool) -> None:
         raise InvalidValueError("opted_out", value, "the row says opted_in=True as well")
 
 
+def _opted_in(value: object) -> bool | None:
+    return None if value is None else flag("opted_in", value)
+
+
 @attrs.frozen(kw_only=True)
 class CampaignRecipient:
     """One row of a campaign's recipient list."""
@@ -169,7 +173,7 @@ class CampaignRecipient:
         validator=attrs.validators.optional(attrs.validators.instance_of(Conversation)),
     )
     """What the host knows about this recipient; `None` for a fresh conversation."""
-    opted_in: bool | None = None
+    opted_in: bool | None = attrs.field(default=None, converter=_opted_in)
     """Whether the recipient opted in; `None` leaves it to the conversation, or to the planner's
     `assume_opted_in` for a fresh one. `True` records an opt-in only where none is recorded
     (a recorded opt-out stands)."""
@@ -1235,15 +1239,15 @@ class _Planner:
 def _planner(
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None,
     limit: MessagingLimit | None,
     verified: bool,
-    quality: QualityRating,
-    phone_status: PhoneNumberStatus,
+    quality: QualityRating | str,
+    phone_status: PhoneNumberStatus | str,
     ledger: LimitLedger | None,
-    throughput_class: ThroughputClass,
+    throughput_class: ThroughputClass | str,
     rate_card: RateCard | None,
     strict: bool,
     bad_row_examples: int,
@@ -1254,8 +1258,14 @@ def _planner(
     """Check the arguments and build the walk's state."""
     if not isinstance(business, PhoneNumberId):
         raise InvalidValueError("business", business, "expected a PhoneNumberId")
-    if not isinstance(kind, SendKind) or not kind.is_template:
+    kind = member("kind", SendKind, kind)
+    if not kind.is_template:
         raise InvalidValueError("kind", kind, "expected a template SendKind")
+    verified, dedupe, assume_opted_in = (
+        flag("verified", verified),
+        flag("dedupe", dedupe),
+        flag("assume_opted_in", assume_opted_in),
+    )
     start = utc("start", start)
     if rules is not None and not isinstance(rules, Rules):
         raise InvalidValueError("rules", rules, "expected Rules")
@@ -1265,8 +1275,9 @@ def _planner(
         limit = MessagingLimit(users=first.verified_starting_limit.value if verified else tiers[0])
     if not isinstance(limit, MessagingLimit):
         raise InvalidValueError("limit", limit, "expected a MessagingLimit")
-    if not isinstance(throughput_class, ThroughputClass):
-        raise InvalidValueError("throughput_class", throughput_class, "expected a ThroughputClass")
+    throughput_class = member("throughput_class", ThroughputClass, throughput_class)
+    quality = member("quality", QualityRating, quality)
+    phone_status = member("phone_status", PhoneNumberStatus, phone_status)
     if (
         isinstance(bad_row_examples, bool)
         or not isinstance(bad_row_examples, int)
@@ -1312,15 +1323,15 @@ def iter_schedule(
     recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None = None,
     limit: MessagingLimit | None = None,
     verified: bool = False,
-    quality: QualityRating = QualityRating.GREEN,
-    phone_status: PhoneNumberStatus = PhoneNumberStatus.CONNECTED,
+    quality: QualityRating | str = QualityRating.GREEN,
+    phone_status: PhoneNumberStatus | str = PhoneNumberStatus.CONNECTED,
     ledger: LimitLedger | None = None,
-    throughput_class: ThroughputClass = ThroughputClass.DEFAULT,
+    throughput_class: ThroughputClass | str = ThroughputClass.DEFAULT,
     rate_card: RateCard | None = None,
     strict: bool = False,
     bad_row_examples: int = 5,
@@ -1363,15 +1374,15 @@ def plan_campaign(
     recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None = ...,
     limit: MessagingLimit | None = ...,
     verified: bool = ...,
-    quality: QualityRating = ...,
-    phone_status: PhoneNumberStatus = ...,
+    quality: QualityRating | str = ...,
+    phone_status: PhoneNumberStatus | str = ...,
     ledger: LimitLedger | None = ...,
-    throughput_class: ThroughputClass = ...,
+    throughput_class: ThroughputClass | str = ...,
     rate_card: RateCard | None = ...,
     schedule: Literal[False] = ...,
     strict: bool = ...,
@@ -1387,15 +1398,15 @@ def plan_campaign(
     recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None = ...,
     limit: MessagingLimit | None = ...,
     verified: bool = ...,
-    quality: QualityRating = ...,
-    phone_status: PhoneNumberStatus = ...,
+    quality: QualityRating | str = ...,
+    phone_status: PhoneNumberStatus | str = ...,
     ledger: LimitLedger | None = ...,
-    throughput_class: ThroughputClass = ...,
+    throughput_class: ThroughputClass | str = ...,
     rate_card: RateCard | None = ...,
     schedule: Literal[True],
     strict: bool = ...,
@@ -1410,15 +1421,15 @@ def plan_campaign(
     recipients: Iterable[CampaignRecipient | Recipient | RecipientFileError],
     *,
     business: PhoneNumberId,
-    kind: SendKind,
+    kind: SendKind | str,
     start: datetime,
     rules: Rules | None = None,
     limit: MessagingLimit | None = None,
     verified: bool = False,
-    quality: QualityRating = QualityRating.GREEN,
-    phone_status: PhoneNumberStatus = PhoneNumberStatus.CONNECTED,
+    quality: QualityRating | str = QualityRating.GREEN,
+    phone_status: PhoneNumberStatus | str = PhoneNumberStatus.CONNECTED,
     ledger: LimitLedger | None = None,
-    throughput_class: ThroughputClass = ThroughputClass.DEFAULT,
+    throughput_class: ThroughputClass | str = ThroughputClass.DEFAULT,
     rate_card: RateCard | None = None,
     schedule: bool = False,
     strict: bool = False,
@@ -1545,7 +1556,9 @@ def _read_path(path: Path) -> Iterator[CampaignRecipient | RecipientFileError]:
 
 def _read_rows(stream: TextIO) -> Iterator[CampaignRecipient | RecipientFileError]:
     reader = csv.reader(stream)
-    header = next(reader, None)
+    header = _next_row(reader)
+    if isinstance(header, RecipientFileError):
+        raise header
     if header is None:
         raise RecipientFileError("row 1", None, "the file is empty: expected a header row")
     names = [name.strip().lower().lstrip("\ufeff") for name in header]
@@ -1554,11 +1567,32 @@ def _read_rows(stream: TextIO) -> Iterator[CampaignRecipient | RecipientFileErro
     phone_at = names.index("phone")
     inbound_at = names.index("last_inbound_at") if "last_inbound_at" in names else None
     consent_at = names.index("consent") if "consent" in names else None
-    for row in reader:
+    while (row := _next_row(reader)) is not None:
+        if isinstance(row, RecipientFileError):
+            yield row
+            continue
         line = reader.line_num
         if not row or all(not cell.strip() for cell in row):
             continue
         yield _row(row, line, phone_at, inbound_at, consent_at)
+
+
+def _next_row(reader: Any) -> list[str] | RecipientFileError | None:  # noqa: ANN401 - csv's reader
+    """The next row, `None` at the end, or the error of a row the csv module cannot read.
+
+    Raises:
+        RecipientFileError: the file is not UTF-8 text (nothing after that point can be read).
+    """
+    try:
+        return next(reader, None)
+    except csv.Error as error:  # a cell over the csv module's field limit, a stray quote
+        return RecipientFileError(f"row {reader.line_num}", None, f"not a CSV row: {error}")
+    except UnicodeDecodeError as error:
+        raise RecipientFileError(
+            f"row {reader.line_num + 1}",
+            error.object[error.start : error.start + 8],
+            "the file is not UTF-8 text: save it as CSV UTF-8",
+        ) from None
 
 
 def _cell(row: list[str], index: int | None) -> str | None:
@@ -1588,7 +1622,10 @@ def _row(
             return RecipientFileError(
                 f"row {line}, last_inbound_at", inbound, "the instant has no time zone"
             )
-        last = last.astimezone(UTC)
+        try:
+            last = utc("last_inbound_at", last)
+        except InvalidValueError as error:
+            return RecipientFileError(f"row {line}, last_inbound_at", inbound, error.reason)
     consent = _cell(row, consent_at)
     opted: bool | None = None
     stopped = False

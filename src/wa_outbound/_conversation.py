@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition, InvalidValueError, RuleDataError
+from wa_outbound._errors import InvalidTransition, InvalidValueError, RuleDataError, member
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
     CallPermissionGranted,
@@ -68,7 +68,7 @@ from wa_outbound._facts import (
     SendRejected,
 )
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
-from wa_outbound._time import UTC
+from wa_outbound._time import UTC, optional_instant
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -197,6 +197,22 @@ def _fold(
     return state, since
 
 
+def _opted_in_at(value: object) -> datetime | None:
+    return optional_instant("opted_in_at", value)
+
+
+def _opted_out_at(value: object) -> datetime | None:
+    return optional_instant("opted_out_at", value)
+
+
+def _marketing_opted_out_at(value: object) -> datetime | None:
+    return optional_instant("marketing_opted_out_at", value)
+
+
+def _marketing_resumed_at(value: object) -> datetime | None:
+    return optional_instant("marketing_resumed_at", value)
+
+
 @attrs.frozen(kw_only=True)
 class Consent:
     """The user's consent, kept as the latest instant of each kind of consent input.
@@ -206,17 +222,21 @@ class Consent:
     latest input of each kind in time order; at equal instants the stop wins.
     """
 
-    opted_in_at: datetime | None = None
+    opted_in_at: datetime | None = attrs.field(default=None, converter=_opted_in_at)
     """Latest explicit opt-in."""
     opt_in_method: str = ""
     """How that opt-in was given (evidence for an audit)."""
-    opted_out_at: datetime | None = None
+    opted_out_at: datetime | None = attrs.field(default=None, converter=_opted_out_at)
     """Latest full opt-out ("STOP")."""
     opt_out_method: str = ""
     """How that opt-out was given."""
-    marketing_opted_out_at: datetime | None = None
+    marketing_opted_out_at: datetime | None = attrs.field(
+        default=None, converter=_marketing_opted_out_at
+    )
     """Latest marketing stop (platform "Stop promotions", 131050, or a host keyword)."""
-    marketing_resumed_at: datetime | None = None
+    marketing_resumed_at: datetime | None = attrs.field(
+        default=None, converter=_marketing_resumed_at
+    )
     """Latest "Resume promotions"."""
     status: ConsentStatus = attrs.field(init=False, eq=False, repr=False)
     """Opted in, opted out, or unknown."""
@@ -291,11 +311,18 @@ CALL_PERMISSION_TRANSITIONS: Final[
 _CALL_PRECEDENCE: Final = {_CI.GRANT: 0, _CI.REJECT: 1, _CI.REVOKE: 2}
 
 
+def _status_member(value: object) -> CallPermissionStatus:
+    return member("status", CallPermissionStatus, value)
+
+
 @attrs.frozen(kw_only=True)
 class CallPermission:
     """The user's latest answer about business-initiated calls."""
 
-    status: CallPermissionStatus = CallPermissionStatus.NONE
+    status: CallPermissionStatus = attrs.field(
+        default=CallPermissionStatus.NONE,
+        converter=_status_member,
+    )
     """Result of the latest answer."""
     since: datetime | None = None
     """When the user gave that answer."""
@@ -341,15 +368,23 @@ _CALL_BY_STATUS: Final = {_CS.GRANTED: _CI.GRANT, _CS.REJECTED: _CI.REJECT, _CS.
 # --- free entry point -----------------------------------------------------------------------
 
 
+def _entry_point_member(value: object) -> EntryPoint:
+    return member("entry_point", EntryPoint, value)
+
+
+def _replied_at(value: object) -> datetime | None:
+    return optional_instant("replied_at", value)
+
+
 @attrs.frozen(kw_only=True)
 class EntryPointVisit:
     """A user arriving from an ad or a Page button, and the business's first reply after it."""
 
     referred_at: datetime
     """When the user's message with referral data was sent."""
-    entry_point: EntryPoint
+    entry_point: EntryPoint = attrs.field(converter=_entry_point_member)
     """Where the user came from."""
-    replied_at: datetime | None = None
+    replied_at: datetime | None = attrs.field(default=None, converter=_replied_at)
     """The business's first message after `referred_at`, if any."""
 
 
@@ -386,6 +421,22 @@ def _business(_instance: object, _attribute: object, value: PhoneNumberId) -> No
         raise InvalidValueError("business", value, "expected a PhoneNumberId")
 
 
+def _last_inbound_message_at(value: object) -> datetime | None:
+    return optional_instant("last_inbound_message_at", value)
+
+
+def _last_inbound_call_at(value: object) -> datetime | None:
+    return optional_instant("last_inbound_call_at", value)
+
+
+def _window_closed_at(value: object) -> datetime | None:
+    return optional_instant("window_closed_at", value)
+
+
+def _last_outbound_at(value: object) -> datetime | None:
+    return optional_instant("last_outbound_at", value)
+
+
 @attrs.frozen(kw_only=True)
 class Conversation:
     """Everything the rules need to know about one (business number, recipient) pair.
@@ -398,13 +449,17 @@ class Conversation:
     """The business phone number that sends."""
     recipient: Recipient = attrs.field(validator=_recipient)
     """The WhatsApp user who receives."""
-    last_inbound_message_at: datetime | None = None
+    last_inbound_message_at: datetime | None = attrs.field(
+        default=None, converter=_last_inbound_message_at
+    )
     """The user's latest message."""
-    last_inbound_call_at: datetime | None = None
+    last_inbound_call_at: datetime | None = attrs.field(
+        default=None, converter=_last_inbound_call_at
+    )
     """The user's latest call."""
-    window_closed_at: datetime | None = None
+    window_closed_at: datetime | None = attrs.field(default=None, converter=_window_closed_at)
     """Latest instant at which the platform rejected a send as outside the window."""
-    last_outbound_at: datetime | None = None
+    last_outbound_at: datetime | None = attrs.field(default=None, converter=_last_outbound_at)
     """The business's latest message."""
     entry_points: tuple[EntryPointVisit, ...] = ()
     """The latest (at most two) ad or Page-button arrivals, oldest first."""

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, flag, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard, known_region
 from wa_outbound._rules import PricingModel, Rules, Source
@@ -320,8 +320,19 @@ def _conversation_category(kind: SendKind) -> PriceCategory:
     return _BY_KIND[kind]
 
 
+def _kind_and_flag(kind: object, authentication_international: object) -> tuple[SendKind, bool]:
+    """Convert the kind (or its value string) and the flag at the door, or refuse them."""
+    if kind.__class__ is not SendKind:
+        kind = member("kind", SendKind, kind)
+    if authentication_international is not False:
+        authentication_international = flag(
+            "authentication_international", authentication_international
+        )
+    return kind, authentication_international
+
+
 def price_category(
-    kind: SendKind, *, rules: Rules, authentication_international: bool = False
+    kind: SendKind | str, *, rules: Rules, authentication_international: bool = False
 ) -> PriceCategory | None:
     """Return the price category a send of `kind` is charged as under `rules`.
 
@@ -338,6 +349,7 @@ def price_category(
         per-category prices (before 2023-06-01: one business-initiated price, which
         `PriceCategory` does not have).
     """
+    kind, authentication_international = _kind_and_flag(kind, authentication_international)
     if kind is _CALL:
         return None
     if kind is _FREE_FORM:
@@ -351,7 +363,7 @@ def price_category(
 
 def estimate_cost(
     conversation: Conversation,
-    kind: SendKind,
+    kind: SendKind | str,
     *,
     now: datetime,
     rules: Rules,
@@ -392,8 +404,7 @@ def estimate_cost(
         InvalidValueError: `kind` is not a `SendKind`, or `free_tier_remaining` or
             `month_volume` is negative.
     """
-    if not isinstance(kind, SendKind):
-        raise InvalidValueError("kind", kind, "expected a SendKind")
+    kind, authentication_international = _kind_and_flag(kind, authentication_international)
     if free_tier_remaining is not None:
         _check_count("free_tier_remaining", free_tier_remaining)
     if month_volume is not None:

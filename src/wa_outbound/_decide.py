@@ -48,7 +48,7 @@ from wa_outbound._categories import TemplateCategory
 from wa_outbound._conversation import Conversation, seen_after
 from wa_outbound._cost import estimate_cost
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, decision_at
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, ascii_upper, flag, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import known_region
 from wa_outbound._rules import Rules, answer_instant, rules_at
@@ -106,7 +106,7 @@ them outranks waiting, since waiting alone will not make the send go."""
 
 def decide(
     conversation: Conversation,
-    kind: SendKind,
+    kind: SendKind | str,
     *,
     now: datetime,
     rules: Rules | None = None,
@@ -160,7 +160,11 @@ def decide(
     """
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
-    _check_parts(conversation, kind, template, account)
+    kind = _check_parts(conversation, kind, template, account)
+    if authentication_international is not False:
+        authentication_international = flag(
+            "authentication_international", authentication_international
+        )
     asked = template if template is not None and kind.is_template else None
     if (
         seen_after(conversation, now)
@@ -207,16 +211,17 @@ def decide(
     return _folded(base, (template_answer, region_answer, account_answer), cost)
 
 
-def _check_parts(conversation: object, kind: object, template: object, account: object) -> None:
-    """Refuse parts of the wrong type."""
+def _check_parts(conversation: object, kind: object, template: object, account: object) -> SendKind:
+    """Refuse parts of the wrong type; return the kind (its value string converted)."""
     if not isinstance(conversation, Conversation):
         raise InvalidValueError("conversation", conversation, "expected a Conversation")
-    if not isinstance(kind, SendKind):
-        raise InvalidValueError("kind", kind, "expected a SendKind")
+    if kind.__class__ is not SendKind:
+        kind = member("kind", SendKind, kind)
     if account is not None and not isinstance(account, AccountHealth):
         raise InvalidValueError("account", account, "expected an AccountHealth")
     if template is not None and not isinstance(template, TemplateState):
         raise InvalidValueError("template", template, "expected a TemplateState")
+    return kind
 
 
 def _latest_at(
@@ -234,7 +239,7 @@ def _latest_at(
 
 def _kind_of(category: str, kind: SendKind) -> SendKind:
     """The send kind of the template's category in force, or `kind` if none is reported."""
-    return _KIND_BY_CATEGORY_NAME.get(category.upper(), kind) if category else kind
+    return _KIND_BY_CATEGORY_NAME.get(ascii_upper(category), kind) if category else kind
 
 
 def _preferred(chosen: Alternative | None, other: Alternative) -> Alternative:

@@ -24,7 +24,7 @@ from wa_outbound._conversation import (
     MarketingStatus,
     seen_after,
 )
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._time import UTC, utc
@@ -281,7 +281,7 @@ class SendDecision:
 
 def can_send(
     conversation: Conversation,
-    kind: SendKind,
+    kind: SendKind | str,
     *,
     now: datetime,
     rules: Rules | None = None,
@@ -318,8 +318,8 @@ def can_send(
     """
     if not isinstance(conversation, Conversation):
         raise InvalidValueError("conversation", conversation, "expected a Conversation")
-    if not isinstance(kind, SendKind):
-        raise InvalidValueError("kind", kind, "expected a SendKind")
+    if kind.__class__ is not SendKind:  # its value string is accepted too, converted here
+        kind = member("kind", SendKind, kind)
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
     if seen_after(conversation, now):

@@ -31,10 +31,17 @@ Every message names the offending field and value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+import datetime as dt
+import enum
+import functools
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Final, TypeVar
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = [
     "ClockSkewError",
@@ -55,16 +62,49 @@ __all__ = [
     "WebhookParseError",
     "WriteConflict",
 ]
+# The door converters at the end of this module (`member`, `flag`, `whole`, `texts`,
+# `decimal_digits`, ...) are private helpers shared by every public constructor and function.
 
 _MAX_SHOWN: Final = 80
+_MAX_WRITTEN_BITS: Final = 1000  # about 300 digits: longer numbers are named by their length
+_DIGITS_PER_BIT: Final = math.log10(2)
 
 
 def shown(value: object, limit: int = _MAX_SHOWN) -> str:
-    """Return `repr(value)`, shortened to `limit` characters so that a message stays readable."""
-    text = repr(value)
+    """Return `value` in words for a message, shortened to `limit` characters.
+
+    Instants read as ISO 8601 (`2020-01-01T00:00:00Z`, with the offset they were given in),
+    durations as `1 day, 2:00:00`, enum members as their value, whole numbers as digits (or
+    their count of digits when too long to write); text and anything else as its `repr`. It
+    never raises, whatever the value: a message about a refused value must not fail in turn.
+    """
+    try:
+        text = _words(value)
+    except Exception:  # noqa: BLE001 - a value whose repr fails is named by its type
+        text = f"<a {type(value).__name__}>"
     if len(text) > limit:
         return text[: limit - 3] + "..."
     return text
+
+
+def _words(value: object) -> str:  # noqa: PLR0911 - one return per kind of value
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        if value.bit_length() > _MAX_WRITTEN_BITS:
+            digits = int(value.bit_length() * _DIGITS_PER_BIT) + 1
+            sign = "negative " if value < 0 else ""
+            return f"a {sign}whole number of about {digits:,} digits"
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            return f"{value.isoformat()} (no time zone)"
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return _words(value.value)
+    return repr(value)
 
 
 class WaOutboundError(Exception):
@@ -267,3 +307,114 @@ class StoreUnavailable(StoreError):  # noqa: N818 - named after the state, like 
         self.store = store
         self.reason = reason
         super().__init__(f"state store {store}: {reason}; nothing was written")
+
+
+# --- door converters ----------------------------------------------------------------------
+# Every public constructor and function converts its inputs exactly or refuses them: an enum
+# member or its own value string (never a look-alike written with a dotless i), a bool and
+# never a truthy value, an int and never a bool, text and never a number, a collection of text
+# and never a string read letter by letter. Refusals name the field, the value and what would
+# be accepted. They live here, the lowest module, so that every module may use them.
+
+_MAX_DECIMAL_DIGITS: Final = 100
+
+
+@functools.cache
+def _members(kind: type[enum.Enum]) -> tuple[dict[object, enum.Enum], str]:
+    by_value = {item.value: item for item in kind}
+    accepted = ", ".join(str(item.value) for item in kind)
+    return by_value, f"expected a {kind.__name__} or one of its values: {accepted}"
+
+
+def member(field: str, kind: type[_E], value: object) -> _E:
+    """Return `value` as a member of the enum `kind`: a member, or exactly a member's value.
+
+    Raises:
+        InvalidValueError: anything else; the message lists the accepted values.
+    """
+    if value.__class__ is kind:
+        return value
+    by_value, accepted = _members(kind)
+    if value.__class__ is str or value.__class__ is int:
+        found = by_value.get(value)
+        if found is not None:
+            return found  # type: ignore[return-value]
+    raise InvalidValueError(field, value, accepted)
+
+
+def optional_member(field: str, kind: type[_E], value: object) -> _E | None:
+    """Return `None` for `None`, else `value` read by `member`."""
+    return None if value is None else member(field, kind, value)
+
+
+def flag(field: str, value: object) -> bool:
+    """Return `value` if it is `True` or `False`; refuse `"no"`, `0`, `None` and the like."""
+    if value is True or value is False:
+        return value
+    raise InvalidValueError(field, value, "expected True or False")
+
+
+def whole(field: str, value: object, minimum: int | None = None) -> int:
+    """Return `value` if it is an int (not a bool) of at least `minimum`; refuse text digits.
+
+    Raises:
+        InvalidValueError: a bool, a float, text, or a number below `minimum`.
+    """
+    if value.__class__ is not int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            expected = "a whole number" if minimum is None else f"a whole number >= {minimum}"
+            raise InvalidValueError(field, value, f"expected {expected}")
+        value = int(value)
+    if minimum is not None and value < minimum:
+        raise InvalidValueError(field, value, f"expected a whole number >= {minimum}")
+    return value
+
+
+def text(field: str, value: object) -> str:
+    """Return `value` if it is text; refuse numbers, bytes, `None`."""
+    if isinstance(value, str):
+        return value
+    raise InvalidValueError(field, value, "expected text")
+
+
+def texts(field: str, values: object) -> tuple[str, ...]:
+    """Return a collection of text as a tuple; refuse a lone string (never read letter by letter).
+
+    Raises:
+        InvalidValueError: `values` is text or bytes, not iterable, or holds something else.
+    """
+    if isinstance(values, (str, bytes, bytearray)) or not isinstance(values, Iterable):
+        raise InvalidValueError(
+            field, values, "expected a collection of text (a tuple, list or set), not one string"
+        )
+    found = tuple(values)
+    for index, item in enumerate(found):
+        if not isinstance(item, str):
+            raise InvalidValueError(f"{field}[{index}]", item, "expected text")
+    return found
+
+
+def decimal_digits(value: str, *, signed: bool = False) -> int | None:
+    """Return the whole number ASCII decimal text writes (`"42"`, `"-5"` if `signed`), or `None`.
+
+    Only ASCII digits count (not `"٤٢"`, `"4_2"`, `" 42"`, `"--5"`), and at most 100 of them:
+    longer numbers name no code, count or timestamp, and `int()` refuses them past 4,300.
+    """
+    digits = value[1:] if signed and value[:1] == "-" else value
+    if (
+        not digits
+        or len(digits) > _MAX_DECIMAL_DIGITS
+        or not digits.isascii()
+        or not digits.isdigit()
+    ):
+        return None
+    return int(value)
+
+
+def ascii_upper(value: str) -> str:
+    """Return `value` in capitals if it is ASCII, else the empty string (which names nothing).
+
+    `str.upper` maps look-alike letters onto ASCII ones (a dotless i becomes `I`): text that is
+    not ASCII never names an ASCII enum value.
+    """
+    return value.upper() if value.isascii() else ""

@@ -17,7 +17,7 @@ from typing import Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, decimal_digits, member, shown, whole
 from wa_outbound._time import utc
 
 __all__ = [
@@ -46,6 +46,12 @@ def at_field(value: datetime) -> datetime:
 
 def _expires_at(value: datetime | None) -> datetime | None:
     return None if value is None else utc("expires_at", value)
+
+
+def _code(value: object) -> int:
+    """Converter for `SendRejected.code`: a whole number, or its ASCII decimal text."""
+    number = decimal_digits(value) if isinstance(value, str) else None
+    return whole("code", value if number is None else number, minimum=0)
 
 
 def text_field(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -107,6 +113,10 @@ class InboundCallReceived:
     """The platform's call id, if known."""
 
 
+def _entry_point_member(value: object) -> EntryPoint:
+    return member("entry_point", EntryPoint, value)
+
+
 @attrs.frozen(kw_only=True)
 class ReferralReceived:
     """The user messaged from an ad or a Facebook Page button (a message with `referral`).
@@ -116,7 +126,7 @@ class ReferralReceived:
 
     at: datetime = attrs.field(converter=at_field)
     """When the user sent the message."""
-    entry_point: EntryPoint
+    entry_point: EntryPoint = attrs.field(converter=_entry_point_member)
     """Where the user came from."""
     source_id: str = attrs.field(default="", validator=text_field)
     """The ad or post id from the referral (`referral.source_id`)."""
@@ -144,13 +154,17 @@ class OptInRecorded:
     """How: "checkout checkbox", "web form", "keyword START", ... (kept as evidence)."""
 
 
+def _scope_member(value: object) -> OptOutScope:
+    return member("scope", OptOutScope, value)
+
+
 @attrs.frozen(kw_only=True)
 class OptOutReceived:
     """The user asked to stop receiving messages (all, or marketing only)."""
 
     at: datetime = attrs.field(converter=at_field)
     """When the user asked."""
-    scope: OptOutScope = OptOutScope.ALL
+    scope: OptOutScope = attrs.field(default=OptOutScope.ALL, converter=_scope_member)
     """What the user stopped."""
     method: str = attrs.field(default="", validator=text_field)
     """How: "keyword STOP", "stop promotions button", "support ticket", ..."""
@@ -166,7 +180,7 @@ class MarketingResumed:
 
 def _after_at(instance: CallPermissionGranted, _attribute: object, value: datetime | None) -> None:
     if value is not None and value <= instance.at:
-        raise InvalidValueError("expires_at", value, f"must be after at={instance.at!r}")
+        raise InvalidValueError("expires_at", value, f"must be after at={shown(instance.at)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -197,6 +211,10 @@ class CallPermissionRevoked:
     """When the user withdrew it."""
 
 
+def _provider_member(value: object) -> Provider:
+    return member("provider", Provider, value)
+
+
 @attrs.frozen(kw_only=True)
 class SendRejected:
     """The platform refused or failed a business message with an error code.
@@ -208,9 +226,9 @@ class SendRejected:
 
     at: datetime = attrs.field(converter=at_field)
     """When the platform reported the failure."""
-    provider: Provider
+    provider: Provider = attrs.field(converter=_provider_member)
     """Who reported it."""
-    code: int
+    code: int = attrs.field(converter=_code)
     """The provider's error code."""
     message_id: str = attrs.field(default="", validator=text_field)
     """The failed message's id, if known."""

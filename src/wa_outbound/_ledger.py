@@ -194,7 +194,16 @@ class InMemoryLedgerStore:
 
         Returns:
             Whether `recipient` was not kept before.
+
+        Raises:
+            InvalidValueError: `recipient` or `at` has the wrong type; nothing is kept then.
         """
+        if recipient.__class__ not in _RECIPIENT_TYPES:
+            raise InvalidValueError(
+                "recipient", recipient, "expected a WaId or BusinessScopedUserId"
+            )
+        if at.__class__ is not datetime or at.tzinfo is not UTC:
+            at = utc("at", at)
         times = self._times
         size = len(times)
         last = times.setdefault(recipient, at)  # one hash: attrs' __hash__ is Python code
@@ -210,7 +219,13 @@ class InMemoryLedgerStore:
         return True
 
     def expire(self, cutoff: datetime) -> None:
-        """Forget every recipient counted at or before `cutoff`."""
+        """Forget every recipient counted at or before `cutoff`.
+
+        Raises:
+            InvalidValueError: `cutoff` is not an aware datetime; nothing is forgotten then.
+        """
+        if cutoff.__class__ is not datetime or cutoff.tzinfo is not UTC:
+            cutoff = utc("cutoff", cutoff)
         queue = self._queue
         times = self._times
         heap = self._heap
@@ -258,6 +273,7 @@ class InMemoryLedgerStore:
 
 
 _NEVER: Final = datetime.min.replace(tzinfo=UTC)
+_PAST_THE_CALENDAR: Final = "the rules' window reaches past the ends of the calendar"
 
 
 class LimitLedger:
@@ -368,14 +384,18 @@ class LimitLedger:
             at = now
         elif at.__class__ is not datetime or at.tzinfo is not UTC:
             at = utc("at", at)
-        if at > now + self._tolerance:
+        if window_open is not False and window_open is not True:
+            raise InvalidValueError("window_open", window_open, "expected a bool")
+        try:
+            ahead = at > now + self._tolerance
+            cutoff = now - self._window
+        except OverflowError:  # rules with a window or tolerance of millennia
+            raise InvalidValueError("now", now, _PAST_THE_CALENDAR) from None
+        if ahead:
             raise InvalidValueError(
                 "at", at, f"more than {self._tolerance} after now={iso_instant(now)}"
             )
-        if window_open is not False and window_open is not True:
-            raise InvalidValueError("window_open", window_open, "expected a bool")
-        self._latest = now
-        cutoff = now - self._window
+        self._latest = now  # only once every check passed: a refused call records nothing
         store = self._store
         store.expire(cutoff)
         if window_open or at <= cutoff:

@@ -29,7 +29,8 @@ import enum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, member
+from wa_outbound._ids import BusinessScopedUserId, WaId
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
@@ -40,6 +41,9 @@ __all__ = ["Pacer", "ThroughputClass", "TokenBucket"]
 
 _MICROSECONDS_PER_SECOND: Final = 1_000_000
 _NEVER: Final = datetime.min.replace(tzinfo=UTC)
+_PAST_THE_CALENDAR: Final = (
+    "the next free instant would be past the end of the calendar (the interval is too long)"
+)
 """The TAT of a bucket that never admitted anything: full at any instant."""
 _MIN_SWEEP: Final = 1024
 """Below this many pair-rate buckets a pacer never sweeps: small pacers pay nothing."""
@@ -76,6 +80,20 @@ class ThroughputClass(enum.Enum):
         return rules.throughput_default.value
 
 
+def _tolerance(field: str, interval: timedelta, burst: int) -> timedelta:
+    """How far ahead a burst may go: `interval * (burst - 1)`, refused past a century."""
+    try:
+        tolerance = interval * (burst - 1)
+    except OverflowError:
+        tolerance = _CENTURY
+    if tolerance >= _CENTURY:
+        raise InvalidValueError(field, burst, "a burst that long (over a century) is no pacing")
+    return tolerance
+
+
+_CENTURY: Final = timedelta(days=36525)
+
+
 class TokenBucket:
     """One token bucket (GCRA), driven by `now`: `burst` messages at once, then one per interval.
 
@@ -102,7 +120,7 @@ class TokenBucket:
         self.burst: Final = _positive_int("burst", burst)
         """How many messages may go out at the same instant."""
         self._interval: Final = interval
-        self._tolerance: Final = interval * (burst - 1)
+        self._tolerance: Final = _tolerance("burst", interval, self.burst)
         self._tat = _NEVER
 
     @classmethod
@@ -128,12 +146,18 @@ class TokenBucket:
 
         Raises:
             NaiveDatetimeError: `now` has no time zone.
+            InvalidValueError: `now` is outside the supported range of instants, or the next
+                free instant would be past the end of the calendar. Nothing is recorded.
         """
         if now.__class__ is not datetime or now.tzinfo is not UTC:
             now = utc("now", now)
         tat = self._tat
-        at = now if tat <= now + self._tolerance else tat - self._tolerance
-        self._tat = (tat if tat > at else at) + self._interval  # noqa: FURB136 - max() costs a call
+        try:
+            at = now if tat <= now + self._tolerance else tat - self._tolerance
+            next_tat = (tat if tat > at else at) + self._interval  # noqa: FURB136
+        except OverflowError:
+            raise InvalidValueError("now", now, _PAST_THE_CALENDAR) from None
+        self._tat = next_tat  # only once every check passed: a refused call records nothing
         return at
 
     def peek(self, now: datetime) -> datetime:
@@ -199,7 +223,7 @@ class Pacer:
         *,
         business: PhoneNumberId,
         rules: Rules,
-        throughput_class: ThroughputClass = ThroughputClass.DEFAULT,
+        throughput_class: ThroughputClass | str = ThroughputClass.DEFAULT,
         throughput_burst: int = 1,
     ) -> None:
         """Build a pacer with nothing recorded yet.
@@ -217,10 +241,7 @@ class Pacer:
             InvalidValueError: `throughput_class` is not a `ThroughputClass`, or
                 `throughput_burst` is not a whole number of at least 1.
         """
-        if not isinstance(throughput_class, ThroughputClass):
-            raise InvalidValueError(
-                "throughput_class", throughput_class, "expected a ThroughputClass"
-            )
+        throughput_class = member("throughput_class", ThroughputClass, throughput_class)
         self.business: Final = business
         """The business phone number being paced."""
         self.rules: Final = rules
@@ -229,7 +250,7 @@ class Pacer:
         """Which throughput the number has."""
         burst = _positive_int("throughput_burst", throughput_burst)
         self._interval: Final = _interval_of(throughput_class.rate(rules))
-        self._tolerance: Final = self._interval * (burst - 1)
+        self._tolerance: Final = _tolerance("throughput_burst", self._interval, burst)
         self._pair_interval: Final = rules.pair_rate_interval.value
         self._pair_tolerance: Final = self._pair_interval * (rules.pair_rate_burst.value - 1)
         self._tat = _NEVER
@@ -266,23 +287,35 @@ class Pacer:
 
         Raises:
             NaiveDatetimeError: `now` has no time zone.
+            InvalidValueError: `recipient` is not a `WaId` or `BusinessScopedUserId`, `now` is
+                outside the supported range of instants, or the next free instant would be
+                past the end of the calendar. Nothing is recorded then.
         """
         if now.__class__ is not datetime or now.tzinfo is not UTC:
             now = utc("now", now)
-        if now < self._latest:
-            now = self._latest
-        else:
-            self._latest = now
+        if recipient.__class__ is not WaId and recipient.__class__ is not BusinessScopedUserId:
+            raise InvalidValueError(
+                "recipient", recipient, "expected a WaId or BusinessScopedUserId"
+            )
+        latest = self._latest
+        now = latest if now < latest else now  # noqa: FURB136 - max() costs a call
         pairs = self._pairs
         tat = self._tat
-        at = now if tat <= now + self._tolerance else tat - self._tolerance
-        # Throughput is charged at its own earliest instant, not at a later one the pair rate
-        # imposes: one recipient held for minutes must not hold the whole number's queue.
-        self._tat = (tat if tat > at else at) + self._interval  # noqa: FURB136 - max() costs a call
-        pair_tat = pairs.get(recipient, _NEVER)
-        if pair_tat > at + self._pair_tolerance:
-            at = pair_tat - self._pair_tolerance
-        pairs[recipient] = (pair_tat if pair_tat > at else at) + self._pair_interval  # noqa: FURB136 - max() costs a call
+        try:
+            at = now if tat <= now + self._tolerance else tat - self._tolerance
+            # Throughput is charged at its own earliest instant, not at a later one the pair
+            # rate imposes: one recipient held for minutes must not hold the whole queue.
+            next_tat = (tat if tat > at else at) + self._interval  # noqa: FURB136
+            pair_tat = pairs.get(recipient, _NEVER)
+            if pair_tat > at + self._pair_tolerance:
+                at = pair_tat - self._pair_tolerance
+            next_pair = (pair_tat if pair_tat > at else at) + self._pair_interval  # noqa: FURB136
+        except OverflowError:
+            raise InvalidValueError("now", now, _PAST_THE_CALENDAR) from None
+        # Recorded only once every check passed: a refused call changes nothing.
+        self._latest = now
+        self._tat = next_tat
+        pairs[recipient] = next_pair
         if len(pairs) > self._sweep_at:
             self._sweep(now)
         return at
@@ -294,6 +327,10 @@ class Pacer:
             NaiveDatetimeError: `now` has no time zone.
         """
         now = max(utc("now", now), self._latest)
+        if recipient.__class__ is not WaId and recipient.__class__ is not BusinessScopedUserId:
+            raise InvalidValueError(
+                "recipient", recipient, "expected a WaId or BusinessScopedUserId"
+            )
         tat = self._tat
         at = now if tat <= now + self._tolerance else tat - self._tolerance
         pair_tat = self._pairs.get(recipient, _NEVER)

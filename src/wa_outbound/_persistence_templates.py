@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound import _wire
-from wa_outbound._errors import StoredDataError
+from wa_outbound._errors import StoredDataError, ascii_upper
 from wa_outbound._persistence import dump, read, refused, stored_instant
 from wa_outbound._template_lifecycle import QualityScore, TemplateInput, TemplateState
 from wa_outbound._template_quota import TemplateCatalogue
@@ -99,7 +99,7 @@ def _check_unknown_event(s: TemplateState) -> None:
         return
     if not s.unknown_event.strip():
         refused("unknown_event", s.unknown_event, "an event reported at unknown_event_at")
-    if s.unknown_event.strip().upper() in _KNOWN_EVENTS:
+    if ascii_upper(s.unknown_event.strip()) in _KNOWN_EVENTS:
         refused("unknown_event", s.unknown_event, "a known event is kept in events")
 
 

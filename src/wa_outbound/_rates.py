@@ -108,7 +108,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, RateCardError
+from wa_outbound._errors import InvalidValueError, RateCardError, decimal_digits, member
 from wa_outbound._ids import BusinessScopedUserId, WaId
 from wa_outbound._time import utc
 
@@ -482,7 +482,7 @@ class RateCard:
 
     def price(
         self,
-        category: PriceCategory,
+        category: PriceCategory | str,
         market: str,
         at: datetime,
         *,
@@ -503,8 +503,12 @@ class RateCard:
         Returns:
             The row in force, or `None`: no row, or a price that changed to an unknown amount.
         """
-        found = self._resolved.get((category, market))
+        found = self._resolved.get((category, market))  # type: ignore[arg-type]
         if found is None:
+            if category.__class__ is not PriceCategory:  # its value string, converted here
+                return self.price(
+                    member("category", PriceCategory, category), market, at, volume=volume
+                )
             return None
         starts, rows = found
         position = bisect.bisect_right(starts, utc("at", at)) - 1
@@ -513,7 +517,7 @@ class RateCard:
         rate = rows[position]
         if rate is None or volume is None or volume < 0:
             return rate
-        tiers = self._tiers.get((category, rate.market, rate.effective_from))
+        tiers = self._tiers.get((category, rate.market, rate.effective_from))  # type: ignore[arg-type]
         if tiers is None:
             return rate
         froms, tiered = tiers
@@ -740,9 +744,11 @@ def _header(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]
     if first is None:
         raise RateCardError("header", "", "the file is empty: expected a header row")
     header = [column.strip() for column in first[1]]
-    for position, column in enumerate(header):
-        if column in header[:position]:
+    seen: set[str] = set()
+    for column in header:  # a set, not the slice before each column: linear in the header
+        if column in seen:
             raise RateCardError("header", column, "the column appears twice")
+        seen.add(column)
     return header, records
 
 
@@ -783,6 +789,12 @@ def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:  # noqa: ANN401 - 
             return
         except csv.Error as error:
             raise RateCardError(f"row {reader.line_num}", None, f"not CSV: {error}") from None
+        except UnicodeDecodeError as error:
+            raise RateCardError(
+                f"row {reader.line_num + 1}",
+                error.object[error.start : error.start + 8],
+                "the file is not UTF-8 text: save it as CSV UTF-8",
+            ) from None
         if cells:
             yield reader.line_num, cells
 
@@ -934,11 +946,12 @@ def _volume_cell(line: int, row: dict[str, str]) -> int:
     text = row.get("volume_from", "")
     if not text:
         return 1
-    if _COUNT.fullmatch(text) is None:
+    count = decimal_digits(text) if _COUNT.fullmatch(text) else None
+    if count is None:
         raise RateCardError(
             f"row {line}, volume_from", text, "expected the number of the tier's first message"
         )
-    return int(text)
+    return count
 
 
 def _price(field: str, text: str) -> Decimal:
@@ -961,7 +974,10 @@ def _instant(line: int, text: str) -> datetime:
         raise RateCardError(field, text, "expected an ISO 8601 date or instant") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return utc(field, value)
+    try:
+        return utc(field, value)
+    except InvalidValueError as error:  # outside the supported range of instants
+        raise RateCardError(field, text, error.reason) from None
 
 
 # The market map and authentication-international rates --------------------------------------

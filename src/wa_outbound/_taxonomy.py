@@ -40,7 +40,7 @@ from typing import Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, decimal_digits, member
 from wa_outbound._facts import Provider
 from wa_outbound._rules import Provenance, Source
 
@@ -906,7 +906,7 @@ _HTTP_STATUSES: Final = range(100, 600)
 
 
 def classify_error(
-    provider: Provider,
+    provider: Provider | str,
     code: int | str,
     *,
     http_status: int | None = None,
@@ -936,8 +936,7 @@ def classify_error(
             `retry_after` is negative or not finite, `http_status` is not an HTTP status, or
             `provider` is not a `Provider`.
     """
-    if not isinstance(provider, Provider):
-        raise InvalidValueError("provider", provider, "expected a Provider")
+    provider = member("provider", Provider, provider)
     number = _code(code)
     _attempt(attempt)
     wait = _retry_after(retry_after)
@@ -965,7 +964,9 @@ def classify_error(
     )
 
 
-def classify_transport_failure(failure: TransportFailure, *, attempt: int = 0) -> RetryDecision:
+def classify_transport_failure(
+    failure: TransportFailure | str, *, attempt: int = 0
+) -> RetryDecision:
     """Return what to do after a send failed with no answer from the platform.
 
     Failures before the request left (DNS, connect, TLS) are retried with a bounded backoff;
@@ -979,8 +980,7 @@ def classify_transport_failure(failure: TransportFailure, *, attempt: int = 0) -
     Raises:
         InvalidValueError: `failure` is not a `TransportFailure` or `attempt` is negative.
     """
-    if not isinstance(failure, TransportFailure):
-        raise InvalidValueError("failure", failure, "expected a TransportFailure")
+    failure = member("failure", TransportFailure, failure)
     _attempt(attempt)
     info = TRANSPORT_FAILURES[failure]
     return RetryDecision(
@@ -1001,13 +1001,12 @@ def classify_transport_failure(failure: TransportFailure, *, attempt: int = 0) -
 def _code(code: object) -> int:
     """Return `code` as a non-negative int, accepting decimal text."""
     if isinstance(code, str):
-        text = code.strip()
-        if not (text.isascii() and text.isdigit()):
-            raise InvalidValueError("code", code, "expected a non-negative whole number")
-        try:
-            return int(text)
-        except ValueError:  # longer than the interpreter's digit limit for int()
-            raise InvalidValueError("code", code, "too many digits for an error code") from None
+        number = decimal_digits(code.strip())
+        if number is None:
+            raise InvalidValueError(
+                "code", code, "expected a non-negative whole number of at most 100 digits"
+            )
+        return number
     if not isinstance(code, int) or isinstance(code, bool):
         raise InvalidValueError("code", code, "expected a whole number or its decimal text")
     if code < 0:

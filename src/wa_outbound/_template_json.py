@@ -22,7 +22,7 @@ import typing
 from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound import _wire
-from wa_outbound._errors import TemplateFormatError
+from wa_outbound._errors import TemplateFormatError, ascii_upper
 from wa_outbound._templates import (
     Body,
     Button,
@@ -68,7 +68,7 @@ def _structure_component(value: object, _type: object) -> Component:
         kind = _wire.required(data, "type", read=_wire.string)  # refuses it
     if not kind:
         raise _wire.WireError("type", kind, "expected a component type")
-    cls = _COMPONENT_TYPES.get(kind.upper())
+    cls = _COMPONENT_TYPES.get(ascii_upper(kind))
     if cls is None:
         return OtherComponent(
             type=kind, extra=tuple((k, v) for k, v in data.items() if k != "type")

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition, InvalidValueError
+from wa_outbound._errors import InvalidTransition, InvalidValueError, ascii_upper, member
 from wa_outbound._facts import at_field, non_empty_field, text_field
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._time import UTC, iso_instant, utc
@@ -248,7 +248,7 @@ class TemplateStatusChanged:
     @property
     def kind(self) -> TemplateInput | None:
         """The event as a `TemplateInput`; `None` if the library does not know it."""
-        return _BY_VALUE.get(self.event.strip().upper())
+        return _BY_VALUE.get(ascii_upper(self.event.strip()))
 
 
 @attrs.frozen(kw_only=True)
@@ -368,6 +368,10 @@ def _template_id(_instance: object, _attribute: object, value: str) -> None:
         raise InvalidValueError("template_id", value, "must not be empty")
 
 
+def _quality_member(value: object) -> QualityScore:
+    return member("quality", QualityScore, value)
+
+
 @attrs.frozen(kw_only=True)
 class TemplateState:
     """Everything the rules need to know about one message template in one language.
@@ -388,7 +392,7 @@ class TemplateState:
     """Every PAUSED event's instant, oldest first."""
     submitted_at: datetime | None = None
     """The latest submission for review (`TemplateSubmitted`)."""
-    quality: QualityScore = QualityScore.UNKNOWN
+    quality: QualityScore = attrs.field(default=QualityScore.UNKNOWN, converter=_quality_member)
     """The latest quality score."""
     quality_at: datetime | None = None
     """When Meta reported it."""
@@ -432,8 +436,9 @@ class TemplateState:
 
     # --- reading ------------------------------------------------------------------------
 
-    def latest(self, kind: TemplateInput) -> TemplateEvent | None:
-        """Return the latest event of `kind`, if any."""
+    def latest(self, kind: TemplateInput | str) -> TemplateEvent | None:
+        """Return the latest event of `kind` (a member or its value string), if any."""
+        kind = member("kind", TemplateInput, kind)
         for event in self.events:
             if event.kind is kind:
                 return event

@@ -560,7 +560,7 @@ class _Linter:
         if (
             not named
             and all(kind is _POSITIONAL_KIND for kind in kinds)
-            and [int(k) for k in keys] != list(range(1, len(keys) + 1))
+            and list(keys) != [str(number) for number in range(1, len(keys) + 1)]
         ):
             written = ", ".join(f"{{{{{k}}}}}" for k in keys)
             self.add(

@@ -64,7 +64,7 @@ import attrs
 
 from wa_outbound import _wire
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import InvalidValueError, TemplateFormatError, shown
+from wa_outbound._errors import InvalidValueError, TemplateFormatError, decimal_digits, shown
 from wa_outbound._rules import Rules
 from wa_outbound._templates import (
     Button,
@@ -423,7 +423,8 @@ def _optional_string(container: Mapping[str, Any], key: str, path: str) -> str |
 
 
 def _kind(container: Mapping[str, Any], key: str, path: str) -> str:
-    return _string(container, key, path).lower()
+    kind = _string(container, key, path)
+    return kind.lower() if kind.isascii() else kind
 
 
 def _number(value: object) -> float:
@@ -471,8 +472,9 @@ def _media(parameter: Mapping[str, Any], kind: MediaKind, path: str) -> HeaderMe
 
 
 def _index(value: object, path: str) -> int:
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
+    number = decimal_digits(value) if isinstance(value, str) else None
+    if number is not None:
+        return number
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     reason = "expected a button index (0, 1, ... or '0', '1', ...)"
@@ -706,9 +708,15 @@ def _keys(marks: tuple[Placeholder, ...], *, named: bool) -> tuple[str, ...]:
     keys = tuple(dict.fromkeys(mark.key for mark in marks))
     if named:
         return keys
-    return tuple(
-        sorted(keys, key=lambda k: (0, int(k), "") if k.isascii() and k.isdigit() else (1, 0, k))
-    )
+    return tuple(sorted(keys, key=_number_order))
+
+
+def _number_order(key: str) -> tuple[int, int, str]:
+    """Numbered keys by value (compared as digit strings: no `int()` of any length), then others."""
+    if key.isascii() and key.isdigit():
+        digits = key.lstrip("0")
+        return (0, len(digits), digits)
+    return (1, 0, key)
 
 
 def _header_keys(header: Header | None) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, ascii_upper
 from wa_outbound._templates import Template
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ class TemplateCatalogue:
         for template in templates:
             if not isinstance(template, Template):
                 raise InvalidValueError("templates", template, "expected a Template")
-            if (template.status or "").upper() != _DELETED:
+            if ascii_upper(template.status or "") != _DELETED:
                 pairs.add((template.name, template.language))
         return cls(templates=frozenset(pairs), verified=verified)
 

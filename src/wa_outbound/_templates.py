@@ -31,6 +31,7 @@ from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 import attrs
 
 from wa_outbound._categories import TemplateCategory
+from wa_outbound._errors import member, optional_member
 
 __all__ = [
     "Body",
@@ -165,11 +166,15 @@ class BodyExample:
     """Values of the named variables."""
 
 
+def _format_member(value: object) -> HeaderFormat:
+    return member("format", HeaderFormat, value)
+
+
 @attrs.frozen(kw_only=True)
 class Header:
     """A HEADER component: a text, a media file or a location shown above the body."""
 
-    format: HeaderFormat
+    format: HeaderFormat = attrs.field(converter=_format_member)
     """What the header shows."""
     text: str | None = None
     """The header text (TEXT headers only)."""
@@ -205,11 +210,19 @@ class Footer:
     """JSON keys the model does not name, kept as read."""
 
 
+def _type_member(value: object) -> ButtonType:
+    return member("type", ButtonType, value)
+
+
+def _otp_type_member(value: object) -> OtpType | None:
+    return optional_member("otp_type", OtpType, value)
+
+
 @attrs.frozen(kw_only=True)
 class Button:
     """One button of a BUTTONS component; `type` says which of the other fields apply."""
 
-    type: ButtonType
+    type: ButtonType = attrs.field(converter=_type_member)
     """The button's kind."""
     text: str | None = None
     """The label shown on the button."""
@@ -219,7 +232,7 @@ class Button:
     """PHONE_NUMBER buttons: the number to call."""
     example: tuple[str, ...] | str | None = None
     """URL buttons: a list with a full example address; COPY_CODE buttons: an example code."""
-    otp_type: OtpType | None = None
+    otp_type: OtpType | None = attrs.field(default=None, converter=_otp_type_member)
     """OTP buttons: how the code is delivered."""
     autofill_text: str | None = None
     """OTP one-tap buttons: the label of the autofill button."""
@@ -269,6 +282,14 @@ Component: TypeAlias = Header | Body | Footer | Buttons | OtherComponent
 """Any template component."""
 
 
+def _category_member(value: object) -> TemplateCategory:
+    return member("category", TemplateCategory, value)
+
+
+def _parameter_format_member(value: object) -> ParameterFormat | None:
+    return optional_member("parameter_format", ParameterFormat, value)
+
+
 @attrs.frozen(kw_only=True)
 class Template:
     """A message template in one language, as Meta's Graph API describes it.
@@ -282,11 +303,13 @@ class Template:
     """The template's name, shared by all its languages."""
     language: str
     """The language and locale code (`en_US`, `pt_BR`, `de`)."""
-    category: TemplateCategory
+    category: TemplateCategory = attrs.field(converter=_category_member)
     """The category it is submitted in (or that Meta gave it)."""
     components: tuple[Component, ...]
     """Header, body, footer, buttons, in the order given."""
-    parameter_format: ParameterFormat | None = None
+    parameter_format: ParameterFormat | None = attrs.field(
+        default=None, converter=_parameter_format_member
+    )
     """How variables are written; absent means positional."""
     message_send_ttl_seconds: int | None = None
     """How long Meta keeps trying to deliver a message of this template."""

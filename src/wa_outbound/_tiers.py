@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, member
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
 
@@ -157,8 +157,8 @@ def project_tier(
     limit: MessagingLimit,
     *,
     used_last_7_days: int,
-    quality: QualityRating,
-    phone_status: PhoneNumberStatus,
+    quality: QualityRating | str,
+    phone_status: PhoneNumberStatus | str,
     now: datetime,
     rules: Rules | None = None,
 ) -> TierProjection:
@@ -181,6 +181,10 @@ def project_tier(
     """
     now = utc("now", now)
     _not_negative("used_last_7_days", used_last_7_days)
+    if not isinstance(limit, MessagingLimit):
+        raise InvalidValueError("limit", limit, "expected a MessagingLimit")
+    quality = member("quality", QualityRating, quality)
+    phone_status = member("phone_status", PhoneNumberStatus, phone_status)
     if rules is None:
         rules = rules_at(now)
     following = _next_limit(limit, rules.messaging_limit_tiers.value)

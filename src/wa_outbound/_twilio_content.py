@@ -159,9 +159,13 @@ def _filled(text: str, variables: Mapping[str, str]) -> str | None:
     found = placeholders(text)
     if any(p.key not in variables for p in found):
         return None
-    for p in reversed(found):
-        text = text[: p.start] + variables[p.key] + text[p.end :]
-    return text
+    parts: list[str] = []  # joined once: rebuilding the text per placeholder is quadratic
+    end = 0
+    for p in found:
+        parts += (text[end : p.start], variables[p.key])
+        end = p.end
+    parts.append(text[end:])
+    return "".join(parts)
 
 
 def _numbered(key: str) -> bool:
@@ -170,7 +174,13 @@ def _numbered(key: str) -> bool:
 
 def _ordered(keys: tuple[str, ...]) -> tuple[str, ...]:
     """Positional keys by number (the order of Meta's example list), others as they came."""
-    return tuple(sorted(keys, key=int)) if all(map(_numbered, keys)) else keys
+    return tuple(sorted(keys, key=_by_number)) if all(map(_numbered, keys)) else keys
+
+
+def _by_number(key: str) -> tuple[int, str]:
+    """Digits compared as numbers without `int()` (which refuses more than 4,300 of them)."""
+    digits = key.lstrip("0")
+    return (len(digits), digits)
 
 
 def _body(text: str, variables: Mapping[str, str]) -> Body:

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TypeVar
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, StoredDataError, WaOutboundError
+from wa_outbound._errors import InvalidValueError, StoredDataError, WaOutboundError, ascii_upper
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._time import iso_instant, parse_iso_instant
 
@@ -205,7 +205,7 @@ def _enum_reader(kind: type[enum.Enum], *, any_case: bool) -> Callable[..., Any]
         if found is None and any_case and isinstance(value, str):
             # Meta's own create examples write some values in lowercase ("authentication",
             # "otp", "copy_code") and its API accepts them; Meta answers in uppercase.
-            found = values.get(value.upper())
+            found = values.get(ascii_upper(value))
         if found is None:
             _refused(value, expected)
         return found

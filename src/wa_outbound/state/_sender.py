@@ -27,7 +27,7 @@ import attrs
 from wa_outbound import _wire
 from wa_outbound._conversation import Conversation
 from wa_outbound._decide import decide as decide_send
-from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict
+from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict, texts
 from wa_outbound._facts import Fact, OutboundMessageSent
 from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
@@ -197,9 +197,9 @@ class SenderState:
         self._rules = rules
         self._rate_card = rate_card
         self._keywords = (
-            tuple(stop_keywords),
-            tuple(start_keywords),
-            tuple(marketing_stop_payloads),
+            texts("stop_keywords", stop_keywords),
+            texts("start_keywords", start_keywords),
+            texts("marketing_stop_payloads", marketing_stop_payloads),
         )
         self._attempts = max_attempts
         self._record_numbers(listed)

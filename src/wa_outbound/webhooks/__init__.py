@@ -59,6 +59,7 @@ from wa_outbound.webhooks._events import (
 )
 from wa_outbound.webhooks._meta import (
     DEFAULT_MAX_BODY_BYTES,
+    MAX_UNKNOWN_EVENTS,
     SIGNATURE_HEADER,
     answer_subscription,
     parse_meta_events,
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "DELIVERY_RANK",
+    "MAX_UNKNOWN_EVENTS",
     "SIGNATURE_HEADER",
     "TWILIO_CALLBACK_KEY",
     "TWILIO_MAX_BODY_BYTES",

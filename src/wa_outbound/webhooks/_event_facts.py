@@ -43,7 +43,7 @@ from wa_outbound._account import (
     Restriction,
     VerificationStatus,
 )
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, decimal_digits, member, texts
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
     CallPermissionGranted,
@@ -165,8 +165,8 @@ def _business(phone_number_id: str) -> PhoneNumberId | None:
         return None
 
 
-def _keywords(values: Collection[str]) -> frozenset[str]:
-    return frozenset(value.strip().casefold() for value in values)
+def _keywords(field: str, values: Collection[str]) -> frozenset[str]:
+    return frozenset(value.strip().casefold() for value in texts(field, values))
 
 
 def facts_from_events(
@@ -194,10 +194,13 @@ def facts_from_events(
 
     Raises:
         NaiveDatetimeError: `received_at` has no time zone.
+        InvalidValueError: a keyword list is one string (it would be read letter by letter)
+            or holds something other than text.
     """
     fallback = None if received_at is None else utc("received_at", received_at)
-    stops, starts = _keywords(stop_keywords), _keywords(start_keywords)
-    marketing_stops = _keywords(marketing_stop_payloads)
+    stops = _keywords("stop_keywords", stop_keywords)
+    starts = _keywords("start_keywords", start_keywords)
+    marketing_stops = _keywords("marketing_stop_payloads", marketing_stop_payloads)
     found: list[EventFact] = []
     for event in events:
         if isinstance(event, (TemplateStatusUpdate, TemplateQualityUpdate, TemplateCategoryUpdate)):
@@ -396,10 +399,11 @@ def _template_facts(
 
 
 def _unix_or_none(text: str) -> datetime | None:
-    if not text.isdigit():
+    seconds = decimal_digits(text)
+    if seconds is None:
         return None
     try:
-        return datetime.fromtimestamp(int(text), UTC)
+        return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -519,13 +523,17 @@ DELIVERY_RANK: Final[dict[StatusKind, int]] = {
 is ignored, and a `failed` never overrides a `delivered`."""
 
 
+def _status_member(value: object) -> StatusKind:
+    return member("status", StatusKind, value)
+
+
 @attrs.frozen(kw_only=True)
 class MessageDelivery:
     """The furthest status an outbound message has reached."""
 
     message_id: str
     """The message id (`wamid...` or `SM...`)."""
-    status: StatusKind
+    status: StatusKind = attrs.field(converter=_status_member)
     """The furthest status reported."""
     at: datetime | None = None
     """When that status happened, if the platform said."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, RuleDataError
+from wa_outbound._errors import InvalidValueError, RuleDataError, flag, member, whole
 from wa_outbound._facts import Provider
 from wa_outbound._rules import Rules, builtin_rule_sets, rules_at
 from wa_outbound._time import UTC, iso_instant, utc
@@ -188,11 +188,15 @@ class StatusKind(enum.Enum):
     """Twilio: the carrier could not deliver it."""
 
 
+def _code(value: object) -> int:
+    return whole("code", value)
+
+
 @attrs.frozen(kw_only=True)
 class WebhookError:
     """An error object inside a webhook (`errors[]`)."""
 
-    code: int
+    code: int = attrs.field(converter=_code)
     """The provider's error code (for example 131047, or Twilio's 63016)."""
     title: str = ""
     """Short title."""
@@ -244,11 +248,15 @@ class Pricing:
     """`regular`, `free_customer_service` or `free_entry_point` (per-message pricing)."""
 
 
+def _provider(value: object) -> Provider:
+    return member("provider", Provider, value)
+
+
 @attrs.frozen(kw_only=True)
 class InboundMessage:
     """A message a user sent to the business (`messages[]`)."""
 
-    provider: Provider
+    provider: Provider = attrs.field(converter=_provider)
     """Who delivered the webhook."""
     phone_number_id: str
     """The business phone number that received it (Twilio: the `To` address)."""
@@ -278,11 +286,19 @@ class InboundMessage:
     """The message object as received."""
 
 
+def _accepted(value: object) -> bool:
+    return flag("accepted", value)
+
+
+def _permanent(value: object) -> bool:
+    return flag("permanent", value)
+
+
 @attrs.frozen(kw_only=True)
 class CallPermissionReply:
     """A user's answer to a call permission request (`interactive.call_permission_reply`)."""
 
-    provider: Provider
+    provider: Provider = attrs.field(converter=_provider)
     """Who delivered the webhook."""
     phone_number_id: str
     """The business phone number."""
@@ -292,9 +308,9 @@ class CallPermissionReply:
     """When the user answered."""
     wa_id: str
     """The user."""
-    accepted: bool
+    accepted: bool = attrs.field(converter=_accepted)
     """Whether the user accepted."""
-    permanent: bool = False
+    permanent: bool = attrs.field(default=False, converter=_permanent)
     """Whether the permission is permanent."""
     expires_at: datetime | None = None
     """End of a temporary permission."""
@@ -306,17 +322,21 @@ class CallPermissionReply:
     """The message object as received."""
 
 
+def _status(value: object) -> StatusKind:
+    return member("status", StatusKind, value)
+
+
 @attrs.frozen(kw_only=True)
 class MessageStatus:
     """A status of an outbound message (`statuses[]`, or a Twilio status callback)."""
 
-    provider: Provider
+    provider: Provider = attrs.field(converter=_provider)
     """Who delivered the webhook."""
     phone_number_id: str
     """The business phone number that sent the message."""
     message_id: str
     """The message id (`wamid...` or `SM...`)."""
-    status: StatusKind
+    status: StatusKind = attrs.field(converter=_status)
     """Where the message is."""
     at: datetime | None
     """When the status happened (Twilio callbacks carry no time)."""
@@ -528,7 +548,7 @@ class CallEvent:
 class UnknownEvent:
     """Anything the parser did not recognise or could not read: kept, never dropped."""
 
-    provider: Provider
+    provider: Provider = attrs.field(converter=_provider)
     """Who delivered the webhook."""
     field: str
     """The webhook field (`messages`, `flows`, ...) or the part that was not understood."""

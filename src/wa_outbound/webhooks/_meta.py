@@ -32,11 +32,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from wa_outbound._errors import SignatureMismatch, WebhookParseError
+from wa_outbound._errors import SignatureMismatch, WebhookParseError, decimal_digits
 from wa_outbound._facts import Provider
 from wa_outbound._time import UTC
 from wa_outbound.webhooks._events import (
@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
+    "MAX_UNKNOWN_EVENTS",
     "SIGNATURE_HEADER",
     "answer_subscription",
     "parse_meta_events",
@@ -77,6 +78,51 @@ __all__ = [
 
 SIGNATURE_HEADER: Final = "X-Hub-Signature-256"
 """The header Meta signs webhooks with."""
+MAX_UNKNOWN_EVENTS: Final = 1000
+"""At most this many `UnknownEvent`s are kept from one body, each with what was received.
+
+Any more are counted, not kept: one last `UnknownEvent` (field `body`) says how many. A body
+of 4 MB of empty statuses would otherwise give 1.4 million events and about 220 MB; Meta's
+own batches are far smaller (the known events of a body are kept whatever their number:
+each costs the body tens of bytes).
+"""
+
+
+class _Collected(list[Event]):
+    """The events of one body: unknown ones kept up to `MAX_UNKNOWN_EVENTS`, then counted."""
+
+    __slots__ = ("dropped", "unknown")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unknown = 0
+        self.dropped = 0
+
+    def append(self, event: Event) -> None:
+        if event.__class__ is UnknownEvent:
+            if self.unknown >= MAX_UNKNOWN_EVENTS:
+                self.dropped += 1
+                return
+            self.unknown += 1
+        super().append(event)
+
+    def extend(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.append(event)
+
+    def done(self) -> tuple[Event, ...]:
+        if self.dropped:
+            super().append(
+                UnknownEvent(
+                    provider=Provider.META,
+                    field="body",
+                    reason=f"{self.dropped:,} more unknown events, counted but not kept"
+                    f" (at most {MAX_UNKNOWN_EVENTS:,} are kept from one body)",
+                )
+            )
+        return tuple(self)
+
+
 DEFAULT_MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 """Bodies larger than this are refused unread (Meta batches stay far below it)."""
 
@@ -218,7 +264,7 @@ def _events(
                 provider=_META, field="object", reason="not a WhatsApp webhook", raw=document
             ),
         )
-    events: list[Event] = []
+    events = _Collected()
     for entry in entries:
         if not isinstance(entry, dict):
             events.append(
@@ -241,7 +287,7 @@ def _events(
             continue
         for change in changes:
             _read_change(change, waba_id, at, events, bounds)
-    return tuple(events)
+    return events.done()
 
 
 def _decode(body: bytes | str | Mapping[str, Any], limit: int) -> Mapping[str, Any]:
@@ -370,7 +416,9 @@ def _instant(value: object) -> datetime:
     """A unix timestamp (int, or digits as text) as an aware UTC datetime."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise TypeError("timestamp")
-    seconds = int(value)
+    seconds = value if isinstance(value, int) else decimal_digits(value, signed=True)
+    if seconds is None:
+        raise ValueError("timestamp")
     return datetime.fromtimestamp(seconds, UTC)
 
 
@@ -386,8 +434,8 @@ def _int_or_none(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str):
+        return decimal_digits(value, signed=True)
     return None
 
 

@@ -64,7 +64,7 @@ from urllib.parse import SplitResult, parse_qs, parse_qsl, urlsplit
 
 import attrs
 
-from wa_outbound._errors import SignatureMismatch, WebhookParseError
+from wa_outbound._errors import SignatureMismatch, WebhookParseError, decimal_digits, shown
 from wa_outbound._facts import Provider
 from wa_outbound.webhooks._events import (
     Event,
@@ -387,7 +387,7 @@ def _normalised(mapping: Mapping[str, str | Sequence[str]]) -> TwilioForm:
             form[name] = value
             continue
         if not isinstance(value, Sequence) or isinstance(value, (bytes, bytearray)):
-            raise WebhookParseError(f"parameter {name!r} is not a string: {value!r}")
+            raise WebhookParseError(f"parameter {shown(name)} is not a string: {shown(value)}")
         values = list(value)
         if not all(isinstance(item, str) for item in values):
             raise WebhookParseError(f"parameter {name!r} holds a value that is not a string")
@@ -488,12 +488,12 @@ def _referral(fields: Mapping[str, str]) -> Referral | None:
 
 
 def _errors(fields: Mapping[str, str]) -> tuple[WebhookError, ...]:
-    code = fields.get("ErrorCode", "").strip()
-    if not code.isdecimal() or not code.isascii():
+    code = decimal_digits(fields.get("ErrorCode", "").strip())
+    if code is None:
         return ()
     return (
         WebhookError(
-            code=int(code),
+            code=code,
             message=fields.get("ErrorMessage", ""),
             details=fields.get("ChannelStatusMessage", ""),
         ),
@@ -535,5 +535,4 @@ def _address(value: str) -> str:
 
 
 def _count(value: str) -> int:
-    value = value.strip()
-    return int(value) if value.isdecimal() and value.isascii() else 0
+    return decimal_digits(value.strip()) or 0
