@@ -386,6 +386,9 @@ class RateCard:
     _resolved: dict[tuple[PriceCategory, str], _Entry] = attrs.field(
         init=False, eq=False, repr=False
     )
+    _changes: dict[str, tuple[datetime, ...]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         """Index rows and ends by (category, market) and date; refuse two for the same key."""
@@ -519,6 +522,26 @@ class RateCard:
         froms, tiered = tiers
         position = bisect.bisect_right(froms, volume + 1) - 1
         return tiered[position] if position >= 0 else rate
+
+    def price_changes(self, market: str) -> tuple[datetime, ...]:
+        """Return every instant at which a price of `market` (any category) may change, in order.
+
+        Between two of them, `price(category, market, at)` gives the same answer for every
+        `category` and `volume`; estimates keep their price for that span.
+
+        Args:
+            market: A region code or a market name, as `price` takes it.
+        """
+        try:
+            return self._changes[market]
+        except KeyError:
+            instants: set[datetime] = set()
+            for category in PriceCategory:
+                found = self._resolved.get((category, market))
+                if found is not None:
+                    instants.update(found[0])
+            changes = self._changes[market] = tuple(sorted(instants))
+            return changes
 
     def _in_force(
         self, category: PriceCategory, market: str, at: datetime

@@ -410,6 +410,9 @@ class TemplateState:
     """The status the events say, before rules and time are considered."""
     status_since: datetime | None = attrs.field(init=False, eq=False, repr=False)
     """Instant of the event that set `status` (`None` while no event did)."""
+    _memo: _Memo | None = attrs.field(init=False, default=None, eq=False, repr=False, alias="_memo")
+    """The latest verdict and the span of instants it holds for (a value is frozen: the
+    verdict changes only with `now` crossing a deadline the state and the rules fix)."""
 
     def __attrs_post_init__(self) -> None:
         """Check the history, then derive the status by folding the table over it.
@@ -550,6 +553,10 @@ class TemplateState:
 
 _EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 """An instant before every instant a fact can carry."""
+
+
+_LATEST: Final = datetime.max.replace(tzinfo=UTC)
+"""An instant after every instant a fact can carry."""
 
 
 def seen_after(s: TemplateState, now: datetime) -> bool:
@@ -859,11 +866,64 @@ def template_sendable(
     return sendable_at(state, now, rules if rules is not None else rules_at(now))
 
 
+class _Memo:
+    """A verdict kept on a state: the rules it was asked under, and the span it holds for."""
+
+    __slots__ = ("rules", "since", "until", "verdict")
+
+    def __init__(
+        self, rules: Rules, since: datetime, until: datetime, verdict: TemplateDecision
+    ) -> None:
+        """Keep the verdict and its span, `since <= now < until`."""
+        self.rules = rules
+        self.since = since
+        self.until = until
+        self.verdict = verdict
+
+
 def sendable_at(state: TemplateState, now: datetime, rules: Rules) -> TemplateDecision:
     """`template_sendable` once its arguments are checked and `now` is the instant to answer at.
 
-    `decide` calls it after checking every part itself, so the check runs once per send.
+    `decide` calls it after checking every part itself, so the check runs once per send. The
+    verdict depends on `now` only through a few deadlines the state and the rules fix (the
+    pause's end, the review deadline, a flag's disable date, an announced category change):
+    it is kept on the state with the span between the deadlines around `now`, and asking again
+    within that span under the same rules returns it without working it out again.
     """
+    memo = state._memo  # noqa: SLF001 - this module's own cache
+    if memo is not None and memo.rules is rules and memo.since <= now < memo.until:
+        return memo.verdict
+    verdict = verdict_at(state, now, rules)
+    since, until = _EARLIEST, _LATEST
+    for deadline in _deadlines(state, rules):
+        if deadline <= now:
+            since = max(since, deadline)
+        else:
+            until = min(until, deadline)
+    object.__setattr__(state, "_memo", _Memo(rules, since, until, verdict))
+    return verdict
+
+
+def _deadlines(state: TemplateState, rules: Rules) -> list[datetime]:
+    """Every instant at which the verdict on `state` under `rules` may change by time alone."""
+    found: list[datetime] = []
+    status, since = state.status, state.status_since
+    if status is _S.PAUSED:
+        end = state.pause_ends_at(rules)
+        if end is not None:
+            found.append(end)
+    if status is _S.PENDING and since is not None:
+        found.append(since + rules.template_review_time.value)
+    flag = state.flagged
+    if flag is not None and flag.disable_at is not None:
+        found.append(flag.disable_at)
+    if state.category_changes_at is not None:
+        found.append(state.category_changes_at)
+    return found
+
+
+def verdict_at(state: TemplateState, now: datetime, rules: Rules) -> TemplateDecision:
+    """Work out the verdict on `state` at `now` under `rules`, kept nowhere (`sendable_at`'s)."""
     reasons: list[TemplateNote] = []
     warnings: list[TemplateNote] = []
     changes: list[datetime] = []
