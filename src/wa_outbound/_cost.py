@@ -59,10 +59,12 @@ from wa_outbound._errors import InvalidValueError
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard, known_region
 from wa_outbound._rules import PricingModel, Rules, Source
+from wa_outbound._shown import Shown
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
     from wa_outbound._conversation import Conversation
+    from wa_outbound._render import Report
 
 __all__ = [
     "ConversationCharges",
@@ -113,7 +115,7 @@ class CostReason(enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class CostEstimate:
+class CostEstimate(Shown):
     """What one send costs, at which rate, and why.
 
     `charged` with an `amount` is a known charge; `charged` with `amount is None` is a charge
@@ -184,6 +186,33 @@ class CostEstimate:
             until=until,
             detail=self.detail,
             rule=self.rule,
+        )
+
+    def _report(self) -> Report:
+        """What every rendering shows: the amount, why, and the price behind it."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        amount = (
+            "unknown" if self.amount is None else f"{self.amount:,} {self.currency or ''}".strip()
+        )
+        rows = [
+            ("send", plain(self.kind)),
+            ("charged", plain(self.charged)),
+            ("amount", amount),
+            ("why", plain(self.reason) + (f": {self.detail}" if self.detail else "")),
+            ("category", plain(self.category)),
+            ("market", plain(self.market)),
+            ("pricing model", plain(self.pricing_model)),
+        ]
+        if self.rate is not None:
+            rows.append(("price from", f"{plain(self.rate.effective_from)} ({self.price_source})"))
+        if self.opens_conversation or self.conversation_expires_at is not None:
+            rows.append(("conversation until", plain(self.conversation_expires_at)))
+        rows.append(("rule", f"{self.rule} ({self.source.title})"))
+        return Report(
+            title="Cost estimate",
+            summary=(self.message,),
+            tables=(Table(title="Cost estimate", rows=tuple(rows)),),
         )
 
     def __str__(self) -> str:

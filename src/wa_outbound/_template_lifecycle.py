@@ -56,10 +56,13 @@ import attrs
 from wa_outbound._errors import InvalidTransition, InvalidValueError
 from wa_outbound._facts import at_field, non_empty_field, text_field
 from wa_outbound._rules import Rules, answer_instant, rules_at
+from wa_outbound._shown import Shown
 from wa_outbound._time import UTC, iso_instant, utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+
+    from wa_outbound._render import Report
 
 __all__ = [
     "TEMPLATE_TRANSITIONS",
@@ -369,7 +372,7 @@ def _template_id(_instance: object, _attribute: object, value: str) -> None:
 
 
 @attrs.frozen(kw_only=True)
-class TemplateState:
+class TemplateState(Shown):
     """Everything the rules need to know about one message template in one language.
 
     Start with `TemplateState(template_id=...)` (status PENDING), then `apply` facts as they
@@ -496,6 +499,46 @@ class TemplateState:
             if lifted is not None and lifted.at > flag.at:
                 return None
         return flag
+
+    def _report(self) -> Report:
+        """What every rendering shows: the status and since when, quality, category, pauses."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        name = " ".join(part for part in (self.name, self.language) if part) or self.template_id
+        rows = [
+            ("template", f"{name} ({self.template_id})"),
+            ("status", f"{plain(self.status)} since {plain(self.status_since)}"),
+            ("quality", f"{plain(self.quality)} (reported {plain(self.quality_at)})"),
+            ("category", self.category or "not reported"),
+        ]
+        if self.upcoming_category:
+            rows.append(
+                (
+                    "category change",
+                    f"to {self.upcoming_category} at {plain(self.category_changes_at)}",
+                )
+            )
+        rows.append(
+            (
+                "pauses",
+                f"{self.pause_count}"
+                + (f", latest {plain(self.pauses[-1])}" if self.pauses else ""),
+            )
+        )
+        flag = self.flagged_disable_at
+        if self.flagged is not None:
+            rows.append(("flagged", f"disabled at {plain(flag)} unless quality improves"))
+        if self.rejection_reason:
+            rows.append(("rejected because", self.rejection_reason))
+        if self.unknown_event:
+            rows.append(
+                ("unknown event", f"{self.unknown_event} at {plain(self.unknown_event_at)}")
+            )
+        return Report(
+            title="Template state",
+            summary=(f"{name}: {plain(self.status)}",),
+            tables=(Table(title="Template state", rows=tuple(rows)),),
+        )
 
     # --- applying facts -----------------------------------------------------------------
 
