@@ -511,11 +511,18 @@ def test_decisions_render_in_notebooks_and_terminals(conversation: Conversation)
     for text in (markdown, html, terminal):
         assert "template_paused" not in text  # sentences, not codes
         assert "paused for low quality" in text
-        assert "send_later" in text
+        assert "ask again later" in text  # the alternative in words
+        assert "⛔" in text  # blocked at a glance
         assert "window open until" in text
         assert "cost" in text
-    assert markdown.startswith("**Send decision**")
-    assert html.startswith("<table>")
+    assert markdown.startswith("**Send decision** — ⛔ blocked: utility template")
+    assert html.startswith("<p><b>Send decision</b>")
+    assert str(decision).startswith(
+        "Blocked: a utility template may not be sent now, because the template is paused"
+    )
+    assert str(decision).endswith(
+        "Instead, ask again later, when the answer changes (from 2026-11-23 11:00 UTC)."
+    )
     reference = can_send(
         Conversation(business=PhoneNumberId("106540352242922"), recipient=AFGHAN).apply_all(
             [

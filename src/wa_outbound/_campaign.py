@@ -86,8 +86,8 @@ from wa_outbound._facts import InboundMessageReceived, OptInRecorded, OptOutRece
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
 from wa_outbound._pacing import ThroughputClass
-from wa_outbound._render import Report, Table, report_html, report_markdown, report_rich
 from wa_outbound._rules import Rules, builtin_rule_sets, rules_at
+from wa_outbound._shown import Shown
 from wa_outbound._tiers import TierBlocker, TierBlockerCode, project_tier
 from wa_outbound._time import UTC, utc
 
@@ -97,6 +97,7 @@ if TYPE_CHECKING:
     from wa_outbound._cost import CostEstimate  # noqa: TC004 - attrs never resolves it
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._rates import PriceCategory, Rate, RateCard
+    from wa_outbound._render import Report
 
 __all__ = [
     "DUPLICATE",
@@ -238,7 +239,7 @@ CostKey = tuple["PriceCategory", str, str]
 
 
 @attrs.frozen(kw_only=True)
-class CampaignPlan:
+class CampaignPlan(Shown):
     """The answer of `plan_campaign`: counts, days, projected tiers, finish and cost.
 
     Every row read is in exactly one of `scheduled`, `blocked` (under its first reason) and
@@ -319,6 +320,8 @@ class CampaignPlan:
 
     def _report(self) -> Report:
         """What every rendering shows: the summary, a table per day, blocked reasons, bad rows."""
+        from wa_outbound._render import Chart, Report, Table  # noqa: PLC0415 - on use
+
         days = Table(
             title="Campaign plan, per day (UTC)",
             header=("day", "sends", "new users", "limit", "new tier", "cost"),
@@ -344,25 +347,57 @@ class CampaignPlan:
             ),
             right=frozenset({1}),
         )
+        tables = [days]
+        if self.tier_changes:
+            tables.append(
+                Table(
+                    title="Projected messaging limit upgrades",
+                    header=("at (UTC)", "from", "to", "qualified at (UTC)"),
+                    rows=tuple(
+                        (
+                            f"{change.at:%Y-%m-%d %H:%M}",
+                            _limit_text(change.before),
+                            _limit_text(change.after),
+                            f"{change.qualified_at:%Y-%m-%d %H:%M}",
+                        )
+                        for change in self.tier_changes
+                    ),
+                    right=frozenset({1, 2}),
+                )
+            )
+        if self.cost:
+            tables.append(
+                Table(
+                    title="Cost per market",
+                    header=("market", "category", "cost"),
+                    rows=tuple(
+                        (market, category.value, f"{amount:,} {currency}")
+                        for (category, market, currency), amount in sorted(
+                            self.cost.items(), key=lambda item: (item[0][1], item[0][0].value)
+                        )
+                    ),
+                    right=frozenset({2}),
+                )
+            )
+        if self.blocked:
+            tables.append(reasons)
+        chart = None
+        if self.days:
+            chart = Chart(
+                title="Sends per day (UTC) against the messaging limit",
+                labels=tuple(day.date.isoformat() for day in self.days),
+                bars=tuple(day.sends for day in self.days),
+                limits=tuple(day.limit.users for day in self.days),
+                limit_name="messaging limit",
+            )
         return Report(
             title="Campaign plan",
             summary=tuple(self._summary_lines()),
-            tables=(days, reasons) if self.blocked else (days,),
+            chart=chart,
+            tables=tuple(tables),
             notes_title="Bad rows (first examples)",
             notes=tuple(str(error) for error in self.bad_row_examples),
         )
-
-    def _repr_markdown_(self) -> str:
-        """Render the plan as Markdown (Jupyter)."""
-        return report_markdown(self._report())
-
-    def _repr_html_(self) -> str:
-        """Render the plan as HTML (Jupyter)."""
-        return report_html(self._report())
-
-    def __rich__(self) -> Any:  # noqa: ANN401 - a rich renderable; rich is optional
-        """Render the plan for a `rich` console: a summary, a table per day, blocked reasons."""
-        return report_rich(self._report())
 
 
 def _limit_text(limit: MessagingLimit) -> str:

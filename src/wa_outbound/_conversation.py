@@ -68,12 +68,14 @@ from wa_outbound._facts import (
     SendRejected,
 )
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._shown import Shown
 from wa_outbound._time import UTC, optional_instant
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
     from wa_outbound._facts import Fact
+    from wa_outbound._render import Report
     from wa_outbound._rules import Rule, Rules
 
 __all__ = [
@@ -438,7 +440,7 @@ def _last_outbound_at(value: object) -> datetime | None:
 
 
 @attrs.frozen(kw_only=True)
-class Conversation:
+class Conversation(Shown):
     """Everything the rules need to know about one (business number, recipient) pair.
 
     Start with `Conversation(business=..., recipient=...)`, then `apply` facts as they happen.
@@ -519,6 +521,45 @@ class Conversation:
             *(v.replied_at or _EARLIEST for v in self.entry_points),
         )
         return None if latest is _EARLIEST else latest
+
+    def _report(self) -> Report:
+        """What every rendering shows: the window, the free period, consent, calls.
+
+        The window's end is read under the built-in rules in force at the latest fact.
+        """
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+        from wa_outbound._rules import rules_at  # noqa: PLC0415 - _rules does not import us back
+
+        latest, consent, call = self.latest_at, self.consent, self.call_permission
+        rows = [("business number", str(self.business)), ("recipient", str(self.recipient))]
+        if latest is not None:
+            try:
+                rules = rules_at(latest)
+            except RuleDataError:  # before the oldest rule set: no window to read
+                rules = None
+            if rules is not None:
+                contact, end = self.window(rules)
+                rows.append(("last contact", plain(contact)))
+                rows.append(("window open until", plain(end)))
+                free = self.free_entry_point_at(rules, latest)
+                if free is not None:
+                    rows.append(
+                        ("free entry point", ("until " if free[0] else "from ") + plain(free[1]))
+                    )
+        rows.append(("consent", _since(plain(consent.status), consent.since)))
+        if consent.opt_in_method:
+            rows.append(("opt-in method", consent.opt_in_method))
+        rows.append(("marketing", _since(plain(consent.marketing), consent.marketing_since)))
+        permission = _since(plain(call.status), call.since)
+        if call.expires_at is not None:
+            permission += f", until {plain(call.expires_at)}"
+        rows.append(("call permission", permission))
+        rows.append(("last business message", plain(self.last_outbound_at)))
+        return Report(
+            title="Conversation",
+            summary=(f"{self.business} → {self.recipient}; latest fact {plain(latest)}",),
+            tables=(Table(title="Conversation", rows=tuple(rows)),),
+        )
 
     def window(self, rules: Rules) -> tuple[datetime | None, datetime | None]:
         """Return the user's latest contact and the end of the window it opened, under `rules`.
@@ -638,6 +679,12 @@ def _rule_at_grant(rules: Rules, name: str, granted: datetime) -> Rule[Any] | No
     except RuleDataError:
         return None
     return getattr(earlier, name)  # type: ignore[no-any-return]
+
+
+def _since(text: str, since: datetime | None) -> str:
+    from wa_outbound._render import plain  # noqa: PLC0415 - on use
+
+    return text if since is None else f"{text} (since {plain(since)})"
 
 
 def seen_after(c: Conversation, now: datetime) -> bool:

@@ -47,6 +47,7 @@ and their own sources live in `wa_outbound._rules`.
 
 from __future__ import annotations
 
+import bisect
 import enum
 from datetime import datetime
 from decimal import Decimal
@@ -58,10 +59,12 @@ from wa_outbound._errors import InvalidValueError, flag, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard, known_region
 from wa_outbound._rules import PricingModel, Rules, Source
-from wa_outbound._time import utc
+from wa_outbound._shown import Shown
+from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
     from wa_outbound._conversation import Conversation
+    from wa_outbound._render import Report
 
 __all__ = [
     "ConversationCharges",
@@ -112,7 +115,7 @@ class CostReason(enum.Enum):
 
 
 @attrs.frozen(kw_only=True)
-class CostEstimate:
+class CostEstimate(Shown):
     """What one send costs, at which rate, and why.
 
     `charged` with an `amount` is a known charge; `charged` with `amount is None` is a charge
@@ -183,6 +186,33 @@ class CostEstimate:
             until=until,
             detail=self.detail,
             rule=self.rule,
+        )
+
+    def _report(self) -> Report:
+        """What every rendering shows: the amount, why, and the price behind it."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        amount = (
+            "unknown" if self.amount is None else f"{self.amount:,} {self.currency or ''}".strip()
+        )
+        rows = [
+            ("send", plain(self.kind)),
+            ("charged", plain(self.charged)),
+            ("amount", amount),
+            ("why", plain(self.reason) + (f": {self.detail}" if self.detail else "")),
+            ("category", plain(self.category)),
+            ("market", plain(self.market)),
+            ("pricing model", plain(self.pricing_model)),
+        ]
+        if self.rate is not None:
+            rows.append(("price from", f"{plain(self.rate.effective_from)} ({self.price_source})"))
+        if self.opens_conversation or self.conversation_expires_at is not None:
+            rows.append(("conversation until", plain(self.conversation_expires_at)))
+        rows.append(("rule", f"{self.rule} ({self.source.title})"))
+        return Report(
+            title="Cost estimate",
+            summary=(self.message,),
+            tables=(Table(title="Cost estimate", rows=tuple(rows)),),
         )
 
     def __str__(self) -> str:
@@ -313,6 +343,7 @@ _AUTHENTICATION_TEMPLATE: Final = SendKind.AUTHENTICATION_TEMPLATE
 _SERVICE: Final = PriceCategory.SERVICE
 _CBP: Final = PricingModel.CONVERSATION_BASED
 _PMP: Final = PricingModel.PER_MESSAGE
+_UNKNOWN_PRICE: Final = CostReason.PRICE_UNKNOWN
 
 
 def _conversation_category(kind: SendKind) -> PriceCategory:
@@ -406,15 +437,124 @@ def estimate_cost(
     """
     kind, authentication_international = _kind_and_flag(kind, authentication_international)
     if free_tier_remaining is not None:
-        _check_count("free_tier_remaining", free_tier_remaining)
+        check_count("free_tier_remaining", free_tier_remaining)
     if month_volume is not None:
-        _check_count("month_volume", month_volume)
-    now = utc("now", now)
-    model = rules.pricing_model.value
+        check_count("month_volume", month_volume)
+    return estimate_checked(
+        conversation,
+        kind,
+        utc("now", now),
+        rules,
+        rate_card,
+        market,
+        charges,
+        free_tier_remaining,
+        authentication_international,
+        month_volume,
+    )
+
+
+def estimate_checked(  # noqa: PLR0917 - estimate_cost's arguments, once checked
+    conversation: Conversation,
+    kind: SendKind,
+    now: datetime,
+    rules: Rules,
+    rate_card: RateCard,
+    market: str | None,
+    charges: ConversationCharges | None,
+    free_tier_remaining: int | None,
+    authentication_international: bool,  # noqa: FBT001
+    month_volume: int | None,
+) -> CostEstimate:
+    """`estimate_cost` once its arguments are checked (`decide` checks its own)."""
     if kind is _CALL:
-        return _not_a_message(kind, model, rules)
+        return _not_a_message(kind, rules.pricing_model.value, rules)
     if market is None:
         market = known_region(conversation.recipient)
+    if conversation.entry_points or rules.pricing_model.value is not _PMP:
+        return estimate_at(
+            conversation,
+            kind,
+            now,
+            rules,
+            rate_card,
+            market,
+            charges,
+            free_tier_remaining,
+            authentication_international,
+            month_volume,
+        )
+    # Per-message pricing without a free entry point: the estimate depends on `now` only
+    # through whether the window is open and the card's price then, so it is kept per card,
+    # rules and question for the span in which the card's prices of the market do not change.
+    window_end = conversation.window(rules)[1]
+    window_open = window_end is not None and now < window_end
+    key = (
+        id(rate_card),
+        id(rules),
+        kind,
+        market,
+        authentication_international,
+        not free_tier_remaining,
+        month_volume,
+        window_open,
+    )
+    kept = _ESTIMATES.get(key)
+    if kept is not None and kept[0] is rate_card and kept[1] is rules and kept[2] <= now < kept[3]:
+        return kept[4]
+    estimate = estimate_at(
+        conversation,
+        kind,
+        now,
+        rules,
+        rate_card,
+        market,
+        charges,
+        free_tier_remaining,
+        authentication_international,
+        month_volume,
+    )
+    if estimate.reason is _UNKNOWN_PRICE and estimate.category is not None and market is not None:
+        return estimate  # its detail names the day
+    since, until = _EARLIEST, _LATEST
+    if market is not None:
+        changes = rate_card.price_changes(market)
+        position = bisect.bisect_right(changes, now)
+        if position:
+            since = changes[position - 1]
+        if position < len(changes):
+            until = changes[position]
+    if len(_ESTIMATES) >= _ESTIMATES_KEPT:
+        _ESTIMATES.clear()
+    _ESTIMATES[key] = (rate_card, rules, since, until, estimate)
+    return estimate
+
+
+_ESTIMATES: Final[
+    dict[tuple[object, ...], tuple[RateCard, Rules, datetime, datetime, CostEstimate]]
+] = {}
+"""Estimates kept by (card, rules, question), with the span they hold for. The entry keeps the
+card and the rules alive, so their `id` in the key cannot name another object while it is kept."""
+_ESTIMATES_KEPT: Final = 4096
+"""How many estimates are kept before the cache starts afresh."""
+_EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
+_LATEST: Final = datetime.max.replace(tzinfo=UTC)
+
+
+def estimate_at(  # noqa: PLR0917 - estimate_cost's arguments, once checked
+    conversation: Conversation,
+    kind: SendKind,
+    now: datetime,
+    rules: Rules,
+    rate_card: RateCard,
+    market: str | None,
+    charges: ConversationCharges | None,
+    free_tier_remaining: int | None,
+    authentication_international: bool,  # noqa: FBT001
+    month_volume: int | None,
+) -> CostEstimate:
+    """Work out the estimate of `estimate_cost` once its arguments are checked, kept nowhere."""
+    model = rules.pricing_model.value
     category = price_category(
         kind, rules=rules, authentication_international=authentication_international
     )
@@ -443,7 +583,8 @@ def estimate_cost(
 _NO_CHARGES: Final = ConversationCharges()
 
 
-def _check_count(name: str, count: object) -> None:
+def check_count(name: str, count: object) -> None:
+    """Refuse a count that is not an `int` of at least 0."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise InvalidValueError(name, count, "expected an int of at least 0")
 

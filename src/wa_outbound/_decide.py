@@ -46,7 +46,7 @@ from wa_outbound._account import AccountHealth, PhoneNumberStatus, RestrictionTy
 from wa_outbound._account import seen_after as account_seen_after
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._conversation import Conversation, seen_after
-from wa_outbound._cost import estimate_cost
+from wa_outbound._cost import check_count, estimate_checked
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, decision_at
 from wa_outbound._errors import InvalidValueError, ascii_upper, flag, member
 from wa_outbound._kinds import SendKind
@@ -161,10 +161,6 @@ def decide(
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
     kind = _check_parts(conversation, kind, template, account)
-    if authentication_international is not False:
-        authentication_international = flag(
-            "authentication_international", authentication_international
-        )
     asked = template if template is not None and kind.is_template else None
     if (
         seen_after(conversation, now)
@@ -187,6 +183,8 @@ def decide(
         conversation, kind, now, rules, ledger if limit is not None else None, limit, pacer
     )
 
+    if market is None and (rate_card is not None or kind is _MARKETING_TEMPLATE):
+        market = known_region(conversation.recipient)  # once, for the region and the price
     region_answer = _NOTHING
     if kind is _MARKETING_TEMPLATE:
         region_answer = _region_answer(conversation, rules, market)
@@ -194,21 +192,56 @@ def decide(
 
     cost = None
     if rate_card is not None:
-        cost = estimate_cost(
+        cost = _estimate(
             conversation,
             kind,
-            now=now,
-            rules=rules,
-            rate_card=rate_card,
-            market=market,
-            charges=charges,
-            free_tier_remaining=free_tier_remaining,
-            authentication_international=authentication_international,
-            month_volume=month_volume,
+            now,
+            rules,
+            rate_card,
+            market,
+            charges,
+            free_tier_remaining,
+            authentication_international,
+            month_volume,
         )
     if cost is None and template_answer is region_answer is account_answer is _NOTHING:
         return base  # the common case: nothing to fold in
     return _folded(base, (template_answer, region_answer, account_answer), cost)
+
+
+def _estimate(  # noqa: PLR0917 - private, positional for speed
+    conversation: Conversation,
+    kind: SendKind,
+    now: datetime,
+    rules: Rules,
+    rate_card: RateCard,
+    market: str | None,
+    charges: ConversationCharges | None,
+    free_tier_remaining: int | None,
+    authentication_international: bool,  # noqa: FBT001
+    month_volume: int | None,
+) -> CostEstimate:
+    """The send's cost, once `decide` has checked its arguments (and the two counts)."""
+    if authentication_international is not False:
+        authentication_international = flag(
+            "authentication_international", authentication_international
+        )
+    if free_tier_remaining is not None:
+        check_count("free_tier_remaining", free_tier_remaining)
+    if month_volume is not None:
+        check_count("month_volume", month_volume)
+    return estimate_checked(
+        conversation,
+        kind,
+        now,
+        rules,
+        rate_card,
+        market,
+        charges,
+        free_tier_remaining,
+        authentication_international,
+        month_volume,
+    )
 
 
 def _check_parts(conversation: object, kind: object, template: object, account: object) -> SendKind:

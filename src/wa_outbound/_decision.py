@@ -27,6 +27,7 @@ from wa_outbound._conversation import (
 from wa_outbound._errors import InvalidValueError, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rules import Rules, answer_instant, rules_at
+from wa_outbound._shown import Shown
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from wa_outbound._cost import CostEstimate  # noqa: TC004 - attrs never resolves it
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
+    from wa_outbound._render import Report
 
 __all__ = ["Alternative", "BlockReason", "Reason", "SendDecision", "can_send", "decision_at"]
 
@@ -183,7 +185,7 @@ _WINDOW_NEVER_OPENED: Final = BlockReason(Reason.WINDOW_NEVER_OPENED)
 # Decisions are built for every send of a campaign and only read by users, so they take their
 # fields positionally (a keyword call costs about half as much again) and derive what they can.
 @attrs.frozen
-class SendDecision:
+class SendDecision(Shown):
     """The answer to "may I send this, to this person, now?".
 
     `allowed` is `True` exactly when `reasons` is empty; `bool(decision)` is `allowed`.
@@ -241,42 +243,72 @@ class SendDecision:
         """Return `allowed`, so that `if can_send(...):` reads naturally."""
         return not self.reasons
 
-    def _rows(self) -> list[tuple[str, str]]:
-        rows = [("send", self.kind.value), ("allowed", "yes" if self.allowed else "no")]
+    def __str__(self) -> str:
+        """The decision as one sentence: allowed or not, why, and what to do instead."""
+        from wa_outbound._render import plain  # noqa: PLC0415 - on use
+
+        what = _A_KIND[self.kind]
+        if not self.reasons:
+            sentence = f"Allowed: {what} may be sent now"
+            closes = self.service_window_expires_at
+            if closes is not None:
+                sentence += f"; the service window closes at {plain(closes)}"
+            return sentence + "."
+        why = "; ".join(reason.message for reason in self.reasons)
+        sentence = f"Blocked: {what} may not be sent now, because {why}."
+        if self.instead is not None:
+            sentence += f" Instead, {_INSTEAD[self.instead]}"
+            wait = self.wait_until
+            sentence += f" (from {plain(wait)})." if wait is not None else "."
+        return sentence
+
+    def _report(self) -> Report:
+        """What every rendering shows: allowed or blocked at a glance, then the facts."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        rows = [("send", plain(self.kind)), ("allowed", "✅ yes" if self.allowed else "⛔ no")]
         rows += [("reason", reason.message) for reason in self.reasons]
         if self.instead is not None:
-            rows.append(("instead", self.instead.value))
+            rows.append(("instead", _INSTEAD[self.instead]))
         if self.wait_until is not None:
-            rows.append(("allowed from", f"{self.wait_until:%Y-%m-%d %H:%M} UTC"))
+            rows.append(("allowed from", plain(self.wait_until)))
         if self.service_window_expires_at is not None:
-            rows.append(
-                ("window open until", f"{self.service_window_expires_at:%Y-%m-%d %H:%M} UTC")
-            )
+            rows.append(("window open until", plain(self.service_window_expires_at)))
         if self.free_entry_point:
             rows.append(("free entry point", "yes"))
         if self.next_change_at is not None:
-            rows.append(("answer changes at", f"{self.next_change_at:%Y-%m-%d %H:%M} UTC"))
+            rows.append(("answer changes at", plain(self.next_change_at)))
         if self.cost is not None:
             rows.append(("cost", self.cost.message))
-        return rows
+        icon = "✅ allowed" if self.allowed else "⛔ blocked"
+        return Report(
+            title="Send decision",
+            summary=(f"{icon}: {plain(self.kind)}",),
+            tables=(Table(title="Send decision", rows=tuple(rows)),),
+        )
 
-    def _repr_markdown_(self) -> str:
-        """The decision as a Markdown table (Jupyter)."""
-        from wa_outbound._render import as_markdown  # noqa: PLC0415 - notebooks only
 
-        return as_markdown("Send decision", self._rows())
-
-    def _repr_html_(self) -> str:
-        """The decision as an HTML table (Jupyter)."""
-        from wa_outbound._render import as_html  # noqa: PLC0415 - notebooks only
-
-        return as_html("Send decision", self._rows())
-
-    def __rich__(self) -> object:
-        """The decision as a `rich` table (terminals; needs the `cli` extra)."""
-        from wa_outbound._render import as_rich  # noqa: PLC0415 - terminals only
-
-        return as_rich("Send decision", self._rows())
+_A_KIND: Final[dict[SendKind, str]] = {
+    SendKind.FREE_FORM: "a free-form message",
+    SendKind.MARKETING_TEMPLATE: "a marketing template",
+    SendKind.UTILITY_TEMPLATE: "a utility template",
+    SendKind.AUTHENTICATION_TEMPLATE: "an authentication template",
+    SendKind.CALL: "a business-initiated call",
+}
+_INSTEAD: Final[dict[Alternative, str]] = {
+    Alternative.SEND_TEMPLATE: "send an approved template instead of a free-form message",
+    Alternative.REPLY_FREE_FORM: "answer the user's recent message with a free-form message",
+    Alternative.RECORD_OPT_IN: "obtain the user's opt-in and record it, then send",
+    Alternative.SEND_NON_MARKETING: "send a utility or authentication template, or wait for"
+    " the user to resume promotions",
+    Alternative.REQUEST_CALL_PERMISSION: "ask the user for call permission first",
+    Alternative.SEND_MESSAGE: "reach the user with a message instead of a call",
+    Alternative.WAIT_FOR_USER: "wait for the user to write or opt in again: nothing can be sent",
+    Alternative.SEND_LATER: "ask again later, when the answer changes",
+    Alternative.USE_ANOTHER_TEMPLATE: "send another approved template",
+    Alternative.FIX_ACCOUNT: "resolve the number's or account's status with Meta first",
+}
+"""Each alternative in words, for people reading a decision."""
 
 
 def can_send(

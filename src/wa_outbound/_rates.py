@@ -110,10 +110,13 @@ import attrs
 
 from wa_outbound._errors import InvalidValueError, RateCardError, decimal_digits, member
 from wa_outbound._ids import BusinessScopedUserId, WaId
+from wa_outbound._shown import Shown
 from wa_outbound._time import utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
+
+    from wa_outbound._render import Report
 
 __all__ = [
     "InternationalRate",
@@ -356,7 +359,7 @@ _EPOCH: Final = datetime.min.replace(tzinfo=timezone.utc)
 
 
 @attrs.frozen
-class RateCard:
+class RateCard(Shown):
     """Prices by category and market, each with the date it took effect and its source.
 
     Build one from `Rate` rows (and `PriceEnd` rows for changes of unknown amount);
@@ -385,6 +388,9 @@ class RateCard:
     )
     _resolved: dict[tuple[PriceCategory, str], _Entry] = attrs.field(
         init=False, eq=False, repr=False
+    )
+    _changes: dict[str, tuple[datetime, ...]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False
     )
 
     def __attrs_post_init__(self) -> None:
@@ -523,6 +529,72 @@ class RateCard:
         froms, tiered = tiers
         position = bisect.bisect_right(froms, volume + 1) - 1
         return tiered[position] if position >= 0 else rate
+
+    def _report(self) -> Report:
+        """What every rendering shows: the list prices in force at the card's latest date."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        starts = [rate.effective_from for rate in self.rates]
+        latest = max([*starts, *(end.effective_from for end in self.ends)], default=None)
+        categories = tuple(PriceCategory)
+        table: dict[str, dict[PriceCategory, Rate]] = {}
+        if latest is not None:
+            for rate in self.in_force(latest).rates:
+                if rate.volume_from == 1:
+                    table.setdefault(rate.market, {})[rate.category] = rate
+        rows = tuple(
+            (
+                market,
+                *(
+                    "—"
+                    if category not in prices
+                    else f"{prices[category].amount} {prices[category].currency}"
+                    for category in categories
+                ),
+            )
+            for market, prices in sorted(table.items())
+        )
+        currencies = ", ".join(sorted(self.currencies)) or "none"
+        summary = (
+            f"{self.name or 'rate card'}: {len(self.rates):,} rows,"
+            f" {len(self.markets):,} markets, in {currencies}"
+        )
+        shown = "—" if latest is None else plain(latest.date())
+        return Report(
+            title="Rate card",
+            summary=(summary,),
+            tables=(
+                Table(
+                    title=f"List prices in force on {shown}",
+                    header=(
+                        "market",
+                        *(category.value.replace("_", " ") for category in categories),
+                    ),
+                    rows=rows,
+                    right=frozenset(range(1, len(categories) + 1)),
+                ),
+            ),
+        )
+
+    def price_changes(self, market: str) -> tuple[datetime, ...]:
+        """Return every instant at which a price of `market` (any category) may change, in order.
+
+        Between two of them, `price(category, market, at)` gives the same answer for every
+        `category` and `volume`; estimates keep their price for that span.
+
+        Args:
+            market: A region code or a market name, as `price` takes it.
+        """
+        try:
+            return self._changes[market]
+        except KeyError:
+            instants: set[datetime] = set()
+            for category in PriceCategory:
+                found = self._resolved.get((category, market))
+                if found is not None:
+                    instants.update(found[0])
+            changes = self._changes[market] = tuple(sorted(instants))
+            return changes
 
     def _in_force(
         self, category: PriceCategory, market: str, at: datetime

@@ -39,10 +39,13 @@ import attrs
 
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._errors import ClockSkewError, RuleDataError
+from wa_outbound._shown import Shown
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from wa_outbound._render import Report
 
 __all__ = [
     "RULE_HISTORY",
@@ -228,7 +231,7 @@ def _share_field() -> Any:  # noqa: ANN401 - attrs field
 
 
 @attrs.frozen(kw_only=True)
-class Rules:
+class Rules(Shown):
     """The platform rules in force at one instant.
 
     Get one with `rules_at(when)`; override a number with
@@ -416,6 +419,29 @@ class Rules:
         """Yield `(field name, Rule)` for every rule, in declaration order."""
         for name in RULE_FIELDS:
             yield name, getattr(self, name)
+
+    def _report(self) -> Report:
+        """What every rendering shows: every rule's value, since when, and how sure it is."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        rows = tuple(
+            (
+                name,
+                plain(rule.value),
+                "host override"
+                if rule.effective_from is None
+                else plain(rule.effective_from.date()),
+                plain(rule.source.provenance),
+            )
+            for name, rule in self.items()
+        )
+        return Report(
+            title=f"Rules: {self.name}",
+            summary=(f"in force from {plain(self.effective_from)}; {len(rows)} rules",),
+            tables=(
+                Table(title="Rules", header=("rule", "value", "since", "provenance"), rows=rows),
+            ),
+        )
 
     @staticmethod
     def describe(name: str) -> str:
@@ -1536,9 +1562,49 @@ def answer_instant(now: datetime, latest: datetime | None, rules: Rules | None =
 
 
 def diff_rules(before: Rules, after: Rules) -> tuple[RuleDifference, ...]:
-    """Return the rules whose value, date or source differ between two rule sets."""
-    return tuple(
+    """Return the rules whose value, date or source differ between two rule sets.
+
+    The tuple renders in notebooks and terminals as a table of the two sets side by side.
+    """
+    differences = _RuleDifferences(
         RuleDifference(name=name, before=old, after=new)
         for (name, old), (_, new) in zip(before.items(), after.items(), strict=True)
         if old != new
     )
+    differences.before, differences.after = before.name, after.name
+    return differences
+
+
+class _RuleDifferences(Shown, tuple[RuleDifference, ...]):  # noqa: SLOT001 - names kept in a dict
+    """`diff_rules`'s tuple, which knows the two sets' names to show them side by side."""
+
+    before: str
+    """The name of the earlier set."""
+    after: str
+    """The name of the later set."""
+
+    def _report(self) -> Report:
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        rows = tuple(
+            (
+                difference.name,
+                plain(difference.before.value),
+                plain(difference.after.value),
+                "—"
+                if difference.after.effective_from is None
+                else plain(difference.after.effective_from.date()),
+            )
+            for difference in self
+        )
+        return Report(
+            title="Rule differences",
+            summary=(f"{len(rows)} rules differ from {self.before!r} to {self.after!r}",),
+            tables=(
+                Table(
+                    title="Rule differences",
+                    header=("rule", self.before, self.after, "since"),
+                    rows=rows,
+                ),
+            ),
+        )

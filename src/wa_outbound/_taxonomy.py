@@ -36,13 +36,17 @@ from __future__ import annotations
 import enum
 import math
 from datetime import date, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from wa_outbound._errors import InvalidValueError, decimal_digits, member
 from wa_outbound._facts import Provider
 from wa_outbound._rules import Provenance, Source
+from wa_outbound._shown import Shown
+
+if TYPE_CHECKING:
+    from wa_outbound._render import Report
 
 __all__ = [
     "ERROR_CODES",
@@ -228,7 +232,7 @@ class ErrorInfo:
 
 
 @attrs.frozen(kw_only=True)
-class RetryDecision:
+class RetryDecision(Shown):
     """What to do after a failed send, and why.
 
     `retryable` and `delay` say whether and when to send the same request again; `reach` says
@@ -262,6 +266,36 @@ class RetryDecision:
     def retryable(self) -> bool:
         """Whether the same request may be sent again automatically, after `delay`."""
         return self.action.retryable
+
+    def _report(self) -> Report:
+        """What every rendering shows: what to do, when, and why."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        what = plain(self.action)
+        if self.delay is not None:
+            what += f" after {plain(self.delay)}"
+        answered = (
+            "a transport failure" if self.code is None else f"{plain(self.provider)} {self.code}"
+        )
+        rows = (
+            ("error", f"{answered}: {self.title}"),
+            ("do", what),
+            ("reached the platform", plain(self.reach)),
+            ("why", self.reason),
+            ("backoff", plain(self.backoff)),
+            ("in the table", plain(self.known)),
+            (
+                "source",
+                f"{self.source.title} ({self.source.url})"
+                if self.source.url
+                else self.source.title,
+            ),
+        )
+        return Report(
+            title="Retry decision",
+            summary=(f"{answered}: {what}",),
+            tables=(Table(title="Retry decision", rows=rows),),
+        )
 
 
 _CHECKED: Final = date(2026, 11, 25)

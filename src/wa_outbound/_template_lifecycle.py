@@ -56,10 +56,13 @@ import attrs
 from wa_outbound._errors import InvalidTransition, InvalidValueError, ascii_upper, member
 from wa_outbound._facts import at_field, non_empty_field, text_field
 from wa_outbound._rules import Rules, answer_instant, rules_at
+from wa_outbound._shown import Shown
 from wa_outbound._time import UTC, iso_instant, utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+
+    from wa_outbound._render import Report
 
 __all__ = [
     "TEMPLATE_TRANSITIONS",
@@ -373,7 +376,7 @@ def _quality_member(value: object) -> QualityScore:
 
 
 @attrs.frozen(kw_only=True)
-class TemplateState:
+class TemplateState(Shown):
     """Everything the rules need to know about one message template in one language.
 
     Start with `TemplateState(template_id=...)` (status PENDING), then `apply` facts as they
@@ -414,6 +417,9 @@ class TemplateState:
     """The status the events say, before rules and time are considered."""
     status_since: datetime | None = attrs.field(init=False, eq=False, repr=False)
     """Instant of the event that set `status` (`None` while no event did)."""
+    _memo: _Memo | None = attrs.field(init=False, default=None, eq=False, repr=False, alias="_memo")
+    """The latest verdict and the span of instants it holds for (a value is frozen: the
+    verdict changes only with `now` crossing a deadline the state and the rules fix)."""
 
     def __attrs_post_init__(self) -> None:
         """Check the history, then derive the status by folding the table over it.
@@ -499,6 +505,46 @@ class TemplateState:
                 return None
         return flag
 
+    def _report(self) -> Report:
+        """What every rendering shows: the status and since when, quality, category, pauses."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        name = " ".join(part for part in (self.name, self.language) if part) or self.template_id
+        rows = [
+            ("template", f"{name} ({self.template_id})"),
+            ("status", f"{plain(self.status)} since {plain(self.status_since)}"),
+            ("quality", f"{plain(self.quality)} (reported {plain(self.quality_at)})"),
+            ("category", self.category or "not reported"),
+        ]
+        if self.upcoming_category:
+            rows.append(
+                (
+                    "category change",
+                    f"to {self.upcoming_category} at {plain(self.category_changes_at)}",
+                )
+            )
+        rows.append(
+            (
+                "pauses",
+                f"{self.pause_count}"
+                + (f", latest {plain(self.pauses[-1])}" if self.pauses else ""),
+            )
+        )
+        flag = self.flagged_disable_at
+        if self.flagged is not None:
+            rows.append(("flagged", f"disabled at {plain(flag)} unless quality improves"))
+        if self.rejection_reason:
+            rows.append(("rejected because", self.rejection_reason))
+        if self.unknown_event:
+            rows.append(
+                ("unknown event", f"{self.unknown_event} at {plain(self.unknown_event_at)}")
+            )
+        return Report(
+            title="Template state",
+            summary=(f"{name}: {plain(self.status)}",),
+            tables=(Table(title="Template state", rows=tuple(rows)),),
+        )
+
     # --- applying facts -----------------------------------------------------------------
 
     def apply(self, fact: TemplateFact | OwnedTemplateFact) -> TemplateState:
@@ -555,6 +601,10 @@ class TemplateState:
 
 _EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 """An instant before every instant a fact can carry."""
+
+
+_LATEST: Final = datetime.max.replace(tzinfo=UTC)
+"""An instant after every instant a fact can carry."""
 
 
 def seen_after(s: TemplateState, now: datetime) -> bool:
@@ -864,11 +914,64 @@ def template_sendable(
     return sendable_at(state, now, rules if rules is not None else rules_at(now))
 
 
+class _Memo:
+    """A verdict kept on a state: the rules it was asked under, and the span it holds for."""
+
+    __slots__ = ("rules", "since", "until", "verdict")
+
+    def __init__(
+        self, rules: Rules, since: datetime, until: datetime, verdict: TemplateDecision
+    ) -> None:
+        """Keep the verdict and its span, `since <= now < until`."""
+        self.rules = rules
+        self.since = since
+        self.until = until
+        self.verdict = verdict
+
+
 def sendable_at(state: TemplateState, now: datetime, rules: Rules) -> TemplateDecision:
     """`template_sendable` once its arguments are checked and `now` is the instant to answer at.
 
-    `decide` calls it after checking every part itself, so the check runs once per send.
+    `decide` calls it after checking every part itself, so the check runs once per send. The
+    verdict depends on `now` only through a few deadlines the state and the rules fix (the
+    pause's end, the review deadline, a flag's disable date, an announced category change):
+    it is kept on the state with the span between the deadlines around `now`, and asking again
+    within that span under the same rules returns it without working it out again.
     """
+    memo = state._memo  # noqa: SLF001 - this module's own cache
+    if memo is not None and memo.rules is rules and memo.since <= now < memo.until:
+        return memo.verdict
+    verdict = verdict_at(state, now, rules)
+    since, until = _EARLIEST, _LATEST
+    for deadline in _deadlines(state, rules):
+        if deadline <= now:
+            since = max(since, deadline)
+        else:
+            until = min(until, deadline)
+    object.__setattr__(state, "_memo", _Memo(rules, since, until, verdict))
+    return verdict
+
+
+def _deadlines(state: TemplateState, rules: Rules) -> list[datetime]:
+    """Every instant at which the verdict on `state` under `rules` may change by time alone."""
+    found: list[datetime] = []
+    status, since = state.status, state.status_since
+    if status is _S.PAUSED:
+        end = state.pause_ends_at(rules)
+        if end is not None:
+            found.append(end)
+    if status is _S.PENDING and since is not None:
+        found.append(since + rules.template_review_time.value)
+    flag = state.flagged
+    if flag is not None and flag.disable_at is not None:
+        found.append(flag.disable_at)
+    if state.category_changes_at is not None:
+        found.append(state.category_changes_at)
+    return found
+
+
+def verdict_at(state: TemplateState, now: datetime, rules: Rules) -> TemplateDecision:
+    """Work out the verdict on `state` at `now` under `rules`, kept nowhere (`sendable_at`'s)."""
     reasons: list[TemplateNote] = []
     warnings: list[TemplateNote] = []
     changes: list[datetime] = []

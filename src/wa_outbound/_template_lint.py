@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._categories import TemplateCategory
+from wa_outbound._shown import Shown
 from wa_outbound._templates import (
     Body,
     Button,
@@ -49,9 +50,18 @@ from wa_outbound._templates import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from wa_outbound._render import Report
     from wa_outbound._rules import Rules
 
-__all__ = ["LINT_RULES", "LintCode", "LintFinding", "LintRule", "Severity", "lint_template"]
+__all__ = [
+    "LINT_RULES",
+    "LintCode",
+    "LintFinding",
+    "LintReport",
+    "LintRule",
+    "Severity",
+    "lint_template",
+]
 
 
 class Severity(enum.Enum):
@@ -165,6 +175,50 @@ class LintFinding:
     def is_error(self) -> bool:
         """Whether this finding is an error."""
         return self.severity is Severity.ERROR
+
+
+class LintReport(Shown, tuple[LintFinding, ...]):
+    """What `lint_template` found: a tuple of findings that shows itself as a table.
+
+    Empty when nothing known stands in the way of approval; compares equal to the plain tuple
+    of the same findings.
+    """
+
+    __slots__ = ()
+
+    @property
+    def errors(self) -> tuple[LintFinding, ...]:
+        """The findings review surely refuses."""
+        return tuple(finding for finding in self if finding.is_error)
+
+    @property
+    def warnings(self) -> tuple[LintFinding, ...]:
+        """The findings review may refuse."""
+        return tuple(finding for finding in self if not finding.is_error)
+
+    def _report(self) -> Report:
+        """What every rendering shows: the counts, then each finding."""
+        from wa_outbound._render import Report, Table  # noqa: PLC0415 - on use
+
+        errors, warnings = len(self.errors), len(self.warnings)
+        summary = "nothing found: no known rule stands in the way of approval"
+        if self:
+            summary = f"{errors} error(s), {warnings} warning(s)"
+        rows = tuple(
+            (
+                "⛔ error" if finding.is_error else "⚠ warning",
+                finding.code.value,
+                finding.path,
+                finding.message,
+            )
+            for finding in self
+        )
+        tables = (
+            (Table(title="Findings", header=("severity", "code", "where", "what"), rows=rows),)
+            if rows
+            else ()
+        )
+        return Report(title="Template lint", summary=(summary,), tables=tables)
 
 
 @attrs.frozen(kw_only=True)
@@ -879,7 +933,7 @@ def _promotional(text: str) -> str | None:
     return None
 
 
-def lint_template(template: Template, *, rules: Rules) -> tuple[LintFinding, ...]:
+def lint_template(template: Template, *, rules: Rules) -> LintReport:
     """Return what Meta's review would find wrong with `template` under `rules`.
 
     Args:
@@ -888,8 +942,8 @@ def lint_template(template: Template, *, rules: Rules) -> tuple[LintFinding, ...
             them.
 
     Returns:
-        The findings: the name's, each component's in order, then the category's and the
-        marketing opt-out's; empty if
+        The findings, a `LintReport` (a tuple that renders in notebooks): the name's,
+        each component's in order, then the category's and the marketing opt-out's; empty if
         nothing known stands in the way of approval. Never raises for a valid `Template`.
     """
     linter = _Linter(template, rules)
@@ -897,4 +951,4 @@ def lint_template(template: Template, *, rules: Rules) -> tuple[LintFinding, ...
     texts = linter.components()
     linter.category(texts)
     linter.marketing()
-    return tuple(linter.findings)
+    return LintReport(linter.findings)

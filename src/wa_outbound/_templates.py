@@ -26,12 +26,16 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias, TypeVar
 
 import attrs
 
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._errors import member, optional_member
+from wa_outbound._shown import Shown
+
+if TYPE_CHECKING:
+    from wa_outbound._render import Report
 
 __all__ = [
     "Body",
@@ -291,7 +295,7 @@ def _parameter_format_member(value: object) -> ParameterFormat | None:
 
 
 @attrs.frozen(kw_only=True)
-class Template:
+class Template(Shown):
     """A message template in one language, as Meta's Graph API describes it.
 
     Build one by hand, or read one with `template_from_graph`; write it back with
@@ -353,8 +357,75 @@ class Template:
         """Every button of every BUTTONS component, in order."""
         return tuple(b for c in self.components if isinstance(c, Buttons) for b in c.buttons)
 
+    def _report(self) -> Report:
+        """What every rendering shows: the message as the recipient sees it, examples filled in.
+
+        A variable shows its example value in brackets (`[Maria]`), or its placeholder when
+        the template gives no example.
+        """
+        from wa_outbound._render import Report, Table  # noqa: PLC0415 - on use
+
+        rows: list[tuple[str, str]] = []
+        header, body, footer = self.header, self.body, self.footer
+        if header is not None:
+            shown = f"[{header.format.value.lower()}]"
+            if header.text is not None:
+                shown = _filled(header.text, _header_examples(header))
+            rows.append(("header", shown))
+        if body is not None and body.text is not None:
+            rows.append(("body", _filled(body.text, _body_examples(body))))
+        if footer is not None:
+            shown = footer.text or ""
+            if footer.code_expiration_minutes is not None:
+                shown = f"This code expires in {footer.code_expiration_minutes} minutes."
+            rows.append(("footer", shown))
+        for number, button in enumerate(self.buttons, 1):
+            target = button.url or button.phone_number or ""
+            label = button.text or button.type.value.replace("_", " ").lower()
+            rows.append((f"button {number}", f"[ {label} ]" + (f" → {target}" if target else "")))
+        status = f"; {self.status.lower()}" if self.status else ""
+        return Report(
+            title=f"Template {self.name} ({self.language})",
+            summary=(f"{self.category.value.lower()} template{status}",),
+            tables=(Table(title="Preview", rows=tuple(rows)),),
+        )
+
 
 _C = TypeVar("_C", Header, Body, Footer)
+
+
+def _header_examples(header: Header) -> dict[str, str]:
+    example = header.example
+    if example is None:
+        return {}
+    if example.header_text_named_params:
+        return {named.param_name: named.example for named in example.header_text_named_params}
+    return {str(index): text for index, text in enumerate(example.header_text or (), 1)}
+
+
+def _body_examples(body: Body) -> dict[str, str]:
+    example = body.example
+    if example is None:
+        return {}
+    if example.body_text_named_params:
+        return {named.param_name: named.example for named in example.body_text_named_params}
+    first = example.body_text[0] if example.body_text else ()
+    return {str(index): text for index, text in enumerate(first, 1)}
+
+
+def _filled(text: str, examples: dict[str, str]) -> str:
+    """`text` with each variable replaced by its example in brackets (or kept as written)."""
+    parts: list[str] = []
+    done = 0
+    for mark in placeholders(text):
+        example = examples.get(mark.key)
+        parts += [
+            text[done : mark.start],
+            text[mark.start : mark.end] if example is None else f"[{example}]",
+        ]
+        done = mark.end
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 def _first(components: tuple[Component, ...], kind: type[_C]) -> _C | None:

@@ -33,13 +33,17 @@ import attrs
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
 from wa_outbound._errors import InvalidValueError, member
 from wa_outbound._rules import Rules, rules_at
+from wa_outbound._shown import Shown
 from wa_outbound._time import utc
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from wa_outbound._render import Report
+
 __all__ = [
     "RampStep",
+    "RampUpPlan",
     "TierBlocker",
     "TierBlockerCode",
     "TierProjection",
@@ -98,7 +102,7 @@ class TierBlocker:
 
 
 @attrs.frozen(kw_only=True)
-class TierProjection:
+class TierProjection(Shown):
     """Where a messaging limit stands and whether Meta would raise it now."""
 
     current: MessagingLimit
@@ -112,6 +116,84 @@ class TierProjection:
     earliest_upgrade_at: datetime | None
     """When the upgrade is due at the latest (`now` plus the upgrade delay); `None` unless
     eligible."""
+
+    def _report(self) -> Report:
+        """What every rendering shows: the limit, the next one, and what stands in the way."""
+        from wa_outbound._render import Report, Table, plain  # noqa: PLC0415 - on use
+
+        current, upcoming = _limit_words(self.current), self.next
+        if upcoming is None:
+            summary = f"limit {current}: the top of the ladder"
+        elif self.eligible:
+            summary = (
+                f"limit {current}: {_limit_words(upcoming)} expected by"
+                f" {plain(self.earliest_upgrade_at)}"
+            )
+        else:
+            summary = f"limit {current}: not yet eligible for {_limit_words(upcoming)}"
+        rows = [("limit", current), ("next", "—" if upcoming is None else _limit_words(upcoming))]
+        rows += [("blocked by", blocker.sentence) for blocker in self.blockers]
+        if self.earliest_upgrade_at is not None:
+            rows.append(("upgrade due by", plain(self.earliest_upgrade_at)))
+        return Report(
+            title="Messaging limit tier",
+            summary=(summary,),
+            tables=(Table(title="Messaging limit tier", rows=tuple(rows)),),
+        )
+
+
+def _limit_words(limit: MessagingLimit) -> str:
+    return "unlimited" if limit.users is None else f"{limit.users:,} users a day"
+
+
+class RampUpPlan(Shown, tuple["RampStep", ...]):
+    """`ramp_up`'s days: a tuple of `RampStep` that shows itself as a table and a chart."""
+
+    __slots__ = ()
+
+    def _report(self) -> Report:
+        """What every rendering shows: the days to the target, each with its limit."""
+        from wa_outbound._render import Chart, Report, Table, plain  # noqa: PLC0415 - on use
+
+        rows = tuple(
+            (
+                str(step.day),
+                plain(step.starts_at),
+                _limit_words(step.limit),
+                f"{step.users:,}",
+                f"{step.cumulative:,}",
+            )
+            for step in self
+        )
+        last = self[-1] if self else None
+        summary = (
+            "no days"
+            if last is None
+            else (
+                f"{len(self)} days to {last.users:,} users a day (limit {_limit_words(last.limit)}"
+                f" from day {last.day}); {last.cumulative:,} users reached on the way"
+            )
+        )
+        return Report(
+            title="Ramp-up plan",
+            summary=(summary,),
+            chart=Chart(
+                title="Users a day against the messaging limit",
+                labels=tuple(f"day {step.day}" for step in self),
+                bars=tuple(step.users for step in self),
+                limits=tuple(step.limit.users for step in self),
+                bar_name="users",
+                limit_name="messaging limit",
+            ),
+            tables=(
+                Table(
+                    title="Ramp-up plan, per day",
+                    header=("day", "starts (UTC)", "limit", "users", "cumulative"),
+                    rows=rows,
+                    right=frozenset({0, 3, 4}),
+                ),
+            ),
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -304,7 +386,7 @@ def ramp_up(
     limit: MessagingLimit,
     now: datetime,
     rules: Rules | None = None,
-) -> tuple[RampStep, ...]:
+) -> RampUpPlan:
     """Plan, day by day, how to climb from `limit` to reaching `target_per_day` users a day.
 
     The model is the one `plan_campaign` applies (see `climb`), so a ramp-up and a campaign
@@ -350,5 +432,5 @@ def ramp_up(
     for step in climb(limit, now=now, rules=rules, per_day=target_per_day):
         steps.append(step)
         if step.users >= target_per_day:
-            return tuple(steps)
+            return RampUpPlan(steps)
     raise AssertionError("unreachable: climb never ends")  # pragma: no cover

@@ -22,6 +22,7 @@ from wa_outbound._pacing import (
 from wa_outbound._persistence_pacer import dump_pacer, load_pacer
 from wa_outbound._tiers import (
     RampStep,
+    RampUpPlan,
     TierBlocker,
     TierBlockerCode,
     TierProjection,
@@ -36,6 +37,7 @@ __all__ = [
     "LimitScopeKey",
     "Pacer",
     "RampStep",
+    "RampUpPlan",
     "ThroughputClass",
     "TierBlocker",
     "TierBlockerCode",
