@@ -160,7 +160,7 @@ def decide(
     """
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
-    kind = _check_parts(conversation, kind, template, account)
+    kind = _check_parts(conversation, kind, template, account, authentication_international)
     asked = template if template is not None and kind.is_template else None
     if (
         seen_after(conversation, now)
@@ -222,10 +222,6 @@ def _estimate(  # noqa: PLR0917 - private, positional for speed
     month_volume: int | None,
 ) -> CostEstimate:
     """The send's cost, once `decide` has checked its arguments (and the two counts)."""
-    if authentication_international is not False:
-        authentication_international = flag(
-            "authentication_international", authentication_international
-        )
     if free_tier_remaining is not None:
         check_count("free_tier_remaining", free_tier_remaining)
     if month_volume is not None:
@@ -244,8 +240,16 @@ def _estimate(  # noqa: PLR0917 - private, positional for speed
     )
 
 
-def _check_parts(conversation: object, kind: object, template: object, account: object) -> SendKind:
+def _check_parts(
+    conversation: object,
+    kind: object,
+    template: object,
+    account: object,
+    authentication_international: object,
+) -> SendKind:
     """Refuse parts of the wrong type; return the kind (its value string converted)."""
+    if authentication_international is not False:
+        flag("authentication_international", authentication_international)
     if not isinstance(conversation, Conversation):
         raise InvalidValueError("conversation", conversation, "expected a Conversation")
     if kind.__class__ is not SendKind:
