@@ -754,6 +754,8 @@ def test_twilio_bad_input_is_refused_before_any_request(harness: Harness) -> Non
         (lambda: Interactive({"body": {}}), "interactive"),
         (lambda: TemplateMessage("order_shipped"), "template"),
         (lambda: TemplateMessage(ORDER, ("Ana",)), "parameters"),
+        (lambda: Text("hi", preview_url="yes"), "text.preview_url"),
+        (lambda: Media(type="picture", link="https://a"), "media.type"),
     ],
 )
 def test_messages_refuse_bad_values_when_built(build: Any, field: str) -> None:
@@ -882,3 +884,17 @@ def test_twilio_plain_media_templates_and_resend(harness: Harness) -> None:
     harness.run(client.send(ANNA, TwilioMedia(media_urls=("https://shop.example/a.png",))))
     assert "Body" not in form_of(platform.requests[-1])
     assert "_TwilioWire('https://api.twilio.com/2010-04-01')" == repr(client._engine.wire)
+
+
+def test_enum_fields_take_their_values_and_flags_only_booleans(harness: Harness) -> None:
+    """`"image"` reads as `MediaType.IMAGE`, a kind as its value; `check` must be a boolean."""
+    assert MediaType.IMAGE == Media(type="image", link="https://a").type
+    template = ContentTemplate(content_sid=CONTENT_SID, kind="utility_template")
+    assert SendKind.UTILITY_TEMPLATE == template.kind
+    platform = Platform()
+    client = harness.meta(platform)
+    with pytest.raises(InvalidValueError, match="check"):
+        harness.run(client.send(ANNA, Text("hi"), check="no"))
+    with pytest.raises(InvalidValueError, match="key"):
+        harness.run(client.resend(None))
+    assert [] == platform.requests

@@ -28,7 +28,7 @@ from wa_outbound._account import (
     QualityRatingChanged,
 )
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, flag, member, whole
 from wa_outbound._facts import Provider
 from wa_outbound._ids import PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
@@ -78,13 +78,21 @@ GRAPH_URL: Final = "https://graph.facebook.com"
 """Where the Graph API lives."""
 
 
+def _preview_url(value: object) -> bool:
+    return flag("text.preview_url", value)
+
+
+def _media_type(value: object) -> MediaType:
+    return member("media.type", MediaType, value)
+
+
 @attrs.frozen
 class Text:
     """A text message (free-form: only inside the customer service window)."""
 
     body: str = attrs.field(validator=non_empty_text("text.body"))
     """The text; links are made clickable."""
-    preview_url: bool = attrs.field(default=False, kw_only=True)
+    preview_url: bool = attrs.field(default=False, kw_only=True, converter=_preview_url)
     """Whether WhatsApp shows a preview of the first link."""
 
     def to_graph(self) -> dict[str, Any]:
@@ -111,8 +119,8 @@ class MediaType(enum.Enum):
 class Media:
     """A media message (free-form): a public `link`, or the `media_id` of an upload."""
 
-    type: MediaType = attrs.field(validator=attrs.validators.instance_of(MediaType))
-    """Which kind of media."""
+    type: MediaType = attrs.field(converter=_media_type)
+    """Which kind of media (a `MediaType`, or its value: `"image"`, ...)."""
     link: str = ""
     """A public HTTPS URL of the media."""
     media_id: str = ""
@@ -429,8 +437,7 @@ class _CloudApi(ClientBase):
         )
 
     def _list_flow(self, page_size: int) -> Generator[Any, Any, list[Template]]:
-        if type(page_size) is not int or page_size < 1:
-            raise InvalidValueError("page_size", page_size, "expected a whole number >= 1")
+        page_size = whole("page_size", page_size, 1)
         params = {"limit": str(page_size)}
         found: list[Template] = []
         while True:

@@ -36,7 +36,7 @@ import httpx
 import tenacity
 
 from wa_outbound._decision import Reason, SendDecision
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, flag, text, whole
 from wa_outbound._facts import Provider, SendRejected
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
@@ -287,8 +287,7 @@ class Engine:
     ) -> None:
         """Send through `wire`, keeping state and the outbox in `state`'s store."""
         max_wait = _MAX_WAIT if max_wait is None else max_wait
-        if type(max_attempts) is not int or max_attempts < 1:
-            raise InvalidValueError("max_attempts", max_attempts, "expected a whole number >= 1")
+        max_attempts = whole("max_attempts", max_attempts, 1)
         if not isinstance(max_wait, timedelta) or max_wait < timedelta(0):
             raise InvalidValueError("max_wait", max_wait, "expected a timedelta >= 0")
         self.state: Final = state
@@ -311,6 +310,7 @@ class Engine:
 
     def send(self, outgoing: Outgoing, *, check: bool = True) -> Generator[Any, Any, SendResult]:
         """Decide (unless `check=False`), reserve, pace, send with retries, and record."""
+        check = flag("check", check)
         self.check_business(outgoing.business)
         now = self.clock()
         asked = yield from self._decide(
@@ -339,6 +339,8 @@ class Engine:
 
     def resend(self, key: str, *, check: bool = True) -> Generator[Any, Any, SendResult]:
         """Send an unsettled (or abandoned) outbox entry again, under the same key."""
+        check = flag("check", check)
+        key = text("key", key)
         entry: OutboxEntry | None = yield Blocking(functools.partial(self.outbox.get, key))
         if entry is None or entry.status in {OutboxStatus.SENT, OutboxStatus.FAILED}:
             found = "not in the outbox" if entry is None else f"settled ({entry.status.value})"

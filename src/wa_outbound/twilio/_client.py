@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import attrs
 import httpx
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, member
 from wa_outbound._facts import Provider
 from wa_outbound._ids import WaId
 from wa_outbound._kinds import SendKind
@@ -103,9 +103,11 @@ def _content_sid(_instance: object, _attribute: object, value: Any) -> None:  # 
         raise InvalidValueError("content_sid", value, "expected a Content SID (HX + 32 hex digits)")
 
 
-def _template_kind(_instance: object, _attribute: object, value: Any) -> None:  # noqa: ANN401
-    if not isinstance(value, SendKind) or not value.is_template:
+def _template_kind(value: object) -> SendKind:
+    kind = member("kind", SendKind, value)
+    if not kind.is_template:
         raise InvalidValueError("kind", value, "expected a template SendKind (its category)")
+    return kind
 
 
 @attrs.frozen(kw_only=True)
@@ -118,7 +120,7 @@ class ContentTemplate:
 
     content_sid: str = attrs.field(validator=_content_sid)
     """The template's `HX...` SID."""
-    kind: SendKind = attrs.field(validator=_template_kind)
+    kind: SendKind = attrs.field(converter=_template_kind)
     """The template's category, as a send kind."""
     variables: Mapping[str, str] = attrs.field(factory=dict)
     """The value of each variable by its key (`{"1": "Maria"}`)."""
