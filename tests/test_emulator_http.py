@@ -373,3 +373,23 @@ def test_the_emulate_command_builds_its_emulator_from_the_options(
     assert "order_update" == emulator.template_state("order_update", "en_US").name
     assert "http://::1:8765" in out.getvalue()
     assert 0 == main(["emulate", "--port", "8765", "--host", "localhost"], out=io.StringIO())
+
+
+@pytest.mark.parametrize("port", ["0", "-1", "65536", "\uff12\uff10\uff10\uff10", "http"])
+def test_the_emulate_command_refuses_ports_it_cannot_serve(port: str) -> None:
+    """A port outside 1..65535, or not written in ASCII digits, is a usage error."""
+    from wa_outbound.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["emulate", "--port", port])
+    assert 2 == stopped.value.code
+
+
+def test_the_emulate_command_refuses_a_template_file_that_is_not_json(tmp_path: Path) -> None:
+    """A --template file that is not JSON is an input error, before anything is served."""
+    from wa_outbound.cli import main
+    from wa_outbound.cli._common import EXIT_INPUT
+
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(b"\xff{")
+    assert EXIT_INPUT == main(["emulate", "--port", "8765", "--template", str(broken)])

@@ -7,13 +7,13 @@ real time from the moment it starts; `POST /_emulator/advance {"seconds": 86400}
 
 from __future__ import annotations
 
+import argparse
 import ipaddress
 from typing import TYPE_CHECKING, TextIO
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, TemplateFormatError
 
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Callable
     from datetime import datetime
 
@@ -22,7 +22,9 @@ HELP = "serve the WhatsApp Cloud API and Twilio emulator (rules included) on loo
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the server's and the emulator's options."""
-    parser.add_argument("--port", type=int, required=True, help="the TCP port to listen on")
+    parser.add_argument(
+        "--port", type=_port, required=True, help="the TCP port to listen on (1 to 65535)"
+    )
     parser.add_argument(
         "--host", default="127.0.0.1", help="a loopback address to listen on (default 127.0.0.1)"
     )
@@ -54,6 +56,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hold", type=float, default=30.0, help="seconds a read-timeout fault holds its reply"
     )
+
+
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 65535):  # noqa: PLR2004
+        msg = f"invalid port {text!r}: expected a whole number from 1 to 65535"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
 
 
 def _loopback(host: str) -> str:
@@ -93,7 +102,11 @@ def run(args: argparse.Namespace, out: TextIO, clock: Callable[[], datetime]) ->
         reorder=args.reorder,
     )
     for name in args.template:
-        for template in templates_from_graph(json.loads(Path(name).read_text(encoding="utf-8"))):
+        try:
+            document = json.loads(Path(name).read_text(encoding="utf-8"))
+        except ValueError as error:  # not UTF-8, or not JSON
+            raise TemplateFormatError("--template", name, f"not a JSON file: {error}") from None
+        for template in templates_from_graph(document):
             emulator.add_template(template)
     base = f"http://{host}:{args.port}"
     print(
