@@ -13,7 +13,7 @@ from tests.test_emulator import ANNA, BEN, TRANSPORTS, call, make_emulator
 from wa_outbound.testing import Emulator
 from wa_outbound.webhooks import MessageStatus, StatusKind, read_twilio_webhook
 
-CALLBACK = "https://shop.example/twilio/status?idempotency_key="
+CALLBACK = "https://shop.example/twilio/status?wa_outbound_key="
 
 
 def post(transport: str, emulator: Emulator, form: dict[str, str], **kwargs: Any) -> httpx.Response:

@@ -91,6 +91,7 @@ from wa_outbound.templates import (
 )
 from wa_outbound.testing._faults import FaultKind, Faults
 from wa_outbound.testing._hooks import WebhookDelivery, meta_delivery, twilio_delivery
+from wa_outbound.webhooks import TWILIO_CALLBACK_KEY
 
 __all__ = [
     "DEFAULT_GRAPH_VERSION",
@@ -397,7 +398,7 @@ class Emulator:
         app_secret: str = "EMULATOR_APP_SECRET",  # noqa: S107 - a test double's secret
         twilio_account_sid: str = "AC" + "0" * 31 + "1",
         twilio_auth_token: str = "EMULATOR_TWILIO_AUTH_TOKEN",  # noqa: S107 - a test double's
-        twilio_key_parameter: str = "idempotency_key",
+        twilio_key_parameter: str = TWILIO_CALLBACK_KEY,
         start: datetime = _START,
         realtime: bool = False,
         rules: Rules | None = None,
@@ -430,7 +431,7 @@ class Emulator:
             twilio_account_sid: The Twilio account SID it serves.
             twilio_auth_token: The auth token it accepts and signs Twilio callbacks with.
             twilio_key_parameter: The `StatusCallback` query parameter that carries a client's
-                idempotency key.
+                idempotency key (`webhooks.TWILIO_CALLBACK_KEY`, as `wa_outbound.twilio` sets it).
             start: The virtual clock's first instant (aware).
             realtime: Whether the clock also follows real time (a server for other processes).
             rules: The rules it enforces; by default the built-in rules in force at `start`.
