@@ -24,8 +24,8 @@ def run(*argv: str, now: datetime | None = None) -> tuple[int, str]:
 
 
 def demo_lines() -> int:
-    """How many JSON lines `demo --json` prints: one per decision and plan, one for the state."""
-    return 1 + sum(
+    """How many JSON lines `demo --json` prints: one per decision and plan, the state, the run."""
+    return 2 + sum(
         len(step.asks) + step.ask_template + len(step.campaign_to) + bool(step.plan_for)
         for step in DEMO_STORY
     )
@@ -69,7 +69,7 @@ def test_demo_json_tells_the_whole_story() -> None:
 def test_demo_json_ends_with_the_campaign_plan() -> None:
     """The last JSON line is the plan: 3,000 sends in two waves over two days, one upgrade."""
     _, output = run("demo", "--json")
-    plan = json.loads(output.splitlines()[-2])
+    plan = json.loads(output.splitlines()[-3])
     assert ("campaign_plan", "marketing_template") == (plan["kind"], plan["template_kind"])
     assert (3_001, 3_000, 3_000) == (plan["recipients"], plan["scheduled"], plan["new_users"])
     assert {"marketing_opted_out": 1} == plan["blocked"]  # Ana stopped promotions in step 4
@@ -115,7 +115,7 @@ def test_demo_without_phonenumbers_skips_the_plan(monkeypatch: pytest.MonkeyPatc
     _, output = run("demo", "--json")
     lines = output.splitlines()
     assert demo_lines() == len(lines)
-    last = json.loads(lines[-2])
+    last = json.loads(lines[-3])
     assert "campaign_plan" == last["kind"]
     assert "wa_outbound[pricing]" in last["skipped"]
     assert "scheduled" not in last

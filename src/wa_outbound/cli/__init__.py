@@ -20,6 +20,8 @@ Commands:
 * `state DB [--recipient ID] [--template NAME:LANGUAGE] [--account] [--business ID]
   [--at DATE] [--json]`: what a `SenderState`'s SQLite store knows (a conversation, a
   template, the account health) and, for a recipient, what may be sent now and why not.
+* `emulate --port N [--host 127.0.0.1] [--seed S] [--faults SPEC] [--template FILE]`: serve
+  the Cloud API and Twilio emulator, rules included, on loopback (the `emulator` extra).
 
 Text output uses `rich` (the `cli` extra); `--json` output needs nothing beyond the core. The
 command line and the transports are the only places that read the clock, through the

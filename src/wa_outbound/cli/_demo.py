@@ -2,6 +2,8 @@
 
 One shop, one customer (Ana) and the rules in force, step by step: the service window, consent,
 a paused template, the messaging limit, a call permission, and the plan of the next campaign.
+Then that campaign is sent, for real, to the in-process emulator (`_demo_campaign`; with the
+`http` and `testing` extras).
 """
 
 from __future__ import annotations
@@ -206,7 +208,18 @@ def _demo(stream: TextIO, *, as_json: bool) -> int:
             _show_state(stream, state, path, as_json=as_json)
         finally:
             store.close()
+    if _emulator_installed():
+        from wa_outbound.cli._demo_campaign import show_campaign  # noqa: PLC0415 - demo only
+
+        show_campaign(stream, as_json=as_json)
     return 0
+
+
+def _emulator_installed() -> bool:
+    """Whether the campaign part can run: it sends with httpx and tests with Hypothesis."""
+    import importlib.util  # noqa: PLC0415
+
+    return all(importlib.util.find_spec(name) for name in ("httpx", "tenacity", "hypothesis"))
 
 
 _WABA = "102290129340398"

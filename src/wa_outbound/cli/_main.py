@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 from wa_outbound._errors import WaOutboundError
 from wa_outbound._time import UTC
-from wa_outbound.cli import _demo, _limits, _lint, _plan, _rates, _rules, _state
+from wa_outbound.cli import _demo, _emulate, _limits, _lint, _plan, _rates, _rules, _state
 from wa_outbound.cli._common import EXIT_INPUT
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ COMMANDS: Final[Mapping[str, Command]] = {
     "plan": _plan,
     "rates": _rates,
     "state": _state,
+    "emulate": _emulate,
 }
 """Every command by name, in the order `--help` lists them."""
 

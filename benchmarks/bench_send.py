@@ -1,0 +1,265 @@
+"""Sustained sends to the emulator: the library's Cloud API client against a bare httpx loop.
+
+Run: `python benchmarks/bench_send.py` (add `--quick` for fewer sends). Two transports, each
+timed in the same run for both senders:
+
+* in process: `httpx.MockTransport` over an `Emulator` (virtual clock; the client's pacing
+  sleeps on it, so it costs no real time);
+* loopback: `python -m wa_outbound emulate --no-pacing` served by uvicorn on 127.0.0.1.
+
+"bare" is a plain `httpx.Client.post` loop with the same JSON body (no decision, no outbox, no
+pacing, no retries); "client" is `CloudApiClient.send` with every step on (`SenderState` over a
+`MemoryStore`, the number's throughput class `UPGRADED`). The ratio client / bare is the
+client's overhead per send (issue #13's target: <= 1.2). Then a fault run: `--fault-sends`
+sends at 20 % faults through the client, the ambiguous ones settled from the webhooks and the
+rest resent by the host's policy, with the lost and duplicate counts the emulator reports
+(both must be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from wa_outbound import OptInRecorded, PhoneNumberId, TemplateCategory, WaId
+from wa_outbound.limits import ThroughputClass
+from wa_outbound.meta import CloudApiClient, TemplateMessage
+from wa_outbound.sending import ApiError, OutboxStatus, set_testing
+from wa_outbound.state import BusinessNumber, SenderState
+from wa_outbound.stores import MemoryStore
+from wa_outbound.templates import Body, Template, TemplateParameters, template_to_graph
+from wa_outbound.testing import Emulator, Faults, WebhookDelivery
+from wa_outbound.webhooks import read_meta_webhook
+
+ORDER = Template(
+    name="order_update",
+    language="en_US",
+    category=TemplateCategory.UTILITY,
+    components=(Body(text="Hi {{1}}, your order {{2}} has shipped."),),
+)
+PHONE_NUMBER_ID = "106540352242922"
+
+
+def user(index: int) -> WaId:
+    """The index-th synthetic German mobile number."""
+    return WaId(f"49151{index:08d}")
+
+
+def body(index: int) -> dict[str, Any]:
+    """The Graph send body the bare loop posts (what the client sends too)."""
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": user(index).value,
+        "type": "template",
+        "template": {
+            "name": "order_update",
+            "language": {"code": "en_US", "policy": "deterministic"},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "text": "Anna"},
+                        {"type": "text", "text": f"A-{index}"},
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def bare(http: httpx.Client, sends: int, start: int, token: str) -> float:
+    """Messages per second of a plain POST loop."""
+    path = f"/v26.0/{PHONE_NUMBER_ID}/messages"
+    headers = {"Authorization": f"Bearer {token}"}
+    began = time.perf_counter()
+    for index in range(start, start + sends):
+        response = http.post(path, json=body(index), headers=headers)
+        assert response.status_code == 200, response.text
+    return sends / (time.perf_counter() - began)
+
+
+def sender(
+    emulator: Emulator | None, http: httpx.Client, base_url: str
+) -> tuple[CloudApiClient, SenderState]:
+    """The library's client with its own state, as a service would build it."""
+    shop = BusinessNumber(
+        phone_number_id=PhoneNumberId(PHONE_NUMBER_ID),
+        waba_id="102290129340398",
+        portfolio_id="184512934729183",
+        throughput_class=ThroughputClass.UPGRADED,
+    )
+    state = SenderState(MemoryStore(), numbers=[shop])
+    options: dict[str, Any] = {}
+    if emulator is not None:
+        options = {"clock": lambda: emulator.now, "sleep": emulator.sleep}
+    client = CloudApiClient(
+        state=state,
+        access_token="EMULATOR_ACCESS_TOKEN",  # noqa: S106 - the emulator's token
+        phone_number_id=shop.phone_number_id,
+        http=http,
+        base_url=base_url,
+        **options,
+    )
+    return client, state
+
+
+def with_client(
+    built: tuple[CloudApiClient, SenderState], sends: int, start: int, at: datetime
+) -> float:
+    """Messages per second of `CloudApiClient.send`, every step on (opt-ins recorded at `at`)."""
+    client, state = built
+    for index in range(start, start + sends):  # opt-ins are the host's data, not the send
+        state.apply(client.phone_number_id, user(index), [OptInRecorded(at=at, method="form")])
+    began = time.perf_counter()
+    for index in range(start, start + sends):
+        values = TemplateParameters(body=("Anna", f"A-{index}"))
+        result = client.send(user(index), TemplateMessage(template=ORDER, parameters=values))
+        assert result.sent, result
+    return sends / (time.perf_counter() - began)
+
+
+def in_process(sends: int) -> tuple[float, float]:
+    """Bare and client rates over the MockTransport."""
+    emulator = Emulator(throughput_class=ThroughputClass.UPGRADED, on_webhook=lambda _: None)
+    emulator.add_template(ORDER)
+    http = httpx.Client(transport=emulator.mock_transport(), base_url="https://graph.facebook.com")
+    rate_bare = bare(http, sends, 0, emulator.access_token)
+    emulator.sleep(60)  # every pair-rate and throughput bucket full again
+    client = sender(emulator, http, "https://graph.facebook.com")
+    return rate_bare, with_client(client, sends, sends, emulator.now - timedelta(hours=1))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def loopback(sends: int, template_file: str) -> tuple[float, float]:
+    """Bare and client rates over uvicorn on 127.0.0.1."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "wa_outbound", "emulate", "--port", str(port)),
+            *("--no-pacing", "--template", template_file),
+        ],
+        stdout=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/_emulator/messages", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        with httpx.Client(base_url=base) as http:
+            rate_bare = bare(http, sends, 0, "EMULATOR_ACCESS_TOKEN")
+            at = datetime.now(timezone.utc) - timedelta(hours=1)
+            rate_client = with_client(sender(None, http, base), sends, sends, at)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return rate_bare, rate_client
+
+
+def fault_run(sends: int) -> dict[str, int]:
+    """`sends` sends at 20 % faults; the emulator's lost and duplicate counts."""
+    hooks: list[WebhookDelivery] = []
+    emulator = Emulator(seed=13, faults=Faults.uniform(0.2), on_webhook=hooks.append)
+    emulator.add_template(ORDER)
+    client, state = sender(emulator, httpx.Client(transport=emulator.mock_transport()), "https://x")
+    keys: list[str] = []
+    refused = 0
+
+    def reconcile() -> None:
+        emulator.settle()
+        while hooks:
+            delivery = hooks.pop(0)
+            events = read_meta_webhook(
+                delivery.body, delivery.headers, app_secrets=["EMULATOR_APP_SECRET"]
+            )
+            state.receive(events, now=emulator.now)
+            client.outbox.reconcile(events, now=emulator.now)
+
+    for index in range(sends):
+        state.apply(
+            client.phone_number_id, user(index), [OptInRecorded(at=emulator.now, method="form")]
+        )
+        values = TemplateParameters(body=("Anna", f"A-{index}"))
+        try:
+            keys.append(
+                client.send(user(index), TemplateMessage(template=ORDER, parameters=values)).key
+            )
+        except ApiError:
+            refused += 1
+        emulator.sleep(1.0)
+    for _ in range(10):
+        reconcile()
+        unsettled = client.outbox.entries(OutboxStatus.AMBIGUOUS, OutboxStatus.PENDING)
+        if not unsettled:
+            break
+        for entry in unsettled:
+            client.resend(entry.key)
+    reconcile()
+    tally = emulator.tally_by_key()
+    statuses = Counter(client.outbox.get(key).status.value for key in keys)  # type: ignore[union-attr]
+    return {
+        "sends": sends,
+        "faults": sum(emulator.fault_counts.values()),
+        "refused after retries": refused,
+        "lost": sum(1 for key in keys if key not in tally),
+        "duplicates": sum(1 for count in tally.values() if count.accepted > 1),
+        "delivered exactly once": sum(1 for count in tally.values() if count.exactly_once),
+        **{f"outbox {status}": count for status, count in statuses.items()},
+    }
+
+
+def main() -> None:
+    """Print the rates, the ratios and the fault run's counts."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sends")
+    parser.add_argument("--sends", type=int, default=None, help="sends per timed loop")
+    parser.add_argument("--fault-sends", type=int, default=None, help="sends of the fault run")
+    args = parser.parse_args()
+    sends = args.sends or (1_000 if args.quick else 5_000)
+    fault_sends = args.fault_sends or (2_000 if args.quick else 100_000)
+    set_testing(True)  # no waiting on backoffs (pacing still sleeps on the virtual clock)
+    with tempfile.TemporaryDirectory() as folder:
+        template_file = Path(folder) / "templates.json"
+        template_file.write_text(json.dumps([template_to_graph(ORDER)]), encoding="utf-8")
+        for name, (rate_bare, rate_client) in (
+            ("in process (MockTransport)", in_process(sends)),
+            ("loopback (uvicorn)", loopback(sends, str(template_file))),
+        ):
+            print(
+                f"{name:28} bare {rate_bare:8.0f} msg/s   client {rate_client:8.0f} msg/s"
+                f"   overhead x{rate_bare / rate_client:.2f}"
+            )
+    began = time.perf_counter()
+    counts = fault_run(fault_sends)
+    print(f"fault run ({time.perf_counter() - began:.0f} s):")
+    for name, value in counts.items():
+        print(f"  {name:28} {value}")
+
+
+if __name__ == "__main__":
+    main()
