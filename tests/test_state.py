@@ -38,7 +38,6 @@ from wa_outbound.templates import TemplateStatus
 from . import meta_payloads as p
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 NOW = datetime.fromtimestamp(p.T, tz=timezone.utc)
@@ -60,14 +59,6 @@ def events_of(*changes: dict[str, Any]) -> tuple[webhooks.Event, ...]:
 def inbound(message_id: str, at: int, text: str = "Hi", sender: str = p.USER) -> dict[str, Any]:
     """A messages change with one text message."""
     return p.messages_change(messages=[p.text_message(message_id, at, text, sender)])
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Each store kind, fresh."""
-    made: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
-    yield made
-    made.close()
 
 
 @pytest.fixture

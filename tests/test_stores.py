@@ -29,21 +29,12 @@ from wa_outbound.stores import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 SCOPE = LimitScopeKey(kind=LimitScope.BUSINESS_PORTFOLIO, graph_id="184512934729183")
 ANNA = StateKey(StateKind.CONVERSATION, "106540352242922/wa_id:4915123456789")
 BEN = StateKey(StateKind.CONVERSATION, "106540352242922/wa_id:4915123456790")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Each store kind, fresh."""
-    made: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
-    yield made
-    made.close()
 
 
 def test_absent_keys_are_left_out(store: Store) -> None:
