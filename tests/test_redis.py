@@ -111,6 +111,29 @@ class AdmitMachine(RuleBasedStateMachine):
         )
         assert expected == answer
 
+    @rule(batch=st.lists(st.sampled_from(RECIPIENTS), max_size=6), window_open=st.booleans())
+    def admit_many(self, batch: list[WaId], window_open: bool) -> None:  # noqa: FBT001
+        """A batch answers as the same admissions one by one."""
+        expected = []
+        for recipient in batch:
+            remaining = self.local.remaining(self.limit, self.now)
+            new = self.local.would_count(recipient, self.now, window_open=window_open)
+            admitted = remaining is None or remaining > 0 or not new
+            release = None if admitted else self.local.next_release_at(self.now)
+            if admitted:
+                self.local.record(recipient, self.now, window_open=window_open)
+            expected.append(
+                Admission(
+                    admitted=admitted,
+                    new_slot=admitted and new,
+                    counted=self.local.opened(self.now),
+                    release_at=release,
+                )
+            )
+        assert expected == self.shared.admit_many(
+            batch, self.limit, self.now, window_open=window_open
+        )
+
     @rule(
         recipient=st.sampled_from(RECIPIENTS),
         lateness=st.timedeltas(timedelta(0), timedelta(hours=25)),
@@ -183,6 +206,7 @@ def test_the_asyncio_twins_answer_the_same() -> None:
         ledger = AsyncRedisLimitLedger(client, scope=PORTFOLIO, rules=RULES, prefix=prefix)
         pacer = AsyncRedisPacer(client, business=NUMBER, rules=RULES, prefix=prefix)
         answers: list[object] = [
+            await ledger.admit_many([], MessagingLimit(users=1), T0),
             await ledger.admit(RECIPIENTS[0], MessagingLimit(users=1), T0),
             await ledger.admit(RECIPIENTS[1], MessagingLimit(users=1), T0),
             await ledger.record(RECIPIENTS[2], T0),
@@ -201,6 +225,7 @@ def test_the_asyncio_twins_answer_the_same() -> None:
         ledger = RedisLimitLedger(client, scope=PORTFOLIO, rules=RULES, prefix=prefix)
         pacer = RedisPacer(client, business=NUMBER, rules=RULES, prefix=prefix)
         expected = [
+            ledger.admit_many([], MessagingLimit(users=1), T0),
             ledger.admit(RECIPIENTS[0], MessagingLimit(users=1), T0),
             ledger.admit(RECIPIENTS[1], MessagingLimit(users=1), T0),
             ledger.record(RECIPIENTS[2], T0),
@@ -330,6 +355,9 @@ def test_fail_open_admits_unverified_when_asked_to() -> None:
     assert Admission(
         admitted=True, new_slot=False, counted=None, release_at=None, verified=False
     ) == ledger.admit(RECIPIENTS[0], MessagingLimit(users=1), T0)
+    assert [False, False] == [
+        answer.verified for answer in ledger.admit_many(RECIPIENTS[:2], MessagingLimit(users=1), T0)
+    ]
     assert T0 == store.pacer(NUMBER, rules=RULES).admit(RECIPIENTS[0], T0)
     with pytest.raises(StoreUnavailable):
         ledger.record(RECIPIENTS[0], T0)

@@ -131,30 +131,43 @@ return stale
 """Compare every document's version, then write them all and record the events, or nothing."""
 
 ADMIT: Final = """
--- KEYS[1]: the ledger. ARGV: recipient, instant, cutoff, limit (-1: none), ttl (ms), open.
--- Returns {admitted, new slot, recipients counted, oldest instant or -1}.
+-- KEYS[1]: the ledger. ARGV: instant, cutoff, limit (-1: none), ttl (ms), open (1/0), then
+-- the recipients, admitted in order. Returns per recipient
+-- {admitted, new slot, recipients counted after it, oldest instant or -1}.
 local key = KEYS[1]
-redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[3])
-local at = tonumber(ARGV[2])
+local at = tonumber(ARGV[1])
+local cutoff = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[2])
 local counted = redis.call('ZCARD', key)
-if ARGV[6] == '1' or at <= tonumber(ARGV[3]) then
-  return {1, 0, counted, -1}
+local free = ARGV[5] == '1' or at <= cutoff
+local touched = false
+local out = {}
+for i = 6, #ARGV do
+  local admitted, new, oldest = 1, 0, -1
+  if free then
+    admitted = 1
+  elseif redis.call('ZSCORE', key, ARGV[i]) then
+    redis.call('ZADD', key, 'GT', ARGV[1], ARGV[i])
+    touched = true
+  elseif limit >= 0 and counted >= limit then
+    admitted = 0
+    oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2] or -1)
+  else
+    redis.call('ZADD', key, ARGV[1], ARGV[i])
+    counted = counted + 1
+    new = 1
+    touched = true
+  end
+  out[#out + 1] = admitted
+  out[#out + 1] = new
+  out[#out + 1] = counted
+  out[#out + 1] = oldest
 end
-if redis.call('ZSCORE', key, ARGV[1]) then
-  redis.call('ZADD', key, 'GT', ARGV[2], ARGV[1])
-  redis.call('PEXPIRE', key, ARGV[5])
-  return {1, 0, counted, -1}
-end
-local limit = tonumber(ARGV[4])
-if limit >= 0 and counted >= limit then
-  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  return {0, 0, counted, tonumber(oldest[2] or -1)}
-end
-redis.call('ZADD', key, ARGV[2], ARGV[1])
-redis.call('PEXPIRE', key, ARGV[5])
-return {1, 1, counted + 1, -1}
+if touched then redis.call('PEXPIRE', key, ARGV[4]) end
+return out
 """
-"""Forget expired slots, then count the recipient if it holds a slot or one remains."""
+"""Forget expired slots, then count each recipient if it holds a slot or one remains."""
 
 _LEASE_CHECK: Final = """
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then

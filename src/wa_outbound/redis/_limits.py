@@ -49,6 +49,8 @@ from wa_outbound.redis._keys import (
 from wa_outbound.stores._base import recipient_text, scope_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from wa_outbound._ids import Recipient
     from wa_outbound._rules import Rules
 
@@ -81,6 +83,11 @@ class Admission:
     """Refused: when the oldest slot frees (try again then); otherwise `None`."""
     verified: bool = True
     """`False` when Redis could not be reached and `fail_open` let the send through."""
+
+
+_UNVERIFIED: Final = Admission(
+    admitted=True, new_slot=False, counted=None, release_at=None, verified=False
+)
 
 
 def _recipient(recipient: Recipient) -> Recipient:
@@ -146,13 +153,13 @@ class _LedgerCalls:
 
     def _admit_args(
         self,
-        recipient: Recipient,
+        recipients: Iterable[Recipient],
         limit: MessagingLimit | None,
         now: datetime,
         at: datetime | None,
         window_open: bool,  # noqa: FBT001 - private
     ) -> list[str | int]:
-        _recipient(recipient)
+        members = [recipient_text(_recipient(recipient)) for recipient in recipients]
         if limit is not None and not isinstance(limit, MessagingLimit):
             raise InvalidValueError("limit", limit, "expected a MessagingLimit")
         now = utc("now", now)
@@ -163,30 +170,33 @@ class _LedgerCalls:
             )
         users = -1 if limit is None or limit.users is None else limit.users
         return [
-            recipient_text(recipient),
             micros(at),
             micros(now - self.window),
             users,
             self._ttl,
             int(_flag("window_open", window_open)),
+            *members,
         ]
 
-    def _admission(self, reply: list[Any]) -> Admission:
-        admitted, new_slot, counted, oldest = (int(value) for value in reply)
-        return Admission(
-            admitted=bool(admitted),
-            new_slot=bool(new_slot),
-            counted=counted,
-            release_at=None if oldest < 0 else instant(oldest) + self.window,
-        )
+    def _admissions(self, reply: list[Any]) -> list[Admission]:
+        values = [int(value) for value in reply]
+        return [
+            Admission(
+                admitted=bool(values[index]),
+                new_slot=bool(values[index + 1]),
+                counted=values[index + 2],
+                release_at=(
+                    None if values[index + 3] < 0 else instant(values[index + 3]) + self.window
+                ),
+            )
+            for index in range(0, len(values), 4)
+        ]
 
-    def _unverified(self, error: StoreUnavailable) -> Admission:
+    def _unverified(self, error: StoreUnavailable, count: int) -> list[Admission]:
         if not self.fail_open:
             raise error
         _LOG.warning("admitting unverified (fail_open): %s", error)
-        return Admission(
-            admitted=True, new_slot=False, counted=None, release_at=None, verified=False
-        )
+        return [_UNVERIFIED] * count
 
     def _low(self, now: datetime) -> str:
         return f"({micros(utc('now', now) - self.window)}"
@@ -231,13 +241,35 @@ class RedisLimitLedger(_LedgerCalls):
             StoreUnavailable: Redis cannot be reached (unless `fail_open`).
             InvalidValueError: An argument has the wrong type.
         """
-        args = self._admit_args(recipient, limit, now, None, window_open)
+        return self.admit_many([recipient], limit, now, window_open=window_open)[0]
+
+    def admit_many(
+        self,
+        recipients: Iterable[Recipient],
+        limit: MessagingLimit,
+        now: datetime,
+        *,
+        window_open: bool = False,
+    ) -> list[Admission]:
+        """Admit a batch, in order, as `admit` would one by one: one script, one round trip.
+
+        The whole batch is one atomic step: no other worker's admission comes between two of
+        its recipients. A campaign that sends in batches admits each batch this way.
+
+        Raises:
+            StoreUnavailable: Redis cannot be reached (unless `fail_open`).
+            InvalidValueError: An argument has the wrong type.
+        """
+        args = self._admit_args(recipients, limit, now, None, window_open)
+        count = len(args) - 5
+        if not count:
+            return []
         try:
             with unavailable(self._name):
                 reply = self._script(keys=[self.key], args=args)
         except StoreUnavailable as error:
-            return self._unverified(error)
-        return self._admission(reply)
+            return self._unverified(error, count)
+        return self._admissions(reply)
 
     def record(
         self,
@@ -253,10 +285,10 @@ class RedisLimitLedger(_LedgerCalls):
             StoreUnavailable: Redis cannot be reached (always: a send to record happened).
             InvalidValueError: As `LimitLedger.record`.
         """
-        args = self._admit_args(recipient, None, now, at, window_open)
+        args = self._admit_args([recipient], None, now, at, window_open)
         with unavailable(self._name):
             reply = self._script(keys=[self.key], args=args)
-        return self._admission(reply).new_slot
+        return self._admissions(reply)[0].new_slot
 
     def opened(self, now: datetime) -> int:
         """Return how many unique recipients hold a slot at `now`."""
@@ -290,13 +322,27 @@ class AsyncRedisLimitLedger(_LedgerCalls):
         window_open: bool = False,
     ) -> Admission:
         """`RedisLimitLedger.admit`, awaited."""
-        args = self._admit_args(recipient, limit, now, None, window_open)
+        return (await self.admit_many([recipient], limit, now, window_open=window_open))[0]
+
+    async def admit_many(
+        self,
+        recipients: Iterable[Recipient],
+        limit: MessagingLimit,
+        now: datetime,
+        *,
+        window_open: bool = False,
+    ) -> list[Admission]:
+        """`RedisLimitLedger.admit_many`, awaited."""
+        args = self._admit_args(recipients, limit, now, None, window_open)
+        count = len(args) - 5
+        if not count:
+            return []
         try:
             with unavailable(self._name):
                 reply = await self._script(keys=[self.key], args=args)
         except StoreUnavailable as error:
-            return self._unverified(error)
-        return self._admission(reply)
+            return self._unverified(error, count)
+        return self._admissions(reply)
 
     async def record(
         self,
@@ -307,10 +353,10 @@ class AsyncRedisLimitLedger(_LedgerCalls):
         window_open: bool = False,
     ) -> bool:
         """`RedisLimitLedger.record`, awaited."""
-        args = self._admit_args(recipient, None, now, at, window_open)
+        args = self._admit_args([recipient], None, now, at, window_open)
         with unavailable(self._name):
             reply = await self._script(keys=[self.key], args=args)
-        return self._admission(reply).new_slot
+        return self._admissions(reply)[0].new_slot
 
     async def opened(self, now: datetime) -> int:
         """`RedisLimitLedger.opened`, awaited."""
