@@ -540,3 +540,15 @@ def test_with_aof_always_a_crashed_server_loses_no_admission(tmp_path: Any) -> N
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_a_client_that_decodes_responses_reads_the_same() -> None:
+    """A client built with `decode_responses=True` reads documents, keys and ledgers alike."""
+    with redis.Redis.from_url(redis_server.url(), decode_responses=True) as client:
+        store = RedisStore(client, prefix=redis_server.prefix())
+        store.commit([Write(key=ANNA, document={"n": 1}, expected_version=0)])
+        assert {"n": 1} == store.read([ANNA])[ANNA].document
+        assert [ANNA] == store.keys(StateKind.CONVERSATION, prefix="1065")
+        with store.ledger(PORTFOLIO) as kept:
+            kept.set_counted(RECIPIENTS[6], T0)
+            assert [(RECIPIENTS[6], T0)] == list(kept.items())
