@@ -57,7 +57,7 @@ from wa_outbound.stores._base import (
     Write,
     check_events,
     decode_document,
-    encode_document,
+    encode_writes,
     recipient_from_text,
     recipient_text,
     scope_text,
@@ -205,11 +205,7 @@ class RedisStore:
     ) -> None:
         """Write every document and record every event id in one script, or nothing."""
         ids, when = check_events(events, at)
-        encoded = []
-        for write in writes:
-            if not isinstance(write, Write):
-                raise InvalidValueError("writes", write, "expected Write values")
-            encoded.append((write, encode_document(write.key, write.document)))
+        encoded = encode_writes(writes)
         if not encoded and not ids:
             return
         kinds = list(dict.fromkeys(write.key.kind for write, _ in encoded))
