@@ -403,10 +403,10 @@ def test_a_section_waits_for_another_and_gives_up(client: Any) -> None:
 
 def test_a_section_past_its_lease_writes_nothing(client: Any) -> None:
     """A worker that stalled past its lease gets StoreUnavailable from its next write."""
-    store = RedisStore(client, prefix=redis_server.prefix(), lease=0.05)
+    store = RedisStore(client, prefix=redis_server.prefix(), lease=0.5)
     with store.ledger(PORTFOLIO) as kept:
         kept.set_counted(RECIPIENTS[0], T0)
-        other = RedisStore(client, prefix=store.prefix, wait=2)
+        other = RedisStore(client, prefix=store.prefix, wait=10)
         with other.ledger(PORTFOLIO) as theirs:  # waits for the lease to lapse
             theirs.set_counted(RECIPIENTS[1], T0)
         with pytest.raises(StoreUnavailable, match="LEASE_LOST"):
