@@ -466,6 +466,7 @@ REFERENCE_PAGES: Final[dict[str, tuple[str, ...]]] = {
     "reference/error-codes.md": ("wa_outbound.error_codes",),
     "reference/webhooks.md": ("wa_outbound.webhooks",),
     "reference/state.md": ("wa_outbound.state", "wa_outbound.stores"),
+    "reference/redis.md": ("wa_outbound.redis",),
     "reference/sending.md": ("wa_outbound.sending",),
     "reference/meta.md": ("wa_outbound.meta",),
     "reference/twilio.md": ("wa_outbound.twilio",),

@@ -16,7 +16,7 @@ import httpx
 from wa_outbound import InboundMessageReceived, OptInRecorded, PhoneNumberId, WaId
 from wa_outbound.meta import AsyncCloudApiClient, CloudApiClient
 from wa_outbound.state import BusinessNumber, SenderState
-from wa_outbound.stores import MemoryStore
+from wa_outbound.stores import MemoryStore, Store
 from wa_outbound.twilio import AsyncTwilioClient, TwilioClient
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
@@ -115,9 +115,11 @@ class Clock:
         self.sleep(seconds)
 
 
-def fresh_state(*, window: bool = True, opted_in: bool = True) -> SenderState:
+def fresh_state(
+    *, window: bool = True, opted_in: bool = True, store: Store | None = None
+) -> SenderState:
     """A state with the shop and the Twilio sender; Anna wrote (window) and opted in."""
-    state = SenderState(MemoryStore(), numbers=[SHOP, SENDER])
+    state = SenderState(MemoryStore() if store is None else store, numbers=[SHOP, SENDER])
     facts: list[Any] = []
     if window:
         facts.append(InboundMessageReceived(at=NOW - timedelta(hours=1)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from datetime import datetime, timedelta, timezone
@@ -32,6 +33,7 @@ from wa_outbound import (
 from wa_outbound._ledger import (
     FUTURE_TOLERANCE,
     InMemoryLedgerStore,
+    LedgerStore,
     LimitLedger,
     LimitScopeKey,
     dump_ledger,
@@ -362,7 +364,13 @@ def test_round_trip_of_any_ledger(sends: list[tuple[WaId, timedelta, timedelta]]
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    """The ledger against a list of (recipient, instant) filtered to the last 24 hours."""
+    """The ledger against a list of (recipient, instant) filtered to the last 24 hours.
+
+    `store_kind` picks where the counts live: the core's in-memory ledger store, or the
+    ledger section of a SQLite or Redis store (held open for the whole run).
+    """
+
+    store_kind = "core"
 
     def __init__(self) -> None:
         """Start with no ledger; `start` builds it."""
@@ -370,7 +378,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.now = T0
         self.sends: list[tuple[WaId | BusinessScopedUserId, datetime]] = []
         self.admitted: list[tuple[WaId | BusinessScopedUserId, datetime]] = []
-        self.ledger = new_ledger()
+        self.sections = contextlib.ExitStack()
+        self.ledger = LimitLedger(scope=PORTFOLIO, rules=RULES, store=self.new_store())
         self.limit = MessagingLimit(users=3)
         self.ungated = False
 
@@ -427,8 +436,22 @@ class LedgerMachine(RuleBasedStateMachine):
     def round_trip(self) -> None:
         """Swap the ledger for its dumped-and-loaded copy; nothing observable changes."""
         data = json.loads(json.dumps(dump_ledger(self.ledger)))
-        self.ledger = load_ledger(data, rules=RULES)
+        self.ledger = load_ledger(data, rules=RULES, store=self.new_store())
         assert data == dump_ledger(self.ledger)
+
+    def new_store(self) -> LedgerStore:
+        """An empty ledger store of the machine's kind."""
+        if self.store_kind == "core":
+            return InMemoryLedgerStore()
+        from .conftest import make_store
+
+        store = make_store(self.store_kind, lease=600)
+        self.sections.callback(store.close)
+        return self.sections.enter_context(store.ledger(PORTFOLIO))
+
+    def teardown(self) -> None:
+        """Close the stores' sections."""
+        self.sections.close()
 
     @invariant()
     def matches_the_reference(self) -> None:
@@ -451,6 +474,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 TestLedgerMachine = LedgerMachine.TestCase
+TestLedgerMachineOnSqlite = type("OnSqlite", (LedgerMachine,), {"store_kind": "sqlite"}).TestCase
+TestLedgerMachineOnRedis = pytest.mark.redis(
+    type("OnRedis", (LedgerMachine,), {"store_kind": "redis"}).TestCase
+)
 
 
 def test_attrs_scope_key_is_frozen() -> None:

@@ -159,6 +159,17 @@ EXPECTED_FAMILIES: dict[str, list[str]] = {
         "pacer_key",
         "template_key",
     ],
+    "redis": [
+        "SCHEMA_VERSION",
+        "Admission",
+        "AsyncRedisLimitLedger",
+        "AsyncRedisPacer",
+        "RedisLedgerStore",
+        "RedisLimitLedger",
+        "RedisPacer",
+        "RedisStore",
+        "StoreUnavailable",
+    ],
     "stores": [
         "EVENT_ID_MAX_LENGTH",
         "SCHEMA_VERSION",

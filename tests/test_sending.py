@@ -36,6 +36,7 @@ from wa_outbound.stores import MemoryStore, SqliteStore, StateKey, StateKind, Wr
 from wa_outbound.twilio import Text as TwilioText
 from wa_outbound.webhooks import TWILIO_CALLBACK_KEY, MessageStatus, StatusKind, read_twilio_webhook
 
+from . import redis_server
 from .client_fakes import (
     ANNA,
     NOW,
@@ -49,8 +50,16 @@ from .client_fakes import (
     graph_error,
     twilio_created,
 )
+from .conftest import STORE_KINDS, make_store
 from .test_twilio_webhooks import TOKEN as TWILIO_TOKEN
 from .test_twilio_webhooks import signed, status_callback
+
+
+def reopen(store: Any) -> Any:
+    """A new Redis store over the same keys (as another process would open it)."""
+    from wa_outbound.redis import RedisStore
+
+    return RedisStore.from_url(redis_server.url(), prefix=store.prefix)
 
 
 @pytest.fixture
@@ -251,14 +260,16 @@ def test_an_update_gives_up_after_max_attempts() -> None:
         outbox.update("wao-1", lambda e: e)
 
 
-def test_the_outbox_lives_in_a_sqlite_store(tmp_path: Path, sync: Harness) -> None:
-    """An ambiguous send survives the process: a new state over the same file still has it."""
-    path = tmp_path / "state.db"
-    state = SenderState(SqliteStore(path), numbers=[SHOP, SENDER])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def test_the_outbox_outlives_the_process(kind: str, tmp_path: Path, sync: Harness) -> None:
+    """An ambiguous send survives the process: a new state over the same store still has it."""
+    store = make_store(kind, tmp_path)
+    state = SenderState(store, numbers=[SHOP, SENDER])
     client = sync.meta(Platform(httpx.ReadTimeout("slow")), state)
     result = sync.run(client.send(ANNA, Text("hi"), check=False))
     state.store.close()
-    reopened = SenderState.from_store(SqliteStore(path))
+    again = SqliteStore(tmp_path / "s.db") if kind == "sqlite" else reopen(store)
+    reopened = SenderState.from_store(again)
     [found] = Outbox(reopened).entries(OutboxStatus.AMBIGUOUS)
     assert result.key == found.key
     reopened.store.close()
@@ -361,16 +372,18 @@ RETRIED = {"pair_rate", "throughput", "refused"}
 AMBIGUOUS = {"read_timeout", "bare_502"}
 
 
+@pytest.mark.parametrize("kind", STORE_KINDS)
 @given(script=st.lists(st.sampled_from(sorted(ANSWERS)), min_size=1, max_size=8))
-def test_a_send_is_never_duplicated_nor_lost(script: list[str]) -> None:
+def test_a_send_is_never_duplicated_nor_lost(kind: str, script: list[str]) -> None:
     """Whatever the platform answers, requests stop at the first answer that is not retried.
 
     Ambiguous and refused sends are never resent; the outcome matches the last answer, and the
-    outbox holds exactly one entry in the matching state.
+    outbox holds exactly one entry in the matching state (in every store kind).
     """
     harness = Harness("sync")
     platform = Platform(*(ANSWERS[name]() for name in script), accepted())
-    client = harness.meta(platform, max_attempts=5)
+    state = fresh_state(store=make_store(kind))
+    client = harness.meta(platform, state, max_attempts=5)
     expected_requests = next(
         (i + 1 for i, name in enumerate(script) if name not in RETRIED), len(script) + 1
     )
@@ -390,4 +403,5 @@ def test_a_send_is_never_duplicated_nor_lost(script: list[str]) -> None:
     [kept] = client.outbox.entries()
     assert (status, expected_requests) == (kept.status, kept.attempts)
     keys = {r.content for r in platform.requests}
+    state.store.close()
     assert len(keys) == 1

@@ -36,9 +36,9 @@ from wa_outbound.stores import MemoryStore, SqliteStore, Store, WriteConflict
 from wa_outbound.templates import TemplateStatus
 
 from . import meta_payloads as p
+from .conftest import STORE_KINDS, make_store
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 NOW = datetime.fromtimestamp(p.T, tz=timezone.utc)
@@ -60,14 +60,6 @@ def events_of(*changes: dict[str, Any]) -> tuple[webhooks.Event, ...]:
 def inbound(message_id: str, at: int, text: str = "Hi", sender: str = p.USER) -> dict[str, Any]:
     """A messages change with one text message."""
     return p.messages_change(messages=[p.text_message(message_id, at, text, sender)])
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Each store kind, fresh."""
-    made: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
-    yield made
-    made.close()
 
 
 @pytest.fixture
@@ -241,12 +233,13 @@ MESSAGES = [
 ]
 
 
+@pytest.mark.parametrize("kind", STORE_KINDS)
 @given(order=st.lists(st.integers(0, len(MESSAGES) - 1), min_size=1, max_size=14))
 @settings(max_examples=25, deadline=None)
-def test_any_order_with_duplicates_gives_the_folded_state(order: list[int]) -> None:
+def test_any_order_with_duplicates_gives_the_folded_state(kind: str, order: list[int]) -> None:
     """Delivered in any order, with repeats, the stored conversation is the one folded at once."""
     state = SenderState(
-        SqliteStore(":memory:"), numbers=[SHOP], stop_keywords={"STOP"}, start_keywords={"START"}
+        make_store(kind), numbers=[SHOP], stop_keywords={"STOP"}, start_keywords={"START"}
     )
     for index in order:
         state.receive(events_of(MESSAGES[index]), now=NOW)
@@ -258,6 +251,7 @@ def test_any_order_with_duplicates_gives_the_folded_state(order: list[int]) -> N
         if isinstance(item, webhooks.ConversationFactFor) and item.recipient == ANNA
     )
     assert expected == state.conversation(BUSINESS, ANNA)
+    state.store.close()
 
 
 def test_event_ids_are_stable() -> None:

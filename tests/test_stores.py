@@ -28,22 +28,16 @@ from wa_outbound.stores import (
     WriteConflict,
 )
 
+from . import redis_server
+from .conftest import make_store
+
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 SCOPE = LimitScopeKey(kind=LimitScope.BUSINESS_PORTFOLIO, graph_id="184512934729183")
 ANNA = StateKey(StateKind.CONVERSATION, "106540352242922/wa_id:4915123456789")
 BEN = StateKey(StateKind.CONVERSATION, "106540352242922/wa_id:4915123456790")
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Each store kind, fresh."""
-    made: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "s.db")
-    yield made
-    made.close()
 
 
 def test_absent_keys_are_left_out(store: Store) -> None:
@@ -184,13 +178,16 @@ KEYS = [ANNA, BEN, StateKey(StateKind.TEMPLATE, "1/winter_sale/en")]
 
 
 class SameAnswers(RuleBasedStateMachine):
-    """Memory and SQLite stores give the same answer to every sequence of commits and reads."""
+    """Memory, SQLite and Redis stores give the same answer to every commit and read.
+
+    Redis takes part when a server is there (the `redis` tests say why when it is not).
+    """
 
     def __init__(self) -> None:
-        """Start both stores empty."""
+        """Start every store empty."""
         super().__init__()
-        self.memory = MemoryStore()
-        self.sqlite = SqliteStore(":memory:")
+        kinds = ["memory", "sqlite"] + (["redis"] if redis_server.available() else [])
+        self.stores = [make_store(kind) for kind in kinds]
         self.events: set[str] = set()
 
     @rule(
@@ -200,38 +197,42 @@ class SameAnswers(RuleBasedStateMachine):
         event=st.sampled_from(["a", "b", "c"]),
     )
     def commit(self, key: StateKey, value: int, version: int, event: str) -> None:
-        """Both accept or both refuse the same write."""
+        """All accept or all refuse the same write."""
         write = [Write(key=key, document={"v": value}, expected_version=version)]
         outcomes = []
-        for store in (self.memory, self.sqlite):
+        for store in self.stores:
             try:
                 store.commit(write, events=[event], at=T0)
                 outcomes.append("ok")
             except WriteConflict as error:  # noqa: PERF203 - the outcome is the point
                 outcomes.append(str(error))
-        assert outcomes[0] == outcomes[1]
+        assert [outcomes[0]] * len(outcomes) == outcomes
 
     @rule(number=st.sampled_from(["4915123456789", "4915123456790"]), minutes=st.integers(0, 3000))
     def count(self, number: str, minutes: int) -> None:
-        """Both ledgers take the same slots."""
+        """All ledgers take the same slots."""
         taken = []
-        for store in (self.memory, self.sqlite):
+        for store in self.stores:
             with store.ledger(SCOPE) as kept:
                 ledger = LimitLedger(scope=SCOPE, rules=rules_at(T0), store=kept)
                 taken.append(ledger.record(WaId(number), T0 + timedelta(minutes=minutes)))
-        assert taken[0] == taken[1]
+        assert [taken[0]] * len(taken) == taken
 
     @invariant()
     def same_documents(self) -> None:
-        """Both hold the same documents at the same versions, and have seen the same events."""
-        assert self.memory.read(KEYS) == self.sqlite.read(KEYS)
-        assert self.memory.seen(["a", "b", "c"]) == self.sqlite.seen(["a", "b", "c"])
-        with self.memory.ledger(SCOPE) as one, self.sqlite.ledger(SCOPE) as two:
-            assert sorted(one.items(), key=str) == sorted(two.items(), key=str)
+        """All hold the same documents at the same versions, and have seen the same events."""
+        first, *others = self.stores
+        for other in others:
+            assert first.read(KEYS) == other.read(KEYS)
+            assert first.seen(["a", "b", "c"]) == other.seen(["a", "b", "c"])
+            assert first.keys(StateKind.CONVERSATION) == other.keys(StateKind.CONVERSATION)
+            with first.ledger(SCOPE) as one, other.ledger(SCOPE) as two:
+                assert sorted(one.items(), key=str) == sorted(two.items(), key=str)
 
     def teardown(self) -> None:
-        """Close the SQLite connection."""
-        self.sqlite.close()
+        """Close the stores."""
+        for store in self.stores:
+            store.close()
 
 
 TestSameAnswers = SameAnswers.TestCase
@@ -407,7 +408,7 @@ def test_a_read_view_of_a_ledger_never_writes(store: Store) -> None:
         assert T0 + timedelta(hours=2) == view.oldest()
         assert view.last_counted(WaId("4915123456789")) is None
         assert [WaId("4915123456790")] == [recipient for recipient, _ in view.items()]
-    if isinstance(store, SqliteStore):
+    if not isinstance(store, MemoryStore):
         with store.ledger(SCOPE) as kept:
             assert 2 == len(kept)  # nothing was deleted by the read (memory may tidy up)
     with pytest.raises(InvalidValueError, match="write"):

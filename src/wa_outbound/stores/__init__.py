@@ -10,7 +10,7 @@ A store keeps versioned JSON documents (conversations, template states, account 
 deliveries, pacers) with compare-and-set writes, the ids of webhook events already processed,
 and the messaging-limit ledgers. It never interprets what it keeps: the same answers come from
 every store. `MemoryStore` serves one process; `SqliteStore` the processes of one machine;
-the Redis store (a later release) several machines.
+`wa_outbound.redis.RedisStore` (the `redis` extra) the workers of many machines.
 """
 
 from wa_outbound._errors import StoreError, StoreUnavailable, WriteConflict

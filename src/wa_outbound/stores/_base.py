@@ -51,6 +51,7 @@ __all__ = [
     "check_events",
     "decode_document",
     "encode_document",
+    "encode_writes",
     "recipient_from_text",
     "recipient_text",
     "scope_text",
@@ -237,6 +238,20 @@ def encode_document(key: StateKey, document: Mapping[str, Any]) -> str:
         return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise InvalidValueError(str(key), "<document>", f"not JSON: {error}") from None
+
+
+def encode_writes(writes: Iterable[Write]) -> list[tuple[Write, str]]:
+    """Return each write with its document as JSON text, checking every one before any is kept.
+
+    Raises:
+        InvalidValueError: An item is not a `Write`, or its document is not JSON.
+    """
+    encoded = []
+    for write in writes:
+        if not isinstance(write, Write):
+            raise InvalidValueError("writes", write, "expected Write values")
+        encoded.append((write, encode_document(write.key, write.document)))
+    return encoded
 
 
 def decode_document(key: str, text: str) -> dict[str, Any]:

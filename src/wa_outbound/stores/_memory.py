@@ -15,7 +15,7 @@ from wa_outbound.stores._base import (
     Write,
     check_events,
     decode_document,
-    encode_document,
+    encode_writes,
     scope_text,
 )
 
@@ -61,11 +61,7 @@ class MemoryStore:
     ) -> None:
         """Write every document and record every event id, or nothing at all."""
         ids, when = check_events(events, at)
-        encoded = []
-        for write in writes:
-            if not isinstance(write, Write):
-                raise InvalidValueError("writes", write, "expected Write values")
-            encoded.append((write, encode_document(write.key, write.document)))
+        encoded = encode_writes(writes)
         with self._lock:
             stale = tuple(
                 str(write.key)

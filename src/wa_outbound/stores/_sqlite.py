@@ -38,7 +38,7 @@ from wa_outbound.stores._base import (
     Write,
     check_events,
     decode_document,
-    encode_document,
+    encode_writes,
     recipient_from_text,
     recipient_text,
     scope_text,
@@ -216,11 +216,7 @@ class SqliteStore:
     ) -> None:
         """Write every document and record every event id in one transaction, or nothing."""
         ids, when = check_events(events, at)
-        encoded = []
-        for write in writes:
-            if not isinstance(write, Write):
-                raise InvalidValueError("writes", write, "expected Write values")
-            encoded.append((write, encode_document(write.key, write.document)))
+        encoded = encode_writes(writes)
         micros = _micros(when)
         with self._transaction() as db:
             stored = self._versions(db, [write.key for write, _ in encoded], with_body=False)
