@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from wa_outbound import (
     AccountHealth,
     Alternative,
+    CallPermissionGranted,
     Conversation,
     EntryPoint,
     InboundMessageReceived,
@@ -545,3 +546,39 @@ def test_instants_in_other_zones_are_read_in_utc(conversation: Conversation) -> 
     assert decide(c, SendKind.UTILITY_TEMPLATE, now=T0.astimezone(plus_two), market="DE") == decide(
         c, SendKind.UTILITY_TEMPLATE, now=T0, market="DE"
     )
+
+
+# --- calling (issue 16) ---------------------------------------------------------------------
+
+
+def test_calling_needs_the_messaging_limit_and_a_region_that_may_call(
+    conversation: Conversation,
+) -> None:
+    """A business below a 2,000 limit, or with a US number, may not call; both are told."""
+    c = conversation.apply(CallPermissionGranted(at=T0 - H))
+    assert decide(c, SendKind.CALL, now=T0, limit=MessagingLimit(users=2000)).allowed
+    small = decide(c, SendKind.CALL, now=T0, limit=MessagingLimit(users=250))
+    assert (Reason.CALLING_NOT_ELIGIBLE,) == small.codes
+    assert "2,000" in small.reasons[0].message
+    assert Alternative.SEND_MESSAGE == small.instead
+    american = decide(c, SendKind.CALL, now=T0, business_market="US")
+    assert (Reason.CALLING_UNAVAILABLE_IN_REGION,) == american.codes
+    assert decide(c, SendKind.CALL, now=T0, business_market="DE").allowed
+    assert decide(c, SendKind.CALL, now=T0, limit=MessagingLimit(users=None)).allowed
+
+
+def test_a_call_permission_request_is_priced_by_the_window(conversation: Conversation) -> None:
+    """A request is priced as a service message inside the window, a utility template outside."""
+    card = builtin_rate_card()
+    spring = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    c = conversation.apply(OptInRecorded(at=spring - H, method="web form"))
+    kind = SendKind.CALL_PERMISSION_REQUEST
+    outside = decide(c, kind, now=spring, rate_card=card, market="DE")
+    utility = decide(c, SendKind.UTILITY_TEMPLATE, now=spring, rate_card=card, market="DE")
+    assert outside.cost is not None
+    assert utility.cost is not None
+    assert utility.cost.amount == outside.cost.amount
+    inside = c.apply(InboundMessageReceived(at=spring))
+    free = decide(inside, kind, now=spring + H, rate_card=card, market="DE")
+    assert free.cost is not None
+    assert not free.cost.charged

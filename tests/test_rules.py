@@ -73,7 +73,9 @@ def test_current_set_has_todays_regime() -> None:
         (datetime(2025, 10, 6, 23, 0, tzinfo=UTC), "business-initiated calling"),
         (datetime(2025, 10, 7, tzinfo=UTC), "portfolio messaging limits"),
         (datetime(2025, 11, 3, tzinfo=UTC), "permanent call permissions"),
-        (datetime(2026, 9, 30, 23, 59, 59, tzinfo=UTC), "permanent call permissions"),
+        (datetime(2025, 11, 13, tzinfo=UTC), "10 connected calls a day"),
+        (datetime(2026, 6, 26, tzinfo=UTC), "100 connected calls a day"),
+        (datetime(2026, 9, 30, 23, 59, 59, tzinfo=UTC), "100 connected calls a day"),
         (datetime(2026, 10, 1, tzinfo=UTC), "service messages charged"),
     ],
 )

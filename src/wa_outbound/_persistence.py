@@ -61,9 +61,26 @@ _T = TypeVar("_T")
 
 FORMAT: Final = "wa_outbound.conversation"
 """The `format` header of a stored conversation."""
-VERSION: Final = 1
-"""The `version` header this release writes."""
-_CONVERSATION: Final = _wire.StoredFormat(name=FORMAT, version=VERSION)  # 1 is the first
+VERSION: Final = 2
+"""The `version` header this release writes (2 adds the call log)."""
+
+
+def _add_call_log(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: a conversation stored before the call log had counted nothing."""
+    return {
+        **body,
+        "calls": {
+            "permission_requests": [],
+            "connected_calls": [],
+            "last_connected_at": None,
+            "unanswered_calls": [],
+        },
+    }
+
+
+_CONVERSATION: Final = _wire.StoredFormat(
+    name=FORMAT, version=VERSION, migrations={1: _add_call_log}
+)
 _CHARGES: Final = _wire.StoredFormat(name="wa_outbound.conversation_charges", version=1)
 _RESTRICTION_KEYS: Final = frozenset({"restriction_type", "until"})
 _LATER_THAN_INBOUND: Final = "later than last_inbound_message_at"
@@ -172,13 +189,14 @@ def load_conversation(data: object) -> Conversation:
     Raises:
         StoredDataError: The data is not a stored conversation of a version this release
             reads; a field is missing, unknown or invalid; or the conversation is one no
-            sequence of facts builds (a call permission answered without its instant, visits
-            out of order or later than the messages they are part of, a method without its
+            sequence of facts builds (a call permission answered without its instant, calls or
+            visits out of order or later than the messages they are part of, a method without its
             opt-in). The error names the field path and its value.
     """
     body = _wire.check_header(data, _CONVERSATION)
     conversation = read(body, Conversation)
     _check_call_permission(conversation)
+    _check_call_log(conversation)
     _check_consent(conversation)
     _check_entry_points(conversation, body)
     return conversation
@@ -200,6 +218,14 @@ def _check_call_permission(c: Conversation) -> None:
         refused("call_permission.expires_at", value, "only a granted permission expires")
     if since is not None and expires_at <= since:
         refused("call_permission.expires_at", value, f"must be after since={stored_instant(since)}")
+
+
+def _check_call_log(c: Conversation) -> None:
+    log = c.calls
+    for name in ("permission_requests", "connected_calls", "unanswered_calls"):
+        marks = getattr(log, name)
+        if list(marks) != sorted(set(marks)):
+            refused(f"calls.{name}", [stored_instant(m.at) for m in marks], "kept oldest first")
 
 
 def _check_consent(c: Conversation) -> None:

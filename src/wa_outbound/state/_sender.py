@@ -28,7 +28,7 @@ from wa_outbound import _wire
 from wa_outbound._conversation import Conversation
 from wa_outbound._decide import decide as decide_send
 from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict, texts
-from wa_outbound._facts import Fact, OutboundMessageSent
+from wa_outbound._facts import CallPermissionRequested, Fact, OutboundMessageSent
 from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
 from wa_outbound._pacing import Pacer
@@ -502,7 +502,9 @@ class SenderState:
         number = self._number(business)
         rules = self._rules_at(now)
         chat, pace = conversation_key(business, recipient), pacer_key(business)
-        fact = OutboundMessageSent(at=now, message_id=message_id)
+        facts: list[Fact] = [OutboundMessageSent(at=now, message_id=message_id)]
+        if kind is SendKind.CALL_PERMISSION_REQUEST:  # counted by the request limits
+            facts.append(CallPermissionRequested(at=now, message_id=message_id))
 
         def attempt() -> bool:
             stored = self.store.read([chat, pace])
@@ -526,7 +528,7 @@ class SenderState:
                 [
                     Write(
                         key=chat,
-                        document=dump_conversation(before.apply(fact)),
+                        document=dump_conversation(before.apply_all(facts)),
                         expected_version=_version(stored, chat),
                     ),
                     Write(
