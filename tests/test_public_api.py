@@ -42,6 +42,7 @@ EXPECTED_PUBLIC_NAMES = [
     "ConsentStatus",
     "Conversation",
     "CostEstimate",
+    "DataSharing",
     "EntryPoint",
     "EntryPointVisit",
     "Fact",
@@ -107,6 +108,7 @@ EXPECTED_PUBLIC_NAMES = [
     "estimate_cost",
     "load_conversation",
     "load_rate_card",
+    "meta_ads_data_sharing",
     "plan_campaign",
     "rules_at",
 ]

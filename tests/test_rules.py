@@ -293,3 +293,16 @@ def test_describe_without_the_source_says_so(monkeypatch: pytest.MonkeyPatch) ->
             Rules.describe("service_window")
     finally:
         _rules._field_docs.cache_clear()
+
+
+def test_the_2023_limits_and_template_quota_keep_the_briefs_word_in_the_notes() -> None:
+    """In February 2023 accounts started at 250 and held 6,000 templates, whatever the brief says."""
+    february = rules_at(datetime(2023, 2, 15, tzinfo=UTC))
+    tiers = february.messaging_limit_tiers
+    assert 250 == tiers.value[0]
+    assert datetime(2022, 9, 30, tzinfo=UTC) == tiers.effective_from
+    assert Provenance.REPORTED is tiers.source.provenance
+    assert "50" in tiers.note
+    assert "brief" in tiers.note
+    assert 6000 == february.template_quota_verified.value
+    assert "1,500" in february.template_quota_verified.note

@@ -19,8 +19,8 @@ from wa_outbound import (
     WaId,
     rules_at,
 )
-from wa_outbound._facts import EntryPoint
 from wa_outbound._errors import decimal_digits
+from wa_outbound._facts import EntryPoint
 from wa_outbound.webhooks import (
     CallEvent,
     CallStatus,

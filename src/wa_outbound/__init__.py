@@ -99,6 +99,7 @@ if _typing.TYPE_CHECKING:  # the lazy names below, for static tools
     from wa_outbound._campaign import CampaignPlan, CampaignRecipient, plan_campaign
     from wa_outbound._categories import TemplateCategory
     from wa_outbound._cost import CostEstimate, estimate_cost
+    from wa_outbound._data_use import DataSharing, meta_ads_data_sharing
     from wa_outbound._decide import decide
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
@@ -116,6 +117,7 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
     "wa_outbound._campaign": ("CampaignPlan", "CampaignRecipient", "plan_campaign"),
     "wa_outbound._categories": ("TemplateCategory",),
     "wa_outbound._cost": ("CostEstimate", "estimate_cost"),
+    "wa_outbound._data_use": ("DataSharing", "meta_ads_data_sharing"),
     "wa_outbound._decide": ("decide",),
     "wa_outbound._ledger": ("LimitLedger",),
     "wa_outbound._pacing": ("Pacer",),
@@ -197,6 +199,7 @@ __all__ = [
     "ConsentStatus",
     "Conversation",
     "CostEstimate",
+    "DataSharing",
     "EntryPoint",
     "EntryPointVisit",
     "Fact",
@@ -262,6 +265,7 @@ __all__ = [
     "estimate_cost",
     "load_conversation",
     "load_rate_card",
+    "meta_ads_data_sharing",
     "plan_campaign",
     "rules_at",
 ]

@@ -189,11 +189,7 @@ def decide(
 
     if market is None and (rate_card is not None or kind is _MARKETING_TEMPLATE):
         market = known_region(conversation.recipient)  # once, for the region and the price
-    region_answer = _NOTHING
-    if kind is _MARKETING_TEMPLATE:
-        region_answer = _region_answer(conversation, rules, market)
-    elif kind.is_calling and rules.business_initiated_calls.value:
-        region_answer = _calling_answer(rules, limit, business_market)
+    region_answer = _where_answer(conversation, kind, rules, market, limit, business_market)
     account_answer = _NOTHING if account is None else _account_answer(account, base, kind, now)
 
     cost = None
@@ -321,6 +317,22 @@ def _region_answer(conversation: Conversation, rules: Rules, market: str | None)
         return _NOTHING
     reason = BlockReason(Reason.MARKETING_BLOCKED_IN_REGION, None, region)
     return (reason,), Alternative.SEND_NON_MARKETING, None
+
+
+def _where_answer(  # noqa: PLR0917 - decide's arguments, private
+    conversation: Conversation,
+    kind: SendKind,
+    rules: Rules,
+    market: str | None,
+    limit: MessagingLimit | None,
+    business_market: str | None,
+) -> _Answer:
+    """The region's answer for a marketing template, calling's own for a call or a request."""
+    if kind is _MARKETING_TEMPLATE:
+        return _region_answer(conversation, rules, market)
+    if kind.is_calling and rules.business_initiated_calls.value:
+        return _calling_answer(rules, limit, business_market)
+    return _NOTHING
 
 
 def _calling_answer(

@@ -289,6 +289,9 @@ class Rules(Shown):
     """How many cards a carousel template must define at least."""
     template_carousel_cards_max: Rule[int] = _field(int, positive=True)
     """How many cards a carousel template may define at most."""
+    meta_ads_data_sharing_excluded_regions: Rule[tuple[str, ...]] = _regions_field()
+    """The regions (ISO 3166 codes) whose WhatsApp users' data Meta does not share with its
+    other products (Facebook, Instagram) to improve them or target their ads."""
 
     # --- consent ----------------------------------------------------------------------------
     opt_in_required_inside_window: Rule[bool] = _field(bool)
@@ -683,6 +686,34 @@ _CAROUSEL: Final = Source(
     url="https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates/media-card-carousel-templates",
     checked=_CHECKED,
 )
+_LIMITS_250_START: Final = Source(
+    title="Brevo, About the messaging limits and quality rating of WhatsApp messages"
+    " ('Unverified trial tier: 250 unique customers ... If you signed up before September"
+    " 30th, 2022, the limit is 50 unique customers')",
+    url=_LIMITS_50_REPORT,
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_TEMPLATES_1500: Final = (
+    "https://help.eocean.net/knowledge/template-guidelines ('WhatsApp supports up to 250"
+    " templates per account by default ... may approve a higher limit of 1500 templates')"
+)
+_EUROPEAN_REGION: Final = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU",
+    "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI",
+    "SK",
+)  # fmt: skip
+"""WhatsApp's "European Region": the EU, the EEA (Iceland, Liechtenstein, Norway) and the UK."""
+_EU_DATA_USE: Final = Source(
+    title="WhatsApp's statement of January 2021, as reported by DIGIT: 'it is still the case"
+    " that WhatsApp does not share European region WhatsApp user data with Facebook for the"
+    " purpose of Facebook using this data to improve its products or advertisements' (the EU,"
+    " the EEA and the UK); the sharing was paused in November 2016 after European data"
+    " protection authorities objected",
+    url="https://digit.fyi/facebook-to-access-whatsapp-user-data-except-in-europe/",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
 _TEMPLATE_REVIEW: Final = Source(
     title="Meta, Template review ('It can take up to 24 hours for an approval decision to be"
     " made')",
@@ -899,6 +930,15 @@ _ISSUE_16_BASELINE: Final[Mapping[str, Rule[Any]]] = {
         source=_CAROUSEL,
         note="The page gives no start date, so the baseline's date is used.",
     ),
+    "meta_ads_data_sharing_excluded_regions": Rule(
+        value=_EUROPEAN_REGION,
+        effective_from=_day(2016, 11, 1),
+        source=_EU_DATA_USE,
+        note="The February 2023 product brief: in Europe Meta may not use WhatsApp user data"
+        " for its other products (ads on Facebook and Instagram), unlike the US, India or"
+        " Brazil. The user's region, not the business's, counts. It does not restrict"
+        " sending; ask `meta_ads_data_sharing` before exporting an audience.",
+    ),
 }
 """The baseline of issue 16's rules (kept apart so that the baseline's big literal stays
 readable)."""
@@ -1075,9 +1115,12 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=6000,
                 effective_from=_day(2022, 10, 25),
                 source=_TEMPLATE_LIMIT_CHANGE,
-                note="The portfolio is verified and one of its accounts has a number with an "
-                "approved display name. The February 2023 brief's 1,500 was not found in any "
-                "source.",
+                note="The portfolio is verified and one of its accounts has a number with an"
+                " approved display name. The February 2023 brief says '250 templates, 1,500 on"
+                " request': 1,500 was the limit Meta granted on request before this change"
+                " (reported: " + _TEMPLATES_1500 + "), when the 250 counted names. Meta's"
+                " changelog replaced it with 6,000 on 2022-10-25, which was in force in"
+                " February 2023 and is followed here.",
             ),
             "template_quota_counts_languages": Rule(
                 value=True,
@@ -1311,14 +1354,16 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
             ),
             "messaging_limit_tiers": Rule(
                 value=(250, 1_000, 10_000, 100_000),
-                effective_from=_day(2023, 1, 1),
-                source=_LIMITS_2023,
+                effective_from=_day(2022, 9, 30),
+                source=_LIMITS_250_START,
                 note="Per phone number: 250 until the business is verified, then 1K, 10K, 100K,"
-                " unlimited. The February 2023 brief gives 50 for unverified businesses; that"
-                " trial tier is reported only for accounts created before 2022-09-30 ("
-                + _LIMITS_50_REPORT
-                + "), so it is left off the ladder: a 50 limit (TIER_50) projects to 250 next."
-                " No start date found, so the baseline's date is used.",
+                " unlimited (AWS: " + _LIMITS_2023.url + "). The February 2023 product brief"
+                " (reported) says unverified businesses could start at most 50 conversations a"
+                " day, 'expected to increase to 250', and verified ones 1,000 to unlimited;"
+                " the 50 step applied only to accounts signed up before 2022-09-30, the date"
+                " the 250 start replaced it, so in February 2023 new accounts started at 250"
+                " and a 50 limit (TIER_50) projects to 250 next. Meta's own pages give no"
+                " date; its current page starts at 250.",
             ),
             "verified_starting_limit": Rule(
                 value=1_000,
