@@ -11,8 +11,6 @@ import pytest
 from wa_outbound import (
     BusinessCallUnanswered,
     CallConnected,
-    CallLog,
-    CallMark,
     CallPermissionGranted,
     CallPermissionRequested,
     Conversation,
@@ -28,6 +26,7 @@ from wa_outbound import (
     load_conversation,
     rules_at,
 )
+from wa_outbound.limits import CallLog, CallMark
 from wa_outbound.state import BusinessNumber, SenderState
 from wa_outbound.stores import MemoryStore
 from wa_outbound.webhooks import (

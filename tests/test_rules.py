@@ -296,7 +296,7 @@ def test_describe_without_the_source_says_so(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_the_2023_limits_and_template_quota_keep_the_briefs_word_in_the_notes() -> None:
-    """In February 2023 accounts started at 250 and held 6,000 templates, whatever the brief says."""
+    """February 2023: a 250 start and 6,000 templates, the brief notwithstanding."""
     february = rules_at(datetime(2023, 2, 15, tzinfo=UTC))
     tiers = february.messaging_limit_tiers
     assert 250 == tiers.value[0]

@@ -22,8 +22,6 @@ from wa_outbound._conversation import (
     CALL_PERMISSION_TRANSITIONS,
     CONSENT_TRANSITIONS,
     MARKETING_TRANSITIONS,
-    CallLog,
-    CallMark,
     CallPermission,
     CallPermissionInput,
     CallPermissionStatus,
@@ -101,6 +99,7 @@ if _typing.TYPE_CHECKING:  # the lazy names below, for static tools
     from wa_outbound._cost import CostEstimate, estimate_cost
     from wa_outbound._data_use import DataSharing, meta_ads_data_sharing
     from wa_outbound._decide import decide
+    from wa_outbound._groups import GroupAdvisory, GroupSendDecision, decide_group
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
     from wa_outbound._persistence import dump_conversation, load_conversation
@@ -119,6 +118,7 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
     "wa_outbound._cost": ("CostEstimate", "estimate_cost"),
     "wa_outbound._data_use": ("DataSharing", "meta_ads_data_sharing"),
     "wa_outbound._decide": ("decide",),
+    "wa_outbound._groups": ("GroupAdvisory", "GroupSendDecision", "decide_group"),
     "wa_outbound._ledger": ("LimitLedger",),
     "wa_outbound._pacing": ("Pacer",),
     "wa_outbound._persistence": ("dump_conversation", "load_conversation"),
@@ -181,8 +181,6 @@ __all__ = [
     "BusinessCallUnanswered",
     "BusinessScopedUserId",
     "CallConnected",
-    "CallLog",
-    "CallMark",
     "CallPermission",
     "CallPermissionGranted",
     "CallPermissionInput",
@@ -203,6 +201,8 @@ __all__ = [
     "EntryPoint",
     "EntryPointVisit",
     "Fact",
+    "GroupAdvisory",
+    "GroupSendDecision",
     "InboundCallReceived",
     "InboundMessageReceived",
     "InputError",
@@ -260,6 +260,7 @@ __all__ = [
     "can_send",
     "classify_error",
     "decide",
+    "decide_group",
     "diff_rules",
     "dump_conversation",
     "estimate_cost",

@@ -75,6 +75,14 @@ class Reason(enum.Enum):
     in 24 hours or 7 days (since their last connected call); `at` is when another may go."""
     CALLING_NOT_ELIGIBLE = "calling_not_eligible"
     """The business's messaging limit is below what the Calling API needs (`decide` only)."""
+    GROUPS_UNAVAILABLE = "groups_unavailable"
+    """The rules in force offer no Groups API: a business cannot send to a group
+    (`decide_group` only)."""
+    GROUP_TOO_LARGE = "group_too_large"
+    """The group has more participants than the rules allow (`decide_group` only)."""
+    GROUP_KIND_UNSUPPORTED = "group_kind_unsupported"
+    """Groups take text, media and marketing or utility templates only: no calls,
+    authentication templates or interactive messages (`decide_group` only)."""
     CALLING_UNAVAILABLE_IN_REGION = "calling_unavailable_in_region"
     """Business numbers of this region may not place business-initiated calls (`decide`
     only)."""
@@ -174,6 +182,10 @@ _MESSAGES: Final[dict[Reason, str]] = {
     Reason.CALL_PERMISSION_REQUEST_LIMIT: "the call permission requests this user may receive"
     " ({detail}) are used up since the last connected call; the next may go at {at}",
     Reason.CALLING_NOT_ELIGIBLE: "the Calling API needs a messaging limit of at least {detail}",
+    Reason.GROUPS_UNAVAILABLE: "the rules in force ({detail}) offer no Groups API; send to each"
+    " user instead",
+    Reason.GROUP_TOO_LARGE: "the group has more participants than the {detail} allowed",
+    Reason.GROUP_KIND_UNSUPPORTED: "groups do not take {detail}",
     Reason.CALLING_UNAVAILABLE_IN_REGION: "business numbers of {detail} may not place"
     " business-initiated calls",
     Reason.MESSAGING_LIMIT_REACHED: "the messaging limit of {detail} new users in the moving"

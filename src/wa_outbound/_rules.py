@@ -289,6 +289,13 @@ class Rules(Shown):
     """How many cards a carousel template must define at least."""
     template_carousel_cards_max: Rule[int] = _field(int, positive=True)
     """How many cards a carousel template may define at most."""
+    groups_api: Rule[bool] = _field(bool)
+    """Whether a business may create WhatsApp groups and send to them through the API."""
+    group_participants_max: Rule[int] = _field(int, positive=True)
+    """How many participants a WhatsApp group may have (consumer groups before the Groups API,
+    API groups since)."""
+    groups_per_number_max: Rule[int] = _field(int, positive=True)
+    """How many groups one business number may create through the Groups API."""
     meta_ads_data_sharing_excluded_regions: Rule[tuple[str, ...]] = _regions_field()
     """The regions (ISO 3166 codes) whose WhatsApp users' data Meta does not share with its
     other products (Facebook, Instagram) to improve them or target their ads."""
@@ -698,6 +705,22 @@ _TEMPLATES_1500: Final = (
     "https://help.eocean.net/knowledge/template-guidelines ('WhatsApp supports up to 250"
     " templates per account by default ... may approve a higher limit of 1500 templates')"
 )
+_GROUPS_2023: Final = Source(
+    title="The February 2023 product brief: groups of up to 1,024 participants in the WhatsApp"
+    " app, no API; every participant sees the others' numbers. Groups of 1,024 (up from 256)"
+    " arrived with Communities on 2022-11-03, as reported by the Indian Express",
+    url="https://indianexpress.com/article/technology/tech-news-technology/whatsapp-starts-global-roll-out-of-communities-feature-groups-can-now-support-1024-users-8246470/",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_GROUPS_API: Final = Source(
+    title="Meta, Groups API, updated 2025-11-14 ('The Groups API is now open to all businesses"
+    " with an Official Business Account'; 'Max group participants: 8'; 'Max groups you can"
+    " create: 10,000 per business number'; 'Admin hide group participant list' not supported),"
+    " as copied by ChatArchitect",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/groups",
+    checked=_CHECKED,
+)
 _EUROPEAN_REGION: Final = (
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU",
     "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI",
@@ -929,6 +952,27 @@ _ISSUE_16_BASELINE: Final[Mapping[str, Rule[Any]]] = {
         effective_from=_day(2023, 1, 1),
         source=_CAROUSEL,
         note="The page gives no start date, so the baseline's date is used.",
+    ),
+    "groups_api": Rule(
+        value=False,
+        effective_from=_day(2018, 8, 1),
+        source=_GROUPS_2023,
+        note="Groups lived in the WhatsApp app only; a business could not create one or send"
+        " to one through the API.",
+    ),
+    "group_participants_max": Rule(
+        value=1024,
+        effective_from=_day(2022, 11, 3),
+        source=_GROUPS_2023,
+        note="Consumer groups in the WhatsApp app (the brief's 1,024). Every participant sees"
+        " every other's phone number and anyone with an invite link may join: no way to"
+        " send to customers within privacy requirements.",
+    ),
+    "groups_per_number_max": Rule(
+        value=10_000,
+        effective_from=_day(2023, 1, 1),
+        source=_GROUPS_API,
+        note="Unused while the Groups API is unavailable.",
     ),
     "meta_ads_data_sharing_excluded_regions": Rule(
         value=_EUROPEAN_REGION,
@@ -1694,6 +1738,34 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 source=_CALL_PERMISSIONS_NOV_2025,
                 note="The date is the page's update; the change may be older. Permanent"
                 " permissions have the same cap.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 11, 14),
+        title="Groups API",
+        rules={
+            "groups_api": Rule(
+                value=True,
+                effective_from=_day(2025, 11, 14),
+                source=_GROUPS_API,
+                note="Official Business Accounts only, not for numbers shared with the WhatsApp"
+                " Business app or in Multi-solution Conversations. The date is the page's"
+                " update saying it is 'now open' to them; before, a messaging limit of 100,000"
+                " was needed too (since an unknown date). Any member's message opens one"
+                " customer service window for the whole group; each delivered copy is charged.",
+            ),
+            "group_participants_max": Rule(
+                value=8,
+                effective_from=_day(2025, 11, 14),
+                source=_GROUPS_API,
+                note="Groups the business creates through the API; joining is by invite link"
+                " only. The participant list cannot be hidden: members still see each other.",
+            ),
+            "groups_per_number_max": Rule(
+                value=10_000,
+                effective_from=_day(2025, 11, 14),
+                source=_GROUPS_API,
             ),
         },
     ),
