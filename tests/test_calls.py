@@ -215,3 +215,50 @@ def test_recording_a_call_permission_request_counts_it() -> None:
     ).calls.permission_requests
     decision = state.decide(BUSINESS, USER, kind, now=AT + H)
     assert (Reason.CALL_PERMISSION_REQUEST_LIMIT,) == decision.codes
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"last_connected_at": None}, "calls.last_connected_at"),
+        (
+            {"unanswered_calls": [{"at": "2025-11-25T13:00:00Z", "id": "wacid.1"}]},
+            "calls.unanswered_calls",
+        ),
+        (
+            {
+                "connected_calls": [
+                    {"at": "2025-11-25T11:00:00Z", "id": "wacid.1"},
+                    {"at": "2025-11-25T12:00:00Z", "id": "wacid.1"},
+                ],
+                "last_connected_at": "2025-11-25T12:00:00Z",
+            },
+            "calls.connected_calls",
+        ),
+        (
+            {
+                "permission_requests": [
+                    {"at": f"2025-11-25T{h:02}:00:00Z", "id": ""} for h in range(17)
+                ]
+            },
+            "calls.permission_requests",
+        ),
+    ],
+    ids=["no-last-connected", "answered-unanswered", "call-twice", "too-many"],
+)
+def test_a_call_log_no_facts_build_is_refused(change: dict[str, Any], field: str) -> None:
+    """A log that no sequence of facts builds does not load; the error names the field."""
+    c = fresh().apply(CallConnected(at=AT, call_id="wacid.1"))
+    data = json.loads(json.dumps(dump_conversation(c)))
+    data["calls"] |= change
+    with pytest.raises(StoredDataError) as info:
+        load_conversation(data)
+    assert field == info.value.field
+
+
+def test_an_unanswered_call_reported_twice_keeps_its_earliest_report() -> None:
+    """The same unanswered call reported at two instants is one mark, the earlier, in any order."""
+    early, late = (BusinessCallUnanswered(at=AT + n * H, call_id="wacid.9") for n in (1, 2))
+    one = fresh().apply(late).apply(early)
+    assert one == fresh().apply(early).apply(late)
+    assert (CallMark(at=AT + H, id="wacid.9"),) == one.calls.unanswered_calls

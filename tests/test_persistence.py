@@ -12,9 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wa_outbound import (
+    BusinessCallUnanswered,
     BusinessScopedUserId,
+    CallConnected,
     CallPermissionGranted,
     CallPermissionRejected,
+    CallPermissionRequested,
     CallPermissionRevoked,
     CallPermissionStatus,
     Conversation,
@@ -259,6 +262,12 @@ def _witnesses(c: Conversation) -> list[list[Fact]]:
             CallPermissionStatus.REVOKED: CallPermissionRevoked(at=since),
         }
         parts.append(answer[permission.status])
+    log = c.calls
+    parts += [CallPermissionRequested(at=m.at, message_id=m.id) for m in log.permission_requests]
+    parts += [CallConnected(at=m.at, call_id=m.id) for m in log.connected_calls]
+    parts += [BusinessCallUnanswered(at=m.at, call_id=m.id) for m in log.unanswered_calls]
+    if log.last_connected_at is not None:
+        parts.append(CallConnected(at=log.last_connected_at, business_initiated=False))
     moves: list[Fact] = [
         ReferralReceived(at=v.referred_at, entry_point=v.entry_point) for v in c.entry_points
     ]

@@ -90,6 +90,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CALL_PERMISSION_TRANSITIONS",
     "CONSENT_TRANSITIONS",
+    "KEPT_CALL_MARKS",
     "MARKETING_TRANSITIONS",
     "CallLog",
     "CallMark",
@@ -420,6 +421,12 @@ _KEPT_CALLS: Final = 128
 """Connected business-initiated calls kept: more than the 100 a day Meta allows since 2026."""
 _KEPT_UNANSWERED: Final = 16
 """Unanswered calls kept: far more than the 4 in a row that revoke a permission."""
+KEPT_CALL_MARKS: Final = {
+    "permission_requests": _KEPT_REQUESTS,
+    "connected_calls": _KEPT_CALLS,
+    "unanswered_calls": _KEPT_UNANSWERED,
+}
+"""How many marks of each kind a `CallLog` keeps (the latest ones)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -992,10 +999,13 @@ def _call_unanswered(c: Conversation, fact: BusinessCallUnanswered) -> Conversat
     log = c.calls
     if fact.call_id and any(m.id == fact.call_id for m in log.connected_calls):
         return c
-    if fact.call_id and any(m.id == fact.call_id for m in log.unanswered_calls):
-        return c  # REJECTED, then a terminate for the same call: one unanswered call
+    # REJECTED, then a terminate of the same call: one unanswered call, at its earliest report.
+    same = [m for m in log.unanswered_calls if fact.call_id and m.id == fact.call_id]
+    if same and same[0].at <= fact.at:
+        return c
+    others = tuple(m for m in log.unanswered_calls if m not in same)
     mark = CallMark(at=fact.at, id=fact.call_id)
-    return _call_log(c, unanswered_calls=_marks(log.unanswered_calls, mark, _KEPT_UNANSWERED))
+    return _call_log(c, unanswered_calls=_marks(others, mark, _KEPT_UNANSWERED))
 
 
 def _send_rejected(c: Conversation, fact: SendRejected) -> Conversation:

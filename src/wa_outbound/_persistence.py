@@ -31,7 +31,12 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 from wa_outbound import _wire
 from wa_outbound._account import Restriction
-from wa_outbound._conversation import CallPermissionStatus, Conversation, EntryPointVisit
+from wa_outbound._conversation import (
+    KEPT_CALL_MARKS,
+    CallPermissionStatus,
+    Conversation,
+    EntryPointVisit,
+)
 from wa_outbound._cost import ConversationCharges
 from wa_outbound._errors import InvalidValueError, StoredDataError
 from wa_outbound._time import iso_instant
@@ -222,10 +227,28 @@ def _check_call_permission(c: Conversation) -> None:
 
 def _check_call_log(c: Conversation) -> None:
     log = c.calls
-    for name in ("permission_requests", "connected_calls", "unanswered_calls"):
+    for name, kept in KEPT_CALL_MARKS.items():
         marks = getattr(log, name)
+        if len(marks) > kept:
+            refused(f"calls.{name}", len(marks), f"only the latest {kept} are kept")
         if list(marks) != sorted(set(marks)):
             refused(f"calls.{name}", [stored_instant(m.at) for m in marks], "kept oldest first")
+    connected, last = log.connected_calls, log.last_connected_at
+    if connected and (last is None or last < connected[-1].at):
+        refused(
+            "calls.last_connected_at",
+            None if last is None else stored_instant(last),
+            f"a call connected at {stored_instant(connected[-1].at)}",
+        )
+    ids = [m.id for m in connected if m.id]
+    for name in ("connected_calls", "unanswered_calls"):
+        marks = getattr(log, name)
+        named = [m.id for m in marks if m.id]
+        if len(named) != len(set(named)):
+            refused(f"calls.{name}", named, "one mark per call")
+    answered = [m.id for m in log.unanswered_calls if m.id in ids]
+    if answered:
+        refused("calls.unanswered_calls", answered, "these calls connected")
 
 
 def _check_consent(c: Conversation) -> None:
