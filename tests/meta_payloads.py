@@ -255,3 +255,141 @@ def body_of(document: dict[str, Any]) -> bytes:
 def sign(body: bytes, secret: str = APP_SECRET) -> str:
     """Return the `X-Hub-Signature-256` value Meta would send."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+# --- smb_message_echoes and message_template_components_update: Meta's reference examples ----
+
+ECHO = {
+    "field": "smb_message_echoes",
+    "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_ID},
+        "message_echoes": [
+            {
+                "from": "15550783881",
+                "to": USER,
+                "id": "wamid.HBgLMTY0NjcwNDM1OTUVAgARGBIyNDlBOEI5QUQ4NDc0N0FCNjMA",
+                "timestamp": str(T + 500),
+                "type": "text",
+                "text": {"body": "Here's the info you requested! https://www.meta.com/quest/"},
+            }
+        ],
+    },
+}
+"""An `smb_message_echoes` change, as Meta's webhook reference shows it (our user and time)."""
+
+COMPONENTS_UPDATE = {
+    "field": "message_template_components_update",
+    "value": {
+        "message_template_id": 1315502779341834,
+        "message_template_name": "order_confirmation",
+        "message_template_language": "en_US",
+        "message_template_title": "Your order is confirmed!",
+        "message_template_element": "Thank you for your order, {{1}}! Your order number is"
+        " {{2}}. If you have any questions, contact support using the buttons below. Thanks"
+        " again!",
+        "message_template_footer": "Lucky Shrub: the Succulent Specialists!",
+        "message_template_buttons": [
+            {
+                "message_template_button_type": "PHONE_NUMBER",
+                "message_template_button_text": "Phone support",
+                "message_template_button_phone_number": "+15550783881",
+            },
+            {
+                "message_template_button_type": "URL",
+                "message_template_button_text": "Email support",
+                "message_template_button_url": "https://www.luckyshrub.com/support",
+            },
+        ],
+    },
+}
+"""A `message_template_components_update` change, Meta's reference example."""
+
+
+# --- calls: Meta's Calling API reference shapes ("Call connect", "Call status", "Call
+# terminate" webhooks; business-scoped user ids as in "Business-scoped user IDs") -----------
+
+CALL_ID = "wacid.HBgLMTIxMTU1NTE0NDYVAgARGCAyODM"
+BUSINESS_CALL_ID = "wacid.HBgLMTIxMTU1NTE0NDYVAgARGCAyOTQ"
+
+
+def calls_change(**value: Any) -> dict[str, Any]:
+    """A `calls` change for our phone number."""
+    return {
+        "field": "calls",
+        "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_ID},
+            **value,
+        },
+    }
+
+
+def user_call_connect(at: int = T + 400) -> dict[str, Any]:
+    """A user calls the business."""
+    return calls_change(
+        contacts=[{"profile": {"name": "Ana"}, "wa_id": USER}],
+        calls=[
+            {
+                "session": {"sdp_type": "offer", "sdp": "v=0"},
+                "from": USER,
+                "id": CALL_ID,
+                "to": "15550001111",
+                "event": "connect",
+                "timestamp": str(at),
+                "direction": "USER_INITIATED",
+            }
+        ],
+    )
+
+
+def user_call_terminate(at: int = T + 700, duration: int = 300) -> dict[str, Any]:
+    """The user's call ends after `duration` seconds (0: never answered)."""
+    call: dict[str, Any] = {
+        "from": USER,
+        "id": CALL_ID,
+        "to": "15550001111",
+        "event": "terminate",
+        "timestamp": str(at),
+        "direction": "USER_INITIATED",
+        "status": "COMPLETED" if duration else "FAILED",
+    }
+    if duration:
+        call |= {"duration": duration, "start_time": str(at - duration), "end_time": str(at)}
+    return calls_change(calls=[call])
+
+
+def business_call_status(status: str, at: int, call_id: str = BUSINESS_CALL_ID) -> dict[str, Any]:
+    """A business-initiated call's status: RINGING, ACCEPTED or REJECTED."""
+    return calls_change(
+        statuses=[
+            {
+                "id": call_id,
+                "type": "call",
+                "status": status,
+                "timestamp": str(at),
+                "recipient_id": USER,
+                "biz_opaque_callback_data": "campaign=7",
+            }
+        ]
+    )
+
+
+def business_call_terminate(
+    status: str, at: int, call_id: str = BUSINESS_CALL_ID
+) -> dict[str, Any]:
+    """A business-initiated call ends: COMPLETED (it connected) or FAILED."""
+    return calls_change(
+        calls=[
+            {
+                "biz_opaque_callback_data": "campaign=7",
+                "from": "15550001111",
+                "id": call_id,
+                "to": USER,
+                "event": "terminate",
+                "timestamp": str(at),
+                "direction": "BUSINESS_INITIATED",
+                "status": status,
+            }
+        ]
+    )

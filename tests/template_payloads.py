@@ -210,3 +210,243 @@ ORDER_SHIPPED: dict[str, Any] = {
     ],
 }
 """An order update: media header, named variables, URL, phone and quick-reply buttons."""
+
+
+# --- every documented template format: Meta's own create examples, verbatim ---------------
+
+SPM_TEMPLATE: dict[str, Any] = {
+    "name": "spm_template_named_params",
+    "language": "en_US",
+    "category": "marketing",
+    "parameter_format": "named",
+    "components": [
+        {"type": "header", "format": "product"},
+        {
+            "type": "body",
+            "text": "Use code {{code}} to get {{percent}} off our newest succulent!",
+            "example": {
+                "body_text_named_params": [
+                    {"param_name": "code", "example": "15OFF"},
+                    {"param_name": "percent", "example": "15%"},
+                ]
+            },
+        },
+        {"type": "footer", "text": "Offer ends September 22, 2024"},
+        {"type": "buttons", "buttons": [{"type": "spm", "text": "View"}]},
+    ],
+}
+"""Meta's example create body ("Single-product message templates" page)."""
+
+MPM_TEMPLATE: dict[str, Any] = {
+    "name": "abandoned_cart",
+    "language": "en_US",
+    "category": "MARKETING",
+    "components": [
+        {
+            "type": "HEADER",
+            "format": "TEXT",
+            "text": "Forget something, {{1}}?",
+            "example": {"header_text": ["Pablo"]},
+        },
+        {
+            "type": "BODY",
+            "text": "Looks like you left these items in your cart, still interested? Use code {{1}} to get 10% off!",  # noqa: E501 - Meta's text, verbatim
+            "example": {"body_text": [["10OFF"]]},
+        },
+        {"type": "BUTTONS", "buttons": [{"type": "MPM", "text": "View items"}]},
+    ],
+}
+"""Meta's example create body ("Multi-product message templates" page)."""
+
+CATALOG_TEMPLATE: dict[str, Any] = {
+    "name": "intro_catalog_offer",
+    "language": "en_US",
+    "category": "MARKETING",
+    "components": [
+        {
+            "type": "BODY",
+            "text": "Now shop for your favorite products right here on WhatsApp! Get Rs {{1}} off on all orders above {{2}}Rs! Valid for your first {{3}} orders placed on WhatsApp!",  # noqa: E501 - Meta's text, verbatim
+            "example": {"body_text": [["100", "400", "3"]]},
+        },
+        {"type": "FOOTER", "text": "Best grocery deals on WhatsApp!"},
+        {"type": "BUTTONS", "buttons": [{"type": "CATALOG", "text": "View catalog"}]},
+    ],
+}
+"""Meta's example create body ("Catalog templates" page)."""
+
+LIMITED_TIME_OFFER_TEMPLATE: dict[str, Any] = {
+    "name": "limited_time_offer_caribbean_pkg_2023",
+    "language": "en_US",
+    "category": "marketing",
+    "components": [
+        {"type": "header", "format": "image", "example": {"header_handle": ["4::aW..."]}},
+        {
+            "type": "limited_time_offer",
+            "limited_time_offer": {"text": "Expiring offer!", "has_expiration": True},
+        },
+        {
+            "type": "body",
+            "text": "Good news, {{1}}! Use code {{2}} to get 25% off all Caribbean Destination packages!",  # noqa: E501 - Meta's text, verbatim
+            "example": {"body_text": [["Pablo", "CARIBE25"]]},
+        },
+        {
+            "type": "buttons",
+            "buttons": [
+                {"type": "copy_code", "example": "CARIBE25"},
+                {
+                    "type": "url",
+                    "text": "Book now!",
+                    "url": "https://awesomedestinations.com/offers?code={{1}}",
+                    "example": ["https://awesomedestinations.com/offers?ref=n3mtql"],
+                },
+            ],
+        },
+    ],
+}
+"""Meta's example create body ("Limited-time offer templates" page)."""
+
+MEDIA_CAROUSEL_TEMPLATE: dict[str, Any] = {
+    "name": "carousel_template_media_cards_v1",
+    "language": "en_US",
+    "category": "marketing",
+    "components": [
+        {
+            "type": "body",
+            "text": "Rare succulents for sale! {{1}}, add these unique plants to your collection. Each of these rare succulents are {{2}} if you checkout using code {{3}}. Shop now and add some unique and beautiful plants to your collection!",  # noqa: E501 - Meta's text, verbatim
+            "example": {"body_text": [["Pablo", "30%", "30OFF"]]},
+        },
+        {
+            "type": "carousel",
+            "cards": [
+                {
+                    "components": [
+                        {
+                            "type": "header",
+                            "format": "image",
+                            "example": {"header_handle": ["4::an..."]},
+                        },
+                        {
+                            "type": "buttons",
+                            "buttons": [
+                                {"type": "quick_reply", "text": "Send me more like this!"},
+                                {
+                                    "type": "url",
+                                    "text": "Shop",
+                                    "url": "https://www.luckyshrub.com/rare-succulents/{{1}}",
+                                    "example": ["BLUE_ELF"],
+                                },
+                            ],
+                        },
+                    ]
+                },
+                {
+                    "components": [
+                        {
+                            "type": "header",
+                            "format": "image",
+                            "example": {"header_handle": ["4::an..."]},
+                        },
+                        {
+                            "type": "buttons",
+                            "buttons": [
+                                {"type": "quick_reply", "text": "Send me more like this!"},
+                                {
+                                    "type": "url",
+                                    "text": "Shop",
+                                    "url": "https://www.luckyshrub.com/rare-succulents{{1}}",
+                                    "example": ["BUDDHA"],
+                                },
+                            ],
+                        },
+                    ]
+                },
+                {
+                    "components": [
+                        {
+                            "type": "header",
+                            "format": "image",
+                            "example": {"header_handle": ["4::an..."]},
+                        },
+                        {
+                            "type": "buttons",
+                            "buttons": [
+                                {"type": "quick_reply", "text": "Send me more like this!"},
+                                {
+                                    "type": "url",
+                                    "text": "Shop",
+                                    "url": "https://www.luckyshrub.com/rare-succulents{{1}}",
+                                    "example": ["BLACK_PRINCE"],
+                                },
+                            ],
+                        },
+                    ]
+                },
+            ],
+        },
+    ],
+}
+"""Meta's example create body ("Media card carousel templates" page)."""
+
+PRODUCT_CAROUSEL_TEMPLATE: dict[str, Any] = {
+    "name": "carousel_template_product_cards_v1",
+    "language": "en_US",
+    "category": "marketing",
+    "components": [
+        {
+            "type": "body",
+            "text": "Rare succulents for sale! {{1}}, add these unique plants to your collection. All three of these rare succulents are available for purchase on our website, and they come with a 100% satisfaction guarantee. Whether you're a seasoned succulent enthusiast or just starting your plant collection, these rare succulents are sure to impress. Shop now and add some unique and beautiful plants to your collection!",  # noqa: E501 - Meta's text, verbatim
+            "example": {"body_text": "Pablo"},
+        },
+        {
+            "type": "carousel",
+            "cards": [
+                {
+                    "components": [
+                        {"type": "header", "format": "product"},
+                        {"type": "buttons", "buttons": [{"type": "spm", "text": "View"}]},
+                    ]
+                },
+                {
+                    "components": [
+                        {"type": "header", "format": "product"},
+                        {"type": "buttons", "buttons": [{"type": "spm", "text": "View"}]},
+                    ]
+                },
+            ],
+        },
+    ],
+}
+"""Meta's example create body ("Product card carousel templates" page)."""
+
+COUPON_TEMPLATE: dict[str, Any] = {
+    "name": "coupon_code_fall2023_25off",
+    "language": "en_US",
+    "category": "MARKETING",
+    "components": [
+        {"type": "HEADER", "format": "TEXT", "text": "Our Fall Sale is on!"},
+        {
+            "type": "BODY",
+            "text": "Shop now through November and use code {{1}} to get {{2}} off of all merchandise!",  # noqa: E501 - Meta's text, verbatim
+            "example": {"body_text": [["25OFF", "25%"]]},
+        },
+        {
+            "type": "BUTTONS",
+            "buttons": [
+                {"type": "QUICK_REPLY", "text": "Unsubscribe"},
+                {"type": "COPY_CODE", "example": "250FF"},
+            ],
+        },
+    ],
+}
+"""Meta's example create body ("Coupon templates" page)."""
+
+DOCUMENTED_FORMATS: dict[str, dict[str, Any]] = {
+    "spm-templates": SPM_TEMPLATE,
+    "mpm-templates": MPM_TEMPLATE,
+    "catalog-templates": CATALOG_TEMPLATE,
+    "limited-time-offer-templates": LIMITED_TIME_OFFER_TEMPLATE,
+    "media-card-carousel-templates": MEDIA_CAROUSEL_TEMPLATE,
+    "product-card-carousel-templates": PRODUCT_CAROUSEL_TEMPLATE,
+    "coupon-templates": COUPON_TEMPLATE,
+}
+"""Each documented template format's example, by Meta's page."""

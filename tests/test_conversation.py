@@ -42,7 +42,7 @@ from wa_outbound import (
     WaId,
     rules_at,
 )
-from wa_outbound._conversation import _replace
+from wa_outbound._conversation import CallLog, _replace
 from wa_outbound.testing import conversations, facts, instants
 
 from .conftest import T0, T2023
@@ -482,6 +482,7 @@ def test_replace_carries_every_field() -> None:
         ),
         consent=Consent(opted_in_at=T0, opt_in_method="web form"),
         call_permission=CallPermission(status=CallPermissionStatus.GRANTED, since=T0),
+        calls=CallLog(last_connected_at=T0),
     )
     blank = Conversation(business=PhoneNumberId("1"), recipient=WaId("4915100000000"))
     names = [field.name for field in attrs.fields(Conversation) if field.init]

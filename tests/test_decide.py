@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from wa_outbound import (
     AccountHealth,
     Alternative,
+    CallPermissionGranted,
     Conversation,
     EntryPoint,
+    GroupAdvisory,
     InboundMessageReceived,
     InvalidValueError,
     LimitLedger,
@@ -33,6 +35,7 @@ from wa_outbound import (
     builtin_rate_card,
     can_send,
     decide,
+    decide_group,
     rules_at,
 )
 from wa_outbound._decide import _BY_TIME_ALONE, _NEEDS_A_FACT
@@ -545,3 +548,133 @@ def test_instants_in_other_zones_are_read_in_utc(conversation: Conversation) -> 
     assert decide(c, SendKind.UTILITY_TEMPLATE, now=T0.astimezone(plus_two), market="DE") == decide(
         c, SendKind.UTILITY_TEMPLATE, now=T0, market="DE"
     )
+
+
+# --- calling (issue 16) ---------------------------------------------------------------------
+
+
+def test_calling_needs_the_messaging_limit_and_a_region_that_may_call(
+    conversation: Conversation,
+) -> None:
+    """A business below a 2,000 limit, or with a US number, may not call; both are told."""
+    c = conversation.apply(CallPermissionGranted(at=T0 - H))
+    assert decide(c, SendKind.CALL, now=T0, limit=MessagingLimit(users=2000)).allowed
+    small = decide(c, SendKind.CALL, now=T0, limit=MessagingLimit(users=250))
+    assert (Reason.CALLING_NOT_ELIGIBLE,) == small.codes
+    assert "2,000" in small.reasons[0].message
+    assert Alternative.SEND_MESSAGE == small.instead
+    american = decide(c, SendKind.CALL, now=T0, business_market="US")
+    assert (Reason.CALLING_UNAVAILABLE_IN_REGION,) == american.codes
+    assert decide(c, SendKind.CALL, now=T0, business_market="DE").allowed
+    assert decide(c, SendKind.CALL, now=T0, limit=MessagingLimit(users=None)).allowed
+
+
+def test_a_call_permission_request_is_priced_by_the_window(conversation: Conversation) -> None:
+    """A request is priced as a service message inside the window, a utility template outside."""
+    card = builtin_rate_card()
+    spring = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    c = conversation.apply(OptInRecorded(at=spring - H, method="web form"))
+    kind = SendKind.CALL_PERMISSION_REQUEST
+    outside = decide(c, kind, now=spring, rate_card=card, market="DE")
+    utility = decide(c, SendKind.UTILITY_TEMPLATE, now=spring, rate_card=card, market="DE")
+    assert outside.cost is not None
+    assert utility.cost is not None
+    assert utility.cost.amount == outside.cost.amount
+    inside = c.apply(InboundMessageReceived(at=spring))
+    free = decide(inside, kind, now=spring + H, rate_card=card, market="DE")
+    assert free.cost is not None
+    assert not free.cost.charged
+
+
+# --- groups (issue 16) ----------------------------------------------------------------------
+
+GROUPS_OPEN = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def test_a_group_send_carries_the_privacy_advisories_even_when_allowed() -> None:
+    """A member's message opens the group's window; the advisories come with the yes."""
+    answer = decide_group(
+        SendKind.FREE_FORM, now=GROUPS_OPEN, participants=5, last_member_message_at=GROUPS_OPEN - H
+    )
+    assert answer.allowed
+    assert bool(answer)
+    assert GROUPS_OPEN + 23 * H == answer.decision.service_window_expires_at
+    assert (
+        GroupAdvisory.PARTICIPANTS_SEE_EACH_OTHER,
+        GroupAdvisory.INVITE_LINK_JOINS,
+    ) == answer.advisories
+    assert 8 == answer.participant_limit
+
+
+def test_a_group_free_form_needs_the_groups_window() -> None:
+    """Without a member's message, or after 24 h, only templates go to the group."""
+    never = decide_group(SendKind.FREE_FORM, now=GROUPS_OPEN, participants=3)
+    assert (Reason.WINDOW_NEVER_OPENED,) == never.decision.codes
+    assert Alternative.SEND_TEMPLATE == never.decision.instead
+    late = decide_group(
+        "free_form", now=GROUPS_OPEN, participants=3, last_member_message_at=GROUPS_OPEN - 25 * H
+    )
+    assert (Reason.WINDOW_CLOSED,) == late.decision.codes
+    assert decide_group(SendKind.UTILITY_TEMPLATE, now=GROUPS_OPEN, participants=3)
+
+
+def test_groups_are_limited_in_size_and_kinds() -> None:
+    """Nine participants, a call or an authentication template are refused for a group."""
+    big = decide_group(SendKind.MARKETING_TEMPLATE, now=GROUPS_OPEN, participants=9)
+    assert (Reason.GROUP_TOO_LARGE,) == big.decision.codes
+    assert "8" in big.decision.reasons[0].message
+    for kind in (SendKind.CALL, SendKind.AUTHENTICATION_TEMPLATE, SendKind.CALL_PERMISSION_REQUEST):
+        refused = decide_group(kind, now=GROUPS_OPEN, participants=2)
+        assert (Reason.GROUP_KIND_UNSUPPORTED,) == refused.decision.codes
+        assert Alternative.SEND_MESSAGE == refused.decision.instead
+
+
+def test_in_2023_no_business_could_send_to_a_group() -> None:
+    """Before the Groups API a group send is refused, and consumer groups held 1,024."""
+    early = datetime(2023, 2, 15, tzinfo=timezone.utc)
+    answer = decide_group(SendKind.MARKETING_TEMPLATE, now=early, participants=300)
+    assert (Reason.GROUPS_UNAVAILABLE,) == answer.decision.codes
+    assert 1024 == answer.participant_limit
+    assert answer.advisories
+    assert answer.cost is None
+
+
+def test_a_group_send_is_charged_per_delivered_copy() -> None:
+    """Billable copies are charged each at its member's rate; free-form in the window is free."""
+    card = builtin_rate_card()
+    marketing = decide_group(
+        SendKind.MARKETING_TEMPLATE,
+        now=GROUPS_OPEN,
+        participants=3,
+        rate_card=card,
+        markets=["DE", "DE", "BR"],
+    )
+    assert marketing.cost is not None
+    assert 3 == marketing.cost.copies
+    germany = card.price("marketing", "DE", GROUPS_OPEN)
+    brazil = card.price("marketing", "BR", GROUPS_OPEN)
+    assert germany is not None
+    assert brazil is not None
+    if germany.currency == brazil.currency:
+        assert 2 * germany.amount + brazil.amount == marketing.cost.total
+    unknown = decide_group(
+        SendKind.UTILITY_TEMPLATE, now=GROUPS_OPEN, participants=2, rate_card=card, markets=["DE"]
+    )
+    assert unknown.cost is not None
+    assert unknown.cost.total is None
+    free = decide_group(
+        SendKind.UTILITY_TEMPLATE,
+        now=GROUPS_OPEN,
+        participants=4,
+        last_member_message_at=GROUPS_OPEN - H,
+        rate_card=card,
+    )
+    assert free.cost is not None
+    assert (0, Decimal(0)) == (free.cost.copies, free.cost.total)
+
+
+def test_a_group_needs_a_participant_count() -> None:
+    """Zero, a negative number or a flag is no participant count."""
+    for bad in (0, -1, True, "3"):
+        with pytest.raises(InvalidValueError, match="participants"):
+            decide_group(SendKind.FREE_FORM, now=GROUPS_OPEN, participants=bad)  # type: ignore[arg-type]

@@ -9,8 +9,11 @@ import pytest
 
 from wa_outbound import (
     Alternative,
+    BusinessCallUnanswered,
+    CallConnected,
     CallPermissionGranted,
     CallPermissionRejected,
+    CallPermissionRequested,
     CallPermissionRevoked,
     ClockSkewError,
     Conversation,
@@ -456,3 +459,131 @@ def test_a_ledger_needs_a_limit(conversation: Conversation) -> None:
     """Passing a ledger without the limit in force is a usage error naming `limit`."""
     with pytest.raises(InvalidValueError, match="limit="):
         can_send(conversation, SendKind.UTILITY_TEMPLATE, now=T0, ledger=ledger_full_of(0, T0))
+
+
+# --- calling limits (issue 16) --------------------------------------------------------------
+
+DAY = 24 * H
+
+
+def granted(c: Conversation, at: datetime = T0 - DAY) -> Conversation:
+    """Return `c` with a permanent call permission granted at `at`."""
+    return c.apply(CallPermissionGranted(at=at))
+
+
+def test_four_unanswered_calls_in_a_row_revoke_the_permission(conversation: Conversation) -> None:
+    """Four unanswered calls in a row revoke the permission (three do not); ask again."""
+    c = granted(conversation)
+    for n in range(3):
+        c = c.apply(BusinessCallUnanswered(at=T0 + n * H, call_id=f"wacid.{n}"))
+    assert can_send(c, SendKind.CALL, now=T0 + 4 * H).allowed
+    c = c.apply(BusinessCallUnanswered(at=T0 + 3 * H, call_id="wacid.3"))
+    decision = can_send(c, SendKind.CALL, now=T0 + 4 * H)
+    assert (Reason.CALLS_UNANSWERED,) == decision.codes
+    assert T0 + 3 * H == decision.reasons[0].at
+    assert Alternative.REQUEST_CALL_PERMISSION == decision.instead
+    assert decision.wait_until is None
+    assert "4 unanswered calls" in decision.reasons[0].message
+
+
+def test_a_connected_call_or_a_new_grant_resets_the_unanswered_count(
+    conversation: Conversation,
+) -> None:
+    """Only unanswered calls after the latest connected call and the latest grant count."""
+    c = granted(conversation)
+    for n in range(4):
+        c = c.apply(BusinessCallUnanswered(at=T0 + n * H, call_id=f"wacid.{n}"))
+    connected = c.apply(CallConnected(at=T0 + 5 * H, business_initiated=False))
+    assert can_send(connected, SendKind.CALL, now=T0 + 6 * H).allowed
+    regranted = granted(c, at=T0 + 5 * H)
+    assert can_send(regranted, SendKind.CALL, now=T0 + 6 * H).allowed
+
+
+def test_a_rejected_call_reported_twice_counts_once(conversation: Conversation) -> None:
+    """A call reported twice is one unanswered call, and one that connected is never one."""
+    c = granted(conversation)
+    for n in range(3):
+        c = c.apply(BusinessCallUnanswered(at=T0 + n * H, call_id="wacid.same"))
+    assert 1 == len(c.calls.unanswered_calls)
+    late = c.apply(CallConnected(at=T0 + 3 * H, call_id="wacid.late"))
+    late = late.apply(BusinessCallUnanswered(at=T0 + 4 * H, call_id="wacid.late"))
+    early = c.apply(BusinessCallUnanswered(at=T0 + 4 * H, call_id="wacid.late"))
+    early = early.apply(CallConnected(at=T0 + 3 * H, call_id="wacid.late"))
+    assert late == early
+    assert ("wacid.same",) == tuple(m.id for m in late.calls.unanswered_calls)
+
+
+def test_connected_calls_are_capped_per_day(conversation: Conversation) -> None:
+    """The day's cap of connected calls (10 in late 2025) blocks until the oldest is 24 h old."""
+    autumn = datetime(2025, 12, 1, 9, 0, tzinfo=T0.tzinfo)
+    c = granted(conversation, at=autumn - DAY)
+    for n in range(10):
+        c = c.apply(CallConnected(at=autumn + n * H, call_id=f"wacid.{n}"))
+    decision = can_send(c, SendKind.CALL, now=autumn + 10 * H)
+    assert (Reason.CALL_LIMIT_REACHED,) == decision.codes
+    assert autumn + DAY == decision.wait_until == decision.next_change_at
+    assert Alternative.SEND_LATER == decision.instead
+    assert "10 business-initiated calls" in decision.reasons[0].message
+    assert can_send(c, SendKind.CALL, now=autumn + DAY).allowed
+    assert can_send(c, SendKind.CALL, now=autumn + 10 * H, rules=rules_at(T0)).allowed
+
+
+def test_a_call_permission_request_waits_a_day_then_the_week(conversation: Conversation) -> None:
+    """One request a day and two a week: each blocks until the oldest one counted runs out."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    first = c.apply(CallPermissionRequested(at=T0, message_id="wamid.1"))
+    decision = can_send(first, SendKind.CALL_PERMISSION_REQUEST, now=T0 + H)
+    assert (Reason.CALL_PERMISSION_REQUEST_LIMIT,) == decision.codes
+    assert T0 + DAY == decision.wait_until
+    assert Alternative.SEND_LATER == decision.instead
+    assert "1 in 24 h, 2 in 7 days" in decision.reasons[0].message
+    second = first.apply(CallPermissionRequested(at=T0 + DAY, message_id="wamid.2"))
+    week = can_send(opted_in(second), SendKind.CALL_PERMISSION_REQUEST, now=T0 + 2 * DAY)
+    assert (Reason.CALL_PERMISSION_REQUEST_LIMIT,) == week.codes
+    assert T0 + 7 * DAY == week.wait_until
+
+
+def test_a_connected_call_resets_the_request_limits(conversation: Conversation) -> None:
+    """Requests sent before a connected call (either direction) no longer count."""
+    c = conversation.apply(InboundMessageReceived(at=T0))
+    c = c.apply(CallPermissionRequested(at=T0))
+    c = c.apply(CallConnected(at=T0 + H, business_initiated=False))
+    assert can_send(c, SendKind.CALL_PERMISSION_REQUEST, now=T0 + 2 * H).allowed
+
+
+def test_a_call_permission_request_outside_the_window_is_a_template(
+    conversation: Conversation,
+) -> None:
+    """Outside the window a request is a template and needs the opt-in; inside, it does not."""
+    closed = can_send(conversation, SendKind.CALL_PERMISSION_REQUEST, now=T0)
+    assert (Reason.NO_OPT_IN,) == closed.codes
+    assert Alternative.RECORD_OPT_IN == closed.instead
+    assert can_send(opted_in(conversation), SendKind.CALL_PERMISSION_REQUEST, now=T0).allowed
+    open_window = conversation.apply(InboundMessageReceived(at=T0))
+    assert can_send(open_window, SendKind.CALL_PERMISSION_REQUEST, now=T0 + H).allowed
+
+
+def test_a_call_permission_request_after_a_stop(conversation: Conversation) -> None:
+    """After a full stop no request goes, unless it answers what the user wrote since."""
+    c = opted_in(conversation).apply(OptOutReceived(at=T0))
+    decision = can_send(c, SendKind.CALL_PERMISSION_REQUEST, now=T0 + H)
+    assert (Reason.OPTED_OUT,) == decision.codes
+    assert Alternative.WAIT_FOR_USER == decision.instead
+    wrote = c.apply(InboundMessageReceived(at=T0 + H))
+    assert can_send(wrote, SendKind.CALL_PERMISSION_REQUEST, now=T0 + 2 * H).allowed
+
+
+def test_no_call_permission_request_before_the_calling_api(conversation: Conversation) -> None:
+    """Under the 2023 rules there is nothing to ask permission for."""
+    c = opted_in(conversation, at=T2023)
+    decision = can_send(c, SendKind.CALL_PERMISSION_REQUEST, now=T2023 + H)
+    assert (Reason.CALLING_UNAVAILABLE,) == decision.codes
+    assert Alternative.SEND_MESSAGE == decision.instead
+
+
+def test_calling_kinds() -> None:
+    """Calls and call permission requests are the calling kinds; neither is a template."""
+    assert {SendKind.CALL, SendKind.CALL_PERMISSION_REQUEST} == {
+        k for k in SendKind if k.is_calling
+    }
+    assert not SendKind.CALL_PERMISSION_REQUEST.is_template

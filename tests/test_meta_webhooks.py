@@ -246,7 +246,10 @@ def test_out_of_band_errors() -> None:
         (p.envelope("entry"), "not an object"),
         (p.envelope(p.entry("change")), "not an object"),
         ({"object": "page", "entry": []}, "not a WhatsApp webhook"),
-        (p.envelope(p.entry({"field": "user_preferences", "value": {}})), "no list"),
+        (
+            p.envelope(p.entry({"field": "user_preferences", "value": {}})),
+            "no 'user_preferences' list",
+        ),
         (p.envelope(p.entry({"field": "account_update", "value": {}})), "KeyError"),
         (p.envelope(p.entry(p.messages_change(calls=["x"]))), "TypeError"),
         (p.envelope(p.entry(p.messages_change(calls={"id": 1}))), "not a list"),

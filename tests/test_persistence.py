@@ -12,9 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wa_outbound import (
+    BusinessCallUnanswered,
     BusinessScopedUserId,
+    CallConnected,
     CallPermissionGranted,
     CallPermissionRejected,
+    CallPermissionRequested,
     CallPermissionRevoked,
     CallPermissionStatus,
     Conversation,
@@ -76,7 +79,7 @@ def test_format_is_plain_and_readable() -> None:
     """Instants are UTC ISO strings, enums their values, identities strings."""
     data = stored()
     assert "wa_outbound.conversation" == data["format"]
-    assert 1 == data["version"]
+    assert 2 == data["version"]
     assert {"bsuid": "US.1349"} == data["recipient"]
     assert "2026-11-23T10:00:00Z" == data["last_inbound_message_at"]
     assert "ad" == data["entry_points"][0]["entry_point"]
@@ -103,8 +106,8 @@ def _mutate(path: list[str | int], value: object) -> dict[str, Any]:
     ("path", "value", "field", "message"),
     [
         (["format"], "something.else", "format", "expected"),
-        (["version"], 2, "version", "newer release; this release reads version 1"),
-        (["version"], KeyError, "version", "missing; this release reads version 1"),
+        (["version"], 3, "version", "newer release; this release reads versions 1 to 2"),
+        (["version"], KeyError, "version", "missing; this release reads versions 1 to 2"),
         (["business"], KeyError, "business", "missing"),
         (["business"], "abc", "business", "numeric"),
         (["recipient"], {"email": "x"}, "recipient", "unknown recipient kind"),
@@ -259,6 +262,12 @@ def _witnesses(c: Conversation) -> list[list[Fact]]:
             CallPermissionStatus.REVOKED: CallPermissionRevoked(at=since),
         }
         parts.append(answer[permission.status])
+    log = c.calls
+    parts += [CallPermissionRequested(at=m.at, message_id=m.id) for m in log.permission_requests]
+    parts += [CallConnected(at=m.at, call_id=m.id) for m in log.connected_calls]
+    parts += [BusinessCallUnanswered(at=m.at, call_id=m.id) for m in log.unanswered_calls]
+    if log.last_connected_at is not None:
+        parts.append(CallConnected(at=log.last_connected_at, business_initiated=False))
     moves: list[Fact] = [
         ReferralReceived(at=v.referred_at, entry_point=v.entry_point) for v in c.entry_points
     ]

@@ -73,7 +73,9 @@ def test_current_set_has_todays_regime() -> None:
         (datetime(2025, 10, 6, 23, 0, tzinfo=UTC), "business-initiated calling"),
         (datetime(2025, 10, 7, tzinfo=UTC), "portfolio messaging limits"),
         (datetime(2025, 11, 3, tzinfo=UTC), "permanent call permissions"),
-        (datetime(2026, 9, 30, 23, 59, 59, tzinfo=UTC), "permanent call permissions"),
+        (datetime(2025, 11, 13, tzinfo=UTC), "10 connected calls a day"),
+        (datetime(2026, 6, 26, tzinfo=UTC), "100 connected calls a day"),
+        (datetime(2026, 9, 30, 23, 59, 59, tzinfo=UTC), "100 connected calls a day"),
         (datetime(2026, 10, 1, tzinfo=UTC), "service messages charged"),
     ],
 )
@@ -291,3 +293,16 @@ def test_describe_without_the_source_says_so(monkeypatch: pytest.MonkeyPatch) ->
             Rules.describe("service_window")
     finally:
         _rules._field_docs.cache_clear()
+
+
+def test_the_2023_limits_and_template_quota_keep_the_briefs_word_in_the_notes() -> None:
+    """February 2023: a 250 start and 6,000 templates, the brief notwithstanding."""
+    february = rules_at(datetime(2023, 2, 15, tzinfo=UTC))
+    tiers = february.messaging_limit_tiers
+    assert 250 == tiers.value[0]
+    assert datetime(2022, 9, 30, tzinfo=UTC) == tiers.effective_from
+    assert Provenance.REPORTED is tiers.source.provenance
+    assert "50" in tiers.note
+    assert "brief" in tiers.note
+    assert 6000 == february.template_quota_verified.value
+    assert "1,500" in february.template_quota_verified.note

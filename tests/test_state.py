@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -429,3 +430,18 @@ def test_a_process_killed_mid_batch_leaves_nothing_of_it(tmp_path: Path) -> None
     assert state.conversation(BUSINESS, ANNA).last_inbound_message_at is None
     assert state.template(BUSINESS, "order_update", "en_US") is None
     assert 1 == state.receive(events_of(inbound("wamid.1", p.T)), now=NOW).processed
+
+
+def test_an_echo_from_the_business_app_takes_a_slot_of_the_messaging_limit(
+    state: SenderState,
+) -> None:
+    """A Business app message outside the window takes a ledger slot; inside, it does not."""
+    scope = LimitScopeKey.under(rules_at(NOW), phone_number=BUSINESS, portfolio=SHOP.portfolio_id)
+    wrote = p.messages_change(messages=[p.text_message("wamid.in", p.T, "hi", "4915100000001")])
+    state.receive(events_of(wrote), now=NOW)
+    inside = json.loads(json.dumps(p.ECHO))
+    inside["value"]["message_echoes"][0] |= {"to": "4915100000001", "id": "wamid.e1"}
+    state.receive(events_of(p.ECHO, inside), now=NOW + timedelta(seconds=600))
+    with state.store.ledger(scope, write=False) as kept:
+        assert 1 == len(kept)
+    assert NOW + timedelta(seconds=500) == state.conversation(BUSINESS, ANNA).last_outbound_at

@@ -40,10 +40,13 @@ from .json_mutations import DELETE, json_values, mutated, with_value
 from .template_payloads import (
     AUTHENTICATION_COPY_CODE,
     CAROUSEL,
+    DOCUMENTED_FORMATS,
     LIST_ITEM,
     LIST_RESPONSE,
     NAMED_PARAMETERS,
+    PRODUCT_CAROUSEL_TEMPLATE,
     SEASONAL_PROMOTION,
+    SPM_TEMPLATE,
 )
 
 RULE_SETS = builtin_rule_sets()
@@ -370,3 +373,33 @@ def test_lowercase_values_from_metas_create_examples_are_read() -> None:
         2
     ]["buttons"][0]
     assert template == template_from_graph(written)
+
+
+@pytest.mark.parametrize("page", sorted(DOCUMENTED_FORMATS))
+def test_every_documented_format_is_read_and_written_back(page: str) -> None:
+    """Meta's example of each template format reads, and what is written reads back equal."""
+    template = template_from_graph(DOCUMENTED_FORMATS[page])
+    assert template == template_from_graph(json.loads(json.dumps(template_to_graph(template))))
+
+
+def test_a_product_header_is_read() -> None:
+    """A single-product template's header has the PRODUCT format Meta documents."""
+    template = template_from_graph(SPM_TEMPLATE)
+    assert Header(format=HeaderFormat.PRODUCT) == template.components[0]
+
+
+def test_a_single_body_example_may_be_a_string() -> None:
+    """Meta's product card carousel writes `body_text` as one string for its one variable."""
+    template = template_from_graph(PRODUCT_CAROUSEL_TEMPLATE)
+    body = template.components[0]
+    assert isinstance(body, Body)
+    assert BodyExample(body_text=(("Pablo",),)) == body.example
+
+
+@pytest.mark.parametrize("body_text", [7, [7], [["a", 7]], [[["a"]]]])
+def test_body_examples_of_other_shapes_are_refused(body_text: object) -> None:
+    """Anything but a string or arrays of strings is refused at its path."""
+    data = copy.deepcopy(PRODUCT_CAROUSEL_TEMPLATE)
+    data["components"][0]["example"]["body_text"] = body_text
+    with pytest.raises(TemplateFormatError, match="body_text"):
+        template_from_graph(data)

@@ -24,7 +24,14 @@ from wa_outbound.templates import (
 from wa_outbound.testing import templates
 
 from .conftest import T0, T2023
-from .template_payloads import AUTHENTICATION_COPY_CODE, ORDER_SHIPPED, SEASONAL_PROMOTION
+from .template_payloads import (
+    AUTHENTICATION_COPY_CODE,
+    DOCUMENTED_FORMATS,
+    LIMITED_TIME_OFFER_TEMPLATE,
+    MEDIA_CAROUSEL_TEMPLATE,
+    ORDER_SHIPPED,
+    SEASONAL_PROMOTION,
+)
 
 TODAY = rules_at(T0)
 RULES_2023 = rules_at(T2023)
@@ -74,6 +81,31 @@ def _set(path: str, value: object) -> Callable[[Json], None]:
             node[last] = value
 
     return mutate
+
+
+def offer() -> Json:
+    """Meta's limited-time offer example, with the opt-out button Meta recommends."""
+    data = copy.deepcopy(LIMITED_TIME_OFFER_TEMPLATE)
+    data["components"][3]["buttons"].append({"type": "QUICK_REPLY", "text": "Stop promotions"})
+    return data
+
+
+def carousel() -> Json:
+    """Meta's media card carousel example, with a footer telling how to stop promotions."""
+    data = copy.deepcopy(MEDIA_CAROUSEL_TEMPLATE)
+    data["components"].insert(1, {"type": "FOOTER", "text": "Reply STOP to opt out"})
+    return data
+
+
+def _as_utility(data: Json) -> None:
+    """Make a carousel template a utility one, its texts left without promotional words."""
+    data["category"] = "UTILITY"
+    data["components"][0] = {"type": "BODY", "text": "Your plants are ready for pickup."}
+    for card in data["components"][2]["cards"]:
+        for component in card["components"]:
+            if component["type"] == "body":
+                component["text"] = "Ready at the counter."
+                component.pop("example", None)
 
 
 def _buttons(*buttons: Json) -> Callable[[Json], None]:
@@ -307,6 +339,20 @@ CASES: list[tuple[LintCode, Callable[[], Json], Callable[[Json], None], str]] = 
         "components[1].code_expiration_minutes",
     ),
     (LintCode.MARKETING_OPT_OUT, marketing, _buttons(URL), "components"),
+    (LintCode.COMPONENT_CATEGORY, carousel, _as_utility, "components[2].type"),
+    (LintCode.CAROUSEL_CARDS, carousel, _set("components.2.cards", []), "components[2].cards"),
+    (
+        LintCode.OFFER_TEXT_TOO_LONG,
+        offer,
+        _set("components.1.limited_time_offer.text", "Seventeen chars!!"),
+        "components[1].limited_time_offer.text",
+    ),
+    (
+        LintCode.OFFER_FOOTER,
+        offer,
+        lambda data: data["components"].insert(3, {"type": "FOOTER", "text": "Ends soon"}),
+        "components[1]",
+    ),
 ]
 
 
@@ -452,11 +498,35 @@ def test_location_header_needs_no_example() -> None:
     assert [] == codes(data)
 
 
-def test_other_components_are_not_checked() -> None:
-    """A carousel is kept as it is and does not disturb the checks of the rest."""
+def test_undocumented_components_are_not_checked() -> None:
+    """A component Meta does not document is kept as it is and disturbs no other check."""
     data = marketing()
-    data["components"].append({"type": "CAROUSEL", "cards": []})
+    data["components"].append({"type": "SOMETHING_NEW", "cards": []})
     assert [] == codes(data)
+
+
+@pytest.mark.parametrize("page", sorted(DOCUMENTED_FORMATS))
+def test_every_documented_format_lints_without_errors(page: str) -> None:
+    """Meta's own example of each template format passes every error check."""
+    template = template_from_graph(DOCUMENTED_FORMATS[page])
+    assert [] == [f.code for f in lint_template(template, rules=TODAY) if f.is_error]
+
+
+def test_a_carousel_in_a_utility_template_and_too_many_cards() -> None:
+    """A carousel of eleven cards in a utility template breaks two of Meta's rules."""
+    data = carousel()
+    data["category"] = "UTILITY"
+    data["components"][2]["cards"] = data["components"][2]["cards"] * 4
+    found = [f.code for f in lint_template(template_from_graph(data), rules=TODAY)]
+    assert LintCode.COMPONENT_CATEGORY in found
+    assert LintCode.CAROUSEL_CARDS in found
+
+
+def test_an_offer_without_text() -> None:
+    """A limited-time offer with no text is reported like one too long."""
+    data = offer()
+    data["components"][1]["limited_time_offer"] = {"has_expiration": True}
+    assert ["offer-text-too-long"] == codes(data)
 
 
 def test_authentication_rules_apply_to_the_interim_otp_category() -> None:

@@ -894,3 +894,45 @@ def test_values_are_frozen_and_hashable() -> None:
         a.header = "y"  # type: ignore[misc]
     with pytest.raises(TypeError):
         a.body["n"] = "w"  # type: ignore[index]
+
+
+def test_a_product_header_takes_a_catalogue_product() -> None:
+    """A single-product template's header is read, checked and written as Meta's example."""
+    payload = [
+        {
+            "type": "header",
+            "parameters": [
+                {
+                    "type": "product",
+                    "product": {
+                        "product_retailer_id": "nqryix03ez",
+                        "catalog_id": "194836987003835",
+                    },
+                }
+            ],
+        }
+    ]
+    read = TemplateParameters.from_send_components(payload)
+    product = HeaderMedia(
+        kind=MediaKind.PRODUCT, product_retailer_id="nqryix03ez", catalog_id="194836987003835"
+    )
+    assert product == read.header
+    t = template(Header(format=HeaderFormat.PRODUCT), Body(text="x"))
+    assert () == check(t, read).codes
+    assert payload == read.to_send_components(template=t)
+    assert check(t, TemplateParameters(header=IMAGE)).codes
+
+
+def test_a_product_needs_its_ids() -> None:
+    """A product without its retailer id or catalogue id is refused, naming the field."""
+    with pytest.raises(InvalidValueError, match="catalog_id"):
+        HeaderMedia(kind=MediaKind.PRODUCT, product_retailer_id="a")
+    with pytest.raises(InvalidValueError, match="product_retailer_id"):
+        HeaderMedia(kind=MediaKind.PRODUCT, catalog_id="1")
+
+
+def test_a_button_index_of_too_many_digits_is_a_format_error() -> None:
+    """A button index of 5,000 digits is a `TemplateFormatError`, never a bare `ValueError`."""
+    payload = [{"type": "button", "sub_type": "url", "index": "9" * 5000, "parameters": []}]
+    with pytest.raises(TemplateFormatError, match="index"):
+        TemplateParameters.from_send_components(payload)

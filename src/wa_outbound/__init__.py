@@ -55,8 +55,11 @@ from wa_outbound._errors import (
 )
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
+    BusinessCallUnanswered,
+    CallConnected,
     CallPermissionGranted,
     CallPermissionRejected,
+    CallPermissionRequested,
     CallPermissionRevoked,
     CodeMeaning,
     EntryPoint,
@@ -94,7 +97,9 @@ if _typing.TYPE_CHECKING:  # the lazy names below, for static tools
     from wa_outbound._campaign import CampaignPlan, CampaignRecipient, plan_campaign
     from wa_outbound._categories import TemplateCategory
     from wa_outbound._cost import CostEstimate, estimate_cost
+    from wa_outbound._data_use import DataSharing, meta_ads_data_sharing
     from wa_outbound._decide import decide
+    from wa_outbound._groups import GroupAdvisory, GroupSendDecision, decide_group
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
     from wa_outbound._persistence import dump_conversation, load_conversation
@@ -111,7 +116,9 @@ _LAZY: _typing.Final[dict[str, tuple[str, ...]]] = {
     "wa_outbound._campaign": ("CampaignPlan", "CampaignRecipient", "plan_campaign"),
     "wa_outbound._categories": ("TemplateCategory",),
     "wa_outbound._cost": ("CostEstimate", "estimate_cost"),
+    "wa_outbound._data_use": ("DataSharing", "meta_ads_data_sharing"),
     "wa_outbound._decide": ("decide",),
+    "wa_outbound._groups": ("GroupAdvisory", "GroupSendDecision", "decide_group"),
     "wa_outbound._ledger": ("LimitLedger",),
     "wa_outbound._pacing": ("Pacer",),
     "wa_outbound._persistence": ("dump_conversation", "load_conversation"),
@@ -171,11 +178,14 @@ __all__ = [
     "AccountHealth",
     "Alternative",
     "BlockReason",
+    "BusinessCallUnanswered",
     "BusinessScopedUserId",
+    "CallConnected",
     "CallPermission",
     "CallPermissionGranted",
     "CallPermissionInput",
     "CallPermissionRejected",
+    "CallPermissionRequested",
     "CallPermissionRevoked",
     "CallPermissionStatus",
     "CampaignPlan",
@@ -187,9 +197,12 @@ __all__ = [
     "ConsentStatus",
     "Conversation",
     "CostEstimate",
+    "DataSharing",
     "EntryPoint",
     "EntryPointVisit",
     "Fact",
+    "GroupAdvisory",
+    "GroupSendDecision",
     "InboundCallReceived",
     "InboundMessageReceived",
     "InputError",
@@ -247,11 +260,13 @@ __all__ = [
     "can_send",
     "classify_error",
     "decide",
+    "decide_group",
     "diff_rules",
     "dump_conversation",
     "estimate_cost",
     "load_conversation",
     "load_rate_card",
+    "meta_ads_data_sharing",
     "plan_campaign",
     "rules_at",
 ]

@@ -30,6 +30,12 @@ except where noted (the free entry point, below):
   order; for these tables that equals the fold over the full history, which the tests check.
   At equal instants the more restrictive input is applied last, so a "stop" wins a tie.
 
+* **Call limits.** The call log (`CallLog`) keeps the latest call permission requests, the
+  latest connected business-initiated calls, the latest connected call in either direction
+  and the business's unanswered calls since then, each a set of `(instant, id)` marks, so
+  that a fact applied twice or late counts once. How many of them the platform allows in
+  which period are rules, read at question time (`can_send`).
+
 * **Owner and time.** A conversation belongs to one business number and one recipient. Facts
   carry no owner, so routing them is the host's; a fact that comes wrapped with the
   conversation it names (`OwnedFact`, such as the webhooks' `ConversationFactFor`) is checked
@@ -44,7 +50,7 @@ Nothing here reads a clock; nothing here raises for a valid fact.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
@@ -52,8 +58,11 @@ import attrs
 from wa_outbound._errors import InvalidTransition, InvalidValueError, RuleDataError, member
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
+    BusinessCallUnanswered,
+    CallConnected,
     CallPermissionGranted,
     CallPermissionRejected,
+    CallPermissionRequested,
     CallPermissionRevoked,
     CodeMeaning,
     EntryPoint,
@@ -81,7 +90,10 @@ if TYPE_CHECKING:
 __all__ = [
     "CALL_PERMISSION_TRANSITIONS",
     "CONSENT_TRANSITIONS",
+    "KEPT_CALL_MARKS",
     "MARKETING_TRANSITIONS",
+    "CallLog",
+    "CallMark",
     "CallPermission",
     "CallPermissionInput",
     "CallPermissionStatus",
@@ -390,6 +402,113 @@ class EntryPointVisit:
     """The business's first message after `referred_at`, if any."""
 
 
+# --- call limits ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True, order=True)
+class CallMark:
+    """One call, or one call permission request: when, and the platform's id."""
+
+    at: datetime
+    """When it happened."""
+    id: str = ""
+    """The platform's call or message id; empty when not known."""
+
+
+_KEPT_REQUESTS: Final = 16
+"""Call permission requests kept: far more than the 2 a week any rule set allows."""
+_KEPT_CALLS: Final = 128
+"""Connected business-initiated calls kept: more than the 100 a day Meta allows since 2026."""
+_KEPT_UNANSWERED: Final = 16
+"""Unanswered calls kept: far more than the 4 in a row that revoke a permission."""
+KEPT_CALL_MARKS: Final = {
+    "permission_requests": _KEPT_REQUESTS,
+    "connected_calls": _KEPT_CALLS,
+    "unanswered_calls": _KEPT_UNANSWERED,
+}
+"""How many marks of each kind a `CallLog` keeps (the latest ones)."""
+
+
+@attrs.frozen(kw_only=True)
+class CallLog:
+    """What the calling limits count between one business number and one user.
+
+    Each tuple is a set of marks, oldest first, of bounded length (the latest ones are kept);
+    a rule set the host overrides to allow more than is kept counts only what is kept.
+    """
+
+    permission_requests: tuple[CallMark, ...] = ()
+    """The latest call permission requests sent (at most 16)."""
+    connected_calls: tuple[CallMark, ...] = ()
+    """The latest connected business-initiated calls (at most 128)."""
+    last_connected_at: datetime | None = None
+    """The latest connected call in either direction: requests and unanswered calls before it
+    no longer count."""
+    unanswered_calls: tuple[CallMark, ...] = ()
+    """The latest business-initiated calls that were not answered (at most 16)."""
+
+    @property
+    def latest_at(self) -> datetime | None:
+        """The latest instant the log holds."""
+        found = [
+            marks[-1].at
+            for marks in (self.permission_requests, self.connected_calls, self.unanswered_calls)
+            if marks
+        ]
+        if self.last_connected_at is not None:
+            found.append(self.last_connected_at)
+        return max(found) if found else None
+
+    def request_limit_clears_at(self, rules: Rules, now: datetime) -> datetime | None:
+        """Return when a new call permission request becomes allowed, if the limits forbid it now.
+
+        Requests at or before the latest connected call do not count (the limits reset).
+        """
+        reset = self.last_connected_at
+        counted = [m.at for m in self.permission_requests if reset is None or m.at > reset]
+        day = _clears_at(counted, now, _DAY, rules.call_permission_requests_per_day.value)
+        week = _clears_at(counted, now, _WEEK, rules.call_permission_requests_per_week.value)
+        if day is None:
+            return week
+        return day if week is None or day > week else week
+
+    def call_limit_clears_at(self, rules: Rules, now: datetime) -> datetime | None:
+        """Return when another business-initiated call may connect, if the cap forbids it now."""
+        calls = [m.at for m in self.connected_calls]
+        return _clears_at(calls, now, _DAY, rules.business_calls_connected_per_day.value)
+
+    def unanswered_since(self, since: datetime | None) -> tuple[CallMark, ...]:
+        """The unanswered calls after `since` and after the latest connected call."""
+        reset = self.last_connected_at
+        if since is not None and (reset is None or since > reset):
+            reset = since
+        return tuple(m for m in self.unanswered_calls if reset is None or m.at > reset)
+
+
+_DAY: Final = timedelta(hours=24)
+_WEEK: Final = timedelta(days=7)
+
+
+def _clears_at(
+    instants: list[datetime], now: datetime, period: timedelta, allowed: int
+) -> datetime | None:
+    """When fewer than `allowed` of `instants` lie in the moving `period` before `now` again.
+
+    `None` when fewer already do.
+    """
+    recent = sorted(t for t in instants if now - period < t <= now)
+    if len(recent) < allowed:
+        return None
+    return recent[len(recent) - allowed] + period
+
+
+def _marks(marks: tuple[CallMark, ...], new: CallMark, kept: int) -> tuple[CallMark, ...]:
+    """`marks` with `new` added (once), the latest `kept` of them, oldest first."""
+    if new in marks:
+        return marks
+    return tuple(sorted((*marks, new))[-kept:])
+
+
 # --- the conversation -----------------------------------------------------------------------
 
 
@@ -469,6 +588,8 @@ class Conversation(Shown):
     """What the user agreed to."""
     call_permission: CallPermission = CallPermission()
     """Whether the business may call the user."""
+    calls: CallLog = CallLog()
+    """What the calling limits count: permission requests, connected and unanswered calls."""
     _latest: datetime | object | None = attrs.field(
         init=False, default=_UNKNOWN, eq=False, repr=False, alias="_latest"
     )
@@ -517,6 +638,7 @@ class Conversation(Shown):
             consent.marketing_opted_out_at or _EARLIEST,
             consent.marketing_resumed_at or _EARLIEST,
             self.call_permission.since or _EARLIEST,
+            self.calls.latest_at or _EARLIEST,
             *(v.referred_at for v in self.entry_points),
             *(v.replied_at or _EARLIEST for v in self.entry_points),
         )
@@ -737,6 +859,7 @@ def _replace(c: Conversation, **changes: Any) -> Conversation:  # noqa: ANN401
         entry_points=get("entry_points", c.entry_points),
         consent=get("consent", c.consent),
         call_permission=get("call_permission", c.call_permission),
+        calls=get("calls", c.calls),
     )
 
 
@@ -846,6 +969,45 @@ def _call_permission(
     return step
 
 
+def _call_log(c: Conversation, **changes: Any) -> Conversation:  # noqa: ANN401
+    log = attrs.evolve(c.calls, **changes)
+    return c if log == c.calls else _replace(c, calls=log)
+
+
+def _permission_requested(c: Conversation, fact: CallPermissionRequested) -> Conversation:
+    mark = CallMark(at=fact.at, id=fact.message_id)
+    return _call_log(
+        c, permission_requests=_marks(c.calls.permission_requests, mark, _KEPT_REQUESTS)
+    )
+
+
+def _call_connected(c: Conversation, fact: CallConnected) -> Conversation:
+    log = c.calls
+    changes: dict[str, Any] = {"last_connected_at": _later(log.last_connected_at, fact.at)}
+    if fact.business_initiated:
+        known = [m for m in log.connected_calls if fact.call_id and m.id == fact.call_id]
+        if not known or fact.at < known[0].at:  # the same call twice: its earliest instant
+            others = tuple(m for m in log.connected_calls if m not in known)
+            mark = CallMark(at=fact.at, id=fact.call_id)
+            changes["connected_calls"] = _marks(others, mark, _KEPT_CALLS)
+    if fact.call_id:  # a call that connected was answered, whatever else was reported
+        changes["unanswered_calls"] = tuple(m for m in log.unanswered_calls if m.id != fact.call_id)
+    return _call_log(c, **changes)
+
+
+def _call_unanswered(c: Conversation, fact: BusinessCallUnanswered) -> Conversation:
+    log = c.calls
+    if fact.call_id and any(m.id == fact.call_id for m in log.connected_calls):
+        return c
+    # REJECTED, then a terminate of the same call: one unanswered call, at its earliest report.
+    same = [m for m in log.unanswered_calls if fact.call_id and m.id == fact.call_id]
+    if same and same[0].at <= fact.at:
+        return c
+    others = tuple(m for m in log.unanswered_calls if m not in same)
+    mark = CallMark(at=fact.at, id=fact.call_id)
+    return _call_log(c, unanswered_calls=_marks(others, mark, _KEPT_UNANSWERED))
+
+
 def _send_rejected(c: Conversation, fact: SendRejected) -> Conversation:
     meaning = AUTHORITATIVE_CODES.get((fact.provider, fact.code))
     if meaning is CodeMeaning.WINDOW_CLOSED:
@@ -868,5 +1030,8 @@ _APPLY: Final[dict[type, Callable[[Conversation, Any], Conversation]]] = {
     CallPermissionRejected: _call_permission(CallPermissionInput.REJECT),
     CallPermissionRevoked: _call_permission(CallPermissionInput.REVOKE),
     SendRejected: _send_rejected,
+    CallPermissionRequested: _permission_requested,
+    CallConnected: _call_connected,
+    BusinessCallUnanswered: _call_unanswered,
 }
 """Which step each kind of fact takes."""

@@ -336,6 +336,7 @@ _BY_KIND: Final[dict[SendKind, PriceCategory]] = {
 # Enum members looked up once: an estimate runs before every send of a campaign, and a module
 # global is cheaper to read than an enum class attribute.
 _CALL: Final = SendKind.CALL
+_CALL_PERMISSION_REQUEST: Final = SendKind.CALL_PERMISSION_REQUEST
 _FREE_FORM: Final = SendKind.FREE_FORM
 _MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
 _UTILITY_TEMPLATE: Final = SendKind.UTILITY_TEMPLATE
@@ -385,6 +386,8 @@ def price_category(
         return None
     if kind is _FREE_FORM:
         return _SERVICE
+    if kind is _CALL_PERMISSION_REQUEST:
+        kind = _UTILITY_TEMPLATE  # outside the window; inside, `estimate_cost` says service
     if not rules.priced_by_template_category.value:
         return None
     if kind is _AUTHENTICATION_TEMPLATE and authentication_international:
@@ -469,6 +472,7 @@ def estimate_checked(  # noqa: PLR0917 - estimate_cost's arguments, once checked
     """`estimate_cost` once its arguments are checked (`decide` checks its own)."""
     if kind is _CALL:
         return _not_a_message(kind, rules.pricing_model.value, rules)
+    kind = _priced_kind(conversation, kind, now, rules)
     if market is None:
         market = known_region(conversation.recipient)
     if conversation.entry_points or rules.pricing_model.value is not _PMP:
@@ -578,6 +582,20 @@ def estimate_at(  # noqa: PLR0917 - estimate_cost's arguments, once checked
     if model is _PMP:
         return _per_message(send, window_open=window_open, free_tier_remaining=free_tier_remaining)
     return _per_conversation(send, charges or _NO_CHARGES, free_tier_remaining=free_tier_remaining)
+
+
+def _priced_kind(
+    conversation: Conversation, kind: SendKind, now: datetime, rules: Rules
+) -> SendKind:
+    """The kind a send is priced as: itself, except a call permission request.
+
+    That is free-form inside the window and a template outside it (marketing or utility, as
+    Meta allows; the estimate assumes utility).
+    """
+    if kind is not _CALL_PERMISSION_REQUEST:
+        return kind
+    window_end = conversation.window(rules)[1]
+    return _FREE_FORM if window_end is not None and now < window_end else _UTILITY_TEMPLATE
 
 
 _NO_CHARGES: Final = ConversationCharges()

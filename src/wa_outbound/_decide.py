@@ -121,6 +121,7 @@ def decide(
     free_tier_remaining: int | None = None,
     authentication_international: bool = False,
     month_volume: int | None = None,
+    business_market: str | None = None,
 ) -> SendDecision:
     """Decide a send with every part the host knows, and price it.
 
@@ -146,6 +147,9 @@ def decide(
         month_volume: How many messages of the send's market and price category the business
             portfolio was already charged this month, for the rate card's volume tiers
             (utility and authentication, from 2025-07-01); `None` prices at the list price.
+        business_market: The region of the business phone number (ISO 3166 code), for a
+            call or a call permission request: business numbers of some regions may not
+            place business-initiated calls. Not checked when not given.
 
     Returns:
         A `SendDecision` with every blocking reason, the alternative, `next_change_at`,
@@ -185,9 +189,7 @@ def decide(
 
     if market is None and (rate_card is not None or kind is _MARKETING_TEMPLATE):
         market = known_region(conversation.recipient)  # once, for the region and the price
-    region_answer = _NOTHING
-    if kind is _MARKETING_TEMPLATE:
-        region_answer = _region_answer(conversation, rules, market)
+    region_answer = _where_answer(conversation, kind, rules, market, limit, business_market)
     account_answer = _NOTHING if account is None else _account_answer(account, base, kind, now)
 
     cost = None
@@ -315,6 +317,40 @@ def _region_answer(conversation: Conversation, rules: Rules, market: str | None)
         return _NOTHING
     reason = BlockReason(Reason.MARKETING_BLOCKED_IN_REGION, None, region)
     return (reason,), Alternative.SEND_NON_MARKETING, None
+
+
+def _where_answer(  # noqa: PLR0917 - decide's arguments, private
+    conversation: Conversation,
+    kind: SendKind,
+    rules: Rules,
+    market: str | None,
+    limit: MessagingLimit | None,
+    business_market: str | None,
+) -> _Answer:
+    """The region's answer for a marketing template, calling's own for a call or a request."""
+    if kind is _MARKETING_TEMPLATE:
+        return _region_answer(conversation, rules, market)
+    if kind.is_calling and rules.business_initiated_calls.value:
+        return _calling_answer(rules, limit, business_market)
+    return _NOTHING
+
+
+def _calling_answer(
+    rules: Rules, limit: MessagingLimit | None, business_market: str | None
+) -> _Answer:
+    """Calling's own conditions: the business's messaging limit and its number's region."""
+    reasons: list[BlockReason] = []
+    needed = rules.calling_minimum_messaging_limit.value
+    if limit is not None and limit.users is not None and limit.users < needed:
+        reasons.append(BlockReason(Reason.CALLING_NOT_ELIGIBLE, None, f"{needed:,}"))
+    if (
+        business_market is not None
+        and business_market in rules.business_calls_blocked_regions.value
+    ):
+        reasons.append(BlockReason(Reason.CALLING_UNAVAILABLE_IN_REGION, None, business_market))
+    if not reasons:
+        return _NOTHING
+    return tuple(reasons), Alternative.SEND_MESSAGE, None
 
 
 def _account_answer(

@@ -64,6 +64,28 @@ class Reason(enum.Enum):
     """The user's temporary call permission has run out."""
     CALL_PERMISSION_DECLINED = "call_permission_declined"
     """The user declined or revoked call permission."""
+    CALLS_UNANSWERED = "calls_unanswered"
+    """The platform revoked the call permission after the business's calls went unanswered
+    that many times in a row; `at` is the last of them."""
+    CALL_LIMIT_REACHED = "call_limit_reached"
+    """The business already connected as many calls to this user in the moving 24 hours as the
+    rules allow; `at` is when the next one may connect."""
+    CALL_PERMISSION_REQUEST_LIMIT = "call_permission_request_limit"
+    """The business already sent this user as many call permission requests as the rules allow
+    in 24 hours or 7 days (since their last connected call); `at` is when another may go."""
+    CALLING_NOT_ELIGIBLE = "calling_not_eligible"
+    """The business's messaging limit is below what the Calling API needs (`decide` only)."""
+    GROUPS_UNAVAILABLE = "groups_unavailable"
+    """The rules in force offer no Groups API: a business cannot send to a group
+    (`decide_group` only)."""
+    GROUP_TOO_LARGE = "group_too_large"
+    """The group has more participants than the rules allow (`decide_group` only)."""
+    GROUP_KIND_UNSUPPORTED = "group_kind_unsupported"
+    """Groups take text, media and marketing or utility templates only: no calls,
+    authentication templates or interactive messages (`decide_group` only)."""
+    CALLING_UNAVAILABLE_IN_REGION = "calling_unavailable_in_region"
+    """Business numbers of this region may not place business-initiated calls (`decide`
+    only)."""
     MESSAGING_LIMIT_REACHED = "messaging_limit_reached"
     """The send would reach a new user, and the messaging limit of the moving 24 hours is used
     up; `at` is when the next slot frees."""
@@ -153,6 +175,19 @@ _MESSAGES: Final[dict[Reason, str]] = {
     Reason.NO_CALL_PERMISSION: "the user has not granted call permission",
     Reason.CALL_PERMISSION_EXPIRED: "the user's call permission expired at {at}",
     Reason.CALL_PERMISSION_DECLINED: "the user {detail} call permission on {at}",
+    Reason.CALLS_UNANSWERED: "the platform revoked the call permission after {detail}"
+    " unanswered calls in a row, the last at {at}; ask the user for permission again",
+    Reason.CALL_LIMIT_REACHED: "{detail} business-initiated calls to this user connected in"
+    " the moving 24 hours; the next may connect at {at}",
+    Reason.CALL_PERMISSION_REQUEST_LIMIT: "the call permission requests this user may receive"
+    " ({detail}) are used up since the last connected call; the next may go at {at}",
+    Reason.CALLING_NOT_ELIGIBLE: "the Calling API needs a messaging limit of at least {detail}",
+    Reason.GROUPS_UNAVAILABLE: "the rules in force ({detail}) offer no Groups API; send to each"
+    " user instead",
+    Reason.GROUP_TOO_LARGE: "the group has more participants than the {detail} allowed",
+    Reason.GROUP_KIND_UNSUPPORTED: "groups do not take {detail}",
+    Reason.CALLING_UNAVAILABLE_IN_REGION: "business numbers of {detail} may not place"
+    " business-initiated calls",
     Reason.MESSAGING_LIMIT_REACHED: "the messaging limit of {detail} new users in the moving"
     " window is used up; the next slot frees at {at}",
     Reason.PACED: "sending now would exceed the number's throughput or this user's pair rate;"
@@ -172,6 +207,8 @@ _TIME_BOUND: Final = frozenset(
         Reason.PACED,
         Reason.TEMPLATE_PAUSED,
         Reason.ACCOUNT_RESTRICTED,
+        Reason.CALL_LIMIT_REACHED,
+        Reason.CALL_PERMISSION_REQUEST_LIMIT,
     }
 )
 """Reasons that end by the passage of time alone (when they carry an instant)."""
@@ -444,6 +481,7 @@ _MARKETINGSTATUS_STOPPED: Final = MarketingStatus.STOPPED
 _REASON_MARKETING_OPTED_OUT: Final = Reason.MARKETING_OPTED_OUT
 _REASON_OPTED_OUT: Final = Reason.OPTED_OUT
 _SENDKIND_CALL: Final = SendKind.CALL
+_SENDKIND_CALL_PERMISSION_REQUEST: Final = SendKind.CALL_PERMISSION_REQUEST
 _SENDKIND_FREE_FORM: Final = SendKind.FREE_FORM
 _SENDKIND_MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
 
@@ -491,6 +529,10 @@ def _conversation_answer(  # noqa: C901, PLR0912
             blocked.append(BlockReason(_REASON_OPTED_OUT, consent.since))
             instead = instead or _ALTERNATIVE_WAIT_FOR_USER
         reasons = tuple(blocked)
+    elif kind is _SENDKIND_CALL_PERMISSION_REQUEST:
+        reasons, instead, clears = _request_reasons(c, rules, now, window_open, last_inbound)
+        if clears is not None and (next_change is None or clears < next_change):
+            next_change = clears
     elif status is _CONSENTSTATUS_OPTED_OUT:
         reasons = (BlockReason(_REASON_OPTED_OUT, consent.since),)
         replying = window_open and _after_stop(last_inbound, consent.since)
@@ -563,4 +605,54 @@ def _call_reasons(
         verb = "declined" if status is CallPermissionStatus.REJECTED else "revoked"
         reasons.append(BlockReason(Reason.CALL_PERMISSION_DECLINED, permission.since, verb))
         instead = instead or Alternative.REQUEST_CALL_PERMISSION
+    if status is CallPermissionStatus.GRANTED and not reasons:
+        revoke_after = rules.call_permission_revoked_after_unanswered.value
+        unanswered = c.calls.unanswered_since(permission.since)
+        if len(unanswered) >= revoke_after:
+            last = unanswered[-1].at
+            reasons.append(BlockReason(Reason.CALLS_UNANSWERED, last, str(revoke_after)))
+            instead = Alternative.REQUEST_CALL_PERMISSION
+            expires_later = None
+    clears = c.calls.call_limit_clears_at(rules, now)
+    if clears is not None:
+        cap = str(rules.business_calls_connected_per_day.value)
+        reasons.append(BlockReason(Reason.CALL_LIMIT_REACHED, clears, cap))
+        instead = instead or Alternative.SEND_LATER
+        expires_later = clears if expires_later is None or clears < expires_later else expires_later
     return reasons, instead, expires_later
+
+
+def _request_reasons(
+    c: Conversation,
+    rules: Rules,
+    now: datetime,
+    window_open: bool,  # noqa: FBT001 - private, positional for speed
+    last_inbound: datetime | None,
+) -> tuple[tuple[BlockReason, ...], Alternative | None, datetime | None]:
+    """A call permission request's reasons, alternative, and when its request limit clears.
+
+    Inside the window it is a free-form message; outside it, a template, which needs the
+    recorded opt-in a template needs.
+    """
+    reasons: list[BlockReason] = []
+    instead: Alternative | None = None
+    if not rules.business_initiated_calls.value:
+        reasons.append(BlockReason(Reason.CALLING_UNAVAILABLE, None, rules.name))
+        instead = Alternative.SEND_MESSAGE
+    clears = c.calls.request_limit_clears_at(rules, now)
+    if clears is not None:
+        per_day = rules.call_permission_requests_per_day.value
+        per_week = rules.call_permission_requests_per_week.value
+        detail = f"{per_day} in 24 h, {per_week} in 7 days"
+        reasons.append(BlockReason(Reason.CALL_PERMISSION_REQUEST_LIMIT, clears, detail))
+        instead = instead or Alternative.SEND_LATER
+    consent = c.consent
+    if consent.status is ConsentStatus.OPTED_OUT and not (
+        window_open and _after_stop(last_inbound, consent.since)
+    ):
+        reasons.append(BlockReason(Reason.OPTED_OUT, consent.since))
+        instead = Alternative.WAIT_FOR_USER
+    elif consent.status is ConsentStatus.UNKNOWN and not window_open:
+        reasons.append(_NO_OPT_IN)
+        instead = Alternative.RECORD_OPT_IN
+    return tuple(reasons), instead, clears

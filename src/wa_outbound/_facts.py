@@ -21,8 +21,11 @@ from wa_outbound._errors import InvalidValueError, decimal_digits, member, shown
 from wa_outbound._time import utc
 
 __all__ = [
+    "BusinessCallUnanswered",
+    "CallConnected",
     "CallPermissionGranted",
     "CallPermissionRejected",
+    "CallPermissionRequested",
     "CallPermissionRevoked",
     "EntryPoint",
     "Fact",
@@ -216,6 +219,50 @@ def _provider_member(value: object) -> Provider:
 
 
 @attrs.frozen(kw_only=True)
+class CallPermissionRequested:
+    """The business sent the user a call permission request (free-form or template).
+
+    Requests are limited per user (`call_permission_requests_per_day` and `_per_week`); a
+    connected call resets the count.
+    """
+
+    at: datetime = attrs.field(converter=at_field)
+    """When it was sent."""
+    message_id: str = attrs.field(default="", validator=text_field)
+    """The request message's id, if known (two requests at one instant count once without)."""
+
+
+@attrs.frozen(kw_only=True)
+class CallConnected:
+    """A call between the business and the user connected (the user, or the business, picked up).
+
+    It resets the call permission request limits and the count of unanswered calls; a
+    business-initiated one counts against `business_calls_connected_per_day`.
+    """
+
+    at: datetime = attrs.field(converter=at_field)
+    """When it connected (or, from a `terminate` webhook, ended)."""
+    call_id: str = attrs.field(default="", validator=text_field)
+    """The platform's call id, if known (the same call reported twice counts once)."""
+    business_initiated: bool = True
+    """Whether the business placed the call."""
+
+
+@attrs.frozen(kw_only=True)
+class BusinessCallUnanswered:
+    """A business-initiated call was not answered: rejected, missed or failed.
+
+    After `call_permission_revoked_after_unanswered` of them in a row the platform revokes the
+    user's call permission.
+    """
+
+    at: datetime = attrs.field(converter=at_field)
+    """When the call ended unanswered."""
+    call_id: str = attrs.field(default="", validator=text_field)
+    """The platform's call id, if known (a call that also connected never counts here)."""
+
+
+@attrs.frozen(kw_only=True)
 class SendRejected:
     """The platform refused or failed a business message with an error code.
 
@@ -270,6 +317,9 @@ Fact = (
     | CallPermissionGranted
     | CallPermissionRejected
     | CallPermissionRevoked
+    | CallPermissionRequested
+    | CallConnected
+    | BusinessCallUnanswered
     | SendRejected
 )
 """Any fact a `Conversation` can apply."""

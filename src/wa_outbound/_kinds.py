@@ -24,9 +24,22 @@ class SendKind(enum.Enum):
     """An approved template of category AUTHENTICATION."""
     CALL = "call"
     """A business-initiated voice call (Calling API)."""
+    # --- issue 16: calling limits --------------------------------------------------------
+    CALL_PERMISSION_REQUEST = "call_permission_request"
+    """A call permission request: a free-form interactive message inside the customer service
+    window, a call permission request template (marketing or utility) outside it."""
 
     @property
     def is_template(self) -> bool:
-        """Whether this kind is a template message."""
+        """Whether this kind is a template message (a call permission request is not always)."""
         # Identity tests: hashing an enum member runs Python code, comparing does not.
-        return self is not SendKind.FREE_FORM and self is not SendKind.CALL
+        return (
+            self is not SendKind.FREE_FORM
+            and self is not SendKind.CALL
+            and self is not SendKind.CALL_PERMISSION_REQUEST
+        )
+
+    @property
+    def is_calling(self) -> bool:
+        """Whether this kind is a call or a call permission request (the calling limits apply)."""
+        return self is SendKind.CALL or self is SendKind.CALL_PERMISSION_REQUEST

@@ -31,7 +31,12 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 from wa_outbound import _wire
 from wa_outbound._account import Restriction
-from wa_outbound._conversation import CallPermissionStatus, Conversation, EntryPointVisit
+from wa_outbound._conversation import (
+    KEPT_CALL_MARKS,
+    CallPermissionStatus,
+    Conversation,
+    EntryPointVisit,
+)
 from wa_outbound._cost import ConversationCharges
 from wa_outbound._errors import InvalidValueError, StoredDataError
 from wa_outbound._time import iso_instant
@@ -61,9 +66,26 @@ _T = TypeVar("_T")
 
 FORMAT: Final = "wa_outbound.conversation"
 """The `format` header of a stored conversation."""
-VERSION: Final = 1
-"""The `version` header this release writes."""
-_CONVERSATION: Final = _wire.StoredFormat(name=FORMAT, version=VERSION)  # 1 is the first
+VERSION: Final = 2
+"""The `version` header this release writes (2 adds the call log)."""
+
+
+def _add_call_log(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: a conversation stored before the call log had counted nothing."""
+    return {
+        **body,
+        "calls": {
+            "permission_requests": [],
+            "connected_calls": [],
+            "last_connected_at": None,
+            "unanswered_calls": [],
+        },
+    }
+
+
+_CONVERSATION: Final = _wire.StoredFormat(
+    name=FORMAT, version=VERSION, migrations={1: _add_call_log}
+)
 _CHARGES: Final = _wire.StoredFormat(name="wa_outbound.conversation_charges", version=1)
 _RESTRICTION_KEYS: Final = frozenset({"restriction_type", "until"})
 _LATER_THAN_INBOUND: Final = "later than last_inbound_message_at"
@@ -172,13 +194,14 @@ def load_conversation(data: object) -> Conversation:
     Raises:
         StoredDataError: The data is not a stored conversation of a version this release
             reads; a field is missing, unknown or invalid; or the conversation is one no
-            sequence of facts builds (a call permission answered without its instant, visits
-            out of order or later than the messages they are part of, a method without its
+            sequence of facts builds (a call permission answered without its instant, calls or
+            visits out of order or later than the messages they are part of, a method without its
             opt-in). The error names the field path and its value.
     """
     body = _wire.check_header(data, _CONVERSATION)
     conversation = read(body, Conversation)
     _check_call_permission(conversation)
+    _check_call_log(conversation)
     _check_consent(conversation)
     _check_entry_points(conversation, body)
     return conversation
@@ -200,6 +223,32 @@ def _check_call_permission(c: Conversation) -> None:
         refused("call_permission.expires_at", value, "only a granted permission expires")
     if since is not None and expires_at <= since:
         refused("call_permission.expires_at", value, f"must be after since={stored_instant(since)}")
+
+
+def _check_call_log(c: Conversation) -> None:
+    log = c.calls
+    for name, kept in KEPT_CALL_MARKS.items():
+        marks = getattr(log, name)
+        if len(marks) > kept:
+            refused(f"calls.{name}", len(marks), f"only the latest {kept} are kept")
+        if list(marks) != sorted(set(marks)):
+            refused(f"calls.{name}", [stored_instant(m.at) for m in marks], "kept oldest first")
+    connected, last = log.connected_calls, log.last_connected_at
+    if connected and (last is None or last < connected[-1].at):
+        refused(
+            "calls.last_connected_at",
+            None if last is None else stored_instant(last),
+            f"a call connected at {stored_instant(connected[-1].at)}",
+        )
+    ids = [m.id for m in connected if m.id]
+    for name in ("connected_calls", "unanswered_calls"):
+        marks = getattr(log, name)
+        named = [m.id for m in marks if m.id]
+        if len(named) != len(set(named)):
+            refused(f"calls.{name}", named, "one mark per call")
+    answered = [m.id for m in log.unanswered_calls if m.id in ids]
+    if answered:
+        refused("calls.unanswered_calls", answered, "these calls connected")
 
 
 def _check_consent(c: Conversation) -> None:

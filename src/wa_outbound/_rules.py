@@ -264,6 +264,42 @@ class Rules(Shown):
     permanent_call_permission: Rule[bool] = _field(bool)
     """Whether a user can grant a call permission that never expires."""
 
+    # --- issue 16: calling limits, template components, data use, groups -------------------
+    call_permission_requests_per_day: Rule[int] = _field(int, positive=True)
+    """How many call permission requests a business number may send one user in a moving
+    24 hours; a connected call between them resets the count."""
+    call_permission_requests_per_week: Rule[int] = _field(int, positive=True)
+    """How many call permission requests a business number may send one user in a moving
+    7 days; a connected call between them resets the count."""
+    business_calls_connected_per_day: Rule[int] = _field(int, positive=True)
+    """How many connected business-initiated calls a business number may make to one user in a
+    moving 24 hours, whatever the permission."""
+    call_permission_revoked_after_unanswered: Rule[int] = _field(int, positive=True)
+    """After how many consecutive unanswered (or rejected) business-initiated calls the user's
+    call permission is revoked by the platform."""
+    calling_minimum_messaging_limit: Rule[int] = _field(int, positive=True)
+    """The messaging limit (unique users per 24 hours) a business needs before it may use the
+    Calling API."""
+    business_calls_blocked_regions: Rule[tuple[str, ...]] = _regions_field()
+    """The regions (ISO 3166 codes) of business phone numbers that may not place
+    business-initiated calls."""
+    template_offer_text_max_length: Rule[int] = _field(int, positive=True)
+    """How many characters the text of a limited-time offer may have."""
+    template_carousel_cards_min: Rule[int] = _field(int, positive=True)
+    """How many cards a carousel template must define at least."""
+    template_carousel_cards_max: Rule[int] = _field(int, positive=True)
+    """How many cards a carousel template may define at most."""
+    groups_api: Rule[bool] = _field(bool)
+    """Whether a business may create WhatsApp groups and send to them through the API."""
+    group_participants_max: Rule[int] = _field(int, positive=True)
+    """How many participants a WhatsApp group may have (consumer groups before the Groups API,
+    API groups since)."""
+    groups_per_number_max: Rule[int] = _field(int, positive=True)
+    """How many groups one business number may create through the Groups API."""
+    meta_ads_data_sharing_excluded_regions: Rule[tuple[str, ...]] = _regions_field()
+    """The regions (ISO 3166 codes) whose WhatsApp users' data Meta does not share with its
+    other products (Facebook, Instagram) to improve them or target their ads."""
+
     # --- consent ----------------------------------------------------------------------------
     opt_in_required_inside_window: Rule[bool] = _field(bool)
     """Whether a template sent inside an open customer service window needs a recorded opt-in too
@@ -602,6 +638,105 @@ _CALLING_LAUNCH: Final = Source(
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
 )
+_CALL_PERMISSION_LIMITS: Final = Source(
+    title="Gupshup, Obtain user call permissions ('Max 1 request per 24 hours', 'Max 2 requests"
+    " per 7 days', 'Limits reset when any connected call (business-initiated or user-initiated)"
+    " occurs', '4 consecutive unanswered calls -> Approved permission is automatically"
+    " revoked'); Wati and Infobip state the same. Meta's call permissions API reports the"
+    " limits as PT24H / P7D; Meta's page text with the numbers was not seen",
+    url="https://partner-docs.gupshup.io/docs/obtain-user-call-permissions",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_CONNECTED_CALLS_2025: Final = Source(
+    title="Twilio, error 37006 ('more than five connected business-initiated WhatsApp calls to"
+    " the same number in a 24-hour period'); Wati and Infobip give 5 as well",
+    url="https://www.twilio.com/docs/api/errors/37006",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_CALL_PERMISSIONS_NOV_2025: Final = Source(
+    title="Meta, Obtain user call permissions, updated 2025-11-13 ('Your business can make"
+    " only 10 connected calls every 24 hours', per business and WhatsApp user pair), as"
+    " copied by Kapso",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions",
+    checked=_CHECKED,
+)
+_CALL_PERMISSIONS_JUN_2026: Final = Source(
+    title="Meta, Obtain user call permissions, updated 2026-06-26 ('Your business can make a"
+    " maximum of 100 connected calls every 24 hours', per business and WhatsApp user pair)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions",
+    checked=_CHECKED,
+)
+_CALLING_OVERVIEW: Final = Source(
+    title="Meta, Cloud API Calling, prerequisites ('The business must have a messaging limit of"
+    " at least 2000 business-initiated conversations in a rolling 24-hour period')",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/calling",
+    checked=_CHECKED,
+)
+_CALLING_FAQ: Final = Source(
+    title="Meta, Calling FAQs, updated 2025-11-13 ('Business-initiated Calling (BIC) is"
+    " currently available in every location Cloud API is available, except ... USA, Canada,"
+    " Turkey, Egypt, Vietnam, Nigeria'; the business number's country code counts)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/faq",
+    checked=_CHECKED,
+)
+_LIMITED_TIME_OFFER: Final = Source(
+    title="Meta, Limited-time offer templates (offer text 'Maximum 16 characters'; 'Only"
+    " templates categorized as MARKETING are supported'; 'Footer components are not supported')",
+    url="https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates/limited-time-offer-templates",
+    checked=_CHECKED,
+)
+_CAROUSEL: Final = Source(
+    title="Meta, Media card carousel templates ('minimum 2 and maximum 10' cards; carousels"
+    " only for marketing templates)",
+    url="https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates/media-card-carousel-templates",
+    checked=_CHECKED,
+)
+_LIMITS_250_START: Final = Source(
+    title="Brevo, About the messaging limits and quality rating of WhatsApp messages"
+    " ('Unverified trial tier: 250 unique customers ... If you signed up before September"
+    " 30th, 2022, the limit is 50 unique customers')",
+    url=_LIMITS_50_REPORT,
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_TEMPLATES_1500: Final = (
+    "https://help.eocean.net/knowledge/template-guidelines ('WhatsApp supports up to 250"
+    " templates per account by default ... may approve a higher limit of 1500 templates')"
+)
+_GROUPS_2023: Final = Source(
+    title="The February 2023 product brief: groups of up to 1,024 participants in the WhatsApp"
+    " app, no API; every participant sees the others' numbers. Groups of 1,024 (up from 256)"
+    " arrived with Communities on 2022-11-03, as reported by the Indian Express",
+    url="https://indianexpress.com/article/technology/tech-news-technology/whatsapp-starts-global-roll-out-of-communities-feature-groups-can-now-support-1024-users-8246470/",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
+_GROUPS_API: Final = Source(
+    title="Meta, Groups API, updated 2025-11-14 ('The Groups API is now open to all businesses"
+    " with an Official Business Account'; 'Max group participants: 8'; 'Max groups you can"
+    " create: 10,000 per business number'; 'Admin hide group participant list' not supported),"
+    " as copied by ChatArchitect",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/groups",
+    checked=_CHECKED,
+)
+_EUROPEAN_REGION: Final = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU",
+    "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI",
+    "SK",
+)  # fmt: skip
+"""WhatsApp's "European Region": the EU, the EEA (Iceland, Liechtenstein, Norway) and the UK."""
+_EU_DATA_USE: Final = Source(
+    title="WhatsApp's statement of January 2021, as reported by DIGIT: 'it is still the case"
+    " that WhatsApp does not share European region WhatsApp user data with Facebook for the"
+    " purpose of Facebook using this data to improve its products or advertisements' (the EU,"
+    " the EEA and the UK); the sharing was paused in November 2016 after European data"
+    " protection authorities objected",
+    url="https://digit.fyi/facebook-to-access-whatsapp-user-data-except-in-europe/",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED,
+)
 _TEMPLATE_REVIEW: Final = Source(
     title="Meta, Template review ('It can take up to 24 hours for an approval decision to be"
     " made')",
@@ -759,6 +894,98 @@ _CLOCK_SKEW: Final = Source(
     checked=_CHECKED,
 )
 _PAIR_RATE_REPORT: Final = "https://dev.to/wapgrowai_org/whatsapp-cloud-api-rate-limits-in-practice-throughput-pair-rate-messaging-limits-and-error-codes-1i7k"
+
+_NO_CALLS: Final = "Unused while business-initiated calls are unavailable."
+_ISSUE_16_BASELINE: Final[Mapping[str, Rule[Any]]] = {
+    "call_permission_requests_per_day": Rule(
+        value=1,
+        effective_from=_day(2023, 1, 1),
+        source=_CALL_PERMISSION_LIMITS,
+        note=_NO_CALLS,
+    ),
+    "call_permission_requests_per_week": Rule(
+        value=2,
+        effective_from=_day(2023, 1, 1),
+        source=_CALL_PERMISSION_LIMITS,
+        note=_NO_CALLS,
+    ),
+    "business_calls_connected_per_day": Rule(
+        value=5,
+        effective_from=_day(2023, 1, 1),
+        source=_CONNECTED_CALLS_2025,
+        note=_NO_CALLS,
+    ),
+    "call_permission_revoked_after_unanswered": Rule(
+        value=4,
+        effective_from=_day(2023, 1, 1),
+        source=_CALL_PERMISSION_LIMITS,
+        note=_NO_CALLS,
+    ),
+    "calling_minimum_messaging_limit": Rule(
+        value=2000,
+        effective_from=_day(2023, 1, 1),
+        source=_CALLING_OVERVIEW,
+        note=_NO_CALLS,
+    ),
+    "business_calls_blocked_regions": Rule(
+        value=(),
+        effective_from=_day(2023, 1, 1),
+        source=_CALLING_FAQ,
+        note=_NO_CALLS + " No region list applies before the launch.",
+    ),
+    "template_offer_text_max_length": Rule(
+        value=16,
+        effective_from=_day(2023, 1, 1),
+        source=_LIMITED_TIME_OFFER,
+        note="Limited-time offers are marketing only and take no footer. The page gives no"
+        " start date, so the baseline's date is used.",
+    ),
+    "template_carousel_cards_min": Rule(
+        value=2,
+        effective_from=_day(2023, 1, 1),
+        source=_CAROUSEL,
+        note="A product card carousel defines two cards and may send up to ten. The page gives"
+        " no start date, so the baseline's date is used.",
+    ),
+    "template_carousel_cards_max": Rule(
+        value=10,
+        effective_from=_day(2023, 1, 1),
+        source=_CAROUSEL,
+        note="The page gives no start date, so the baseline's date is used.",
+    ),
+    "groups_api": Rule(
+        value=False,
+        effective_from=_day(2018, 8, 1),
+        source=_GROUPS_2023,
+        note="Groups lived in the WhatsApp app only; a business could not create one or send"
+        " to one through the API.",
+    ),
+    "group_participants_max": Rule(
+        value=1024,
+        effective_from=_day(2022, 11, 3),
+        source=_GROUPS_2023,
+        note="Consumer groups in the WhatsApp app (the brief's 1,024). Every participant sees"
+        " every other's phone number and anyone with an invite link may join: no way to"
+        " send to customers within privacy requirements.",
+    ),
+    "groups_per_number_max": Rule(
+        value=10_000,
+        effective_from=_day(2023, 1, 1),
+        source=_GROUPS_API,
+        note="Unused while the Groups API is unavailable.",
+    ),
+    "meta_ads_data_sharing_excluded_regions": Rule(
+        value=_EUROPEAN_REGION,
+        effective_from=_day(2016, 11, 1),
+        source=_EU_DATA_USE,
+        note="The February 2023 product brief: in Europe Meta may not use WhatsApp user data"
+        " for its other products (ads on Facebook and Instagram), unlike the US, India or"
+        " Brazil. The user's region, not the business's, counts. It does not restrict"
+        " sending; ask `meta_ads_data_sharing` before exporting an audience.",
+    ),
+}
+"""The baseline of issue 16's rules (kept apart so that the baseline's big literal stays
+readable)."""
 
 RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
     RuleChange(
@@ -932,9 +1159,12 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=6000,
                 effective_from=_day(2022, 10, 25),
                 source=_TEMPLATE_LIMIT_CHANGE,
-                note="The portfolio is verified and one of its accounts has a number with an "
-                "approved display name. The February 2023 brief's 1,500 was not found in any "
-                "source.",
+                note="The portfolio is verified and one of its accounts has a number with an"
+                " approved display name. The February 2023 brief says '250 templates, 1,500 on"
+                " request': 1,500 was the limit Meta granted on request before this change"
+                " (reported: " + _TEMPLATES_1500 + "), when the 250 counted names. Meta's"
+                " changelog replaced it with 6,000 on 2022-10-25, which was in force in"
+                " February 2023 and is followed here.",
             ),
             "template_quota_counts_languages": Rule(
                 value=True,
@@ -1168,14 +1398,16 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
             ),
             "messaging_limit_tiers": Rule(
                 value=(250, 1_000, 10_000, 100_000),
-                effective_from=_day(2023, 1, 1),
-                source=_LIMITS_2023,
+                effective_from=_day(2022, 9, 30),
+                source=_LIMITS_250_START,
                 note="Per phone number: 250 until the business is verified, then 1K, 10K, 100K,"
-                " unlimited. The February 2023 brief gives 50 for unverified businesses; that"
-                " trial tier is reported only for accounts created before 2022-09-30 ("
-                + _LIMITS_50_REPORT
-                + "), so it is left off the ladder: a 50 limit (TIER_50) projects to 250 next."
-                " No start date found, so the baseline's date is used.",
+                " unlimited (AWS: " + _LIMITS_2023.url + "). The February 2023 product brief"
+                " (reported) says unverified businesses could start at most 50 conversations a"
+                " day, 'expected to increase to 250', and verified ones 1,000 to unlimited;"
+                " the 50 step applied only to accounts signed up before 2022-09-30, the date"
+                " the 250 start replaced it, so in February 2023 new accounts started at 250"
+                " and a 50 limit (TIER_50) projects to 250 next. Meta's own pages give no"
+                " date; its current page starts at 250.",
             ),
             "verified_starting_limit": Rule(
                 value=1_000,
@@ -1237,6 +1469,8 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 " NTP-synchronised clocks a host may lower it. Not a platform change, so the"
                 " baseline's date is used.",
             ),
+            # --- issue 16: calling limits, template components, data use, groups ---------
+            **_ISSUE_16_BASELINE,
         },
     ),
     RuleChange(
@@ -1402,6 +1636,51 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 note="'7 calendar days (168 hours) ... from time of user's approval'; used only"
                 " when a grant carries no expiry of its own.",
             ),
+            "call_permission_requests_per_day": Rule(
+                value=1,
+                effective_from=_day(2025, 7, 15),
+                source=_CALL_PERMISSION_LIMITS,
+                note="Free-form (inside the window) and template requests alike. A connected"
+                " call in either direction resets the count (reported).",
+            ),
+            "call_permission_requests_per_week": Rule(
+                value=2,
+                effective_from=_day(2025, 7, 15),
+                source=_CALL_PERMISSION_LIMITS,
+                note="Reset by a connected call, as the daily count.",
+            ),
+            "business_calls_connected_per_day": Rule(
+                value=5,
+                effective_from=_day(2025, 7, 15),
+                source=_CONNECTED_CALLS_2025,
+                note="Per business number and user, over a moving 24 hours. Meta's page"
+                " raised it later (10, then 100).",
+            ),
+            "call_permission_revoked_after_unanswered": Rule(
+                value=4,
+                effective_from=_day(2025, 7, 15),
+                source=_CALL_PERMISSION_LIMITS,
+                note="After 2 in a row the user is asked to reconsider; after 4 the permission"
+                " is revoked. Rejected calls count as unanswered (Gupshup: 'For Unanswered or"
+                " Rejected Calls').",
+            ),
+            "calling_minimum_messaging_limit": Rule(
+                value=2000,
+                effective_from=_day(2025, 7, 15),
+                source=_CALLING_OVERVIEW,
+                note="Wati's English page now says 1,000 and its Spanish one 2,000; Meta's"
+                " prerequisite says 2,000, which is followed (there is no 1,000 limit since"
+                " 2025-10-07).",
+            ),
+            "business_calls_blocked_regions": Rule(
+                value=("CA", "EG", "NG", "TR", "US", "VN"),
+                effective_from=_day(2025, 7, 15),
+                source=_CALLING_FAQ,
+                note="By the country code of the business phone number; the user may be"
+                " anywhere the Cloud API is available. Infobip also names Cuba, Iran, North"
+                " Korea, Syria and occupied Ukrainian regions, where the platform does not"
+                " operate at all.",
+            ),
         },
     ),
     RuleChange(
@@ -1446,6 +1725,60 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 effective_from=_day(2025, 11, 3),
                 source=_CALL_PERMISSIONS,
                 note="'As of November 3, 2025, permanent permissions is now available.'",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 11, 13),
+        title="10 connected calls a day",
+        rules={
+            "business_calls_connected_per_day": Rule(
+                value=10,
+                effective_from=_day(2025, 11, 13),
+                source=_CALL_PERMISSIONS_NOV_2025,
+                note="The date is the page's update; the change may be older. Permanent"
+                " permissions have the same cap.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 11, 14),
+        title="Groups API",
+        rules={
+            "groups_api": Rule(
+                value=True,
+                effective_from=_day(2025, 11, 14),
+                source=_GROUPS_API,
+                note="Official Business Accounts only, not for numbers shared with the WhatsApp"
+                " Business app or in Multi-solution Conversations. The date is the page's"
+                " update saying it is 'now open' to them; before, a messaging limit of 100,000"
+                " was needed too (since an unknown date). Any member's message opens one"
+                " customer service window for the whole group; each delivered copy is charged.",
+            ),
+            "group_participants_max": Rule(
+                value=8,
+                effective_from=_day(2025, 11, 14),
+                source=_GROUPS_API,
+                note="Groups the business creates through the API; joining is by invite link"
+                " only. The participant list cannot be hidden: members still see each other.",
+            ),
+            "groups_per_number_max": Rule(
+                value=10_000,
+                effective_from=_day(2025, 11, 14),
+                source=_GROUPS_API,
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 6, 26),
+        title="100 connected calls a day",
+        rules={
+            "business_calls_connected_per_day": Rule(
+                value=100,
+                effective_from=_day(2026, 6, 26),
+                source=_CALL_PERMISSIONS_JUN_2026,
+                note="The date is the page's update. A copy of the page still dated 2025-11-13"
+                " already says 100, so the change may be older.",
             ),
         },
     ),

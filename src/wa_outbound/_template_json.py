@@ -25,6 +25,7 @@ from wa_outbound import _wire
 from wa_outbound._errors import TemplateFormatError, ascii_upper
 from wa_outbound._templates import (
     Body,
+    BodyExample,
     Button,
     Buttons,
     Component,
@@ -49,6 +50,25 @@ _COMPONENT_TYPES: Final[Mapping[str, type[Any]]] = {
 }
 _TAGS: Final = {cls: ("type", name) for name, cls in _COMPONENT_TYPES.items()}
 _BUTTON_EXAMPLE: Final = typing.get_type_hints(Button)["example"]
+_BODY_TEXT: Final = typing.get_type_hints(BodyExample)["body_text"]
+
+
+def _structure_body_text(value: object, _type: object) -> object:
+    """A body's positional examples: arrays of strings, or one string for a single variable.
+
+    Meta, "Product card carousel templates": "If message body text uses a single variable,
+    `body_text` value can be a string".
+    """
+    if isinstance(value, str):
+        return ((value,),)
+    rows = _wire.json_array(value)
+    found = []
+    for index, row in enumerate(rows):
+        items = _wire.json_array(row, f"[{index}]")
+        found.append(
+            tuple(_wire.string(item, f"[{index}][{place}]") for place, item in enumerate(items))
+        )
+    return tuple(found)
 
 
 def _structure_example(value: object, _type: object) -> object:
@@ -86,6 +106,7 @@ def _converter() -> cattrs.Converter:
         defaults=True, keep_extra=True, any_case=True, omit_defaults=True, tags=_TAGS
     )
     converter.register_structure_hook(_BUTTON_EXAMPLE, _structure_example)
+    converter.register_structure_hook(_BODY_TEXT, _structure_body_text)
     converter.register_structure_hook(Component, _structure_component)
     converter.register_unstructure_hook(OtherComponent, _unstructure_other)
     converter.register_unstructure_hook(

@@ -41,6 +41,7 @@ from wa_outbound._templates import (
     Footer,
     Header,
     HeaderFormat,
+    OtherComponent,
     ParameterFormat,
     Placeholder,
     Template,
@@ -156,6 +157,14 @@ class LintCode(enum.Enum):
     """An authentication footer whose code expiry is outside what the rules allow."""
     MARKETING_OPT_OUT = "marketing-opt-out"
     """A marketing template that offers no way to stop marketing messages."""
+    COMPONENT_CATEGORY = "component-category"
+    """A carousel or a limited-time offer in a template that is not a marketing template."""
+    CAROUSEL_CARDS = "carousel-cards"
+    """A carousel with fewer or more cards than the rules allow."""
+    OFFER_TEXT_TOO_LONG = "offer-text-too-long"
+    """A limited-time offer whose text is longer than the rules allow, or missing."""
+    OFFER_FOOTER = "offer-footer"
+    """A limited-time offer template with a footer."""
 
 
 @attrs.frozen(kw_only=True)
@@ -242,6 +251,8 @@ _COMPONENTS: Final = "Meta, Template components"
 _REVIEW: Final = "Meta, Template review"
 _AUTH: Final = "Meta, Authentication templates"
 _TWILIO: Final = "Twilio, Using variables with Content Templates"
+_OFFER: Final = "Meta, Limited-time offer templates"
+_CAROUSEL: Final = "Meta, Media card carousel templates; Product card carousel templates"
 
 
 def _rule(code: LintCode, severity: Severity, *rules: str, source: str = "") -> LintRule:
@@ -304,6 +315,15 @@ LINT_RULES: Final[Mapping[LintCode, LintRule]] = MappingProxyType(
             _rule(LintCode.AUTH_STRUCTURE, _E, source=_AUTH),
             _rule(LintCode.AUTH_CODE_EXPIRATION, _E, "template_code_expiration_max_minutes"),
             _rule(LintCode.MARKETING_OPT_OUT, _W, "template_marketing_opt_out_required"),
+            _rule(LintCode.COMPONENT_CATEGORY, _E, source=f"{_OFFER}; {_CAROUSEL}"),
+            _rule(
+                LintCode.CAROUSEL_CARDS,
+                _E,
+                "template_carousel_cards_min",
+                "template_carousel_cards_max",
+            ),
+            _rule(LintCode.OFFER_TEXT_TOO_LONG, _E, "template_offer_text_max_length"),
+            _rule(LintCode.OFFER_FOOTER, _E, source=_OFFER),
         )
     }
 )
@@ -336,6 +356,11 @@ _OPT_OUT: Final = re.compile(
     re.IGNORECASE,
 )
 _QUICK: Final = ButtonType.QUICK_REPLY
+_MARKETING_ONLY: Final = {
+    "CAROUSEL": "Carousels",
+    "LIMITED_TIME_OFFER": "Limited-time offers",
+}
+"""Components Meta offers to marketing templates only, and their name in a sentence."""
 
 
 class _Linter:
@@ -449,9 +474,52 @@ class _Linter:
                 self.footer(component, path, texts)
             elif isinstance(component, Buttons):
                 self.buttons(component, path)
+            else:
+                self.other(component, path)
         if not body_seen:
             self.add(LintCode.BODY_MISSING, "components", "Every template needs a body text.")
         return texts
+
+    def other(self, component: OtherComponent, path: str) -> None:
+        """Check what Meta states of a carousel and a limited-time offer."""
+        kind = component.type.upper()
+        if kind not in _MARKETING_ONLY:
+            return
+        if self.current is not TemplateCategory.MARKETING:
+            self.add(
+                LintCode.COMPONENT_CATEGORY,
+                f"{path}.type",
+                f"{_MARKETING_ONLY[kind]} are only available to marketing templates.",
+            )
+        extra = dict(component.extra)
+        if kind == "CAROUSEL":
+            cards = extra.get("cards")
+            count = len(cards) if isinstance(cards, list) else 0
+            low = self.rules.template_carousel_cards_min.value
+            high = self.rules.template_carousel_cards_max.value
+            if not low <= count <= high:
+                self.add(
+                    LintCode.CAROUSEL_CARDS,
+                    f"{path}.cards",
+                    f"The carousel has {count} cards; a template defines {low} to {high}.",
+                )
+            return
+        offer = extra.get("limited_time_offer")
+        text = offer.get("text") if isinstance(offer, dict) else None
+        limit = self.rules.template_offer_text_max_length.value
+        if not isinstance(text, str) or not text or len(text) > limit:
+            found = f"{len(text)} characters" if isinstance(text, str) else "no text"
+            self.add(
+                LintCode.OFFER_TEXT_TOO_LONG,
+                f"{path}.limited_time_offer.text",
+                f"The offer's text has {found}; it needs one of at most {limit}.",
+            )
+        if any(isinstance(c, Footer) for c in self.template.components):
+            self.add(
+                LintCode.OFFER_FOOTER,
+                path,
+                "Limited-time offer templates cannot have a footer.",
+            )
 
     def header(self, header: Header, path: str, texts: list[tuple[str, str]]) -> None:
         authentication = self.current is TemplateCategory.AUTHENTICATION

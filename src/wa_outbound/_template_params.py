@@ -103,6 +103,8 @@ class MediaKind(enum.Enum):
     """A document, for a DOCUMENT header."""
     LOCATION = "location"
     """A map location, for a LOCATION header."""
+    PRODUCT = "product"
+    """A catalogue product, for a PRODUCT header (single-product templates)."""
 
 
 class ButtonSubType(enum.Enum):
@@ -136,6 +138,7 @@ _HEADER_MEDIA: Final[Mapping[HeaderFormat, MediaKind]] = MappingProxyType(
         HeaderFormat.GIF: MediaKind.VIDEO,
         HeaderFormat.DOCUMENT: MediaKind.DOCUMENT,
         HeaderFormat.LOCATION: MediaKind.LOCATION,
+        HeaderFormat.PRODUCT: MediaKind.PRODUCT,
     }
 )
 _TEXT_LIKE: Final = frozenset({"text", "currency", "date_time"})
@@ -179,7 +182,8 @@ class HeaderMedia:
     """The value of a media or location header: what Meta's header parameter object holds.
 
     An image, video or document is given by `link` (an HTTPS address) or `id` (an uploaded
-    media ID); a location by `latitude` and `longitude`, with an optional `name` and `address`.
+    media ID); a location by `latitude` and `longitude`, with an optional `name` and `address`;
+    a product by `product_retailer_id` and `catalog_id`.
     """
 
     kind: MediaKind = attrs.field(validator=_media_kind)
@@ -198,10 +202,18 @@ class HeaderMedia:
     """Location: the place's name."""
     address: str | None = attrs.field(default=None, validator=_optional_text)
     """Location: the place's address."""
+    product_retailer_id: str | None = attrs.field(default=None, validator=_optional_text)
+    """Product: the product's id in the catalogue (its retailer id)."""
+    catalog_id: str | None = attrs.field(default=None, validator=_optional_text)
+    """Product: the catalogue's id."""
 
     def __attrs_post_init__(self) -> None:
-        """Check that the object says where the media or the place is."""
-        if self.kind is MediaKind.LOCATION:
+        """Check that the object says where the media, the place or the product is."""
+        if self.kind is MediaKind.PRODUCT:
+            for name in ("product_retailer_id", "catalog_id"):
+                if not getattr(self, name):
+                    raise InvalidValueError(name, getattr(self, name), "a product needs it")
+        elif self.kind is MediaKind.LOCATION:
             if self.latitude is None:
                 raise InvalidValueError("latitude", None, "a location needs a latitude")
             if self.longitude is None:
@@ -220,6 +232,9 @@ class HeaderMedia:
                 "longitude": str(self.longitude),
             }
             keys: tuple[str, ...] = ("name", "address")
+        elif self.kind is MediaKind.PRODUCT:
+            fields = {}
+            keys = ("product_retailer_id", "catalog_id")
         else:
             fields = {}
             keys = ("link", "id", "filename")
@@ -453,6 +468,12 @@ def _media(parameter: Mapping[str, Any], kind: MediaKind, path: str) -> HeaderMe
     inner = _wire.required(parameter, kind.value, path, _wire.json_object)
     where = f"{path}.{kind.value}"
     try:
+        if kind is MediaKind.PRODUCT:
+            return HeaderMedia(
+                kind=kind,
+                product_retailer_id=_optional_string(inner, "product_retailer_id", where),
+                catalog_id=_optional_string(inner, "catalog_id", where),
+            )
         if kind is MediaKind.LOCATION:
             return HeaderMedia(
                 kind=kind,

@@ -82,6 +82,9 @@ class HeaderFormat(enum.Enum):
     """A document (PDF), given at send time."""
     LOCATION = "LOCATION"
     """A map location, given at send time."""
+    PRODUCT = "PRODUCT"
+    """A product from the business's catalogue, given at send time (single-product templates
+    and product card carousels; Meta, "Single-product message templates")."""
 
     @property
     def is_media(self) -> bool:
@@ -117,6 +120,16 @@ class ButtonType(enum.Enum):
     """Opens a multi-product message."""
     SPM = "SPM"
     """Opens a single product."""
+    ORDER_DETAILS = "ORDER_DETAILS"
+    """Opens an order's details and payment (order details templates)."""
+    SEND_LOCATION = "SEND_LOCATION"
+    """Asks the user to share a location."""
+    POSTBACK = "POSTBACK"
+    """Sends a payload back to the business (listed by `message_template_components_update`)."""
+    REMINDER = "REMINDER"
+    """Sets a reminder (listed by `message_template_components_update`)."""
+    EXTENSION = "EXTENSION"
+    """Opens a Flows extension (listed by `message_template_components_update`)."""
 
 
 class OtpType(enum.Enum):
@@ -165,7 +178,9 @@ class BodyExample:
     """Example values of a body, as the `example` object of a BODY component."""
 
     body_text: tuple[tuple[str, ...], ...] | None = None
-    """Values of the positional variables, one tuple per example (Meta uses the first)."""
+    """Values of the positional variables, one tuple per example (Meta uses the first). A
+    single string, which Meta accepts for a body with one variable (product card carousels),
+    is read as one example of one value."""
     body_text_named_params: tuple[NamedExample, ...] | None = None
     """Values of the named variables."""
 
@@ -272,8 +287,9 @@ class Buttons:
 class OtherComponent:
     """A component of a type the model does not name (a carousel, a limited-time offer).
 
-    Kept whole so that reading and writing a template loses nothing; the linter does not
-    check inside it.
+    Kept whole so that reading and writing a template loses nothing. The linter checks what
+    Meta states of the documented ones (`CAROUSEL`: 2 to 10 cards, marketing only;
+    `LIMITED_TIME_OFFER`: a text of at most 16 characters, marketing only, no footer).
     """
 
     type: str

@@ -1,11 +1,13 @@
 """Messaging limits and pacing: how many, and how fast.
 
-The rolling 24-hour ledger of unique recipients, the tier projection, and the per-number
-throughput and per-recipient pair rate.
+The rolling 24-hour ledger of unique recipients, the tier projection, the per-number
+throughput and per-recipient pair rate, and the calling limits' log of one conversation
+(`Conversation.calls`).
 
 `LimitLedger` and `Pacer` are also at the top level of `wa_outbound`.
 """
 
+from wa_outbound._conversation import CallLog, CallMark
 from wa_outbound._ledger import (
     InMemoryLedgerStore,
     LedgerStore,
@@ -31,6 +33,8 @@ from wa_outbound._tiers import (
 )
 
 __all__ = [
+    "CallLog",
+    "CallMark",
     "InMemoryLedgerStore",
     "LedgerStore",
     "LimitLedger",

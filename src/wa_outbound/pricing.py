@@ -16,6 +16,7 @@ from wa_outbound._cost import (
     estimate_cost,
     price_category,
 )
+from wa_outbound._groups import GroupCost
 from wa_outbound._persistence import dump_charges, load_charges
 from wa_outbound._rates import (
     InternationalRate,
@@ -40,6 +41,7 @@ __all__ = [
     "ConversationCharges",
     "CostEstimate",
     "CostReason",
+    "GroupCost",
     "InternationalRate",
     "MarketEntry",
     "MarketMap",

@@ -28,7 +28,8 @@ from wa_outbound import _wire
 from wa_outbound._conversation import Conversation
 from wa_outbound._decide import decide as decide_send
 from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict, texts
-from wa_outbound._facts import Fact, OutboundMessageSent
+from wa_outbound._facts import CallPermissionRequested, Fact, OutboundMessageSent
+from wa_outbound._ids import PhoneNumberId, WaId
 from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
 from wa_outbound._pacing import Pacer
@@ -53,6 +54,7 @@ from wa_outbound.stores._base import StateKey, StateKind, Store, Stored, Write
 from wa_outbound.templates import TemplateState, dump_template_state, load_template_state
 from wa_outbound.webhooks import (
     MessageDelivery,
+    MessageEcho,
     dump_delivery,
     facts_from_events,
     load_delivery,
@@ -63,7 +65,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from wa_outbound._decision import SendDecision
-    from wa_outbound._ids import PhoneNumberId, Recipient
+    from wa_outbound._ids import Recipient
     from wa_outbound._rates import RateCard
     from wa_outbound.webhooks import Event
 
@@ -247,6 +249,32 @@ class SenderState:
 
         self._retrying(attempt)
 
+    def _count_echoes(
+        self, fresh: Iterable[Event], loaded: Mapping[StateKey, Any], rules: Rules
+    ) -> None:
+        """Count messages sent from the WhatsApp Business app in the messaging limit's ledger.
+
+        They reach users as the Cloud API's messages do: one sent outside the user's window
+        takes a slot (counted on the safe side: Meta does not say whether app messages count).
+        """
+        for event in fresh:
+            if not isinstance(event, MessageEcho):
+                continue
+            try:
+                business, recipient = PhoneNumberId(event.phone_number_id), WaId.parse(event.to)
+            except InvalidValueError:
+                continue
+            number = self._numbers.get(business)
+            if number is None:
+                continue
+            chat = loaded.get(conversation_key(business, recipient))
+            end = None if chat is None else chat.service_window_expires_at(rules)
+            window_open = end is not None and event.at < end
+            scope = LimitScopeKey.under(rules, phone_number=business, portfolio=number.portfolio_id)
+            with self.store.ledger(scope) as kept:
+                ledger = LimitLedger(scope=scope, rules=rules, store=kept)
+                ledger.record(recipient, event.at, window_open=window_open)
+
     def _rules_at(self, now: datetime) -> Rules:
         return self._rules if self._rules is not None else rules_at(now)
 
@@ -305,6 +333,7 @@ class SenderState:
             stored = self.store.read(routed.keys)
             loaded = {key: _load(key, value, rules) for key, value in stored.items()}
             changed, changes = route(routed, loaded, now=now, rules=rules)
+            self._count_echoes(fresh, loaded, rules)
             writes = [
                 Write(
                     key=key,
@@ -502,7 +531,9 @@ class SenderState:
         number = self._number(business)
         rules = self._rules_at(now)
         chat, pace = conversation_key(business, recipient), pacer_key(business)
-        fact = OutboundMessageSent(at=now, message_id=message_id)
+        facts: list[Fact] = [OutboundMessageSent(at=now, message_id=message_id)]
+        if kind is SendKind.CALL_PERMISSION_REQUEST:  # counted by the request limits
+            facts.append(CallPermissionRequested(at=now, message_id=message_id))
 
         def attempt() -> bool:
             stored = self.store.read([chat, pace])
@@ -526,7 +557,7 @@ class SenderState:
                 [
                     Write(
                         key=chat,
-                        document=dump_conversation(before.apply(fact)),
+                        document=dump_conversation(before.apply_all(facts)),
                         expected_version=_version(stored, chat),
                     ),
                     Write(

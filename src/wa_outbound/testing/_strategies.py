@@ -28,8 +28,11 @@ from wa_outbound._conversation import Conversation
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
+    BusinessCallUnanswered,
+    CallConnected,
     CallPermissionGranted,
     CallPermissionRejected,
+    CallPermissionRequested,
     CallPermissionRevoked,
     EntryPoint,
     Fact,
@@ -128,6 +131,7 @@ def facts(times: st.SearchStrategy[datetime] | None = None) -> st.SearchStrategy
         [*AUTHORITATIVE_CODES, (Provider.META, 131026), (Provider.TWILIO, 63024)]
     )
     text = st.text(alphabet="abcdefghij ", min_size=1, max_size=12).filter(str.strip)
+    call_ids = st.sampled_from(["", "wacid.1", "wacid.2"])  # collisions test the dedupe
 
     def granted(start: datetime, hours: int | None) -> CallPermissionGranted:
         expires = None if hours is None else start + timedelta(hours=hours)
@@ -144,6 +148,9 @@ def facts(times: st.SearchStrategy[datetime] | None = None) -> st.SearchStrategy
         st.builds(granted, at, st.none() | st.integers(1, 24 * 14)),
         st.builds(CallPermissionRejected, at=at),
         st.builds(CallPermissionRevoked, at=at),
+        st.builds(CallPermissionRequested, at=at, message_id=call_ids),
+        st.builds(CallConnected, at=at, call_id=call_ids, business_initiated=st.booleans()),
+        st.builds(BusinessCallUnanswered, at=at, call_id=call_ids),
         codes.flatmap(
             lambda pc: st.builds(SendRejected, at=at, provider=st.just(pc[0]), code=st.just(pc[1]))
         ),

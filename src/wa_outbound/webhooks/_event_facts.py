@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -46,6 +46,8 @@ from wa_outbound._account import (
 from wa_outbound._errors import InvalidValueError, decimal_digits, member, texts
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
+    BusinessCallUnanswered,
+    CallConnected,
     CallPermissionGranted,
     CallPermissionRejected,
     EntryPoint,
@@ -75,8 +77,10 @@ from wa_outbound.webhooks._events import (
     BusinessCapabilityUpdate,
     CallEvent,
     CallPermissionReply,
+    CallStatus,
     Event,
     InboundMessage,
+    MessageEcho,
     MessageStatus,
     PhoneNumberQualityUpdate,
     StatusKind,
@@ -88,7 +92,7 @@ from wa_outbound.webhooks._events import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Mapping
+    from collections.abc import Callable, Collection, Iterable, Mapping
 
 __all__ = [
     "DELIVERY_RANK",
@@ -229,15 +233,10 @@ def _facts(
 ) -> list[_Found]:
     if isinstance(event, InboundMessage):
         return _inbound(event, stops, starts, marketing_stops)
-    if isinstance(event, CallPermissionReply):
-        return _call_permission(event)
     if isinstance(event, MessageStatus):
         return _status(event, fallback)
-    if isinstance(event, UserPreferenceUpdate):
-        return _preference(event)
-    if isinstance(event, CallEvent):
-        return _call(event)
-    return []
+    read = _READERS.get(type(event))
+    return [] if read is None else read(event)
 
 
 def _inbound(
@@ -344,13 +343,67 @@ def _preference(event: UserPreferenceUpdate) -> list[_Found]:
     return [(business, recipient, fact)]
 
 
+def _echo(event: MessageEcho) -> list[_Found]:
+    """A message sent from the WhatsApp Business app is an outbound message all the same."""
+    business, recipient = _business(event.phone_number_id), _recipient(event.to)
+    if business is None or recipient is None:
+        return []
+    return [(business, recipient, OutboundMessageSent(at=event.at, message_id=event.message_id))]
+
+
 def _call(event: CallEvent) -> list[_Found]:
-    business, recipient = _business(event.phone_number_id), _recipient(event.wa_id)
-    if business is None or recipient is None or event.at is None:
+    """A user's call opens the window; a call's end says whether it connected.
+
+    A `terminate` with a duration, or a business call's `COMPLETED` one, connected; a business
+    call that ended otherwise went unanswered (a call that also connected never counts so).
+    """
+    business = _business(event.phone_number_id)
+    recipient = _recipient(event.wa_id, event.user_id)
+    at = event.at
+    if business is None or recipient is None or at is None:
         return []
-    if event.direction == "BUSINESS_INITIATED" or event.event != "connect":
+    business_initiated = event.direction == "BUSINESS_INITIATED"
+    if event.event == "connect":
+        if business_initiated:
+            return []
+        return [(business, recipient, InboundCallReceived(at=at, call_id=event.call_id))]
+    if event.event != "terminate":
         return []
-    return [(business, recipient, InboundCallReceived(at=event.at, call_id=event.call_id))]
+    connected = bool(event.duration) or (business_initiated and event.status == "COMPLETED")
+    fact: Fact
+    if connected:
+        fact = CallConnected(at=at, call_id=event.call_id, business_initiated=business_initiated)
+    elif business_initiated:
+        fact = BusinessCallUnanswered(at=at, call_id=event.call_id)
+    else:
+        return []
+    return [(business, recipient, fact)]
+
+
+def _call_status(event: CallStatus) -> list[_Found]:
+    """A business call the user picked up connected; one the user declined went unanswered."""
+    business = _business(event.phone_number_id)
+    recipient = _recipient(event.wa_id, event.user_id)
+    if business is None or recipient is None:
+        return []
+    fact: Fact
+    if event.status == "ACCEPTED":
+        fact = CallConnected(at=event.at, call_id=event.call_id)
+    elif event.status == "REJECTED":
+        fact = BusinessCallUnanswered(at=event.at, call_id=event.call_id)
+    else:
+        return []
+    return [(business, recipient, fact)]
+
+
+_READERS: Final[dict[type, Callable[[Any], list[_Found]]]] = {
+    CallPermissionReply: _call_permission,
+    UserPreferenceUpdate: _preference,
+    CallEvent: _call,
+    CallStatus: _call_status,
+    MessageEcho: _echo,
+}
+"""The facts of the events that need nothing but themselves."""
 
 
 # --- templates ------------------------------------------------------------------------------

@@ -35,8 +35,10 @@ __all__ = [
     "BusinessCapabilityUpdate",
     "CallEvent",
     "CallPermissionReply",
+    "CallStatus",
     "Event",
     "InboundMessage",
+    "MessageEcho",
     "MessageStatus",
     "OutOfBandError",
     "PhoneNumberQualityUpdate",
@@ -44,7 +46,9 @@ __all__ = [
     "Referral",
     "StatusConversation",
     "StatusKind",
+    "TemplateButtonUpdate",
     "TemplateCategoryUpdate",
+    "TemplateComponentsUpdate",
     "TemplateQualityUpdate",
     "TemplateStatusUpdate",
     "TimestampBounds",
@@ -524,7 +528,13 @@ class UserPreferenceUpdate:
 
 @attrs.frozen(kw_only=True)
 class CallEvent:
-    """A call webhook (`calls[]`): a call connected or terminated."""
+    """A call webhook (`calls[]` of a `calls` change): a call connected or terminated.
+
+    Meta, Calling API reference ("Call connect webhook", "Call terminate webhook"): a user's
+    call arrives as `connect` with `direction: USER_INITIATED`; every call ends with a
+    `terminate` whose `status` is `COMPLETED` or `FAILED`, with `duration` (seconds) when it
+    connected.
+    """
 
     waba_id: str
     """The WhatsApp Business Account."""
@@ -540,8 +550,109 @@ class CallEvent:
     """The user (`from` for user-initiated calls, `to` for business-initiated ones)."""
     direction: str = ""
     """`USER_INITIATED` or `BUSINESS_INITIATED`."""
+    user_id: str = ""
+    """The user's business-scoped user id (`from_user_id` / `to_user_id`), when given."""
+    status: str = ""
+    """A `terminate`'s outcome: `COMPLETED` or `FAILED`."""
+    duration: int | None = None
+    """A `terminate`'s length in seconds, when the call connected."""
     raw: Any = attrs.field(default=None, eq=False, repr=False)
     """The call object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class CallStatus:
+    """A business-initiated call's progress (`statuses[]` of a `calls` change, `type: call`).
+
+    Meta, Calling API reference ("Call status webhook"): `RINGING` when the user's phone rings,
+    `ACCEPTED` when the user picks up, `REJECTED` when the user declines.
+    """
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    phone_number_id: str
+    """The business phone number that called."""
+    call_id: str
+    """The call's id."""
+    status: str
+    """`RINGING`, `ACCEPTED`, `REJECTED`, ..."""
+    at: datetime
+    """When."""
+    wa_id: str = ""
+    """The user called (`recipient_id`), when given."""
+    user_id: str = ""
+    """The user's business-scoped user id (`recipient_user_id`), when given."""
+    biz_opaque_callback_data: str = ""
+    """The tracking string the business attached to the call."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The status object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class MessageEcho:
+    """`smb_message_echoes`: the business sent a message from the WhatsApp Business app.
+
+    Sent on a number used with both the WhatsApp Business app (or a companion device) and the
+    Cloud API ("coexistence"): the Cloud API did not send it, but it reached the user all the
+    same, so it is an outbound message of the conversation.
+    """
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    phone_number_id: str
+    """The business phone number that sent it."""
+    message_id: str
+    """The message id (`wamid...`)."""
+    at: datetime
+    """When it was sent (the webhook's `timestamp`)."""
+    to: str
+    """The user it went to (phone number digits, as Meta writes them)."""
+    type: str
+    """`text`, `image`, ..."""
+    text: str = ""
+    """Text body or caption, when it has one."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The echo object as received."""
+
+
+@attrs.frozen(kw_only=True)
+class TemplateButtonUpdate:
+    """A button of an edited template (`message_template_buttons[]`)."""
+
+    type: str
+    """`URL`, `PHONE_NUMBER`, `QUICK_REPLY`, `COPY_CODE`, ..."""
+    text: str = ""
+    """The button's label."""
+    url: str = ""
+    """A URL button's address."""
+    phone_number: str = ""
+    """A phone-number button's number."""
+
+
+@attrs.frozen(kw_only=True)
+class TemplateComponentsUpdate:
+    """`message_template_components_update`: a template was edited; its new texts and buttons."""
+
+    waba_id: str
+    """The WhatsApp Business Account."""
+    at: datetime | None
+    """When (`entry.time`)."""
+    template_id: str
+    """The template's id."""
+    template_name: str = ""
+    """Its name."""
+    language: str = ""
+    """Its language code."""
+    body: str = ""
+    """The body text (`message_template_element`)."""
+    header: str = ""
+    """The text header (`message_template_title`), when it has one."""
+    footer: str = ""
+    """The footer (`message_template_footer`), when it has one."""
+    buttons: tuple[TemplateButtonUpdate, ...] = ()
+    """Its URL and phone-number buttons (`message_template_buttons`)."""
+    raw: Any = attrs.field(default=None, eq=False, repr=False)
+    """The value object as received."""
 
 
 @attrs.frozen(kw_only=True)
@@ -573,6 +684,9 @@ Event = (
     | BusinessCapabilityUpdate
     | UserPreferenceUpdate
     | CallEvent
+    | CallStatus
+    | MessageEcho
+    | TemplateComponentsUpdate
     | UnknownEvent
 )
 """Any webhook event."""

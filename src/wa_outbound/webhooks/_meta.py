@@ -44,8 +44,10 @@ from wa_outbound.webhooks._events import (
     BusinessCapabilityUpdate,
     CallEvent,
     CallPermissionReply,
+    CallStatus,
     Event,
     InboundMessage,
+    MessageEcho,
     MessageStatus,
     OutOfBandError,
     PhoneNumberQualityUpdate,
@@ -53,7 +55,9 @@ from wa_outbound.webhooks._events import (
     Referral,
     StatusConversation,
     StatusKind,
+    TemplateButtonUpdate,
     TemplateCategoryUpdate,
+    TemplateComponentsUpdate,
     TemplateQualityUpdate,
     TemplateStatusUpdate,
     TimestampBounds,
@@ -413,7 +417,7 @@ def _required(mapping: Mapping[str, Any], key: str) -> str:
 
 
 def _instant(value: object) -> datetime:
-    """A unix timestamp (int, or digits as text) as an aware UTC datetime."""
+    """A unix timestamp (int, or ASCII digits as text) as an aware UTC datetime."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise TypeError("timestamp")
     seconds = value if isinstance(value, int) else decimal_digits(value, signed=True)
@@ -673,15 +677,37 @@ def _call(item: object, phone_number_id: str, waba_id: str) -> CallEvent:
     if not isinstance(item, dict):
         raise TypeError("call is not an object")
     direction = _text(item.get("direction"))
-    user = item.get("to") if direction == "BUSINESS_INITIATED" else item.get("from")
+    business_initiated = direction == "BUSINESS_INITIATED"
+    user = item.get("to") if business_initiated else item.get("from")
+    user_id = item.get("to_user_id") if business_initiated else item.get("from_user_id")
+    duration = _int_or_none(item.get("duration"))
     return CallEvent(
         waba_id=waba_id,
         phone_number_id=phone_number_id,
         call_id=_required(item, "id"),
         event=_required(item, "event"),
         at=_instant_or_none(item.get("timestamp")),
-        wa_id=_text(user),
+        wa_id=_text(user).removeprefix("+"),
         direction=direction,
+        user_id=_text(user_id),
+        status=_text(item.get("status")),
+        duration=duration if duration is not None and duration >= 0 else None,
+        raw=item,
+    )
+
+
+def _call_status(item: object, phone_number_id: str, waba_id: str) -> CallStatus:
+    if not isinstance(item, dict):
+        raise TypeError("call status is not an object")
+    return CallStatus(
+        waba_id=waba_id,
+        phone_number_id=phone_number_id,
+        call_id=_required(item, "id"),
+        status=_required(item, "status"),
+        at=_instant(item.get("timestamp")),
+        wa_id=_text(item.get("recipient_id")).removeprefix("+"),
+        user_id=_text(item.get("recipient_user_id")),
+        biz_opaque_callback_data=_text(item.get("biz_opaque_callback_data")),
         raw=item,
     )
 
@@ -691,7 +717,48 @@ _ITEM_READERS: Final[tuple[tuple[str, Callable[..., Event]], ...]] = (
     ("statuses", _status),
     ("calls", _call),
 )
-"""The lists a `messages` change may carry, and how to read one item of each."""
+"""The lists a `messages` change may carry, and how to read one item of each (older payloads
+carried calls there; Meta sends them as `calls` changes)."""
+
+_CALL_READERS: Final[tuple[tuple[str, Callable[..., Event]], ...]] = (
+    ("calls", _call),
+    ("statuses", _call_status),
+)
+"""The lists a `calls` change carries: calls connecting or ending, and business calls' status."""
+
+
+def _read_calls(
+    value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
+) -> None:
+    metadata = value.get("metadata")
+    phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
+    recognised = False
+    for kind, read in _CALL_READERS:
+        items = value.get(kind)
+        if items is None:
+            continue
+        recognised = True
+        if not isinstance(items, list):
+            events.append(
+                UnknownEvent(
+                    provider=_META, field=kind, reason="not a list", waba_id=waba_id, raw=items
+                )
+            )
+            continue
+        events.extend(
+            _guarded(kind, waba_id, read, item, phone_number_id, waba_id, bounds=bounds)
+            for item in items
+        )
+    if not recognised:
+        events.append(
+            UnknownEvent(
+                provider=_META,
+                field="calls",
+                reason="nothing recognised in value",
+                waba_id=waba_id,
+                raw=value,
+            )
+        )
 
 
 # --- other fields ---------------------------------------------------------------------------
@@ -776,37 +843,6 @@ def _capability(value: dict[str, Any], waba_id: str, at: datetime | None) -> Eve
     )
 
 
-def _read_user_preferences(
-    value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
-) -> None:
-    metadata = value.get("metadata")
-    phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
-    items = value.get("user_preferences")
-    if not isinstance(items, list):
-        events.append(
-            UnknownEvent(
-                provider=_META,
-                field="user_preferences",
-                reason="no list",
-                waba_id=waba_id,
-                raw=value,
-            )
-        )
-        return
-    events.extend(
-        _guarded(
-            "user_preferences",
-            waba_id,
-            _user_preference,
-            item,
-            phone_number_id,
-            waba_id,
-            bounds=bounds,
-        )
-        for item in items
-    )
-
-
 def _user_preference(item: object, phone_number_id: str, waba_id: str) -> Event:
     if not isinstance(item, dict):
         raise TypeError("preference is not an object")
@@ -822,11 +858,86 @@ def _user_preference(item: object, phone_number_id: str, waba_id: str) -> Event:
     )
 
 
+def _template_components(value: dict[str, Any], waba_id: str, at: datetime | None) -> Event:
+    buttons = value.get("message_template_buttons")
+    return TemplateComponentsUpdate(
+        waba_id=waba_id,
+        at=at,
+        template_id=_required(value, "message_template_id"),
+        template_name=_text(value.get("message_template_name")),
+        language=_text(value.get("message_template_language")),
+        body=_text(value.get("message_template_element")),
+        header=_text(value.get("message_template_title")),
+        footer=_text(value.get("message_template_footer")),
+        buttons=tuple(
+            TemplateButtonUpdate(
+                type=_text(button.get("message_template_button_type")),
+                text=_text(button.get("message_template_button_text")),
+                url=_text(button.get("message_template_button_url")),
+                phone_number=_text(button.get("message_template_button_phone_number")),
+            )
+            for button in (buttons if isinstance(buttons, list) else ())
+            if isinstance(button, dict)
+        ),
+        raw=value,
+    )
+
+
+def _read_list(
+    field: str, key: str, read: Callable[..., Event]
+) -> Callable[[dict[str, Any], str, list[Event], TimestampBounds], None]:
+    """A reader of a field whose value holds one list of items (`key`), each read by `read`."""
+
+    def expand(
+        value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
+    ) -> None:
+        metadata = value.get("metadata")
+        phone_number_id = (
+            _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
+        )
+        items = value.get(key)
+        if not isinstance(items, list):
+            events.append(
+                UnknownEvent(
+                    provider=_META,
+                    field=field,
+                    reason=f"no {key!r} list",
+                    waba_id=waba_id,
+                    raw=value,
+                )
+            )
+            return
+        events.extend(
+            _guarded(field, waba_id, read, item, phone_number_id, waba_id, bounds=bounds)
+            for item in items
+        )
+
+    return expand
+
+
+def _echo(item: object, phone_number_id: str, waba_id: str) -> Event:
+    if not isinstance(item, dict):
+        raise TypeError("echo is not an object")
+    kind = _text(item.get("type")) or "unknown"
+    return MessageEcho(
+        waba_id=waba_id,
+        phone_number_id=phone_number_id,
+        message_id=_required(item, "id"),
+        at=_instant(item.get("timestamp")),
+        to=_required(item, "to").removeprefix("+"),
+        type=kind,
+        text=_message_text(item, kind)[0],
+        raw=item,
+    )
+
+
 _LIST_FIELDS: Final[
     dict[str, Callable[[dict[str, Any], str, list[Event], TimestampBounds], None]]
 ] = {
     "messages": _read_messages,
-    "user_preferences": _read_user_preferences,
+    "user_preferences": _read_list("user_preferences", "user_preferences", _user_preference),
+    "smb_message_echoes": _read_list("smb_message_echoes", "message_echoes", _echo),
+    "calls": _read_calls,
 }
 
 _FIELD_READERS: Final[dict[str, Callable[[dict[str, Any], str, datetime | None], Event]]] = {
@@ -836,4 +947,5 @@ _FIELD_READERS: Final[dict[str, Callable[[dict[str, Any], str, datetime | None],
     "phone_number_quality_update": _phone_quality,
     "account_update": _account,
     "business_capability_update": _capability,
+    "message_template_components_update": _template_components,
 }

@@ -14,10 +14,11 @@ message webhook (a user wrote to the business) and the `StatusCallback` of an ou
    while a rotation is deployed: Twilio signs with the primary token only), over the URL exactly
    as given and with the default port added or removed (Twilio's own back ends disagree on the
    port, so twilio-python accepts both), in constant time. A parameter sent several times is
-   signed once per value, values sorted. JSON-bodied webhooks (a `bodySHA256` query parameter)
-   are signed over the URL alone and bound to the body by the SHA-256 hash. (Twilio's scheme
-   does not delimit names from values: `a=bc` and `ab=c` sign alike. It is Twilio's to fix; the
-   events below read only known names.)
+   signed once per distinct value, values sorted (a value repeated under one name is signed
+   once, as twilio-python's `sorted(set(values))` does). JSON-bodied webhooks (a
+   `bodySHA256` query parameter) are signed over the URL alone and bound to the body by the
+   SHA-256 hash. (Twilio's scheme does not delimit names from values: `a=bc` and `ab=c` sign
+   alike. It is Twilio's to fix; the events below read only known names.)
 3. The parameters become exactly one event. What has a `StatusKind` equivalent becomes a
    `MessageStatus`; a message from a user becomes an `InboundMessage`; everything else (interim
    statuses such as `queued` or `sending`, other channels than WhatsApp, Conversations
@@ -36,8 +37,9 @@ Sources (checked 2026-11-25):
 - Twilio "Secure webhooks" https://www.twilio.com/docs/usage/webhooks/webhooks-security and
   error 57012 "Signature invalid" https://www.twilio.com/docs/api/errors/57012 (`bodySHA256`,
   secondary auth token not used for signing);
-- twilio-python `twilio/request_validator.py` (`compute_signature`: sorted names, each value
-  sorted; `validate`: URL with and without port; `compute_hash`: hex SHA-256 of the body);
+- twilio-python `twilio/request_validator.py` (`compute_signature`: sorted names, each name's
+  distinct values sorted; `validate`: URL with and without port; `compute_hash`: hex SHA-256
+  of the body);
 - Twilio "Twilio's request to your incoming message Webhook URL"
   https://www.twilio.com/docs/messaging/guides/webhook-request (`MessageSid`, `SmsSid`,
   `Body`, `NumMedia`, `MediaContentType{N}`, `From`, `To`; "Twilio will occasionally add new
@@ -148,9 +150,9 @@ def verify_twilio_signature(
     """Check `X-Twilio-Signature` over the URL and the POST parameters, against each auth token.
 
     The signed text is the URL followed by every parameter name, sorted, each immediately
-    followed by its value (a repeated name: once per value, values sorted), as twilio-python's
-    `RequestValidator.compute_signature` builds it. The URL is tried as given and with its
-    default port added or removed.
+    followed by its value (a repeated name: once per distinct value, values sorted), as
+    twilio-python's `RequestValidator.compute_signature` builds it. The URL is tried as given
+    and with its default port added or removed.
 
     Args:
         url: The URL Twilio requested, exactly as configured there (scheme, host, path, query).
@@ -165,7 +167,7 @@ def verify_twilio_signature(
     """
     form = _normalised(params)
     text = "".join(
-        name + value for name in sorted(form) for value in sorted(_all_values(form[name]))
+        name + value for name in sorted(form) for value in sorted(set(_all_values(form[name])))
     )
     _check(url, text, signature, auth_tokens)
 
