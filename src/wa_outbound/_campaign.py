@@ -74,6 +74,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import GeneratorType
 from typing import TYPE_CHECKING, Any, Final, Literal, TextIO, overload
 
 import attrs
@@ -81,7 +82,14 @@ import attrs
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
 from wa_outbound._conversation import ConsentStatus, Conversation
 from wa_outbound._decision import Reason, can_send
-from wa_outbound._errors import InvalidValueError, RecipientFileError, flag, member
+from wa_outbound._errors import (
+    InvalidValueError,
+    RecipientFileError,
+    check_source,
+    expect,
+    flag,
+    member,
+)
 from wa_outbound._facts import InboundMessageReceived, OptInRecorded, OptOutReceived
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
@@ -159,6 +167,11 @@ def _stop(instance: CampaignRecipient, _attribute: object, value: bool) -> None:
         raise InvalidValueError("opted_out", value, "the row says opted_in=True as well")
 
 
+def _conversation(_instance: object, _attribute: object, value: Conversation | None) -> None:
+    if value is not None:
+        expect("conversation", value, Conversation)
+
+
 def _opted_in(value: object) -> bool | None:
     return None if value is None else flag("opted_in", value)
 
@@ -171,7 +184,7 @@ class CampaignRecipient:
     """Who the template goes to."""
     conversation: Conversation | None = attrs.field(
         default=None,
-        validator=attrs.validators.optional(attrs.validators.instance_of(Conversation)),
+        validator=_conversation,
     )
     """What the host knows about this recipient; `None` for a fresh conversation."""
     opted_in: bool | None = attrs.field(default=None, converter=_opted_in)
@@ -531,7 +544,12 @@ class CampaignSchedule:
     __slots__ = ("_plan", "_steps")
 
     def __init__(self, steps: Generator[ScheduledSend, None, CampaignPlan]) -> None:
-        """Wrap the planner's walk."""
+        """Wrap the planner's walk.
+
+        Raises:
+            InvalidValueError: `steps` is not a generator.
+        """
+        expect("steps", steps, GeneratorType)
         self._steps = steps
         self._plan: CampaignPlan | None = None
 
@@ -1579,6 +1597,7 @@ def read_recipients(
         RecipientFileError: The file has no header row or no `phone` column.
         OSError: The file cannot be opened.
     """
+    check_source(source)
     if isinstance(source, (str, os.PathLike)):
         return _read_path(Path(source))
     return _read_rows(source)

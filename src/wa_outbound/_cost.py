@@ -55,7 +55,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, flag, member
+from wa_outbound._conversation import Conversation
+from wa_outbound._errors import InvalidValueError, expect, flag, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard, known_region
 from wa_outbound._rules import PricingModel, Rules, Source
@@ -63,7 +64,6 @@ from wa_outbound._shown import Shown
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
-    from wa_outbound._conversation import Conversation
     from wa_outbound._render import Report
 
 __all__ = [
@@ -352,6 +352,19 @@ def _conversation_category(kind: SendKind) -> PriceCategory:
     return _BY_KIND[kind]
 
 
+def _check_parts(
+    conversation: object, rules: object, rate_card: object, market: object, charges: object
+) -> None:
+    """Refuse a part of the wrong type, naming it."""
+    expect("conversation", conversation, Conversation)
+    expect("rules", rules, Rules)
+    expect("rate_card", rate_card, RateCard)
+    if market is not None:
+        expect("market", market, str)
+    if charges is not None:
+        expect("charges", charges, ConversationCharges)
+
+
 def _kind_and_flag(kind: object, authentication_international: object) -> tuple[SendKind, bool]:
     """Convert the kind (or its value string) and the flag at the door, or refuse them."""
     if kind.__class__ is not SendKind:
@@ -443,6 +456,7 @@ def estimate_cost(
         check_count("free_tier_remaining", free_tier_remaining)
     if month_volume is not None:
         check_count("month_volume", month_volume)
+    _check_parts(conversation, rules, rate_card, market, charges)
     return estimate_checked(
         conversation,
         kind,

@@ -24,7 +24,7 @@ from wa_outbound._conversation import (
     MarketingStatus,
     seen_after,
 )
-from wa_outbound._errors import InvalidValueError, member
+from wa_outbound._errors import InvalidValueError, expect, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._shown import Shown
@@ -391,6 +391,8 @@ def can_send(
         kind = member("kind", SendKind, kind)
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
+    if rules is not None and rules.__class__ is not Rules:
+        expect("rules", rules, Rules)
     if seen_after(conversation, now):
         now = answer_instant(now, conversation.latest_at, rules)
     if rules is None:
@@ -424,6 +426,20 @@ def decision_at(  # noqa: PLR0917 - `can_send`'s arguments, checked
     return _with_limits(decision, c=conversation, now=now, ledger=ledger, limit=limit, pacer=pacer)
 
 
+def _check_limits(ledger: object, limit: object, pacer: object) -> None:
+    """Refuse a ledger, limit or pacer of the wrong type (imported here: rarely needed)."""
+    from wa_outbound._account import MessagingLimit  # noqa: PLC0415
+    from wa_outbound._ledger import LimitLedger  # noqa: PLC0415
+    from wa_outbound._pacing import Pacer  # noqa: PLC0415
+
+    if ledger is not None:
+        expect("ledger", ledger, LimitLedger)
+    if limit is not None:
+        expect("limit", limit, MessagingLimit)
+    if pacer is not None:
+        expect("pacer", pacer, Pacer)
+
+
 def _with_limits(
     decision: SendDecision,
     *,
@@ -438,6 +454,7 @@ def _with_limits(
     Raises:
         InvalidValueError: A `ledger` is given without a `limit`.
     """
+    _check_limits(ledger, limit, pacer)
     if ledger is not None and limit is None:
         raise InvalidValueError("limit", limit, "a ledger needs the messaging limit in force")
     added: list[BlockReason] = []

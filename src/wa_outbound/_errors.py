@@ -35,8 +35,9 @@ import datetime as dt
 import enum
 import functools
 import math
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Final, TypeVar
+import os
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -347,6 +348,19 @@ def optional_member(field: str, kind: type[_E], value: object) -> _E | None:
     return None if value is None else member(field, kind, value)
 
 
+def expect(field: str, value: object, kind: type | tuple[type, ...]) -> None:
+    """Refuse `value` unless it is an instance of `kind`, naming the expected class.
+
+    Raises:
+        InvalidValueError: `value` is of another type (`None`, text, a number, ...).
+    """
+    if not isinstance(value, kind):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        names = " or ".join(k.__name__ for k in kinds)
+        article = "an" if names[:1] in "AEIOU" else "a"
+        raise InvalidValueError(field, value, f"expected {article} {names}")
+
+
 def flag(field: str, value: object) -> bool:
     """Return `value` if it is `True` or `False`; refuse `"no"`, `0`, `None` and the like."""
     if value is True or value is False:
@@ -392,6 +406,36 @@ def texts(field: str, values: object) -> tuple[str, ...]:
         if not isinstance(item, str):
             raise InvalidValueError(f"{field}[{index}]", item, "expected text")
     return found
+
+
+def items_of(field: str, values: object, kind: type | tuple[type, ...]) -> tuple[Any, ...]:
+    """Return a collection of `kind` instances as a tuple; refuse anything else, naming it.
+
+    Raises:
+        InvalidValueError: `values` is text, bytes, a mapping or not iterable, or one of its
+            items is not a `kind` (the field names its position: `rates[3]`).
+    """
+    if isinstance(values, (str, bytes, bytearray, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidValueError(field, values, "expected a collection (a tuple or a list)")
+    found = tuple(values)
+    for index, item in enumerate(found):
+        expect(f"{field}[{index}]", item, kind)
+    return found
+
+
+def check_source(source: object) -> None:
+    """Refuse a source that is neither a path nor an open text stream (`None`, a number).
+
+    Raises:
+        InvalidValueError: `source` is of another type, or a path holding a NUL character.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        if "\x00" in str(os.fspath(source)):
+            raise InvalidValueError("source", source, "a path cannot hold a NUL character")
+    elif not callable(getattr(source, "read", None)) or not callable(
+        getattr(source, "__iter__", None)
+    ):
+        raise InvalidValueError("source", source, "expected a path or an open text stream")
 
 
 def decimal_digits(value: str, *, signed: bool = False) -> int | None:

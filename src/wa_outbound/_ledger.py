@@ -50,7 +50,7 @@ import attrs
 
 from wa_outbound import _wire
 from wa_outbound._account import MessagingLimit
-from wa_outbound._errors import InvalidValueError, StoredDataError
+from wa_outbound._errors import InvalidValueError, StoredDataError, expect
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._rules import LimitScope, Rules
 from wa_outbound._time import UTC, iso_instant, utc
@@ -477,6 +477,7 @@ def dump_ledger(ledger: LimitLedger) -> dict[str, Any]:
 
     Recipients are listed oldest first. The rules are not stored: pass them to `load_ledger`.
     """
+    expect("ledger", ledger, LimitLedger)
     counted = sorted(ledger.store.items(), key=lambda item: item[1])
     latest = ledger.latest
     data = _wire.header(_STORED)

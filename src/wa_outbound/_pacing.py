@@ -29,13 +29,13 @@ import enum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
-from wa_outbound._errors import InvalidValueError, member
-from wa_outbound._ids import BusinessScopedUserId, WaId
+from wa_outbound._errors import InvalidValueError, expect, member
+from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, WaId
+from wa_outbound._rules import Rules
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
-    from wa_outbound._ids import PhoneNumberId, Recipient
-    from wa_outbound._rules import Rules
+    from wa_outbound._ids import Recipient
 
 __all__ = ["Pacer", "ThroughputClass", "TokenBucket"]
 
@@ -242,6 +242,8 @@ class Pacer:
                 `throughput_burst` is not a whole number of at least 1.
         """
         throughput_class = member("throughput_class", ThroughputClass, throughput_class)
+        expect("business", business, PhoneNumberId)
+        expect("rules", rules, Rules)
         self.business: Final = business
         """The business phone number being paced."""
         self.rules: Final = rules

@@ -38,7 +38,7 @@ from wa_outbound._conversation import (
     EntryPointVisit,
 )
 from wa_outbound._cost import ConversationCharges
-from wa_outbound._errors import InvalidValueError, StoredDataError
+from wa_outbound._errors import InvalidValueError, StoredDataError, expect
 from wa_outbound._time import iso_instant
 
 if TYPE_CHECKING:
@@ -129,8 +129,13 @@ def _read_restriction(value: object, _type: object) -> Restriction:
         raise _wire.invalid("restriction_type", error) from None
 
 
-def dump(stored: _wire.StoredFormat, value: object, cls: type) -> dict[str, Any]:
-    """Return `value` (a `cls`) unstructured behind the header of `stored`."""
+def dump(stored: _wire.StoredFormat, value: object, cls: type, field: str) -> dict[str, Any]:
+    """Return `value` (a `cls`, the argument `field`) unstructured behind `stored`'s header.
+
+    Raises:
+        InvalidValueError: `value` is not a `cls`.
+    """
+    expect(field, value, cls)
     data = _wire.header(stored)
     data.update(converter().unstructure(value, cls))
     return data
@@ -185,7 +190,7 @@ def dump_conversation(conversation: Conversation) -> dict[str, Any]:
 
     `json.dumps(dump_conversation(c))` is the usual way to store it.
     """
-    return dump(_CONVERSATION, conversation, Conversation)
+    return dump(_CONVERSATION, conversation, Conversation, "conversation")
 
 
 def load_conversation(data: object) -> Conversation:
@@ -303,7 +308,7 @@ def _check_replies(first: EntryPointVisit, second: EntryPointVisit) -> None:
 
 def dump_charges(charges: ConversationCharges) -> dict[str, Any]:
     """Return `charges` as JSON-compatible data: the end of each category's conversation."""
-    return dump(_CHARGES, charges, ConversationCharges)
+    return dump(_CHARGES, charges, ConversationCharges, "charges")
 
 
 def load_charges(data: object) -> ConversationCharges:

@@ -31,7 +31,7 @@ _REPORTS: Final = (
 
 def dump_account_health(health: AccountHealth) -> dict[str, Any]:
     """Return `health` as JSON-compatible data: each part and the instant it was reported."""
-    return dump(_ACCOUNT_HEALTH, health, AccountHealth)
+    return dump(_ACCOUNT_HEALTH, health, AccountHealth, "health")
 
 
 def load_account_health(data: object) -> AccountHealth:

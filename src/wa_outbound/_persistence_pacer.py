@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound import _wire
-from wa_outbound._errors import InvalidValueError, StoredDataError
+from wa_outbound._errors import InvalidValueError, StoredDataError, expect
 from wa_outbound._ids import PhoneNumberId
 from wa_outbound._pacing import Pacer, ThroughputClass
 from wa_outbound._time import UTC, iso_instant
@@ -43,6 +43,7 @@ def dump_pacer(pacer: Pacer) -> dict[str, Any]:
 
     The rules are not stored: pass them to `load_pacer`.
     """
+    expect("pacer", pacer, Pacer)
     latest = pacer._latest  # noqa: SLF001 - the pacer's own state, read to be stored
     tat = pacer._tat  # noqa: SLF001
     pairs = sorted(

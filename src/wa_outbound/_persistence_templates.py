@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound import _wire
-from wa_outbound._errors import StoredDataError, ascii_upper
+from wa_outbound._errors import StoredDataError, ascii_upper, expect
 from wa_outbound._persistence import dump, read, refused, stored_instant
 from wa_outbound._template_lifecycle import QualityScore, TemplateInput, TemplateState
 from wa_outbound._template_quota import TemplateCatalogue
@@ -41,7 +41,7 @@ def dump_template_state(state: TemplateState) -> dict[str, Any]:
 
     The status is not stored: it is derived from the events again when the state is loaded.
     """
-    return dump(_TEMPLATE_STATE, state, TemplateState)
+    return dump(_TEMPLATE_STATE, state, TemplateState, "state")
 
 
 def load_template_state(data: object) -> TemplateState:
@@ -121,6 +121,7 @@ def _check_updated_at(s: TemplateState) -> None:
 
 def dump_catalogue(catalogue: TemplateCatalogue) -> dict[str, Any]:
     """Return `catalogue` as JSON-compatible data: its templates sorted, and `verified`."""
+    expect("catalogue", catalogue, TemplateCatalogue)
     data = _wire.header(_CATALOGUE)
     data["templates"] = [
         {"name": name, "language": language} for name, language in sorted(catalogue.templates)

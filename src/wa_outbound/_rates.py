@@ -108,7 +108,15 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, RateCardError, decimal_digits, member
+from wa_outbound._errors import (
+    InvalidValueError,
+    RateCardError,
+    check_source,
+    decimal_digits,
+    expect,
+    items_of,
+    member,
+)
 from wa_outbound._ids import BusinessScopedUserId, WaId
 from wa_outbound._shown import Shown
 from wa_outbound._time import utc
@@ -174,8 +182,24 @@ def _effective_from(value: datetime) -> datetime:
     return utc("effective_from", value)
 
 
+def _category(value: object) -> PriceCategory:
+    return member("category", PriceCategory, value)
+
+
+def _regions(_instance: object, _attribute: object, value: object) -> None:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(key, str) and isinstance(group, str) for key, group in value.items()
+    ):
+        raise InvalidValueError("regions", value, "expected a mapping of region code to market")
+
+
+def _market_map(_instance: object, _attribute: object, value: MarketMap | None) -> None:
+    if value is not None:
+        expect("market_map", value, MarketMap)
+
+
 def _rows(value: Iterable[Rate]) -> tuple[Rate, ...]:
-    return tuple(value)
+    return items_of("rates", value, Rate)
 
 
 def _market(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -188,7 +212,7 @@ PROVENANCES: Final = frozenset({"", "official", "reported", "override"})
 
 
 def _provenance(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if value not in PROVENANCES:
+    if value.__class__ is not str or value not in PROVENANCES:  # a list is not hashable
         raise InvalidValueError(
             attribute.name, value, "expected 'official', 'reported', 'override' or ''"
         )
@@ -206,7 +230,7 @@ class Rate:
     market: str = attrs.field(validator=_market)
     """The recipient market: an ISO 3166 region code (`"DE"`) or a Meta market (`"Germany"`,
     `"Rest of Western Europe"`)."""
-    category: PriceCategory = attrs.field(validator=attrs.validators.instance_of(PriceCategory))
+    category: PriceCategory = attrs.field(converter=_category)
     """What the price is for."""
     amount: Decimal = attrs.field(converter=_amount)
     """The price of one delivered message (or conversation, under conversation-based pricing)."""
@@ -233,7 +257,7 @@ class PriceEnd:
 
     market: str = attrs.field(validator=_market)
     """The market, as in `Rate.market`."""
-    category: PriceCategory = attrs.field(validator=attrs.validators.instance_of(PriceCategory))
+    category: PriceCategory = attrs.field(converter=_category)
     """The category whose price changed."""
     currency: str = attrs.field(validator=_currency)
     """The currency of the card whose price ends."""
@@ -246,7 +270,7 @@ class PriceEnd:
 
 
 def _ends(value: Iterable[PriceEnd]) -> tuple[PriceEnd, ...]:
-    return tuple(value)
+    return items_of("ends", value, PriceEnd)
 
 
 @attrs.frozen(kw_only=True)
@@ -272,7 +296,7 @@ class MarketEntry:
 
 
 def _entries(value: Iterable[MarketEntry]) -> tuple[MarketEntry, ...]:
-    return tuple(value)
+    return items_of("entries", value, MarketEntry)
 
 
 @attrs.frozen
@@ -371,13 +395,13 @@ class RateCard(Shown):
 
     rates: tuple[Rate, ...] = attrs.field(converter=_rows)
     """Every row, in any order (list prices and volume tiers)."""
-    regions: Mapping[str, str] = attrs.field(factory=dict, kw_only=True)
+    regions: Mapping[str, str] = attrs.field(factory=dict, kw_only=True, validator=_regions)
     """Region code to named market, for cards priced by groups of regions."""
     name: str = attrs.field(default="", kw_only=True)
     """A name for the card (the file or the provider)."""
     ends: tuple[PriceEnd, ...] = attrs.field(factory=tuple, converter=_ends, kw_only=True)
     """Changes of unknown amount: from each, the earlier price is unknown."""
-    market_map: MarketMap | None = attrs.field(default=None, kw_only=True)
+    market_map: MarketMap | None = attrs.field(default=None, kw_only=True, validator=_market_map)
     """Meta's dated map of countries to markets, or `None`."""
     _index: dict[tuple[PriceCategory, str], _Entry] = attrs.field(init=False, eq=False, repr=False)
     _tiers: dict[tuple[PriceCategory, str, datetime], tuple[list[int], list[Rate]]] = attrs.field(
@@ -772,6 +796,7 @@ def load_rate_card(
         NaiveDatetimeError: `effective_from` has no time zone.
         OSError: The file cannot be opened.
     """
+    check_source(source)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         with path.open(encoding="utf-8-sig", newline="") as stream:
@@ -1077,6 +1102,7 @@ def load_market_map(source: str | os.PathLike[str] | TextIO) -> MarketMap:
         RateCardError: A bad header or row, naming the row and the column.
         OSError: The file cannot be opened.
     """
+    check_source(source)
     if isinstance(source, (str, os.PathLike)):
         with Path(source).open(encoding="utf-8-sig", newline="") as stream:
             return _read_map(stream)
@@ -1289,6 +1315,8 @@ def recipient_market(
         ImportError: `phonenumbers` is not installed.
         InvalidValueError: A text that is not a phone number in international form.
     """
+    if market_map is not None:
+        expect("market_map", market_map, MarketMap)
     chosen = builtin_market_map() if market_map is None else market_map
     return chosen.market(recipient_region(recipient), at)
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 import attrs
 
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import ClockSkewError, RuleDataError
+from wa_outbound._errors import ClockSkewError, RuleDataError, expect
 from wa_outbound._shown import Shown
 from wa_outbound._time import UTC, utc
 
@@ -1898,7 +1898,12 @@ def diff_rules(before: Rules, after: Rules) -> tuple[RuleDifference, ...]:
     """Return the rules whose value, date or source differ between two rule sets.
 
     The tuple renders in notebooks and terminals as a table of the two sets side by side.
+
+    Raises:
+        InvalidValueError: `before` or `after` is not `Rules`.
     """
+    expect("before", before, Rules)
+    expect("after", after, Rules)
     differences = _RuleDifferences(
         RuleDifference(name=name, before=old, after=new)
         for (name, old), (_, new) in zip(before.items(), after.items(), strict=True)

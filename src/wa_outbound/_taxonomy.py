@@ -1043,9 +1043,14 @@ def _code(code: object) -> int:
         return number
     if not isinstance(code, int) or isinstance(code, bool):
         raise InvalidValueError("code", code, "expected a whole number or its decimal text")
-    if code < 0:
-        raise InvalidValueError("code", code, "expected a non-negative whole number")
+    if code < 0 or code >= _TOO_MANY_DIGITS:
+        raise InvalidValueError(
+            "code", code, "expected a non-negative whole number of at most 100 digits"
+        )
     return code
+
+
+_TOO_MANY_DIGITS: Final = 10**100
 
 
 def _attempt(attempt: object) -> None:

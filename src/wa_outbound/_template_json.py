@@ -22,7 +22,7 @@ import typing
 from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound import _wire
-from wa_outbound._errors import TemplateFormatError, ascii_upper
+from wa_outbound._errors import TemplateFormatError, ascii_upper, expect
 from wa_outbound._templates import (
     Body,
     BodyExample,
@@ -157,5 +157,9 @@ def template_to_graph(template: Template) -> dict[str, Any]:
 
     Absent fields (`None`) are left out, so a template built for submission gives the body
     of "create template"; one read from Meta gives back the JSON it was read from.
+
+    Raises:
+        InvalidValueError: `template` is not a `Template`.
     """
+    expect("template", template, Template)
     return _converter().unstructure(template, Template)  # type: ignore[no-any-return]

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition, InvalidValueError, ascii_upper, member
+from wa_outbound._errors import InvalidTransition, InvalidValueError, ascii_upper, items_of, member
 from wa_outbound._facts import at_field, non_empty_field, text_field
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._shown import Shown
@@ -341,6 +341,8 @@ def _event_key(event: TemplateEvent) -> tuple[datetime, int, str, float]:
 
 def _check_history(events: tuple[TemplateEvent, ...], pauses: tuple[datetime, ...]) -> None:
     """Refuse a history `apply` never builds (see `TemplateState.__attrs_post_init__`)."""
+    items_of("events", events, TemplateEvent)
+    items_of("pauses", pauses, datetime)
     previous: TemplateEvent | None = None
     kinds: set[TemplateInput] = set()
     for index, event in enumerate(events):

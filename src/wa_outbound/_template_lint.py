@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._categories import TemplateCategory
+from wa_outbound._errors import expect
+from wa_outbound._rules import Rules
 from wa_outbound._shown import Shown
 from wa_outbound._templates import (
     Body,
@@ -52,7 +54,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from wa_outbound._render import Report
-    from wa_outbound._rules import Rules
 
 __all__ = [
     "LINT_RULES",
@@ -1014,6 +1015,8 @@ def lint_template(template: Template, *, rules: Rules) -> LintReport:
         each component's in order, then the category's and the marketing opt-out's; empty if
         nothing known stands in the way of approval. Never raises for a valid `Template`.
     """
+    expect("template", template, Template)
+    expect("rules", rules, Rules)
     linter = _Linter(template, rules)
     linter.name()
     texts = linter.components()

@@ -64,7 +64,13 @@ import attrs
 
 from wa_outbound import _wire
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import InvalidValueError, TemplateFormatError, decimal_digits, shown
+from wa_outbound._errors import (
+    InvalidValueError,
+    TemplateFormatError,
+    decimal_digits,
+    items_of,
+    shown,
+)
 from wa_outbound._rules import Rules
 from wa_outbound._templates import (
     Button,
@@ -304,6 +310,7 @@ def _buttons(value: Mapping[int, str | ButtonParameter]) -> Mapping[int, ButtonP
 
 
 def _other(value: Sequence[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+    items_of("other_components", value, object)
     for index, item in enumerate(value):
         if not isinstance(item, Mapping):
             raise InvalidValueError(f"other_components[{index}]", item, "expected a JSON object")

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, ascii_upper
+from wa_outbound._errors import InvalidValueError, ascii_upper, items_of
 from wa_outbound._templates import Template
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def _checked(field: str, value: object) -> str:
 def _pairs(value: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:
     """Convert to a frozenset of `(name, language)` pairs, checking each."""
     pairs = set()
-    for item in value:
+    for item in items_of("templates", value, tuple):
         if not isinstance(item, tuple) or len(item) != 2:  # noqa: PLR2004 - a pair
             raise InvalidValueError("templates", item, "expected a (name, language) pair")
         pairs.add((_checked("name", item[0]), _checked("language", item[1])))

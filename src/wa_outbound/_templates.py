@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias, TypeVar
 import attrs
 
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import member, optional_member
+from wa_outbound._errors import InvalidValueError, expect, items_of, member, optional_member
 from wa_outbound._shown import Shown
 
 if TYPE_CHECKING:
@@ -148,7 +148,16 @@ JsonMapping: TypeAlias = tuple[tuple[str, Any], ...]
 
 
 def _extra_field() -> Any:  # noqa: ANN401 - attrs field
-    return attrs.field(default=(), converter=tuple, eq=True, hash=False, repr=False)
+    return attrs.field(default=(), converter=_extra, eq=True, hash=False, repr=False)
+
+
+def _extra(value: object) -> JsonMapping:
+    """The `(key, JSON value)` pairs, as a tuple; anything else is refused."""
+    pairs = items_of("extra", value, tuple)
+    for index, pair in enumerate(pairs):
+        if len(pair) != 2 or not isinstance(pair[0], str):  # noqa: PLR2004 - a pair
+            raise InvalidValueError(f"extra[{index}]", pair, "expected a (key, JSON value) pair")
+    return pairs
 
 
 @attrs.frozen(kw_only=True)
@@ -273,11 +282,15 @@ class Button:
     """JSON keys the model does not name, kept as read."""
 
 
+def _buttons(value: object) -> tuple[Button, ...]:
+    return items_of("buttons", value, Button)
+
+
 @attrs.frozen(kw_only=True)
 class Buttons:
     """A BUTTONS component: the template's buttons, in display order."""
 
-    buttons: tuple[Button, ...]
+    buttons: tuple[Button, ...] = attrs.field(converter=_buttons)
     """The buttons."""
     extra: JsonMapping = _extra_field()
     """JSON keys the model does not name, kept as read."""
@@ -471,7 +484,13 @@ _PLACEHOLDER: Final = re.compile(r"\{\{([^{}]*)\}\}")
 
 
 def placeholders(text: str) -> tuple[Placeholder, ...]:
-    """Return every `{{...}}` in `text`, in order."""
+    """Return every `{{...}}` in `text`, in order.
+
+    Raises:
+        InvalidValueError: `text` is not text.
+    """
+    if text.__class__ is not str:
+        expect("text", text, str)
     if "{{" not in text:  # most texts of a template have none; skip the regex
         return ()
     return tuple([Placeholder(m[1], m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)])

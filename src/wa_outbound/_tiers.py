@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
-from wa_outbound._errors import InvalidValueError, member
+from wa_outbound._errors import InvalidValueError, expect, member
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._shown import Shown
 from wa_outbound._time import utc
@@ -263,8 +263,9 @@ def project_tier(
     """
     now = utc("now", now)
     _not_negative("used_last_7_days", used_last_7_days)
-    if not isinstance(limit, MessagingLimit):
-        raise InvalidValueError("limit", limit, "expected a MessagingLimit")
+    expect("limit", limit, MessagingLimit)
+    if rules is not None:
+        expect("rules", rules, Rules)
     quality = member("quality", QualityRating, quality)
     phone_status = member("phone_status", PhoneNumberStatus, phone_status)
     if rules is None:
@@ -419,6 +420,9 @@ def ramp_up(
         raise InvalidValueError("target_per_day", target_per_day, "expected a number of users")
     if target_per_day < 1:
         raise InvalidValueError("target_per_day", target_per_day, "must be at least 1")
+    expect("limit", limit, MessagingLimit)
+    if rules is not None:
+        expect("rules", rules, Rules)
     if rules is None:
         rules = rules_at(now)
     start = rules.verified_starting_limit.value

@@ -62,11 +62,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from wa_outbound import _wire
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import InvalidValueError, TemplateFormatError
+from wa_outbound._errors import InvalidValueError, TemplateFormatError, expect
+from wa_outbound._rules import Rules
 from wa_outbound._templates import (
     Body,
     BodyExample,
@@ -84,9 +85,6 @@ from wa_outbound._templates import (
     Template,
     placeholders,
 )
-
-if TYPE_CHECKING:
-    from wa_outbound._rules import Rules
 
 __all__ = ["template_from_twilio_content", "twilio_content_variables"]
 
@@ -411,6 +409,7 @@ def twilio_content_variables(values: Mapping[str, str], *, rules: Rules) -> str:
             than the rules allow (16 characters) or holds a space; a value that is not a
             string or is longer than the rules allow (1,600 characters).
     """
+    expect("rules", rules, Rules)
     max_variables = rules.twilio_content_variables_max.value
     max_key = rules.twilio_content_variable_key_max_length.value
     max_value = rules.twilio_content_variable_value_max_length.value

@@ -25,7 +25,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from wa_outbound import _wire
-from wa_outbound._errors import SignatureMismatch, StoredDataError, WebhookParseError
+from wa_outbound._errors import SignatureMismatch, StoredDataError, WebhookParseError, expect
 from wa_outbound.webhooks._event_facts import (
     DELIVERY_RANK,
     AccountFactFor,
@@ -181,7 +181,11 @@ def dump_event(event: Event) -> dict[str, Any]:
     """Return `event` as JSON-ready data tagged with its type (`"event_type": "MessageStatus"`).
 
     The document starts with a `format` / `version` header, as every stored document does.
+
+    Raises:
+        InvalidValueError: `event` is not a webhook event.
     """
+    expect("event", event, tuple(_EVENT_CLASSES.values()))
     data = _wire.header(_STORED)
     data[_TAG] = event.__class__.__name__
     data.update(_converter().unstructure(event, event.__class__))
@@ -204,7 +208,12 @@ def load_event(data: object) -> Event:
 
 
 def dump_delivery(delivery: MessageDelivery) -> dict[str, Any]:
-    """Return `delivery` as JSON-ready data, behind a `format` / `version` header."""
+    """Return `delivery` as JSON-ready data, behind a `format` / `version` header.
+
+    Raises:
+        InvalidValueError: `delivery` is not a `MessageDelivery`.
+    """
+    expect("delivery", delivery, MessageDelivery)
     data = _wire.header(_DELIVERY)
     data.update(_converter().unstructure(delivery, MessageDelivery))
     return data

@@ -25,6 +25,8 @@ for item in facts_from_events(events):
 from __future__ import annotations
 
 import enum
+import typing
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -43,7 +45,7 @@ from wa_outbound._account import (
     Restriction,
     VerificationStatus,
 )
-from wa_outbound._errors import InvalidValueError, decimal_digits, member, texts
+from wa_outbound._errors import InvalidValueError, decimal_digits, expect, member, texts
 from wa_outbound._facts import (
     AUTHORITATIVE_CODES,
     BusinessCallUnanswered,
@@ -92,7 +94,7 @@ from wa_outbound.webhooks._events import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Mapping
+    from collections.abc import Callable, Collection
 
 __all__ = [
     "DELIVERY_RANK",
@@ -104,6 +106,9 @@ __all__ = [
     "facts_from_events",
     "track_delivery",
 ]
+
+_EVENT_TYPES: Final[tuple[type, ...]] = typing.get_args(Event)
+"""Every kind of webhook event `facts_from_events` reads."""
 
 
 @attrs.frozen(kw_only=True)
@@ -206,7 +211,11 @@ def facts_from_events(
     starts = _keywords("start_keywords", start_keywords)
     marketing_stops = _keywords("marketing_stop_payloads", marketing_stop_payloads)
     found: list[EventFact] = []
-    for event in events:
+    if isinstance(events, (str, bytes, bytearray, Mapping)) or not isinstance(events, Iterable):
+        raise InvalidValueError("events", events, "expected a collection of webhook events")
+    for index, event in enumerate(events):
+        if event.__class__ not in _EVENT_TYPES:
+            expect(f"events[{index}]", event, _EVENT_TYPES)
         if isinstance(event, (TemplateStatusUpdate, TemplateQualityUpdate, TemplateCategoryUpdate)):
             found.extend(_template_facts(event))
         elif isinstance(event, (PhoneNumberQualityUpdate, BusinessCapabilityUpdate, AccountUpdate)):
@@ -602,6 +611,9 @@ def track_delivery(current: MessageDelivery | None, event: MessageStatus) -> Mes
     Raises:
         InvalidValueError: `event` is about another message than `current`.
     """
+    if current is not None:
+        expect("current", current, MessageDelivery)
+    expect("event", event, MessageStatus)
     if current is not None and current.message_id != event.message_id:
         raise InvalidValueError(
             "event.message_id", event.message_id, f"this delivery tracks {current.message_id!r}"

@@ -15,18 +15,24 @@ hold a customer service window open for three thousand years.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, RuleDataError, flag, member, whole
+from wa_outbound._errors import (
+    InvalidValueError,
+    RuleDataError,
+    expect,
+    flag,
+    items_of,
+    member,
+    whole,
+)
 from wa_outbound._facts import Provider
 from wa_outbound._rules import Rules, builtin_rule_sets, rules_at
 from wa_outbound._time import UTC, iso_instant, utc
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 __all__ = [
     "EARLIEST_EVENT_AT",
@@ -159,6 +165,40 @@ def receive_time(received_at: datetime) -> datetime:
 
 _ABSOLUTE: Final = TimestampBounds(earliest=EARLIEST_EVENT_AT, latest=LATEST_EVENT_AT)
 """The bounds of a webhook whose receive time is not known."""
+
+
+def check_request(
+    *,
+    body: object = b"",
+    body_kinds: tuple[type, ...] = (bytes, bytearray),
+    headers: object = None,
+    secrets: tuple[str, object] | None = None,
+    texts: Mapping[str, object] | None = None,
+    max_body_bytes: object = 0,
+) -> None:
+    """Refuse a webhook function's arguments of the wrong type, naming them (a usage error).
+
+    What came from the network (the body's content, a header's value) is judged by the readers
+    and answered with `WebhookParseError` or `SignatureMismatch`; this only checks that the
+    calling code passed bytes where bytes go, a mapping of headers, a list of secrets (never one
+    string, read letter by letter), text or `None` for a URL or a signature, and a whole
+    number of bytes for the size cap.
+
+    Raises:
+        InvalidValueError: One of them is of the wrong type.
+    """
+    expect("body", body, body_kinds)
+    if headers is not None:
+        expect("headers", headers, Mapping)
+    if secrets is not None:
+        field, values = secrets
+        if isinstance(values, (str, bytes, bytearray)):
+            raise InvalidValueError(field, values, "expected a list of secrets, not one string")
+        items_of(field, values, (str, bytes))
+    for field, value in (texts or {}).items():
+        if value is not None:
+            expect(field, value, str)
+    whole("max_body_bytes", max_body_bytes, minimum=0)
 
 
 def find_header(headers: Mapping[str, str], name: str) -> str | None:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from wa_outbound._errors import SignatureMismatch, WebhookParseError, decimal_digits
+from wa_outbound._errors import SignatureMismatch, WebhookParseError, decimal_digits, expect
 from wa_outbound._facts import Provider
 from wa_outbound._time import UTC
 from wa_outbound.webhooks._events import (
@@ -64,6 +64,7 @@ from wa_outbound.webhooks._events import (
     UnknownEvent,
     UserPreferenceUpdate,
     WebhookError,
+    check_request,
     find_header,
 )
 
@@ -154,7 +155,9 @@ def verify_meta_signature(
 
     Raises:
         SignatureMismatch: The header is absent, malformed, or matches no secret.
+        InvalidValueError: An argument is of the wrong type (`app_secrets` one string).
     """
+    check_request(body=body, secrets=("app_secrets", app_secrets), texts={"signature": signature})
     if not app_secrets:
         raise SignatureMismatch(SIGNATURE_HEADER, "no app secret configured to check it")
     if signature is None:
@@ -182,12 +185,15 @@ def answer_subscription(query: Mapping[str, str], verify_token: str) -> tuple[in
         `(200, challenge)` when the mode is `subscribe` and the token matches, else
         `(403, "Forbidden")`: the HTTP status and body to send back.
     """
+    expect("query", query, Mapping)
+    check_request(texts={"verify_token": verify_token})
     mode = query.get("hub.mode")
     token = query.get("hub.verify_token", "")
     challenge = query.get("hub.challenge")
     if (
         mode == "subscribe"
-        and challenge is not None
+        and isinstance(challenge, str)
+        and isinstance(token, str)
         and verify_token
         and hmac.compare_digest(token.encode(), verify_token.encode())
     ):
@@ -227,6 +233,7 @@ def read_meta_webhook(
         InvalidValueError: `received_at` is before 2009 or after 2100, or `rules` is not
             `Rules`.
     """
+    check_request(body=body, headers=headers, max_body_bytes=max_body_bytes)
     if len(body) > max_body_bytes:
         raise WebhookParseError(f"body of {len(body)} bytes exceeds {max_body_bytes}")
     bounds = TimestampBounds.received(received_at, rules)
@@ -295,6 +302,7 @@ def _events(
 
 
 def _decode(body: bytes | str | Mapping[str, Any], limit: int) -> Mapping[str, Any]:
+    check_request(body=body, body_kinds=(bytes, bytearray, str, Mapping), max_body_bytes=limit)
     if isinstance(body, Mapping):
         document: object = body
     else:

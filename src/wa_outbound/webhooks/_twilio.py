@@ -66,7 +66,13 @@ from urllib.parse import SplitResult, parse_qs, parse_qsl, urlsplit
 
 import attrs
 
-from wa_outbound._errors import SignatureMismatch, WebhookParseError, decimal_digits, shown
+from wa_outbound._errors import (
+    InvalidValueError,
+    SignatureMismatch,
+    WebhookParseError,
+    decimal_digits,
+    shown,
+)
 from wa_outbound._facts import Provider
 from wa_outbound.webhooks._events import (
     Event,
@@ -76,6 +82,7 @@ from wa_outbound.webhooks._events import (
     StatusKind,
     UnknownEvent,
     WebhookError,
+    check_request,
     find_header,
     receive_time,
 )
@@ -164,7 +171,14 @@ def verify_twilio_signature(
     Raises:
         SignatureMismatch: The header is absent, or matches no token.
         WebhookParseError: `params` holds something other than strings.
+        InvalidValueError: An argument is of the wrong type (`auth_tokens` one string).
     """
+    check_request(secrets=("auth_tokens", auth_tokens), texts={"url": url, "signature": signature})
+    given: object = params  # typed loosely: the calling code may pass anything
+    if isinstance(given, (str, bytes, bytearray)) or not (
+        hasattr(given, "__getitem__") and hasattr(given, "__iter__")
+    ):
+        raise InvalidValueError("params", given, "expected the decoded POST parameters")
     form = _normalised(params)
     text = "".join(
         name + value for name in sorted(form) for value in sorted(set(_all_values(form[name])))
@@ -186,7 +200,14 @@ def verify_twilio_body_signature(
     Raises:
         SignatureMismatch: The header is absent or matches no token, the URL has no
             `bodySHA256`, or the body's hash is not the one signed.
+        InvalidValueError: An argument is of the wrong type (`auth_tokens` one string).
     """
+    check_request(
+        body=body,
+        body_kinds=(bytes, bytearray, str),
+        secrets=("auth_tokens", auth_tokens),
+        texts={"url": url, "signature": signature},
+    )
     expected = _body_hash(url)
     if expected is None:
         raise SignatureMismatch(
@@ -288,6 +309,13 @@ def read_twilio_webhook(
         InvalidValueError: `received_at` is before 2009 or after 2100.
     """
     at = receive_time(received_at)
+    check_request(
+        body=body,
+        headers=headers,
+        secrets=("auth_tokens", auth_tokens),
+        texts={"url": url},
+        max_body_bytes=max_body_bytes,
+    )
     if len(body) > max_body_bytes:
         raise WebhookParseError(f"body of {len(body)} bytes exceeds {max_body_bytes}")
     signature = find_header(headers, TWILIO_SIGNATURE_HEADER)
@@ -331,6 +359,9 @@ def parse_twilio_form(
         WebhookParseError: The body is too large, is not UTF-8, has too many parameters, or a
             mapping holds something other than strings.
     """
+    check_request(
+        body=body, body_kinds=(bytes, bytearray, str, Mapping), max_body_bytes=max_body_bytes
+    )
     if isinstance(body, Mapping):
         return _normalised(body)
     if len(body) > max_body_bytes:
