@@ -312,7 +312,8 @@ class CampaignPlan(Shown):
             (
                 f"{self.kind.value.replace('_', ' ')}: {self.recipients:,} rows,"
                 f" {self.scheduled:,} sends ({self.new_users:,} new users),"
-                f" {sum(self.blocked.values()):,} blocked, {self.bad_rows:,} bad rows"
+                f" {sum(self.blocked.values()):,} blocked, {self.bad_rows:,} bad"
+                f" row{'' if self.bad_rows == 1 else 's'}"
             ),
         ]
         if self.starts_at is not None and self.finishes_at is not None:
@@ -384,7 +385,7 @@ class CampaignPlan(Shown):
                     title="Cost per market",
                     header=("market", "category", "cost"),
                     rows=tuple(
-                        (market, category.value, f"{amount:,} {currency}")
+                        (market, category.value, _money(amount, currency))
                         for (category, market, currency), amount in sorted(
                             self.cost.items(), key=lambda item: (item[0][1], item[0][0].value)
                         )
