@@ -42,6 +42,10 @@ _PARSE_HINT: Final = (
     "; WaId.parse reads a written number ('+49 151 2345 6789', '0049 151 ...', or a national"
     " number with region='DE')"
 )
+_NOT_INTERNATIONAL: Final = (
+    "not a phone number in international form ('+' or '00' and the country code;"
+    " WaId.parse(text, region=...) reads a national number)"
+)
 _BRAZIL_MOBILE: Final = re.compile(r"55([1-9][1-9])9?([6-9][0-9]{7})")
 """A Brazilian mobile number: 55, the area code (DDD), the ninth digit or not, then eight
 digits of which the first is 6 to 9 (older mobile numbers; landlines start with 2 to 5)."""
@@ -106,10 +110,7 @@ class WaId:
         else:
             digits = cleaned
         if _E164_DIGITS.fullmatch(digits) is None:
-            what = "not a phone number in international form ('+' or '00' and the country code)"
-            if region is None and cleaned.startswith("0"):
-                what += "; for a national number pass region= (needs the pricing extra)"
-            raise InvalidValueError("wa_id", text, what)
+            raise InvalidValueError("wa_id", text, _NOT_INTERNATIONAL)
         return cls(digits)
 
     @property
