@@ -721,7 +721,8 @@ def test_read_recipients_from_a_path_into_the_planner(tmp_path: Path) -> None:
     )
     assert (3, {Reason.OPTED_OUT: 1}) == (assumed.scheduled, assumed.blocked)
     assert {
-        "phone: not a phone number in international form": 1,
+        "phone: not a phone number in international form ('+' or '00' and the country code;"
+        " WaId.parse(text, region=...) reads a national number)": 1,
         "last_inbound_at: expected an ISO 8601 instant": 1,
         "last_inbound_at: the instant has no time zone": 1,
         "consent: expected opted_in/yes/true/1, no/false/0, opted_out/stop or empty": 1,

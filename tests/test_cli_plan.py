@@ -143,7 +143,8 @@ def test_plan_writes_every_bad_row(recipients: Path, tmp_path: Path) -> None:
     assert rows[2].startswith("605,last_inbound_at,soon,")
     document = json.loads(run("plan", str(recipients), "--template-kind", "utility", "--json")[1])
     assert {
-        "phone: not a phone number in international form": 1,
+        "phone: not a phone number in international form ('+' or '00' and the country code;"
+        " WaId.parse(text, region=...) reads a national number)": 1,
         "last_inbound_at: expected an ISO 8601 instant": 1,
     } == document["bad_row_causes"]
 

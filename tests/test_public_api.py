@@ -92,6 +92,7 @@ EXPECTED_PUBLIC_NAMES = [
     "TemplateCategory",
     "TemplateFormatError",
     "TemplateState",
+    "TwilioSender",
     "UsageError",
     "WaId",
     "WaOutboundError",

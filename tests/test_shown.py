@@ -184,7 +184,7 @@ def test_a_plan_draws_sends_per_day_against_the_limit_as_inline_svg() -> None:
     assert "Projected messaging limit upgrades" in page
     assert "Cost per market" in page
     assert "█" in plan._repr_markdown_()
-    assert "(messaging limit 2,000)" in terminal(plan)
+    assert "(messaging limit at the end of the day " in terminal(plan)
 
 
 def test_a_template_previews_its_message_with_examples_and_buttons() -> None:

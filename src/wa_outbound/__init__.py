@@ -75,7 +75,7 @@ from wa_outbound._facts import (
     ReferralReceived,
     SendRejected,
 )
-from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, TwilioSender, WaId
 from wa_outbound._kinds import SendKind
 from wa_outbound._rules import (
     RULE_HISTORY,
@@ -249,6 +249,7 @@ __all__ = [
     "TemplateCategory",
     "TemplateFormatError",
     "TemplateState",
+    "TwilioSender",
     "UsageError",
     "WaId",
     "WaOutboundError",

@@ -401,8 +401,8 @@ class CampaignPlan(Shown):
                 title="Sends per day (UTC) against the messaging limit",
                 labels=tuple(day.date.isoformat() for day in self.days),
                 bars=tuple(day.sends for day in self.days),
-                limits=tuple(day.limit.users for day in self.days),
-                limit_name="messaging limit",
+                limits=tuple((day.tier_change or day.limit).users for day in self.days),
+                limit_name="messaging limit at the end of the day",
             )
         return Report(
             title="Campaign plan",

@@ -209,7 +209,7 @@ def report_rich(report: Report) -> Any:  # noqa: ANN401 - rich is optional
 
 _WIDTH: Final = 640
 _HEIGHT: Final = 220
-_MARGIN: Final = (48, 12, 12, 28)
+_MARGIN: Final = (56, 28, 12, 28)
 """Left, top, right, bottom margins of the plot area, in pixels."""
 _TEXT_ROWS: Final = 40
 """The most bars shown as text: a longer chart shows its first and last bars."""
@@ -229,8 +229,8 @@ def chart_svg(chart: Chart) -> str:
     count = max(len(chart.bars), 1)
     step = width / count
 
-    def y(value: int) -> float:
-        return top + height - value / most * height
+    def y(value: int) -> float:  # a tenth of headroom keeps the limit line off the edge
+        return top + height - value / (most * 1.1) * height
 
     bars = "".join(
         f"<rect x='{left + index * step + step * 0.1:.1f}' y='{y(value):.1f}'"
@@ -251,15 +251,15 @@ def chart_svg(chart: Chart) -> str:
     axes = (
         f"<line x1='{left}' y1='{top + height}' x2='{left + width}' y2='{top + height}'"
         " stroke='#888'/>"
-        f"<text x='{left - 4}' y='{top + 10}' text-anchor='end' {text}>{most:,}</text>"
+        f"<text x='{left - 4}' y='{y(most) + 4:.1f}' text-anchor='end' {text}>{most:,}</text>"
         f"<text x='{left - 4}' y='{top + height}' text-anchor='end' {text}>0</text>"
         f"<text x='{left}' y='{_HEIGHT - 8}' {text}>{html.escape(first)}</text>"
         f"<text x='{left + width}' y='{_HEIGHT - 8}' text-anchor='end' {text}>"
         f"{html.escape(last)}</text>"
     )
     legend = (
-        f"<text x='{left + 8}' y='{top + 10}' {text} fill='#4c78a8'>■ {chart.bar_name}</text>"
-        f"<text x='{left + 90}' y='{top + 10}' {text} fill='#e45756'>— {chart.limit_name}</text>"
+        f"<text x='{left}' y='14' {text} fill='#4c78a8'>■ {chart.bar_name}</text>"
+        f"<text x='{left + 80}' y='14' {text} fill='#e45756'>— {chart.limit_name}</text>"
     )
     return (
         f"<figure><svg xmlns='http://www.w3.org/2000/svg' width='{_WIDTH}' height='{_HEIGHT}'"
