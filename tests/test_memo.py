@@ -20,7 +20,7 @@ from wa_outbound import (
     decide,
     rules_at,
 )
-from wa_outbound._cost import _ESTIMATES, estimate_at, estimate_cost
+from wa_outbound._cost import _ESTIMATES, _priced_kind, estimate_at, estimate_cost
 from wa_outbound._rates import PriceCategory, PriceEnd, Rate, RateCard, known_region
 from wa_outbound._template_lifecycle import sendable_at, verdict_at
 from wa_outbound.testing import conversations, instants, template_states
@@ -119,7 +119,8 @@ def test_a_kept_estimate_is_the_estimate_worked_out_afresh(
             month_volume=volume,
         )
         region = market if market is not None else known_region(conversation.recipient)
-        fresh = (conversation, kind, now, rules, CARD, region, None, free, international)
+        priced = _priced_kind(conversation, kind, now, rules)  # as estimate_cost prices it
+        fresh = (conversation, priced, now, rules, CARD, region, None, free, international)
         assert estimate_at(*fresh, volume) == actual
 
 

@@ -151,7 +151,10 @@ def test_every_rendering_shows_every_cell_of_the_one_report(name: str) -> None:
     cells = {cell for table in report.tables for row in table.rows for cell in row if cell}
     for where, text in renderings.items():
         shown = squash(text.replace("&#x27;", "'").replace("&amp;", "&").replace("&gt;", ">"))
-        missing = {cell for cell in cells if squash(cell) not in shown}
+        if where == "terminal":  # a wrapped cell's lines alternate with the next columns'
+            missing = {c for c in cells if any(squash(w) not in shown for w in c.split())}
+        else:
+            missing = {cell for cell in cells if squash(cell) not in shown}
         assert set() == missing, where
         for table in report.tables:
             assert squash(table.title) in shown, where

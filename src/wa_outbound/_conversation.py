@@ -990,7 +990,9 @@ def _call_connected(c: Conversation, fact: CallConnected) -> Conversation:
             others = tuple(m for m in log.connected_calls if m not in known)
             mark = CallMark(at=fact.at, id=fact.call_id)
             changes["connected_calls"] = _marks(others, mark, _KEPT_CALLS)
-    if fact.call_id:  # a call that connected was answered, whatever else was reported
+    if fact.call_id and fact.business_initiated:
+        # A business call that connected was answered, whatever else was reported (a user's
+        # call is not a business call: its id never marks one unanswered, in either order).
         changes["unanswered_calls"] = tuple(m for m in log.unanswered_calls if m.id != fact.call_id)
     return _call_log(c, **changes)
 

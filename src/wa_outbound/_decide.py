@@ -164,7 +164,7 @@ def decide(
     """
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
-    kind = _check_parts(conversation, kind, template, account, authentication_international)
+    kind = _check_parts(conversation, kind, template, account, authentication_international, rules)
     asked = template if template is not None and kind.is_template else None
     if (
         seen_after(conversation, now)
@@ -242,14 +242,17 @@ def _estimate(  # noqa: PLR0917 - private, positional for speed
     )
 
 
-def _check_parts(
+def _check_parts(  # noqa: PLR0917 - private, positional for speed
     conversation: object,
     kind: object,
     template: object,
     account: object,
     authentication_international: object,
+    rules: object,
 ) -> SendKind:
     """Refuse parts of the wrong type; return the kind (its value string converted)."""
+    if rules is not None and not isinstance(rules, Rules):
+        raise InvalidValueError("rules", rules, "expected a Rules (or None for the rules at now)")
     if authentication_international is not False:
         flag("authentication_international", authentication_international)
     if not isinstance(conversation, Conversation):
