@@ -678,3 +678,20 @@ def test_a_group_needs_a_participant_count() -> None:
     for bad in (0, -1, True, "3"):
         with pytest.raises(InvalidValueError, match="participants"):
             decide_group(SendKind.FREE_FORM, now=GROUPS_OPEN, participants=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("part", "value"),
+    [("rules", True), ("rate_card", True), ("markets", "DE"), ("markets", [1])],
+)
+def test_a_group_part_of_the_wrong_type_is_refused(part: str, value: object) -> None:
+    """Rules, a rate card or markets of the wrong type are refused, naming the part."""
+    with pytest.raises(InvalidValueError) as caught:
+        decide_group(SendKind.FREE_FORM, now=GROUPS_OPEN, participants=2, **{part: value})  # type: ignore[arg-type]
+    assert part == caught.value.field
+
+
+def test_a_rate_card_of_the_wrong_type_is_refused(conversation: Conversation) -> None:
+    """`decide(rate_card=...)` takes a `RateCard` only."""
+    with pytest.raises(InvalidValueError, match="rate_card"):
+        decide(conversation, SendKind.FREE_FORM, now=T0, rate_card=True)  # type: ignore[arg-type]

@@ -572,6 +572,7 @@ def estimate_at(  # noqa: PLR0917 - estimate_cost's arguments, once checked
     month_volume: int | None,
 ) -> CostEstimate:
     """Work out the estimate of `estimate_cost` once its arguments are checked, kept nowhere."""
+    kind = _priced_kind(conversation, kind, now, rules)
     model = rules.pricing_model.value
     category = price_category(
         kind, rules=rules, authentication_international=authentication_international

@@ -50,7 +50,7 @@ from wa_outbound._cost import check_count, estimate_checked
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, decision_at
 from wa_outbound._errors import InvalidValueError, ascii_upper, flag, member
 from wa_outbound._kinds import SendKind
-from wa_outbound._rates import known_region
+from wa_outbound._rates import RateCard, known_region
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._template_lifecycle import TemplateReason, TemplateState, sendable_at
 from wa_outbound._template_lifecycle import seen_after as template_seen_after
@@ -61,7 +61,6 @@ if TYPE_CHECKING:
     from wa_outbound._cost import ConversationCharges, CostEstimate
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
-    from wa_outbound._rates import RateCard
     from wa_outbound._template_lifecycle import TemplateDecision
 
 __all__ = ["decide"]
@@ -194,6 +193,8 @@ def decide(
 
     cost = None
     if rate_card is not None:
+        if not isinstance(rate_card, RateCard):
+            raise InvalidValueError("rate_card", rate_card, "expected a RateCard")
         cost = _estimate(
             conversation,
             kind,

@@ -35,6 +35,7 @@ brief; dates and provenance in the rules (`groups_api`, `group_participants_max`
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
@@ -43,15 +44,12 @@ import attrs
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision
 from wa_outbound._errors import InvalidValueError, member
 from wa_outbound._kinds import SendKind
-from wa_outbound._rates import PriceCategory
+from wa_outbound._rates import PriceCategory, Rate, RateCard
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from datetime import datetime
-
-    from wa_outbound._rates import Rate, RateCard  # noqa: TC004 - attrs never resolves it
 
 __all__ = ["GroupAdvisory", "GroupCost", "GroupSendDecision", "decide_group"]
 
@@ -157,7 +155,8 @@ def decide_group(
 
     Raises:
         NaiveDatetimeError: `now` or `last_member_message_at` has no time zone.
-        InvalidValueError: `kind` is not a send kind, or `participants` is not a count.
+        InvalidValueError: `kind` is not a send kind, `participants` is not a count, or
+            `rules`, `rate_card` or `markets` is of the wrong type.
         RuleDataError: `rules` is omitted and `now` is before the oldest rule set.
     """
     if kind.__class__ is not SendKind:
@@ -165,6 +164,7 @@ def decide_group(
     if isinstance(participants, bool) or not isinstance(participants, int) or participants < 1:
         raise InvalidValueError("participants", participants, "expected a count of at least 1")
     now = utc("now", now)
+    _check_group_parts(rules, rate_card, markets)
     if rules is None:
         rules = rules_at(now)
     window_end = None
@@ -193,6 +193,20 @@ def decide_group(
         participant_limit=rules.group_participants_max.value,
         cost=cost,
     )
+
+
+def _check_group_parts(rules: object, rate_card: object, markets: object) -> None:
+    """Refuse parts of the wrong type, naming them."""
+    if rules is not None and not isinstance(rules, Rules):
+        raise InvalidValueError("rules", rules, "expected Rules")
+    if rate_card is not None and not isinstance(rate_card, RateCard):
+        raise InvalidValueError("rate_card", rate_card, "expected a RateCard")
+    if (
+        isinstance(markets, str)
+        or not isinstance(markets, Sequence)
+        or not all(isinstance(market, str) for market in markets)
+    ):
+        raise InvalidValueError("markets", markets, "expected a sequence of region codes")
 
 
 def _reasons(

@@ -463,7 +463,7 @@ class Rules(Shown):
         rows = tuple(
             (
                 name,
-                plain(rule.value),
+                plain(_short(rule.value)),
                 "host override"
                 if rule.effective_from is None
                 else plain(rule.effective_from.date()),
@@ -498,6 +498,13 @@ class Rules(Shown):
                 "rule", name, "no description: the source of wa_outbound._rules is missing"
             )
         return docs[name]
+
+
+def _short(value: object) -> object:
+    """A long tuple (31 regions) as its first three items and its length, for tables."""
+    if isinstance(value, tuple) and len(value) > 8:  # noqa: PLR2004 - what a cell holds
+        return f"{', '.join(map(str, value[:3]))}, ... ({len(value)})"
+    return value
 
 
 RULE_FIELDS: Final[tuple[str, ...]] = tuple(

@@ -40,6 +40,8 @@ from wa_outbound._errors import SignatureMismatch, WebhookParseError, decimal_di
 from wa_outbound._facts import Provider
 from wa_outbound._time import UTC
 from wa_outbound.webhooks._events import (
+    EARLIEST_EVENT_AT,
+    LATEST_EVENT_AT,
     AccountUpdate,
     BusinessCapabilityUpdate,
     CallEvent,
@@ -434,6 +436,18 @@ def _instant(value: object) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+def _announced(value: object) -> datetime | None:
+    """An instant a webhook announces (an expiry, a change to come), or `None`.
+
+    `None` too when it lies outside the instants any event may carry (2009 to 2100): such an
+    instant says nothing true, and could not be stored.
+    """
+    at = _instant_or_none(value)
+    if at is None or not EARLIEST_EVENT_AT <= at <= LATEST_EVENT_AT:
+        return None
+    return at
+
+
 def _instant_or_none(value: object) -> datetime | None:
     try:
         return None if value is None else _instant(value)
@@ -621,7 +635,7 @@ def _call_permission_reply(
     if response not in ("accept", "reject"):
         raise ValueError(f"call_permission_reply.response={response!r}")
     permanent = reply.get("is_permanent") is True
-    expires = _instant_or_none(reply.get("expiration_timestamp"))
+    expires = _announced(reply.get("expiration_timestamp"))
     return CallPermissionReply(
         provider=_META,
         phone_number_id=phone_number_id,
@@ -667,7 +681,7 @@ def _conversation(value: dict[str, Any]) -> StatusConversation:
     return StatusConversation(
         id=_text(value.get("id")),
         origin_type=_text(origin.get("type")) if isinstance(origin, dict) else "",
-        expires_at=_instant_or_none(value.get("expiration_timestamp")),
+        expires_at=_announced(value.get("expiration_timestamp")),
     )
 
 
@@ -809,7 +823,7 @@ def _template_category(value: dict[str, Any], waba_id: str, at: datetime | None)
         new_category=_required(value, "new_category"),
         previous_category=_text(value.get("previous_category")),
         correct_category=_text(value.get("correct_category")),
-        category_update_at=_instant_or_none(value.get("category_update_timestamp")),
+        category_update_at=_announced(value.get("category_update_timestamp")),
         template_name=_text(value.get("message_template_name")),
         language=_text(value.get("message_template_language")),
         raw=value,
