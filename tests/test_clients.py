@@ -328,6 +328,23 @@ def test_pair_rate_errors_back_off_four_to_the_attempt(harness: Harness) -> None
     assert [1.0, 4.0, 16.0] == harness.clock.sleeps
 
 
+def test_pair_rate_strikes_count_per_recipient_across_sends(harness: Harness) -> None:
+    """131056 counts consecutive refusals to one user: the next send waits 4^strikes at once.
+
+    The first send is refused twice (1 s between) and gives up; the second send's first
+    refusal is the third strike (16 s); its success clears them, so a later refusal waits 1 s.
+    """
+    refused = graph_error(131056)
+    platform = Platform(refused, refused, refused, accepted(), refused, accepted())
+    client = harness.meta(platform, max_attempts=2)
+    with pytest.raises(ApiError):
+        harness.run(client.send(ANNA, Text("one")))
+    assert harness.run(client.send(ANNA, Text("two"))).sent
+    assert harness.run(client.send(ANNA, Text("three"))).sent
+    backoffs = [seconds for seconds in harness.clock.sleeps if seconds >= 1]  # not the pacing
+    assert [1.0, 16.0, 1.0] == backoffs
+
+
 def test_throughput_errors_back_off_briefly(harness: Harness) -> None:
     """130429 (HTTP 429): a short backoff, then the send goes."""
     platform = Platform(graph_error(130429, 429), accepted())

@@ -42,7 +42,7 @@ from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaI
 from wa_outbound._kinds import SendKind
 from wa_outbound._pacing import Pacer
 from wa_outbound._rules import Rules, rules_at
-from wa_outbound._taxonomy import Reach, RetryAction, TransportFailure
+from wa_outbound._taxonomy import Backoff, Reach, RetryAction, TransportFailure
 from wa_outbound._time import UTC
 from wa_outbound.sending._api_error import ApiError
 from wa_outbound.sending._outbox import Outbox, OutboxEntry, OutboxStatus, settle
@@ -299,6 +299,8 @@ class Engine:
         self.hooks: Final = tuple(hooks)
         self._pacers = _Pacers(state, rules)
         self._businesses = frozenset(n.phone_number_id for n in state.numbers)
+        self._strikes: dict[tuple[PhoneNumberId, Recipient], int] = {}
+        self._strikes_lock = threading.Lock()
 
     def check_business(self, business: object) -> PhoneNumberId:
         """Return `business` if the state knows it; refuse it before any request leaves."""
@@ -393,12 +395,23 @@ class Engine:
             yield Wait((at - now).total_seconds())
         tries = [entry.attempts]
 
+        pair = (entry.business, entry.recipient)
+
         def attempt(number: int) -> Generator[Any, Any, dict[str, Any]]:
             tries[0] += 1
             request = self.wire.request(
                 "POST", entry.request["path"], entry.request["body"], key=entry.key
             )
-            return (yield from self.exchange(request, number - 1))
+            try:
+                data = yield from self.exchange(request, number - 1)
+            except ApiError as error:
+                counted = self._pair_strike(pair, error)
+                if counted is error:
+                    raise
+                raise counted from error
+            with self._strikes_lock:
+                self._strikes.pop(pair, None)
+            return data
 
         try:
             data = yield from self.retrying(attempt, entry.key)
@@ -444,6 +457,31 @@ class Engine:
             decision=decision,
             attempts=tries[0],
             response=data,
+        )
+
+    def _pair_strike(self, pair: tuple[PhoneNumberId, Recipient], error: ApiError) -> ApiError:
+        """Count a pair rate refusal against the recipient; wait 4^(its strikes) seconds.
+
+        Meta's advice for 131056 counts the consecutive failures to one user, not the attempts
+        of one request: a second send to a user who was just refused waits longer at once.
+        """
+        decision = error.decision
+        if decision.backoff is not Backoff.PAIR_RATE:
+            return error
+        with self._strikes_lock:
+            strikes = self._strikes.get(pair, 0)
+            self._strikes[pair] = strikes + 1
+        delay = Backoff.PAIR_RATE.delay(strikes)
+        if decision.delay is not None and delay is not None and decision.delay >= delay:
+            return error
+        return ApiError(
+            decision=attrs.evolve(decision, delay=delay),
+            provider=error.provider,
+            code=error.code,
+            subcode=error.subcode,
+            http_status=error.http_status,
+            fbtrace_id=error.fbtrace_id,
+            platform_message=error.platform_message,
         )
 
     # --- one request, and the retries around it ---------------------------------------------
