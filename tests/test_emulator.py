@@ -414,3 +414,21 @@ def test_inbound_messages_and_template_changes_go_out_as_webhooks() -> None:
     ]
     kinds = [type(event) for event in events]
     assert [InboundMessage, UserPreferenceUpdate, TemplateStatusUpdate] == kinds
+
+
+def test_the_mock_transport_serves_an_async_client_too() -> None:
+    """`httpx.AsyncClient` over the same MockTransport gets the same answers."""
+    emulator = make_emulator()
+
+    async def both() -> tuple[int, int]:
+        async with httpx.AsyncClient(
+            transport=emulator.mock_transport(), base_url=BASE, headers=emulator.meta_auth
+        ) as client:
+            path = f"/v26.0/{emulator.phone_number_id}/messages"
+            refused = await client.post(path, json={"messaging_product": "whatsapp", **text(ANNA)})
+            accepted = await client.post(
+                path, json={"messaging_product": "whatsapp", **order(ANNA, "Anna", "A-1")}
+            )
+            return refused.json()["error"]["code"], accepted.status_code
+
+    assert (131047, 200) == asyncio.run(both())

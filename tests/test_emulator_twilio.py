@@ -71,8 +71,9 @@ def test_status_callbacks_are_signed_and_carry_the_key(transport: str) -> None:
     emulator = make_emulator()
     post(transport, emulator, template_form(emulator, ANNA, "k1"))
     emulator.settle()
-    kinds = [status.status for status in callbacks(emulator)]
-    assert [StatusKind.SENT, StatusKind.DELIVERED, StatusKind.READ] == kinds
+    found = callbacks(emulator)
+    assert [StatusKind.SENT, StatusKind.DELIVERED, StatusKind.READ] == [s.status for s in found]
+    assert {"k1"} == {status.biz_opaque_callback_data for status in found}
     assert emulator.tally_by_key()["k1"].exactly_once
 
 

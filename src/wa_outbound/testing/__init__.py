@@ -17,13 +17,8 @@ included: `emulator.mock_transport()` (or `mock_transport(emulator)`) serves it 
 
 from typing import TYPE_CHECKING, Any
 
-from wa_outbound.testing._emulator import (
-    EmulatedMessage,
-    Emulator,
-    EmulatorReply,
-    EmulatorRequest,
-    Tally,
-)
+from wa_outbound.testing._emulator import EmulatedMessage, Emulator, Tally
+from wa_outbound.testing._exchange import EmulatorReply, EmulatorRequest
 from wa_outbound.testing._faults import FaultKind, Faults
 from wa_outbound.testing._hooks import WebhookDelivery
 from wa_outbound.testing._strategies import (

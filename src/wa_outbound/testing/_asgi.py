@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wa_outbound.testing._emulator import Emulator, EmulatorRequest
+from wa_outbound.testing._exchange import EmulatorRequest
 from wa_outbound.testing._faults import FaultKind
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.types import Receive, Scope, Send
 
+    from wa_outbound.testing._exchange import Served
     from wa_outbound.testing._hooks import WebhookDelivery
 
 __all__ = ["emulator_app"]
@@ -51,7 +52,7 @@ class _ResetResponse(Response):
 
 
 def emulator_app(
-    emulator: Emulator,
+    emulator: Served,
     *,
     hold_seconds: float = 30.0,
     pump_seconds: float = 0.05,
@@ -98,7 +99,7 @@ def emulator_app(
     return app
 
 
-async def _pump(emulator: Emulator, every: float, post: bool) -> None:  # noqa: FBT001
+async def _pump(emulator: Served, every: float, post: bool) -> None:  # noqa: FBT001
     """Send due webhooks for as long as the app runs."""
     import httpx  # noqa: PLC0415 - only a served emulator posts webhooks
 

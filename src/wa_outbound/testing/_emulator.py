@@ -42,10 +42,9 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from email.utils import format_datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import attrs
@@ -89,16 +88,18 @@ from wa_outbound.templates import (
     template_from_graph,
     template_to_graph,
 )
+from wa_outbound.testing._exchange import EmulatorReply, EmulatorRequest
 from wa_outbound.testing._faults import FaultKind, Faults
 from wa_outbound.testing._hooks import WebhookDelivery, meta_delivery, twilio_delivery
 from wa_outbound.webhooks import TWILIO_CALLBACK_KEY
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 __all__ = [
     "DEFAULT_GRAPH_VERSION",
     "EmulatedMessage",
     "Emulator",
-    "EmulatorReply",
-    "EmulatorRequest",
     "Tally",
 ]
 
@@ -234,49 +235,6 @@ _GRAPH_PATH: Final = re.compile(r"^/(?:(v\d+\.\d+)/)?([A-Za-z0-9_.-]+)(?:/([a-z_
 _TWILIO_PATH: Final = re.compile(
     r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Messages(?:/(\w+))?\.json$"
 )
-
-
-@attrs.frozen(kw_only=True)
-class EmulatorRequest:
-    """One HTTP request, as plain values."""
-
-    method: str
-    """`GET`, `POST`, `DELETE`."""
-    path: str
-    """The URL path (`/v26.0/106540352242922/messages`)."""
-    query: tuple[tuple[str, str], ...] = ()
-    """The query parameters, in order."""
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-    """The headers (any capitalisation)."""
-    body: bytes = b""
-    """The raw body."""
-
-    def header(self, name: str) -> str | None:
-        """Return a header's value, whatever its capitalisation."""
-        wanted = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == wanted:
-                return value
-        return None
-
-
-@attrs.frozen(kw_only=True)
-class EmulatorReply:
-    """One HTTP reply, as plain values, or a fault the adapter must turn into a network error."""
-
-    status: int
-    """The HTTP status (0 for a fault with no reply)."""
-    body: bytes = b""
-    """The body (JSON)."""
-    headers: Mapping[str, str] = attrs.field(factory=lambda: {"Content-Type": "application/json"})
-    """The headers."""
-    fault: FaultKind | None = None
-    """The injected fault, if any. `CONNECT_ERROR`, `CONNECTION_RESET` and `READ_TIMEOUT` have
-    no reply: the adapter raises the matching network error instead."""
-
-    def json(self) -> Any:  # noqa: ANN401 - a JSON document
-        """The body as JSON."""
-        return json.loads(self.body)
 
 
 @attrs.define

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Final
 
 import httpx
 
-from wa_outbound.testing._emulator import EmulatorRequest
+from wa_outbound.testing._exchange import EmulatorRequest
 from wa_outbound.testing._faults import FaultKind
 
 if TYPE_CHECKING:
-    from wa_outbound.testing._emulator import Emulator, EmulatorReply
+    from wa_outbound.testing._exchange import EmulatorReply, Served
 
 __all__ = ["mock_transport", "to_emulator_request"]
 
@@ -51,7 +51,7 @@ def _response(reply: EmulatorReply, request: httpx.Request) -> httpx.Response:
     )
 
 
-def mock_transport(emulator: Emulator) -> httpx.MockTransport:
+def mock_transport(emulator: Served) -> httpx.MockTransport:
     """Return an `httpx.MockTransport` answering every request with `emulator`.
 
     Works for `httpx.Client` and `httpx.AsyncClient` alike: the emulator never waits.
