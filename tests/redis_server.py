@@ -8,6 +8,7 @@ CI (`CI` set) they fail instead, so a broken install cannot pass as skipped test
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import shutil
@@ -48,6 +49,7 @@ def _start() -> str:
         stderr=subprocess.STDOUT,
     )
     _state.update(process=process, directory=directory, log=log)
+    atexit.register(stop)  # also when no conftest hook runs (the docs alone)
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 10
     while not _answers(url):
