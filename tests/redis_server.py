@@ -8,14 +8,17 @@ CI (`CI` set) they fail instead, so a broken install cannot pass as skipped test
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from typing import Final
+from typing import Any, Final
 
 import pytest
 
@@ -46,6 +49,7 @@ def _start() -> str:
         stderr=subprocess.STDOUT,
     )
     _state.update(process=process, directory=directory, log=log)
+    atexit.register(stop)  # also when no conftest hook runs (the docs alone)
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 10
     while not _answers(url):
@@ -113,3 +117,25 @@ def stop() -> None:
     directory = _state.pop("directory", None)
     if isinstance(directory, str):
         shutil.rmtree(directory, ignore_errors=True)
+
+
+_PRELOAD: Final = [
+    "tests.test_redis_workers",
+    "tests.test_emulator",
+    "wa_outbound.meta",
+]
+"""What the worker server imports once (a module that fails to import is left out; none of
+these skips, which would stop the server)."""
+
+
+def worker_context() -> Any:
+    """Return the processes' context for the multi-worker tests.
+
+    On Linux they fork from a server that imported the test modules once (a few milliseconds a
+    worker, not a second); elsewhere they are spawned.
+    """
+    if sys.platform != "linux":
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context

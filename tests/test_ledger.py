@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -478,6 +478,7 @@ TestLedgerMachineOnSqlite = type("OnSqlite", (LedgerMachine,), {"store_kind": "s
 TestLedgerMachineOnRedis = pytest.mark.redis(
     type("OnRedis", (LedgerMachine,), {"store_kind": "redis"}).TestCase
 )
+TestLedgerMachineOnRedis.settings = settings(max_examples=30, deadline=None)  # a round trip a call
 
 
 def test_attrs_scope_key_is_frozen() -> None:

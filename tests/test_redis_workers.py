@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import multiprocessing
 import os
 import random
 import signal
@@ -38,10 +37,7 @@ POOL = [f"4915100{n:05d}" for n in range(600)]
 PHASES = (T0, T0 + timedelta(hours=12), T0 + timedelta(hours=24, minutes=30))
 """Fill the limit; re-send to some inside the window; after the first slots expired."""
 PROCESSES, THREADS, ATTEMPTS = 4, 4, 120
-_SPAWN = multiprocessing.get_context("forkserver" if sys.platform == "linux" else "spawn")
-"""Workers start from a server that has imported everything once: a few ms each, not a second."""
-if sys.platform == "linux":
-    _SPAWN.set_forkserver_preload(["tests.test_redis_workers", "wa_outbound.sending"])
+_SPAWN = redis_server.worker_context()
 
 
 def _admit_phase(ledger: RedisLimitLedger, start: datetime, seed: int) -> list[tuple[Any, ...]]:
