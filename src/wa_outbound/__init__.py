@@ -92,6 +92,9 @@ from wa_outbound._rules import (
     rules_at,
 )
 
+# issue #17: the supported range of instants
+from wa_outbound._time import EARLIEST_INSTANT, LATEST_INSTANT
+
 if _typing.TYPE_CHECKING:  # the lazy names below, for static tools
     from wa_outbound._account import AccountHealth, MessagingLimit
     from wa_outbound._campaign import CampaignPlan, CampaignRecipient, plan_campaign
@@ -173,6 +176,8 @@ __all__ = [
     "AUTHORITATIVE_CODES",
     "CALL_PERMISSION_TRANSITIONS",
     "CONSENT_TRANSITIONS",
+    "EARLIEST_INSTANT",
+    "LATEST_INSTANT",
     "MARKETING_TRANSITIONS",
     "RULE_HISTORY",
     "AccountHealth",
