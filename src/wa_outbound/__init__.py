@@ -93,7 +93,7 @@ from wa_outbound._rules import (
 )
 
 # issue #17: the supported range of instants
-from wa_outbound._time import EARLIEST_INSTANT, LATEST_INSTANT
+from wa_outbound._time import SUPPORTED_INSTANTS
 
 if _typing.TYPE_CHECKING:  # the lazy names below, for static tools
     from wa_outbound._account import AccountHealth, MessagingLimit
@@ -176,10 +176,9 @@ __all__ = [
     "AUTHORITATIVE_CODES",
     "CALL_PERMISSION_TRANSITIONS",
     "CONSENT_TRANSITIONS",
-    "EARLIEST_INSTANT",
-    "LATEST_INSTANT",
     "MARKETING_TRANSITIONS",
     "RULE_HISTORY",
+    "SUPPORTED_INSTANTS",
     "AccountHealth",
     "Alternative",
     "BlockReason",
