@@ -18,7 +18,6 @@ EXPECTED_PUBLIC_NAMES = [
     "CONSENT_TRANSITIONS",
     "MARKETING_TRANSITIONS",
     "RULE_HISTORY",
-    "SUPPORTED_INSTANTS",
     "AccountHealth",
     "Alternative",
     "BlockReason",

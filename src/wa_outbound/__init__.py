@@ -92,9 +92,6 @@ from wa_outbound._rules import (
     rules_at,
 )
 
-# issue #17: the supported range of instants
-from wa_outbound._time import SUPPORTED_INSTANTS
-
 if _typing.TYPE_CHECKING:  # the lazy names below, for static tools
     from wa_outbound._account import AccountHealth, MessagingLimit
     from wa_outbound._campaign import CampaignPlan, CampaignRecipient, plan_campaign
@@ -178,7 +175,6 @@ __all__ = [
     "CONSENT_TRANSITIONS",
     "MARKETING_TRANSITIONS",
     "RULE_HISTORY",
-    "SUPPORTED_INSTANTS",
     "AccountHealth",
     "Alternative",
     "BlockReason",

@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision
-from wa_outbound._errors import InvalidValueError, member
+from wa_outbound._errors import InvalidValueError, expect, member, texts
 from wa_outbound._kinds import SendKind
-from wa_outbound._rates import PriceCategory
+from wa_outbound._rates import PriceCategory, RateCard
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
 
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from wa_outbound._rates import Rate, RateCard  # noqa: TC004 - attrs never resolves it
+    from wa_outbound._rates import Rate  # noqa: TC004 - attrs never resolves it
 
 __all__ = ["GroupAdvisory", "GroupCost", "GroupSendDecision", "decide_group"]
 
@@ -157,7 +157,8 @@ def decide_group(
 
     Raises:
         NaiveDatetimeError: `now` or `last_member_message_at` has no time zone.
-        InvalidValueError: `kind` is not a send kind, or `participants` is not a count.
+        InvalidValueError: `kind` is not a send kind, `participants` is not a count, or
+            `rules`, `rate_card` or `markets` is of the wrong type.
         RuleDataError: `rules` is omitted and `now` is before the oldest rule set.
     """
     if kind.__class__ is not SendKind:
@@ -165,6 +166,12 @@ def decide_group(
     if isinstance(participants, bool) or not isinstance(participants, int) or participants < 1:
         raise InvalidValueError("participants", participants, "expected a count of at least 1")
     now = utc("now", now)
+    # issue #17: arguments of the wrong type are refused at the door, naming them
+    if rules is not None:
+        expect("rules", rules, Rules)
+    if rate_card is not None:
+        expect("rate_card", rate_card, RateCard)
+    markets = texts("markets", markets)
     if rules is None:
         rules = rules_at(now)
     window_end = None

@@ -19,7 +19,6 @@ from wa_outbound._errors import InvalidValueError, NaiveDatetimeError
 __all__ = [
     "EARLIEST_INSTANT",
     "LATEST_INSTANT",
-    "SUPPORTED_INSTANTS",
     "UTC",
     "in_range",
     "iso_instant",
@@ -34,14 +33,6 @@ EARLIEST_INSTANT: Final = datetime(1970, 1, 1, tzinfo=UTC)
 """The earliest instant the library takes: the Unix epoch, 1970-01-01T00:00:00Z."""
 LATEST_INSTANT: Final = datetime(3000, 1, 1, tzinfo=UTC)
 """The end of the supported range, 3000-01-01T00:00:00Z (excluded): later instants are refused."""
-
-SUPPORTED_INSTANTS: Final = (EARLIEST_INSTANT, LATEST_INSTANT)
-"""The supported range of instants, `(earliest, end)`: 1970-01-01T00:00Z up to 3000-01-01T00:00Z.
-
-Every instant the library takes lies in it (the end excluded); any other is refused at the door
-with an `InvalidValueError`. The range leaves thousands of years to the ends of Python's
-calendar, so no window, lookback or plan the library adds to an instant can overflow.
-"""
 
 _OUT_OF_RANGE: Final = (
     "outside the supported range of instants, 1970-01-01T00:00Z to 3000-01-01T00:00Z"
