@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision
-from wa_outbound._errors import InvalidValueError, member
+from wa_outbound._errors import InvalidValueError, expect, member, texts
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard
 from wa_outbound._rules import Rules, rules_at
@@ -164,7 +164,12 @@ def decide_group(
     if isinstance(participants, bool) or not isinstance(participants, int) or participants < 1:
         raise InvalidValueError("participants", participants, "expected a count of at least 1")
     now = utc("now", now)
-    _check_group_parts(rules, rate_card, markets)
+    # issue #17: arguments of the wrong type are refused at the door, naming them
+    if rules is not None:
+        expect("rules", rules, Rules)
+    if rate_card is not None:
+        expect("rate_card", rate_card, RateCard)
+    markets = texts("markets", markets)
     if rules is None:
         rules = rules_at(now)
     window_end = None
@@ -193,20 +198,6 @@ def decide_group(
         participant_limit=rules.group_participants_max.value,
         cost=cost,
     )
-
-
-def _check_group_parts(rules: object, rate_card: object, markets: object) -> None:
-    """Refuse parts of the wrong type, naming them."""
-    if rules is not None and not isinstance(rules, Rules):
-        raise InvalidValueError("rules", rules, "expected Rules")
-    if rate_card is not None and not isinstance(rate_card, RateCard):
-        raise InvalidValueError("rate_card", rate_card, "expected a RateCard")
-    if (
-        isinstance(markets, str)
-        or not isinstance(markets, Sequence)
-        or not all(isinstance(market, str) for market in markets)
-    ):
-        raise InvalidValueError("markets", markets, "expected a sequence of region codes")
 
 
 def _reasons(
