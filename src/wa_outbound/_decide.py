@@ -206,8 +206,8 @@ def decide(
             authentication_international,
             month_volume,
         )
-    if cost is None and template_answer is region_answer is account_answer is _NOTHING:
-        return base  # the common case: nothing to fold in
+    if template_answer is region_answer is account_answer is _NOTHING:
+        return base if cost is None else _priced(base, cost)  # nothing else to fold in
     return _folded(base, (template_answer, region_answer, account_answer), cost)
 
 
@@ -383,6 +383,19 @@ def _account_answer(
                 instead = _preferred(instead, Alternative.SEND_LATER)
                 ends = until if ends is None or until < ends else ends
     return (reasons, instead, ends) if reasons else _NOTHING
+
+
+def _priced(base: SendDecision, cost: CostEstimate) -> SendDecision:
+    """The conversation's decision with the cost added (no other part answered)."""
+    return SendDecision(  # positional: much cheaper than attrs.evolve on this hot path
+        base.kind,
+        base.reasons,
+        base.instead,
+        base.service_window_expires_at,
+        base.free_entry_point,
+        base.next_change_at,
+        cost,
+    )
 
 
 def _folded(
