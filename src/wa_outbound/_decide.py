@@ -177,9 +177,7 @@ def decide(
 
     template_answer = _NOTHING
     if asked is not None:
-        verdict = sendable_at(asked, now, rules)
-        kind = _kind_of(verdict.category, kind)
-        template_answer = _template_answer(verdict)
+        kind, template_answer = _template_part(asked, now, rules, kind)
 
     if limit is None and account is not None:
         limit = account.messaging_limit
@@ -279,6 +277,18 @@ def _latest_at(
     return latest
 
 
+def _template_part(
+    template: TemplateState, now: datetime, rules: Rules, kind: SendKind
+) -> tuple[SendKind, _Answer]:
+    """The send kind of the template's category in force, and the template's answer."""
+    verdict = sendable_at(template, now, rules)
+    if verdict.category:
+        kind = _kind_of(verdict.category, kind)
+    if not verdict.reasons and verdict.next_change_at is None:
+        return kind, _NOTHING  # approved, and nothing ahead: most sends
+    return kind, _template_answer(verdict)
+
+
 def _kind_of(category: str, kind: SendKind) -> SendKind:
     """The send kind of the template's category in force, or `kind` if none is reported."""
     return _KIND_BY_CATEGORY_NAME.get(ascii_upper(category), kind) if category else kind
@@ -296,8 +306,6 @@ def _preferred(chosen: Alternative | None, other: Alternative) -> Alternative:
 
 def _template_answer(verdict: TemplateDecision) -> _Answer:
     """The template's answer: a pause waits, any other reason needs another template."""
-    if not verdict.reasons and verdict.next_change_at is None:
-        return _NOTHING
     reasons: list[BlockReason] = []
     instead: Alternative | None = None
     for note in verdict.reasons:
