@@ -102,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="few iterations (smoke test)")
     args = parser.parse_args()
-    number, repeat = (2_000, 2) if args.quick else (100_000, 5)
+    number, repeat = (2_000, 2) if args.quick else (20_000, 25)
     baseline = _rate(_baseline, number, repeat)
     print(f"python {sys.version.split()[0]}; empty call baseline {baseline:,.0f}/s")
     print("\ndecisions per second (target: decide >= 200,000/s)")

@@ -16,14 +16,17 @@ from wa_outbound import (
     InboundMessageReceived,
     Rules,
     SendKind,
+    TemplateState,
     builtin_rate_card,
     decide,
     rules_at,
 )
+from wa_outbound._account import seen_after as account_seen_after
 from wa_outbound._cost import _ESTIMATES, _priced_kind, estimate_at, estimate_cost
 from wa_outbound._rates import PriceCategory, PriceEnd, Rate, RateCard, known_region
+from wa_outbound._template_lifecycle import seen_after as template_seen_after
 from wa_outbound._template_lifecycle import sendable_at, verdict_at
-from wa_outbound.testing import conversations, instants, template_states
+from wa_outbound.testing import account_healths, conversations, instants, template_states
 
 CHANGES = [datetime(2025, 6, 1 + 5 * i, tzinfo=timezone.utc) for i in range(5)]
 CARD = RateCard(
@@ -143,3 +146,18 @@ def test_decide_answers_as_without_anything_kept(
         fresh = attrs.evolve(state)  # type: ignore[misc]
         expected = decide(conversation, kind, now=now, template=fresh, **parts)  # type: ignore[arg-type]
         assert expected == actual
+
+
+@given(
+    template_states(TEMPLATE_TIMES),
+    account_healths(TEMPLATE_TIMES),
+    st.lists(instants(START, timedelta(days=40)), min_size=2, max_size=4),
+)
+def test_a_kept_latest_instant_answers_as_the_instants_do(
+    state: TemplateState, health: AccountHealth, nows: list[datetime]
+) -> None:
+    """Whether a state or a health holds an instant after `now`, asked again, never changes."""
+    for now in nows:
+        for value, seen in ((state, template_seen_after), (health, account_seen_after)):
+            latest = value.latest_at
+            assert (latest is not None and latest > now) == seen(value, now)  # type: ignore[arg-type]

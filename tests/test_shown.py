@@ -76,9 +76,9 @@ ORDER = Template(
 )
 
 
-def terminal(value: object) -> str:
-    """What a 160-column terminal shows of `value`."""
-    console = Console(record=True, width=160)
+def terminal(value: object, width: int = 160) -> str:
+    """What a terminal of `width` columns shows of `value`."""
+    console = Console(record=True, width=width)
     console.print(value)
     return console.export_text()
 
@@ -146,7 +146,7 @@ def test_every_rendering_shows_every_cell_of_the_one_report(name: str) -> None:
     renderings = {
         "markdown": value._repr_markdown_(),
         "html": value._repr_html_(),
-        "terminal": terminal(value),
+        "terminal": terminal(value, width=1_000),  # wide: a wrapped cell splits across lines
     }
     cells = {cell for table in report.tables for row in table.rows for cell in row if cell}
     for where, text in renderings.items():

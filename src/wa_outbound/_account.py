@@ -694,6 +694,10 @@ def _verification_member(value: object) -> VerificationStatus | None:
     return optional_member("verification", VerificationStatus, value)
 
 
+_NOT_COMPUTED: Final = object()
+"""A kept `latest_at` before a question computed it."""
+
+
 @attrs.frozen(kw_only=True)
 class AccountHealth:
     """What the platform last said about one business phone number and its account.
@@ -739,6 +743,10 @@ class AccountHealth:
     """The latest policy violation reported, if any."""
     last_violation_at: datetime | None = None
     """When it was reported."""
+    _latest: datetime | object | None = attrs.field(
+        init=False, default=_NOT_COMPUTED, eq=False, repr=False, alias="_latest"
+    )
+    """`latest_at`, once a question has computed it (a value is frozen: it cannot change)."""
 
     def apply(self, fact: AccountFact | OwnedAccountFact) -> AccountHealth:
         """Return the health after `fact`; applying the same fact twice changes nothing.
@@ -833,15 +841,16 @@ _EARLIEST: Final = datetime.min.replace(tzinfo=UTC)
 
 
 def seen_after(h: AccountHealth, now: datetime) -> bool:
-    """Whether `h` holds an instant after `now` (`latest_at > now`), found faster."""
-    return (
-        (h.phone_status_at or _EARLIEST) > now
-        or (h.restrictions_at or _EARLIEST) > now
-        or (h.messaging_limit_at or _EARLIEST) > now
-        or (h.quality_rating_at or _EARLIEST) > now
-        or (h.verification_at or _EARLIEST) > now
-        or (h.last_violation_at or _EARLIEST) > now
-    )
+    """Whether `h` holds an instant after `now` (`latest_at > now`).
+
+    `decide` asks this before every send: the first question computes `latest_at` and keeps
+    it on the (frozen) value, so asking again about the same health costs one look-up.
+    """
+    latest = h._latest  # noqa: SLF001 - this module's own cache
+    if latest is _NOT_COMPUTED:
+        latest = h.latest_at
+        object.__setattr__(h, "_latest", latest)
+    return latest is not None and latest > now  # type: ignore[operator]
 
 
 def _apply_owned(h: AccountHealth, item: object) -> AccountHealth:

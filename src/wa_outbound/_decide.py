@@ -176,9 +176,7 @@ def decide(
 
     template_answer = _NOTHING
     if asked is not None:
-        verdict = sendable_at(asked, now, rules)
-        kind = _kind_of(verdict.category, kind)
-        template_answer = _template_answer(verdict)
+        kind, template_answer = _template_part(asked, now, rules, kind)
 
     if limit is None and account is not None:
         limit = account.messaging_limit
@@ -207,8 +205,8 @@ def decide(
             authentication_international,
             month_volume,
         )
-    if cost is None and template_answer is region_answer is account_answer is _NOTHING:
-        return base  # the common case: nothing to fold in
+    if template_answer is region_answer is account_answer is _NOTHING:
+        return base if cost is None else _priced(base, cost)  # nothing else to fold in
     return _folded(base, (template_answer, region_answer, account_answer), cost)
 
 
@@ -280,6 +278,18 @@ def _latest_at(
     return latest
 
 
+def _template_part(
+    template: TemplateState, now: datetime, rules: Rules, kind: SendKind
+) -> tuple[SendKind, _Answer]:
+    """The send kind of the template's category in force, and the template's answer."""
+    verdict = sendable_at(template, now, rules)
+    if verdict.category:
+        kind = _kind_of(verdict.category, kind)
+    if not verdict.reasons and verdict.next_change_at is None:
+        return kind, _NOTHING  # approved, and nothing ahead: most sends
+    return kind, _template_answer(verdict)
+
+
 def _kind_of(category: str, kind: SendKind) -> SendKind:
     """The send kind of the template's category in force, or `kind` if none is reported."""
     return _KIND_BY_CATEGORY_NAME.get(ascii_upper(category), kind) if category else kind
@@ -297,8 +307,6 @@ def _preferred(chosen: Alternative | None, other: Alternative) -> Alternative:
 
 def _template_answer(verdict: TemplateDecision) -> _Answer:
     """The template's answer: a pause waits, any other reason needs another template."""
-    if not verdict.reasons and verdict.next_change_at is None:
-        return _NOTHING
     reasons: list[BlockReason] = []
     instead: Alternative | None = None
     for note in verdict.reasons:
@@ -384,6 +392,19 @@ def _account_answer(
                 instead = _preferred(instead, Alternative.SEND_LATER)
                 ends = until if ends is None or until < ends else ends
     return (reasons, instead, ends) if reasons else _NOTHING
+
+
+def _priced(base: SendDecision, cost: CostEstimate) -> SendDecision:
+    """The conversation's decision with the cost added (no other part answered)."""
+    return SendDecision(  # positional: much cheaper than attrs.evolve on this hot path
+        base.kind,
+        base.reasons,
+        base.instead,
+        base.service_window_expires_at,
+        base.free_entry_point,
+        base.next_change_at,
+        cost,
+    )
 
 
 def _folded(

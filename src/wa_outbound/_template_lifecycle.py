@@ -377,6 +377,10 @@ def _quality_member(value: object) -> QualityScore:
     return member("quality", QualityScore, value)
 
 
+_NOT_COMPUTED: Final = object()
+"""A kept `latest_at` before a question computed it."""
+
+
 @attrs.frozen(kw_only=True)
 class TemplateState(Shown):
     """Everything the rules need to know about one message template in one language.
@@ -419,6 +423,10 @@ class TemplateState(Shown):
     """The status the events say, before rules and time are considered."""
     status_since: datetime | None = attrs.field(init=False, eq=False, repr=False)
     """Instant of the event that set `status` (`None` while no event did)."""
+    _latest: datetime | object | None = attrs.field(
+        init=False, default=_NOT_COMPUTED, eq=False, repr=False, alias="_latest"
+    )
+    """`latest_at`, once a question has computed it."""
     _memo: _Memo | None = attrs.field(init=False, default=None, eq=False, repr=False, alias="_memo")
     """The latest verdict and the span of instants it holds for (a value is frozen: the
     verdict changes only with `now` crossing a deadline the state and the rules fix)."""
@@ -610,16 +618,16 @@ _LATEST: Final = datetime.max.replace(tzinfo=UTC)
 
 
 def seen_after(s: TemplateState, now: datetime) -> bool:
-    """Whether `s` holds an instant after `now` (`latest_at > now`), found faster."""
-    events = s.events
-    return (
-        (s.updated_at or _EARLIEST) > now
-        or (events[-1].at if events else _EARLIEST) > now
-        or (s.submitted_at or _EARLIEST) > now
-        or (s.quality_at or _EARLIEST) > now
-        or (s.category_at or _EARLIEST) > now
-        or (s.unknown_event_at or _EARLIEST) > now
-    )
+    """Whether `s` holds an instant after `now` (`latest_at > now`).
+
+    `decide` asks this before every template send: the first question computes `latest_at`
+    and keeps it on the (frozen) state, so asking again costs one look-up.
+    """
+    latest = s._latest  # noqa: SLF001 - this module's own cache
+    if latest is _NOT_COMPUTED:
+        latest = s.latest_at
+        object.__setattr__(s, "_latest", latest)
+    return latest is not None and latest > now  # type: ignore[operator]
 
 
 def _owned_fact(s: TemplateState, item: object) -> TemplateFact:

@@ -162,6 +162,7 @@ class RampUpPlan(Shown, tuple["RampStep", ...]):
                 _limit_words(step.limit),
                 f"{step.users:,}",
                 f"{step.cumulative:,}",
+                ", ".join(f"{at:%H:%M}" for at in step.upgrades),
             )
             for step in self
         )
@@ -170,8 +171,9 @@ class RampUpPlan(Shown, tuple["RampStep", ...]):
             "no days"
             if last is None
             else (
-                f"{len(self)} days to {last.users:,} users a day (limit {_limit_words(last.limit)}"
-                f" from day {last.day}); {last.cumulative:,} users reached on the way"
+                f"{len(self)} day{'s' if len(self) != 1 else ''} to {last.users:,} users a day"
+                f" (limit {_limit_words(last.limit)} on day {last.day});"
+                f" {last.cumulative:,} users reached on the way"
             )
         )
         return Report(
@@ -183,12 +185,12 @@ class RampUpPlan(Shown, tuple["RampStep", ...]):
                 bars=tuple(step.users for step in self),
                 limits=tuple(step.limit.users for step in self),
                 bar_name="users",
-                limit_name="messaging limit",
+                limit_name="messaging limit at the end of the day",
             ),
             tables=(
                 Table(
                     title="Ramp-up plan, per day",
-                    header=("day", "starts (UTC)", "limit", "users", "cumulative"),
+                    header=("day", "starts (UTC)", "limit", "users", "cumulative", "upgrades"),
                     rows=rows,
                     right=frozenset({0, 3, 4}),
                 ),
