@@ -35,7 +35,6 @@ brief; dates and provenance in the rules (`groups_api`, `group_participants_max`
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
@@ -49,6 +48,7 @@ from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from datetime import datetime
 
 __all__ = ["GroupAdvisory", "GroupCost", "GroupSendDecision", "decide_group"]
