@@ -150,7 +150,7 @@ def test_rules_text() -> None:
     """The text table names the set, the rules and their sources."""
     status, output = run("rules", "--at", "2026-11-25")
     assert 0 == status
-    assert "service messages charged" in output
+    assert "templates in Messaging accounts" in output
     assert "service_window" in output
     assert "developers.facebook.com" in output
     assert "(reported)" in output
@@ -435,7 +435,7 @@ def test_lint_json_lists_files_templates_and_findings(tmp_path: object) -> None:
     document = json.loads(output)
     assert 1 == status
     assert (3, 1) == (document["errors"], document["warnings"])
-    assert "service messages charged" == document["rule_set"]
+    assert "templates in Messaging accounts" == document["rule_set"]
     (entry,) = document["files"]
     assert [
         [],

@@ -447,6 +447,43 @@ class Rules(Shown):
     that fact's instant, by more it is refused (`ClockSkewError`); and a webhook stamped more
     than this after the host received it is not read as a fact."""
 
+    # --- the platform as of December 2026 (issue #15) ----------------------------------------
+    limit_downgraded_for_low_quality: Rule[bool] = _field(bool)
+    """Whether a quality rating that stays low for `limit_downgrade_after_low_quality` lowers the
+    messaging limit one step."""
+    template_marketing_body_max_length: Rule[int] = _field(int, positive=True)
+    """How many characters a marketing template's body text may have."""
+    direct_send: Rule[bool] = _field(bool)
+    """Whether an eligible account may send a utility message outside the customer service window
+    without an approved template, by adding a category to a normal message (Direct Send)."""
+    direct_send_ttl_min: Rule[timedelta] = _field(timedelta, positive=True)
+    """The shortest time-to-live a Direct Send utility message may carry."""
+    direct_send_ttl_max: Rule[timedelta] = _field(timedelta, positive=True)
+    """The longest time-to-live a Direct Send utility message may carry."""
+    template_pacing: Rule[bool] = _field(bool)
+    """Whether messages of new, unpaused or not GREEN marketing and utility templates may be held
+    after an unpublished threshold, and dropped if early feedback is bad."""
+    portfolio_pacing: Rule[bool] = _field(bool)
+    """Whether one template's low quality may get the portfolio's other templates paced too."""
+    marketing_messages_endpoint: Rule[bool] = _field(bool)
+    """Whether marketing templates are to be sent to the Marketing Messages endpoint
+    (`/<PHONE_NUMBER_ID>/marketing_messages`) rather than to `/messages`."""
+    marketing_per_user_limit: Rule[bool] = _field(bool)
+    """Whether WhatsApp may hold back a marketing template from a user who receives many (error
+    131049)."""
+    marketing_per_user_limit_exempts_window: Rule[bool] = _field(bool)
+    """Whether marketing messages sent inside a customer service window the user opened stay out
+    of the per-user marketing limit."""
+    marketing_per_user_limit_retry_after: Rule[timedelta] = _field(timedelta, positive=True)
+    """How long to wait before sending a marketing template again to a user it was held back from
+    by the per-user marketing limit."""
+    business_scoped_user_ids: Rule[bool] = _field(bool)
+    """Whether a message may be addressed to a business-scoped user ID instead of a phone number
+    (authentication messages excepted: error 131062)."""
+    templates_owned_by_messaging_account: Rule[bool] = _field(bool)
+    """Whether templates and their quota belong to a Messaging account (otherwise to the WhatsApp
+    Business Account)."""
+
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
         utc("effective_from", self.effective_from)
@@ -847,11 +884,11 @@ _FREE_SERVICE_2024: Final = Source(
     checked=_CHECKED,
 )
 _US_MARKETING_BLOCK: Final = Source(
-    title="AWS End User Messaging Social, WhatsApp Message Templates ('Starting on 4/1/2025"
-    " Meta will block marketing message templates sent to the US country code of +1')",
-    url="https://docs.aws.amazon.com/end-user-messaging/latest/userguide/nx-features-whatsapp-templates.md",
-    provenance=Provenance.REPORTED,
-    checked=_CHECKED,
+    title="Meta, Per-user marketing template message limits ('Starting April 1, 2025, ..."
+    " WhatsApp will not deliver any marketing template messages to individuals with United"
+    " States phone numbers (numbers composed of a +1 dialing code and a US area code)')",
+    url="https://developers.facebook.com/docs/whatsapp/per-user-limits",
+    checked=date(2026, 12, 7),
 )
 _SERVICE_CHARGED_2026: Final = Source(
     title="ChakraHQ, WhatsApp API pricing update: service messages (October 2026); YCloud's"
@@ -993,6 +1030,81 @@ _ISSUE_16_BASELINE: Final[Mapping[str, Rule[Any]]] = {
 }
 """The baseline of issue 16's rules (kept apart so that the baseline's big literal stays
 readable)."""
+# --- sources of the platform as of December 2026 (issue #15) ---------------------------------
+_CHECKED_2026_12: Final = date(2026, 12, 7)
+_LIMITS_NO_DOWNGRADE: Final = Source(
+    title="Meta, Upcoming changes to messaging limits (now live): from 2025-10-07 no 'Flagged'"
+    " phone number quality state and no downgrade of the limit for quality",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/upcoming-messaging-limits-changes",
+    checked=_CHECKED_2026_12,
+)
+_COPY_CODE_2025: Final = Source(
+    title="Meta changelog entry of 2025-12-03 (copy-code coupon codes up to 20 characters), as"
+    " the project's issue #15 and shared notes cite it; the entry is not in the copy of Meta's"
+    " changelog seen, and Meta's Coupon code templates page (updated 2026-05-28) states no"
+    " number any more",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/changelog",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED_2026_12,
+)
+_MARKETING_BODY_2025: Final = Source(
+    title="Meta, Marketing Messages API changelog, 2025-03-27: 'Character limits for the body"
+    " component will vary based on the template format and tag' (Cloud API too)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/changelog",
+    checked=_CHECKED_2026_12,
+)
+_PER_USER_LIMITS: Final = Source(
+    title="Meta, Per-user marketing template message limits (131049; 'wait at least 24 hours';"
+    " from 2025-04-01 no marketing templates to US numbers, '+1 dialing code and a US area"
+    " code'; marketing inside a user-opened window does not count)",
+    url="https://developers.facebook.com/docs/whatsapp/per-user-limits",
+    checked=_CHECKED_2026_12,
+)
+_DIRECT_SEND: Final = Source(
+    title="Meta, Direct Send: send utility and authentication messages, API reference (category"
+    " field; TTL 30 s to 12 h; errors 100, 139200), updated 2026-07-31",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/api-reference/",
+    checked=_CHECKED_2026_12,
+)
+_TEMPLATE_PACING: Final = Source(
+    title="Meta, Template pacing (marketing and utility templates: new, unpaused or not GREEN"
+    " templates may be held, then dropped on a bad quality signal)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pacing",
+    checked=_CHECKED_2026_12,
+)
+_PORTFOLIO_PACING: Final = Source(
+    title="Meta changelog entry of 2025-12-08 (portfolio pacing), as the project's issue #15"
+    " and shared notes cite it; not in the copy of Meta's changelog seen. Meta's Template"
+    " pacing page says 'you may see other templates get paced' after a template's low quality",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/changelog",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED_2026_12,
+)
+_MARKETING_ROUTING: Final = Source(
+    title="Meta, Route template messages by category (MARKETING to"
+    " /<PHONE_NUMBER_ID>/marketing_messages, every other category to /messages, by the"
+    " template's latest category), updated 2026-09-21",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/route-template-messages/",
+    checked=_CHECKED_2026_12,
+)
+_MARKETING_ENDPOINT_2025: Final = (
+    "Meta's Marketing Messages changelog of 2025-09-03: 'The /marketing_messages endpoint will"
+    " accept marketing messages for both MM Lite API and Cloud API'"
+)
+_BSUID: Final = Source(
+    title="Meta, Business-scoped user IDs (BSUIDs may be used for any message except one-tap,"
+    " zero-tap and copy code authentication templates: error 131062; phone numbers shared for"
+    " 30 days after an exchange; country code in messages webhooks)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids",
+    checked=_CHECKED_2026_12,
+)
+_MESSAGING_ACCOUNTS: Final = Source(
+    title="Meta, WhatsApp accounts and Messaging accounts ('A Messaging account holds your"
+    " message templates and billing details'; the template limit applies per Messaging"
+    " account); Onboarding changes, updated 2026-10-27",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/whatsapp-business-accounts",
+    checked=_CHECKED_2026_12,
+)
 
 RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
     RuleChange(
@@ -1293,8 +1405,8 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=15,
                 effective_from=_day(2023, 1, 1),
                 source=_TEMPLATE_COMPONENTS,
-                note="A third party reports 20 since 2025-12-03; Meta's page (updated 2026-05-06) "
-                "still says 15. The page gives no start date, so the baseline's date is used.",
+                note="20 from 2025-12-03 (reported). The page gives no start date, so the"
+                " baseline's date is used.",
             ),
             "template_auth_parameter_max_length": Rule(
                 value=15,
@@ -1449,10 +1561,9 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=timedelta(days=7),
                 effective_from=_day(2023, 1, 1),
                 source=_LIMITS_2023,
-                note="Low quality for 7 days lowers the limit one step (per-number regime)."
-                " UNCONFIRMED since 2025-10-07: Meta's current Messaging Limits page says"
-                " nothing about downgrades, so the 2023 rule is kept until a source says"
-                " otherwise.",
+                note="Low quality for 7 days lowered the limit one step (per-number regime)."
+                " Since 2025-10-07 there is no downgrade for quality"
+                " (limit_downgraded_for_low_quality); the duration is then unused.",
             ),
             "webhook_redelivery_period": Rule(
                 value=timedelta(days=7),
@@ -1478,6 +1589,95 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
             ),
             # --- issue 16: calling limits, template components, data use, groups ---------
             **_ISSUE_16_BASELINE,
+            # --- the platform as of December 2026 (issue #15) ----------------------------
+            "limit_downgraded_for_low_quality": Rule(
+                value=True,
+                effective_from=_day(2023, 1, 1),
+                source=_LIMITS_2023,
+                note="Per phone number: a quality rating low for 7 days moved the number to the"
+                " next lower limit (the 'Flagged' state). No start date found, so the baseline's"
+                " date is used.",
+            ),
+            "template_marketing_body_max_length": Rule(
+                value=1024,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The same 1,024 characters as every body. The page gives no start date, so"
+                " the baseline's date is used.",
+            ),
+            "direct_send": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_DIRECT_SEND,
+                note="Before Direct Send, a business-initiated message needed an approved"
+                " template.",
+            ),
+            "direct_send_ttl_min": Rule(
+                value=timedelta(seconds=30),
+                effective_from=_day(2023, 1, 1),
+                source=_DIRECT_SEND,
+                note="Unused while Direct Send is unavailable.",
+            ),
+            "direct_send_ttl_max": Rule(
+                value=timedelta(hours=12),
+                effective_from=_day(2023, 1, 1),
+                source=_DIRECT_SEND,
+                note="Unused while Direct Send is unavailable.",
+            ),
+            "template_pacing": Rule(
+                value=True,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_PACING,
+                note="Meta's page is undated; AWS's template guide already says quality 'lowers"
+                " a template's pacing or sending rate'. The baseline's date is used; when"
+                " utility templates joined marketing ones is not known.",
+            ),
+            "portfolio_pacing": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_PORTFOLIO_PACING,
+                note="Before portfolio pacing each template was paced on its own history.",
+            ),
+            "marketing_messages_endpoint": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_MARKETING_ROUTING,
+                note="Marketing templates went to /messages like every other message.",
+            ),
+            "marketing_per_user_limit": Rule(
+                value=True,
+                effective_from=_day(2023, 1, 1),
+                source=_PER_USER_LIMITS,
+                note="UNCONFIRMED start: Meta's page is undated about the limit itself; third"
+                " parties report it from 2023 (first failing as 131026, later 131049). The"
+                " baseline's date is used.",
+            ),
+            "marketing_per_user_limit_exempts_window": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_PER_USER_LIMITS,
+                note="The limit counted marketing templates that opened a marketing"
+                " conversation; one more could go in an open marketing conversation.",
+            ),
+            "marketing_per_user_limit_retry_after": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2023, 1, 1),
+                source=_PER_USER_LIMITS,
+                note="'Wait at least 24 hours before resending'; a sooner resend only fails"
+                " again. The page gives no start date, so the baseline's date is used.",
+            ),
+            "business_scoped_user_ids": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_BSUID,
+                note="Messages were addressed to phone numbers only.",
+            ),
+            "templates_owned_by_messaging_account": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_MESSAGING_ACCOUNTS,
+                note="Templates and their quota belonged to the WhatsApp Business Account.",
+            ),
         },
     ),
     RuleChange(
@@ -1561,6 +1761,21 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         },
     ),
     RuleChange(
+        effective_from=_day(2025, 3, 27),
+        title="marketing body limits by format",
+        rules={
+            "template_marketing_body_max_length": Rule(
+                value=1024,
+                effective_from=_day(2025, 3, 27),
+                source=_MARKETING_BODY_2025,
+                note="Since 2025-03-27 the limit of a marketing body (and of its emojis) depends"
+                " on the template's format and tag; Meta publishes no numbers, so the general"
+                " 1,024 stays the bound checked here. A host that knows its format's number"
+                " overrides this rule (attrs.evolve).",
+            ),
+        },
+    ),
+    RuleChange(
         effective_from=_day(2025, 4, 1),
         title="marketing to US numbers blocked",
         rules={
@@ -1568,9 +1783,10 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=("US",),
                 effective_from=_day(2025, 4, 1),
                 source=_US_MARKETING_BLOCK,
-                note="Marketing templates to United States numbers are not delivered (131049-class"
-                " failure; the exact code is not documented). Other +1 regions (Canada, the "
-                "Caribbean) are not named.",
+                note="Meta 'will temporarily pause delivery of all marketing template messages' to"
+                " numbers with a +1 dialing code and a US area code; a send fails with 131049"
+                " (the per-user limit's code), which for a US number means: do not retry. Other"
+                " +1 regions (Canada, the Caribbean) are not blocked.",
             ),
         },
     ),
@@ -1610,6 +1826,15 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 source=_PRICING,
                 note="Starts when the business responds; every message type is free in it;"
                 " free-form still needs the 24 h window.",
+            ),
+            "marketing_per_user_limit_exempts_window": Rule(
+                value=True,
+                effective_from=_day(2025, 7, 1),
+                source=_PER_USER_LIMITS,
+                note="'Gradually rolling out from late Q2 2025' with per-message pricing: every"
+                " delivered marketing message counts, except those sent inside a customer"
+                " service window the user opened by replying. The 2025-07-01 date is the"
+                " pricing change's; the rollout's exact days are not given.",
             ),
             "free_entry_point_reply_within": Rule(
                 value=timedelta(hours=24),
@@ -1715,6 +1940,17 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 " verification, or 2,000 delivered messages to unique users outside customer"
                 " service windows in a moving 30 days with high-quality templates.",
             ),
+            "limit_downgraded_for_low_quality": Rule(
+                value=False,
+                effective_from=_day(2025, 10, 7),
+                source=_LIMITS_NO_DOWNGRADE,
+                note="The page's table of changes: phone number quality state before 2025-10-07"
+                " 'Could be Flagged and downgraded', from then 'No Flagged state, no"
+                " downgrade' (row read in DoubleTick's copy of the table,"
+                " https://learn.doubletick.io/whatsapp-business-api/upcoming-changes-to-whatsapp-messaging-limits-effective-october-7-2025,"
+                " as the stored excerpt of Meta's page ends before it). A low rating still"
+                " blocks upgrades.",
+            ),
             "limit_upgrade_delay": Rule(
                 value=timedelta(hours=6),
                 effective_from=_day(2025, 10, 7),
@@ -1777,6 +2013,34 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         },
     ),
     RuleChange(
+        effective_from=_day(2025, 12, 3),
+        title="copy-code coupons of 20 characters",
+        rules={
+            "template_copy_code_max_length": Rule(
+                value=20,
+                effective_from=_day(2025, 12, 3),
+                source=_COPY_CODE_2025,
+                note="UNCONFIRMED on a Meta page: the 20 and its date come from the changelog"
+                " entry as cited; Meta's components page of 2026-05-06 still said 15. Override"
+                " it with attrs.evolve if review refuses a longer code.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 12, 8),
+        title="portfolio pacing",
+        rules={
+            "portfolio_pacing": Rule(
+                value=True,
+                effective_from=_day(2025, 12, 8),
+                source=_PORTFOLIO_PACING,
+                note="UNCONFIRMED date (reported): a template's low quality may get other"
+                " templates of the portfolio paced; a pause caused by pacing is reported to"
+                " need a manual unpause (not on the Meta page seen).",
+            ),
+        },
+    ),
+    RuleChange(
         effective_from=_day(2026, 6, 26),
         title="100 connected calls a day",
         rules={
@@ -1786,6 +2050,65 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 source=_CALL_PERMISSIONS_JUN_2026,
                 note="The date is the page's update. A copy of the page still dated 2025-11-13"
                 " already says 100, so the change may be older.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 7, 1),
+        title="business-scoped user IDs",
+        rules={
+            "business_scoped_user_ids": Rule(
+                value=True,
+                effective_from=_day(2026, 7, 1),
+                source=_BSUID,
+                note="UNCONFIRMED date: Meta's page says usernames launch 'later in 2026' and"
+                " gives no day; BSUIDs appear in webhooks from 2026 (Sinch: from March 2026)"
+                " and the July start is reported (WasapFlow). Authentication templates still"
+                " need a phone number (131062); webhooks carry the user's country code.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 7, 31),
+        title="Direct Send",
+        rules={
+            "direct_send": Rule(
+                value=True,
+                effective_from=_day(2026, 7, 31),
+                source=_DIRECT_SEND,
+                note="Utility messages for eligible accounts (authentication in restricted"
+                " access); Meta matches or generates a template (source AUTO_GENERATED) and"
+                " charges the utility rate. The date is the API reference's; Twilio's page"
+                " is of 2026-10-20 (https://www.twilio.com/docs/whatsapp/direct-send).",
+            ),
+            "direct_send_ttl_min": Rule(
+                value=timedelta(seconds=30),
+                effective_from=_day(2026, 7, 31),
+                source=_DIRECT_SEND,
+                note="'The time-to-live value must be higher than or equal to 30' (error 100).",
+            ),
+            "direct_send_ttl_max": Rule(
+                value=timedelta(hours=12),
+                effective_from=_day(2026, 7, 31),
+                source=_DIRECT_SEND,
+                note="'The time-to-live value must be lower than or equal to 43200' (error 100).",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 9, 21),
+        title="marketing routed to its own endpoint",
+        rules={
+            "marketing_messages_endpoint": Rule(
+                value=True,
+                effective_from=_day(2026, 9, 21),
+                source=_MARKETING_ROUTING,
+                note="Route by the template's latest category (after a completed category"
+                " change only). The date is the page's, the earliest dated request found; "
+                + _MARKETING_ENDPOINT_2025
+                + ". An account with marketing disabled on the Cloud API gets 131063 from"
+                " /messages. A reported end of marketing on the Cloud API (2027-10-13) was not"
+                " found on any page and is not modelled.",
             ),
         },
     ),
@@ -1813,6 +2136,20 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 source=_SERVICE_CHARGED_2026,
                 note="Utility templates inside the customer service window are charged again; the "
                 "72-hour free entry point window stays free (reported).",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 10, 27),
+        title="templates in Messaging accounts",
+        rules={
+            "templates_owned_by_messaging_account": Rule(
+                value=True,
+                effective_from=_day(2026, 10, 27),
+                source=_MESSAGING_ACCOUNTS,
+                note="UNCONFIRMED date: the date of Meta's 'Onboarding changes' page, the earliest"
+                " dated statement of the new account model found; each partner has its own"
+                " Messaging account, which holds the templates and the 250 / 6,000 quota.",
             ),
         },
     ),

@@ -474,6 +474,8 @@ def _body(draw: st.DrawFn, rules: Rules, *, named: bool, promotional: bool) -> B
         + padding * sentence_size
     )
     room = rules.template_body_max_length.value - 1  # the closing punctuation
+    if promotional:  # a marketing body: its own limit, which a host may set lower
+        room = min(room, rules.template_marketing_body_max_length.value - 1)
     max_variables = max(0, min(4, (room - sentence_size) // variable_size))
     keys = draw(_variable_names(0, max_variables, named=named))
     parts: list[str] = []
