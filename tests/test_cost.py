@@ -845,9 +845,11 @@ def reference_cbp(sends: list[tuple[SendKind, datetime]], window_opened: datetim
         SendKind.AUTHENTICATION_TEMPLATE: PRICES[P.AUTHENTICATION],
         SendKind.FREE_FORM: PRICES[P.SERVICE],
     }
-    for kind, now in sends:
-        if kind is SendKind.CALL:
+    for sent, now in sends:
+        if sent is SendKind.CALL:
             continue
+        # Direct Send is priced as a utility template and shares its conversation.
+        kind = SendKind.UTILITY_TEMPLATE if sent is SendKind.DIRECT_SEND else sent
         if kind is SendKind.FREE_FORM:
             if not window_opened <= now < window_opened + 24 * H:
                 continue  # not delivered
@@ -869,7 +871,7 @@ def reference_pmp(sends: list[tuple[SendKind, datetime]], window_opened: datetim
             total += PRICES[P.MARKETING]
         elif kind is SendKind.AUTHENTICATION_TEMPLATE:
             total += PRICES[P.AUTHENTICATION]
-        elif kind is SendKind.UTILITY_TEMPLATE and not inside:
+        elif kind in {SendKind.UTILITY_TEMPLATE, SendKind.DIRECT_SEND} and not inside:
             total += PRICES[P.UTILITY]
     return total
 

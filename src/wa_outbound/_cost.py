@@ -330,6 +330,7 @@ _BY_KIND: Final[dict[SendKind, PriceCategory]] = {
     SendKind.MARKETING_TEMPLATE: PriceCategory.MARKETING,
     SendKind.UTILITY_TEMPLATE: PriceCategory.UTILITY,
     SendKind.AUTHENTICATION_TEMPLATE: PriceCategory.AUTHENTICATION,
+    SendKind.DIRECT_SEND: PriceCategory.UTILITY,  # "Charged at utility rates" (Meta)
 }
 
 
@@ -341,6 +342,7 @@ _FREE_FORM: Final = SendKind.FREE_FORM
 _MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
 _UTILITY_TEMPLATE: Final = SendKind.UTILITY_TEMPLATE
 _AUTHENTICATION_TEMPLATE: Final = SendKind.AUTHENTICATION_TEMPLATE
+_DIRECT_SEND: Final = SendKind.DIRECT_SEND
 _SERVICE: Final = PriceCategory.SERVICE
 _CBP: Final = PricingModel.CONVERSATION_BASED
 _PMP: Final = PricingModel.PER_MESSAGE
@@ -817,7 +819,7 @@ def _per_message(
             price_as=None if service_priced else PriceCategory.UTILITY,
         )
     if (
-        send.kind is _UTILITY_TEMPLATE
+        (send.kind is _UTILITY_TEMPLATE or send.kind is _DIRECT_SEND)
         and window_open
         and rules.utility_free_in_service_window.value
     ):

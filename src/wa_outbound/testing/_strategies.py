@@ -14,6 +14,7 @@ from wa_outbound._account import (
     AccountRestrictionLifted,
     AccountViolationReported,
     BusinessVerificationChanged,
+    DirectSendAccessChanged,
     MessagingLimit,
     MessagingLimitChanged,
     PhoneNumberStatus,
@@ -269,6 +270,7 @@ def account_facts(
             restrictions=st.lists(restriction, min_size=1, max_size=3).map(tuple),
         ),
         st.builds(AccountRestrictionLifted, at=at),
+        st.builds(DirectSendAccessChanged, at=at, enabled=st.booleans()),
     )
 
 
