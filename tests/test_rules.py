@@ -80,6 +80,7 @@ def test_current_set_has_todays_regime() -> None:
         (datetime(2025, 12, 2, 23, 59, 59, tzinfo=UTC), "Groups API"),
         (datetime(2025, 12, 3, tzinfo=UTC), "copy-code coupons of 20 characters"),
         (datetime(2025, 12, 8, tzinfo=UTC), "portfolio pacing"),
+        (datetime(2026, 2, 16, tzinfo=UTC), "AI Providers charged for non-template messages"),
         (datetime(2026, 6, 26, tzinfo=UTC), "100 connected calls a day"),
         (datetime(2026, 7, 1, tzinfo=UTC), "business-scoped user IDs"),
         (datetime(2026, 7, 31, tzinfo=UTC), "Direct Send"),

@@ -130,6 +130,7 @@ def decide(
     authentication_international: bool = False,
     month_volume: int | None = None,
     business_market: str | None = None,
+    ai_provider: bool = False,
 ) -> SendDecision:
     """Decide a send with every part the host knows, and price it.
 
@@ -158,6 +159,8 @@ def decide(
         business_market: The region of the business phone number (ISO 3166 code), for a
             call or a call permission request: business numbers of some regions may not
             place business-initiated calls. Not checked when not given.
+        ai_provider: The business is an "AI Provider" in Meta's terms (its free-form messages
+            are charged in `ai_provider_charged_regions`).
 
     Returns:
         A `SendDecision` with every blocking reason, the alternative, `next_change_at`,
@@ -216,6 +219,7 @@ def decide(
             free_tier_remaining,
             authentication_international,
             month_volume,
+            ai_provider,
         )
     if (
         cost is None
@@ -237,6 +241,7 @@ def _estimate(  # noqa: PLR0917 - private, positional for speed
     free_tier_remaining: int | None,
     authentication_international: bool,  # noqa: FBT001
     month_volume: int | None,
+    ai_provider: bool,  # noqa: FBT001
 ) -> CostEstimate:
     """The send's cost, once `decide` has checked its arguments (and the two counts)."""
     if free_tier_remaining is not None:
@@ -254,6 +259,7 @@ def _estimate(  # noqa: PLR0917 - private, positional for speed
         free_tier_remaining,
         authentication_international,
         month_volume,
+        ai_provider=flag("ai_provider", ai_provider),
     )
 
 

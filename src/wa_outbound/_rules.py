@@ -483,6 +483,9 @@ class Rules(Shown):
     templates_owned_by_messaging_account: Rule[bool] = _field(bool)
     """Whether templates and their quota belong to a Messaging account (otherwise to the WhatsApp
     Business Account)."""
+    ai_provider_charged_regions: Rule[tuple[str, ...]] = _regions_field()
+    """The recipient regions where an "AI Provider" pays for each non-template message it
+    delivers, even inside the customer service window."""
 
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
@@ -893,7 +896,9 @@ _US_MARKETING_BLOCK: Final = Source(
 _SERVICE_CHARGED_2026: Final = Source(
     title="ChakraHQ, WhatsApp API pricing update: service messages (October 2026); YCloud's"
     " pricing-migration page warns that service and utility rules changed on 2026-10-01 - not"
-    " yet seen on a Meta page",
+    " yet seen on a Meta page (looked for again on 2026-12-07: Meta's pages found say only that"
+    " other businesses are 'not being charged for non-template messages sent in an open"
+    " customer service window')",
     url="https://chakrahq.com/article/whatsapp-api-pricing-update-service-messages-october-2026/",
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
@@ -1096,6 +1101,14 @@ _BSUID: Final = Source(
     " zero-tap and copy code authentication templates: error 131062; phone numbers shared for"
     " 30 days after an exchange; country code in messages webhooks)",
     url="https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids",
+    checked=_CHECKED_2026_12,
+)
+_AI_PROVIDERS: Final = Source(
+    title="Meta, New pricing policy for AI Providers leveraging the WhatsApp Business Platform"
+    " (from 2026-02-16 each non-template message an AI Provider delivers to a user in Italy is"
+    " charged), updated 2026-05-21, linked from Meta's pricing page; read in a copy of the page"
+    " (https://support.chatarchitect.com/books/meta-whatsapp/page/new-pricing-policy-for-ai-providers-leveraging-the-whatsapp-business-platform-developer-documentation)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing",
     checked=_CHECKED_2026_12,
 )
 _MESSAGING_ACCOUNTS: Final = Source(
@@ -1678,6 +1691,12 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 source=_MESSAGING_ACCOUNTS,
                 note="Templates and their quota belonged to the WhatsApp Business Account.",
             ),
+            "ai_provider_charged_regions": Rule(
+                value=(),
+                effective_from=_day(2023, 1, 1),
+                source=_AI_PROVIDERS,
+                note="Non-template messages were free for every business inside the window.",
+            ),
         },
     ),
     RuleChange(
@@ -2037,6 +2056,22 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 note="UNCONFIRMED date (reported): a template's low quality may get other"
                 " templates of the portfolio paced; a pause caused by pacing is reported to"
                 " need a manual unpause (not on the Meta page seen).",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 2, 16),
+        title="AI Providers charged for non-template messages",
+        rules={
+            "ai_provider_charged_regions": Rule(
+                value=("IT",),
+                effective_from=_day(2026, 2, 16),
+                source=_AI_PROVIDERS,
+                note="Only for 'AI Providers' (Terms of 2026-01-15), where Meta is legally required"
+                " to let them use the platform: Italy (+39) from 2026-02-16. The page adds more"
+                " countries from 2026-03-11 and stops charging in 'certain markets' from"
+                " 2026-05-13; those lists were not readable in the copies found, so only Italy is"
+                " encoded (override the rule with your markets). Other businesses are unaffected.",
             ),
         },
     ),
