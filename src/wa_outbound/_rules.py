@@ -784,6 +784,12 @@ _EU_DATA_USE: Final = Source(
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
 )
+_BUSINESS_CALLS: Final = Source(
+    title="Meta, Business-Initiated Calls ('The Calling API supports making calls to WhatsApp"
+    " users from your business'; call permission first), updated 2026-05-21",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/",
+    checked=date(2026, 12, 7),
+)
 _TEMPLATE_REVIEW: Final = Source(
     title="Meta, Template review ('It can take up to 24 hours for an approval decision to be"
     " made')",
@@ -836,8 +842,10 @@ _AUTHENTICATION_TEMPLATES: Final = Source(
     checked=_CHECKED,
 )
 _CATEGORIES_2023: Final = Source(
-    title="Kaleyra, WhatsApp Template Category ('Utility and Authentication replace"
-    " Transactional and OTP Templates'; mandatory for new templates from 2023-04-01)",
+    title="Kaleyra, WhatsApp Template Category ('Meta will launch the new categories on April"
+    " 1st, 2023'; legacy categories supported until 2023-04-24); Wati, What is a template"
+    " message ('Starting April 1st 2023 the message template approval will require category"
+    " validation using new categories'): both reported, no Meta page gives the date",
     url="https://developers.kaleyra.io/docs/whatsapp-template-category",
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
@@ -919,12 +927,11 @@ _THROUGHPUT: Final = Source(
     checked=_CHECKED,
 )
 _PAIR_RATE: Final = Source(
-    title="Meta, Cloud API overview, 'Pair rate limits' (2025 text, seen only in a third-party"
-    " copy: 1 message every 6 seconds to the same user, bursts of up to 45 messages in"
-    " 6 seconds) - UNCONFIRMED on Meta's current pages",
-    url="https://developers.facebook.com/docs/whatsapp/cloud-api/overview",
-    provenance=Provenance.REPORTED,
-    checked=_CHECKED,
+    title="Meta, About the WhatsApp Business Platform, 'Pair rate limits' ('1 message every 6"
+    " seconds to the same WhatsApp user'; 'up to 45 messages in a 6-second burst'; 'retry after"
+    " 4^X seconds'), updated 2025-12-05",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/about-the-platform",
+    checked=date(2026, 12, 7),
 )
 _REDELIVERY: Final = Source(
     title="360dialog, Webhooks: failed webhooks are re-delivered for up to 7 days with"
@@ -1499,19 +1506,17 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=timedelta(seconds=6),
                 effective_from=_day(2023, 1, 1),
                 source=_PAIR_RATE,
-                note="About 10 messages a minute to one user; above it the API answers 131056."
-                " Meta's current Throughput page only names the pair rate limit, without a"
-                " number; the 6 s figure is also reported by " + _PAIR_RATE_REPORT + ". No start"
-                " date found, so the baseline's date is used.",
+                note="About 10 messages a minute (600 an hour) to one user; above it the API"
+                " answers 131056 (also reported by " + _PAIR_RATE_REPORT + "). No start date"
+                " found, so the baseline's date is used.",
             ),
             "pair_rate_burst": Rule(
                 value=45,
                 effective_from=_day(2023, 1, 1),
                 source=_PAIR_RATE,
-                note="UNCONFIRMED: only in a third-party copy of an older Meta text. A burst"
-                " borrows against the pair rate: after n messages at once, the next waits about"
-                " n x 6 s. Override it with attrs.evolve if you know better. No start date found,"
-                " so the baseline's date is used.",
+                note="A burst 'borrows' from the future quota: after n messages at once, the next"
+                " waits about n x 6 s (a burst of 20: about 2 minutes). No start date found, so"
+                " the baseline's date is used.",
             ),
             "messaging_limit_window": Rule(
                 value=timedelta(hours=24),
@@ -1712,7 +1717,10 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 effective_from=_day(2023, 4, 1),
                 source=_CATEGORIES_2023,
                 note="Meta re-categorised every existing template by its content; legacy"
-                " values stayed accepted until 2023-04-24 (reported). See CATEGORY_MAPPING.",
+                " values stayed accepted until 2023-04-24 (reported). See CATEGORY_MAPPING."
+                " Meta's Template categorization page says the three categories were"
+                " introduced in 'June 2023' (with their pricing); the April date is the"
+                " providers'.",
             ),
         },
     ),
@@ -1743,7 +1751,8 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=timedelta(hours=24),
                 effective_from=_day(2024, 10, 10),
                 source=_TEMPLATE_REVIEW,
-                note="Meta's page is undated. The date is the earliest dated third-party"
+                note="UNCONFIRMED date: no source says the 24-hour review started then. Meta's"
+                " page is undated; the date is the earliest dated third-party"
                 " statement found: AWS End User Messaging Social, whose guide says 'Meta's"
                 " review can take up to 24 hours', launched on 2024-10-10 ("
                 + _TEMPLATE_REVIEW_DATE
@@ -1870,8 +1879,10 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
             "business_initiated_calls": Rule(
                 value=True,
                 effective_from=_day(2025, 7, 15),
-                source=_CALLING_LAUNCH,
-                note="Only to users who granted call permission; not in every country.",
+                source=_BUSINESS_CALLS,
+                note="Only to users who granted call permission; not in every country."
+                " UNCONFIRMED date: Meta's pages give no launch date; 2025-07-15 is reported"
+                " (" + _CALLING_LAUNCH.url + ").",
             ),
             "service_window_opened_by_calls": Rule(
                 value=True,
@@ -1969,6 +1980,19 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 " https://learn.doubletick.io/whatsapp-business-api/upcoming-changes-to-whatsapp-messaging-limits-effective-october-7-2025,"
                 " as the stored excerpt of Meta's page ends before it). A low rating still"
                 " blocks upgrades.",
+            ),
+            "limit_upgrade_usage_share": Rule(
+                value=0.5,
+                effective_from=_day(2025, 10, 7),
+                source=_MESSAGING_LIMITS,
+                note="'In the last 7 days, your business has utilized at least half of your"
+                " current messaging limit' (Meta), per portfolio; the same half as before.",
+            ),
+            "limit_upgrade_lookback": Rule(
+                value=timedelta(days=7),
+                effective_from=_day(2025, 10, 7),
+                source=_MESSAGING_LIMITS,
+                note="The same 7 days as before, now on Meta's own page.",
             ),
             "limit_upgrade_delay": Rule(
                 value=timedelta(hours=6),

@@ -316,11 +316,10 @@ _META_GROUPS: Final = Source(
     checked=_CHECKED,
 )
 _PAIR_RATE: Final = Source(
-    title="WAPGROWAI on DEV, WhatsApp Cloud API rate limits in practice (131056: one message"
-    " every 6 s to the same user; retry after 4^X seconds)",
-    url="https://dev.to/wapgrowai_org/whatsapp-cloud-api-rate-limits-in-practice-throughput-pair-rate-messaging-limits-and-error-codes-1i7k",
-    provenance=Provenance.REPORTED,
-    checked=_CHECKED,
+    title="Meta, About the WhatsApp Business Platform, 'Pair rate limits' (131056: one message"
+    " every 6 seconds to the same user; 'retry after 4^X seconds'), updated 2025-12-05",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/about-the-platform",
+    checked=date(2026, 12, 7),
 )
 _ISSUE_15_CHECKED: Final = date(2026, 12, 7)
 _PER_USER_LIMITS: Final = Source(
