@@ -10,7 +10,8 @@
   hundred arrows, which no reader can follow).
 * `<!-- rules: history -->` becomes one section per dated change in `RULE_HISTORY`,
   `<!-- rules: fields -->` a table of the `Rules` fields with their meaning, and
-  `<!-- rules: pricing -->` a table of every value the pricing rules took, oldest first.
+  `<!-- rules: pricing -->` (`direct_send`, `pacing`, `routing`) a table of every value the
+  pricing rules (Direct Send's, pacing's, marketing routing's) took, oldest first.
 * `<!-- categories: mapping -->` becomes a table of every template category, old and new, from
   `CATEGORY_MAPPING`: its era, where it went, the source and how sure the mapping is.
 * `<!-- lint: codes -->` becomes a table of every lint code from `LINT_RULES`: its severity, the
@@ -227,12 +228,28 @@ PRICING_RULES = (
 """The `Rules` fields that decide what a send costs, as the pricing page lists them."""
 
 
-def pricing_history() -> str:
-    """Return a Markdown table of every value the pricing rules took in `RULE_HISTORY`."""
+RULE_GROUPS: Final[dict[str, tuple[str, ...]]] = {
+    "pricing": PRICING_RULES,
+    "direct_send": ("direct_send", "direct_send_ttl_min", "direct_send_ttl_max"),
+    "pacing": ("template_pacing", "portfolio_pacing", "template_pause_durations"),
+    "routing": (
+        "marketing_messages_endpoint",
+        "marketing_per_user_limit",
+        "marketing_per_user_limit_exempts_window",
+        "marketing_per_user_limit_retry_after",
+        "marketing_blocked_regions",
+    ),
+}
+"""The `Rules` fields of each `<!-- rules: ... -->` table of dated values (besides `history`
+and `fields`)."""
+
+
+def rule_values(names: tuple[str, ...]) -> str:
+    """Return a Markdown table of every value the rules `names` took in `RULE_HISTORY`."""
     found = [
         (rule.effective_from or change.effective_from, name, rule, change.title)
         for change in wa_outbound.RULE_HISTORY
-        for name in PRICING_RULES
+        for name in names
         if (rule := change.rules.get(name)) is not None
     ]
     rows = [
@@ -449,8 +466,8 @@ def expand(match: re.Match[str]) -> str:
         generated = rule_history()
     elif (kind, name) == ("rules", "fields"):
         generated = rule_fields()
-    elif (kind, name) == ("rules", "pricing"):
-        generated = pricing_history()
+    elif kind == "rules" and name in RULE_GROUPS:
+        generated = rule_values(RULE_GROUPS[name])
     if generated is None:
         raise PluginError(f"unknown placeholder {match.group(0)!r}")
     return generated

@@ -38,7 +38,7 @@ from wa_outbound._campaign import (
     read_recipients,
 )
 from wa_outbound._conversation import ConsentStatus
-from wa_outbound._decision import Reason
+from wa_outbound._decision import Endpoint, Reason, Risk
 from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
 from wa_outbound._pacing import ThroughputClass
@@ -840,3 +840,20 @@ def test_wrong_argument_types_are_refused(name: str, value: object) -> None:
     """Each argument of the wrong type raises an error naming it."""
     with pytest.raises(InvalidValueError, match=name):
         plan_campaign([], business=BUSINESS, kind=UTILITY, start=T0, **{name: value})  # type: ignore[arg-type]
+
+
+# --- issue #15: per-user marketing limit risk and the marketing endpoint ----------------------
+
+
+def test_a_marketing_plan_reports_its_per_user_limit_risk_and_endpoint() -> None:
+    """Each fresh marketing send counts for the per-user limit and goes to /marketing_messages."""
+    marketing = plan_campaign(opted(40), business=BUSINESS, kind=MARKETING, start=T0)
+    utility = plan_campaign(opted(40), business=BUSINESS, kind=UTILITY, start=T0)
+    assert ({Risk.PER_USER_MARKETING_LIMIT: 40}, Endpoint.MARKETING_MESSAGES) == (
+        dict(marketing.at_risk),
+        marketing.endpoint,
+    )
+    assert ({}, Endpoint.MESSAGES) == (dict(utility.at_risk), utility.endpoint)
+    assert "at risk (per user marketing limit): 40 sends" in "\n".join(marketing._summary_lines())
+    earlier = plan_campaign(opted(40), business=BUSINESS, kind=MARKETING, start=T2023)
+    assert Endpoint.MESSAGES == earlier.endpoint

@@ -845,9 +845,11 @@ def reference_cbp(sends: list[tuple[SendKind, datetime]], window_opened: datetim
         SendKind.AUTHENTICATION_TEMPLATE: PRICES[P.AUTHENTICATION],
         SendKind.FREE_FORM: PRICES[P.SERVICE],
     }
-    for kind, now in sends:
-        if kind is SendKind.CALL:
+    for sent, now in sends:
+        if sent is SendKind.CALL:
             continue
+        # Direct Send is priced as a utility template and shares its conversation.
+        kind = SendKind.UTILITY_TEMPLATE if sent is SendKind.DIRECT_SEND else sent
         if kind is SendKind.FREE_FORM:
             if not window_opened <= now < window_opened + 24 * H:
                 continue  # not delivered
@@ -869,7 +871,7 @@ def reference_pmp(sends: list[tuple[SendKind, datetime]], window_opened: datetim
             total += PRICES[P.MARKETING]
         elif kind is SendKind.AUTHENTICATION_TEMPLATE:
             total += PRICES[P.AUTHENTICATION]
-        elif kind is SendKind.UTILITY_TEMPLATE and not inside:
+        elif kind in {SendKind.UTILITY_TEMPLATE, SendKind.DIRECT_SEND} and not inside:
             total += PRICES[P.UTILITY]
     return total
 
@@ -898,3 +900,18 @@ def test_total_cost_equals_a_reference_model(
             thread.user_writes(opened)
         thread.send(kind, now)
     assert reference(timeline, opened) == thread.total  # type: ignore[operator]
+
+
+def test_an_ai_providers_free_form_reply_in_italy_is_charged_since_2026_02_16() -> None:
+    """Meta's AI Provider policy: each non-template message to a user in Italy is charged."""
+    replied = CUSTOMER.apply(InboundMessageReceived(at=D2026_11 - H))
+    ai = estimate(replied, SendKind.FREE_FORM, D2026_11, market="IT", ai_provider=True)
+    germany = estimate(replied, SendKind.FREE_FORM, D2026_11, market="DE", ai_provider=True)
+    business = estimate(replied, SendKind.FREE_FORM, D2026_11, market="IT")
+    assert (True, CostReason.PRICE_UNKNOWN, "ai_provider_charged_regions") == (
+        ai.charged,
+        ai.reason,
+        ai.rule,
+    )
+    assert "ai_provider_charged_regions" not in {germany.rule, business.rule}
+    assert ("IT",) == rules_at(D2026_11).ai_provider_charged_regions.value

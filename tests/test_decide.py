@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from wa_outbound import (
     AccountHealth,
     Alternative,
+    BusinessScopedUserId,
     CallPermissionGranted,
     Conversation,
     EntryPoint,
@@ -41,15 +42,19 @@ from wa_outbound import (
 from wa_outbound._decide import _BY_TIME_ALONE, _NEEDS_A_FACT
 from wa_outbound.account import (
     AccountRestricted,
+    DirectSendAccessChanged,
     PhoneNumberStatus,
     PhoneNumberStatusChanged,
     Restriction,
     RestrictionType,
 )
+from wa_outbound.campaigns import Endpoint, Risk
 from wa_outbound.limits import LimitScopeKey
 from wa_outbound.pricing import CostReason
 from wa_outbound.templates import (
+    QualityScore,
     TemplateCategoryChanged,
+    TemplateQualityChanged,
     TemplateStatusChanged,
     TemplateSubmitted,
     template_sendable,
@@ -343,6 +348,7 @@ def test_unknown_restriction_types_block_nothing(conversation: Conversation) -> 
             ),
         )
     )
+    restricted = restricted.apply(DirectSendAccessChanged(at=T0 - H, enabled=True))
     c = opted_in(conversation).apply(InboundMessageReceived(at=T0 - H))
     for kind in SendKind:
         assert can_send(c, kind, now=T0) == decide(c, kind, now=T0, account=restricted, market="DE")
@@ -695,3 +701,127 @@ def test_a_rate_card_of_the_wrong_type_is_refused(conversation: Conversation) ->
     """`decide(rate_card=...)` takes a `RateCard` only."""
     with pytest.raises(InvalidValueError, match="rate_card"):
         decide(conversation, SendKind.FREE_FORM, now=T0, rate_card=True)  # type: ignore[arg-type]
+
+
+# --- the platform as of December 2026 (issue #15) ---------------------------------------------
+
+ELIGIBLE = AccountHealth().apply(DirectSendAccessChanged(at=T0 - 48 * H, enabled=True))
+JULY_2026 = rules_at(datetime(2026, 7, 30, 9, tzinfo=timezone.utc))
+
+
+def test_direct_send_goes_outside_the_window_and_costs_the_utility_rate(
+    conversation: Conversation,
+) -> None:
+    """Meta's example: a text message with "category": "utility", no template, window closed."""
+    card = builtin_rate_card()
+    c = opted_in(conversation)
+    direct = decide(c, SendKind.DIRECT_SEND, now=T0, account=ELIGIBLE, rate_card=card)
+    utility = decide(c, SendKind.UTILITY_TEMPLATE, now=T0, rate_card=card)
+    assert (True, Endpoint.MESSAGES) == (direct.allowed, direct.endpoint)
+    assert direct.cost is not None
+    assert utility.cost is not None
+    assert (utility.cost.amount, utility.cost.category) == (
+        direct.cost.amount,
+        direct.cost.category,
+    )
+
+
+def test_direct_send_needs_the_rules_and_the_account(conversation: Conversation) -> None:
+    """Before 2026-07-31 no one may; since, only an account Meta enabled (error 100, 139200)."""
+    c = opted_in(conversation)
+    early = decide(c, SendKind.DIRECT_SEND, now=T0, rules=JULY_2026, account=ELIGIBLE)
+    assert ((Reason.DIRECT_SEND_UNAVAILABLE,), Alternative.SEND_TEMPLATE) == (
+        early.codes,
+        early.instead,
+    )
+    unknown = decide(c, SendKind.DIRECT_SEND, now=T0, account=AccountHealth())
+    blocked_account = ELIGIBLE.apply(DirectSendAccessChanged(at=T0 - H, enabled=False))
+    blocked = decide(c, SendKind.DIRECT_SEND, now=T0, account=blocked_account)
+    for decision, word in ((unknown, "not enabled"), (blocked, "blocked")):
+        assert ((Reason.DIRECT_SEND_NOT_ENABLED,), Alternative.SEND_TEMPLATE) == (
+            decision.codes,
+            decision.instead,
+        )
+        assert word in decision.reasons[0].message
+    assert can_send(c, SendKind.DIRECT_SEND, now=T0).allowed  # eligibility is the account's
+
+
+def test_direct_send_is_offered_instead_of_a_template_where_eligible(
+    conversation: Conversation,
+) -> None:
+    """A free-form message after the window: an eligible account is told to use Direct Send."""
+    c = opted_in(conversation).apply(InboundMessageReceived(at=T0 - 30 * H))
+    eligible = decide(c, SendKind.FREE_FORM, now=T0, account=ELIGIBLE)
+    other = decide(c, SendKind.FREE_FORM, now=T0, account=AccountHealth())
+    assert (Reason.WINDOW_CLOSED,) == eligible.codes == other.codes
+    assert (Alternative.USE_DIRECT_SEND, Alternative.SEND_TEMPLATE) == (
+        eligible.instead,
+        other.instead,
+    )
+    early = decide(c, SendKind.FREE_FORM, now=T0, rules=JULY_2026, account=ELIGIBLE)
+    assert Alternative.SEND_TEMPLATE == early.instead
+
+
+def test_marketing_goes_to_the_marketing_messages_endpoint_by_latest_category(
+    conversation: Conversation,
+) -> None:
+    """Meta's routing table: MARKETING to /marketing_messages, every other category to /messages."""
+    c = opted_in(conversation)
+    assert Endpoint.MARKETING_MESSAGES == decide(c, SendKind.MARKETING_TEMPLATE, now=T0).endpoint
+    assert Endpoint.MESSAGES == decide(c, SendKind.UTILITY_TEMPLATE, now=T0).endpoint
+    assert None is decide(c, SendKind.CALL, now=T0).endpoint
+    recategorised = approved().apply(
+        TemplateCategoryChanged(at=T0 - H, new_category="MARKETING", previous_category="UTILITY")
+    )
+    decision = decide(c, SendKind.UTILITY_TEMPLATE, now=T0, template=recategorised, market="DE")
+    assert (SendKind.MARKETING_TEMPLATE, Endpoint.MARKETING_MESSAGES) == (
+        decision.kind,
+        decision.endpoint,
+    )
+    assert (
+        Endpoint.MESSAGES
+        == decide(c, SendKind.MARKETING_TEMPLATE, now=T0, rules=RULES_2024, market="DE").endpoint
+    )
+
+
+def test_the_per_user_marketing_limit_is_reported_as_a_risk(conversation: Conversation) -> None:
+    """Marketing outside a window the user opened counts against the per-user limit (131049)."""
+    c = opted_in(conversation)
+    replied = c.apply(InboundMessageReceived(at=T0 - H))
+    assert (Risk.PER_USER_MARKETING_LIMIT,) == decide(
+        c, SendKind.MARKETING_TEMPLATE, now=T0, market="DE"
+    ).risks
+    assert () == decide(replied, SendKind.MARKETING_TEMPLATE, now=T0, market="DE").risks
+    assert () == decide(c, SendKind.UTILITY_TEMPLATE, now=T0).risks
+    assert (Risk.PER_USER_MARKETING_LIMIT,) == decide(
+        replied, SendKind.MARKETING_TEMPLATE, now=T0, rules=RULES_2024, market="DE"
+    ).risks  # before late Q2 2025 a window did not exempt it
+
+
+def test_authentication_templates_need_a_phone_number() -> None:
+    """Meta: BSUIDs take any message except authentication templates (131062)."""
+    c = Conversation(
+        business=PhoneNumberId("106540352242922"),
+        recipient=BusinessScopedUserId("US.13491208655302741918"),
+    ).apply(OptInRecorded(at=T0 - 24 * H, method="web form"))
+    auth = decide(c, SendKind.AUTHENTICATION_TEMPLATE, now=T0)
+    assert ((Reason.RECIPIENT_NEEDS_PHONE_NUMBER,), Alternative.USE_PHONE_NUMBER) == (
+        auth.codes,
+        auth.instead,
+    )
+    assert decide(c, SendKind.UTILITY_TEMPLATE, now=T0).allowed
+    assert (Reason.RECIPIENT_NEEDS_PHONE_NUMBER,) == (
+        decide(c, SendKind.UTILITY_TEMPLATE, now=T0, rules=RULES_2024).codes
+    )
+
+
+def test_a_new_marketing_template_may_be_paced(conversation: Conversation) -> None:
+    """Meta, Template pacing: new or not GREEN marketing and utility templates may be held."""
+    c = opted_in(conversation)
+    marketing = approved().apply(TemplateCategoryChanged(at=T0 - 40 * H, new_category="MARKETING"))
+    green = marketing.apply(TemplateQualityChanged(at=T0 - H, new=QualityScore.GREEN))
+    paced = decide(c, SendKind.MARKETING_TEMPLATE, now=T0, template=marketing, market="DE")
+    assert paced.allowed
+    assert (Risk.PER_USER_MARKETING_LIMIT, Risk.TEMPLATE_PACING) == paced.risks
+    settled = decide(c, SendKind.MARKETING_TEMPLATE, now=T0, template=green, market="DE")
+    assert (Risk.PER_USER_MARKETING_LIMIT,) == settled.risks

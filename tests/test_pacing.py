@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wa_outbound import InvalidValueError, NaiveDatetimeError, PhoneNumberId, WaId, rules_at
+from wa_outbound import (
+    InvalidValueError,
+    NaiveDatetimeError,
+    PhoneNumberId,
+    Provenance,
+    WaId,
+    rules_at,
+)
 from wa_outbound._ids import BusinessScopedUserId
 from wa_outbound._pacing import Pacer, ThroughputClass, TokenBucket
 
@@ -255,11 +262,12 @@ def test_pacer_refuses_bad_parameters(kwargs: dict[str, object], field: str) -> 
 
 
 def test_baseline_rules_carry_the_pacing_figures() -> None:
-    """The 2023 baseline and today's rules give 80 / 1,000 / 20 mps and 45 per 6 s (reported)."""
+    """The 2023 baseline and today's rules give 80 / 1,000 / 20 mps and 45 per 6 s (Meta)."""
     for rules in (rules_at(datetime(2023, 1, 1, tzinfo=UTC)), RULES):
         assert 80 == rules.throughput_default.value
         assert 1000 == rules.throughput_upgraded.value
         assert 20 == rules.throughput_coexistence.value
         assert timedelta(seconds=6) == rules.pair_rate_interval.value
         assert 45 == rules.pair_rate_burst.value
-        assert "UNCONFIRMED" in rules.pair_rate_burst.note
+        assert rules.pair_rate_burst.source.provenance is Provenance.OFFICIAL
+        assert "about-the-platform" in rules.pair_rate_burst.source.url

@@ -18,6 +18,7 @@ from wa_outbound.account import (
     AccountRestrictionLifted,
     AccountViolationReported,
     BusinessVerificationChanged,
+    DirectSendAccessChanged,
     MessagingLimit,
     MessagingLimitChanged,
     PhoneNumberStatus,
@@ -181,6 +182,8 @@ def _witness(health: AccountHealth) -> list[AccountFact]:
                 at=health.last_violation_at, violation_type=health.last_violation_type
             )
         )
+    if health.direct_send is not None and health.direct_send_at is not None:
+        found.append(DirectSendAccessChanged(at=health.direct_send_at, enabled=health.direct_send))
     if health.restrictions_at is not None:
         at = health.restrictions_at
         found.append(

@@ -81,6 +81,7 @@ LISTED_CODES: dict[Provider, frozenset[int]] = {
             *(132000, 132001, 132005, 132007, 132008, 132012, 132015, 132016, 132068),
             *(132069, 133004, 133010, 133016, 135000, 137000),
             *(131020, 131041, 131204, 131207, 131208, 131211),  # Groups API
+            *(139200, 2388318, 2388330),  # Direct Send (issue #15)
         }
     ),
     TWILIO: frozenset(
@@ -467,3 +468,41 @@ def test_decisions_are_frozen_values() -> None:
     later = attrs.evolve(decision, delay=4 * S)
     assert (1 * S, 4 * S) == (decision.delay, later.delay)
     assert isinstance(later, RetryDecision)
+
+
+# --- issue #15: the US marketing pause, Direct Send and routing codes ---------------------------
+
+
+def test_131049_to_a_us_number_is_the_marketing_pause_not_the_per_user_limit() -> None:
+    """Meta: no marketing template reaches a US number since 2025-04-01; do not retry it."""
+    us = classify_error(META, 131049, region="US")
+    elsewhere = classify_error(META, 131049, region="CA")
+    unknown = classify_error(META, 131049)
+    assert (RetryAction.RECIPIENT_UNREACHABLE, None, True) == (us.action, us.delay, us.known)
+    assert "per-user-limits" in us.source.url
+    assert us.source.provenance is Provenance.OFFICIAL
+    for decision in (elsewhere, unknown):
+        assert (RetryAction.RETRY_TOMORROW, timedelta(hours=24)) == (
+            decision.action,
+            decision.delay,
+        )
+        assert decision.source.provenance is Provenance.OFFICIAL
+
+
+def test_region_must_be_text() -> None:
+    """A region that is not text is refused, naming the field."""
+    with pytest.raises(InvalidValueError, match="region"):
+        classify_error(META, 131049, region=1)  # type: ignore[arg-type]
+
+
+def test_direct_send_access_blocked_needs_an_operator() -> None:
+    """139200 (Direct Send access blocked) stops Direct Send: send approved templates instead."""
+    decision = classify_error(META, 139200)
+    assert (RetryAction.ACCOUNT_ACTION, True) == (decision.action, decision.known)
+    assert "direct-send" in decision.source.url
+
+
+def test_131062_and_131063_cite_meta_pages() -> None:
+    """131062 (authentication to a BSUID) and 131063 (marketing off /messages) cite Meta pages."""
+    assert "business-scoped-user-ids" in classify_error(META, 131062).source.url
+    assert "route-template-messages" in classify_error(META, 131063).source.url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import attrs
@@ -317,7 +318,7 @@ CASES: list[tuple[LintCode, Callable[[], Json], Callable[[Json], None], str]] = 
     (
         LintCode.COPY_CODE_EXAMPLE,
         marketing,
-        _buttons(QR, {**COPY, "example": "SUMMER-SALE-2026"}),
+        _buttons(QR, {**COPY, "example": "SUMMER-SALE-2026-XMAS"}),
         "components[3].buttons[1].example",
     ),
     (
@@ -765,3 +766,42 @@ def test_ten_emojis_pass_eleven_do_not() -> None:
     assert [] == codes(data)
     data["components"][1]["text"] += " 🎉"
     assert ["body-emojis"] == codes(data)
+
+
+# --- the platform as of December 2026 (issue #15) ---------------------------------------------
+
+
+def test_copy_codes_of_16_to_20_characters_pass_since_2025_12_03() -> None:
+    """A 16-character coupon code failed under the 15 limit and passes under the reported 20."""
+    sixteen = _buttons(QR, {**COPY, "example": "SUMMER-SALE-2026"})
+    data = marketing()
+    sixteen(data)
+    before, after = builtin_rule_sets_around(2025, 12, 3)
+    assert (["copy-code-example"], []) == (codes(data, before), codes(data, after))
+    assert (15, 20) == (
+        before.template_copy_code_max_length.value,
+        after.template_copy_code_max_length.value,
+    )
+
+
+def builtin_rule_sets_around(year: int, month: int, day: int) -> tuple[Rules, Rules]:
+    """Return the rule sets in force just before and at the start of a day."""
+    start = datetime(year, month, day, tzinfo=timezone.utc)
+    return rules_at(start - timedelta(seconds=1)), rules_at(start)
+
+
+def test_a_marketing_body_limit_set_by_the_host_applies_to_marketing_only() -> None:
+    """Since 2025-03-27 Meta sets a marketing body's limit by format; an override binds only it."""
+    body = "Our summer sale starts now and runs all month. " * 12 + "Shop today."
+    data_marketing, data_utility = marketing(), utility()
+    _set("components.1.text", body)(data_marketing)
+    _set("components.1.text", body)(data_utility)
+    known = attrs.evolve(TODAY, template_marketing_body_max_length=550)
+    assert ["body-too-long"] == codes(data_marketing, known)
+    assert "body-too-long" not in codes(data_utility, known)
+    assert [] == codes(data_marketing)  # the built-in bound stays the published 1,024
+    before, after = builtin_rule_sets_around(2025, 3, 27)
+    assert "marketing-messages/changelog" in after.template_marketing_body_max_length.source.url
+    assert before.template_marketing_body_max_length.source != (
+        after.template_marketing_body_max_length.source
+    )

@@ -195,3 +195,14 @@ def test_count_never_exceeds_quota(
             grew = state.count(rules) - before
             assert (1 if decision.reason is R.ADDS_ONE else 0) == grew
         assert state.count(rules) <= state.quota(rules)
+
+
+def test_the_quota_belongs_to_the_messaging_account_under_the_new_account_model() -> None:
+    """Meta: 'A Messaging account holds your message templates'; earlier the WABA held them."""
+    november = rules_at(datetime(2026, 11, 2, tzinfo=timezone.utc))
+    full = catalogue(*((f"t{index}", "en") for index in range(250)))
+    before = full.can_add("new", "en", rules=TODAY)
+    after = full.can_add("new", "en", rules=november)
+    assert ("WhatsApp Business Account", "Messaging account") == (before.owner, after.owner)
+    assert "the Messaging account holds 250 templates" in after.message
+    assert (250, 250) == (before.quota, after.quota)  # the same 250 / 6,000 per account

@@ -315,3 +315,43 @@ def test_climb_below_the_share_never_upgrades() -> None:
     days = list(islice(climb(_limit(2_000), now=T0, rules=rules_at(T0), per_day=100), 10))
     assert {2_000} == {day.limit.users for day in days}
     assert 1_000 == days[-1].cumulative
+
+
+# --- no downgrade for quality since 2025-10-07 (issue #15) --------------------------------------
+
+
+def _red(limit: int, now: datetime) -> TierProjection:
+    return project_tier(
+        _limit(limit),
+        used_last_7_days=limit,
+        quality=QualityRating.RED,
+        phone_status=PhoneNumberStatus.CONNECTED,
+        now=now,
+    )
+
+
+def test_a_red_number_risked_a_downgrade_under_the_per_number_regime() -> None:
+    """In 2023 a RED rating held for 7 days moved a 10K number down a step ('Flagged')."""
+    actual = _red(10_000, T2023)
+    assert (True, (TierBlockerCode.QUALITY_LOW,)) == (
+        actual.downgrade_risk,
+        tuple(b.code for b in actual.blockers),
+    )
+
+
+def test_a_red_portfolio_is_not_downgraded_since_2025_10_07() -> None:
+    """Meta's table of changes: 'No Flagged state, no downgrade'; RED only blocks upgrades."""
+    actual = _red(10_000, T0)
+    assert (False, (TierBlockerCode.QUALITY_LOW,)) == (
+        actual.downgrade_risk,
+        tuple(b.code for b in actual.blockers),
+    )
+    assert (True, False) == (
+        rules_at(T2023).limit_downgraded_for_low_quality.value,
+        rules_at(T0).limit_downgraded_for_low_quality.value,
+    )
+
+
+def test_a_green_number_never_risks_a_downgrade() -> None:
+    """Only a low rating puts a limit at risk, in any regime."""
+    assert not project_tier(_limit(1_000), used_last_7_days=0, now=T2023, **OK).downgrade_risk  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard, builtin_market_map, load_rate_card
+from wa_outbound._rules import rules_at
 from wa_outbound.state import BusinessNumber, SenderState
 from wa_outbound.stores import MemoryStore
 
@@ -151,6 +153,8 @@ def test_sends_of_unknown_price_are_not_counted_in_the_volume() -> None:
             business=BUSINESS,
             kind=UTILITY,
             start=AUGUST,
+            # BSUIDs are addressable from 2026 (issue #15); their August 2025 rules say so here.
+            rules=attrs.evolve(rules_at(AUGUST), business_scoped_user_ids=True),
             rate_card=_card(),
             month_volume={"India": 997},
         )

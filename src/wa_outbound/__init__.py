@@ -33,7 +33,13 @@ from wa_outbound._conversation import (
     MarketingInput,
     MarketingStatus,
 )
-from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, can_send
+from wa_outbound._decision import (
+    Alternative,
+    BlockReason,
+    Reason,
+    SendDecision,
+    can_send,
+)
 from wa_outbound._errors import (
     ClockSkewError,
     InputError,

@@ -80,7 +80,13 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition, InvalidValueError, member, optional_member
+from wa_outbound._errors import (
+    InvalidTransition,
+    InvalidValueError,
+    flag,
+    member,
+    optional_member,
+)
 from wa_outbound._facts import at_field, non_empty_field
 from wa_outbound._ids import PhoneNumberId
 from wa_outbound._rules import answer_instant
@@ -100,6 +106,7 @@ __all__ = [
     "AccountRestrictionLifted",
     "AccountViolationReported",
     "BusinessVerificationChanged",
+    "DirectSendAccessChanged",
     "MessagingLimit",
     "MessagingLimitChanged",
     "OwnedAccountFact",
@@ -606,6 +613,26 @@ class AccountViolationReported:
     """As Meta spells it, for example `ALCOHOL`, `ADULT` or `SCAM`."""
 
 
+def _enabled(_instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    flag(attribute.name, value)
+
+
+@attrs.frozen(kw_only=True)
+class DirectSendAccessChanged:
+    """Meta enabled or blocked Direct Send (utility messages without a template) for the account.
+
+    Meta documents no webhook for it; a host records it from WhatsApp Manager's eligibility
+    banner or its partner (enabled), or from error 139200 "Direct Send utility or
+    authentication access is blocked" or error 100 "Direct Send isn't enabled for this
+    account" (not enabled). Source: Meta, Direct Send API reference (updated 2026-07-31).
+    """
+
+    at: datetime = attrs.field(converter=at_field)
+    """When the platform said so."""
+    enabled: bool = attrs.field(validator=_enabled)
+    """Whether the account may use Direct Send."""
+
+
 AccountFact = (
     QualityRatingChanged
     | PhoneNumberStatusChanged
@@ -614,6 +641,7 @@ AccountFact = (
     | AccountRestrictionLifted
     | BusinessVerificationChanged
     | AccountViolationReported
+    | DirectSendAccessChanged
 )
 """Any fact an `AccountHealth` can apply."""
 
@@ -743,6 +771,10 @@ class AccountHealth:
     """The latest policy violation reported, if any."""
     last_violation_at: datetime | None = None
     """When it was reported."""
+    direct_send: bool | None = None
+    """Whether Meta lets the account use Direct Send; `None` until reported (not eligible)."""
+    direct_send_at: datetime | None = None
+    """When it was reported."""
     _latest: datetime | object | None = attrs.field(
         init=False, default=_NOT_COMPUTED, eq=False, repr=False, alias="_latest"
     )
@@ -787,6 +819,7 @@ class AccountHealth:
             self.verification_at or _EARLIEST,
             self.restrictions_at or _EARLIEST,
             self.last_violation_at or _EARLIEST,
+            self.direct_send_at or _EARLIEST,
         )
         return None if latest is _EARLIEST else latest
 
@@ -935,6 +968,13 @@ def _violation(h: AccountHealth, fact: AccountViolationReported) -> AccountHealt
     return attrs.evolve(h, last_violation_type=fact.violation_type, last_violation_at=fact.at)
 
 
+def _direct_send(h: AccountHealth, fact: DirectSendAccessChanged) -> AccountHealth:
+    # At equal instants "blocked" wins (False ranks above True), so order never does.
+    if not _newer((h.direct_send_at, h.direct_send is False), (fact.at, not fact.enabled)):
+        return h
+    return attrs.evolve(h, direct_send=fact.enabled, direct_send_at=fact.at)
+
+
 _APPLY: Final[dict[type, Callable[[AccountHealth, Any], AccountHealth]]] = {
     QualityRatingChanged: _quality,
     PhoneNumberStatusChanged: _phone_status,
@@ -943,5 +983,6 @@ _APPLY: Final[dict[type, Callable[[AccountHealth, Any], AccountHealth]]] = {
     AccountRestrictionLifted: _lifted,
     BusinessVerificationChanged: _verification,
     AccountViolationReported: _violation,
+    DirectSendAccessChanged: _direct_send,
 }
 """Which step each kind of fact takes."""

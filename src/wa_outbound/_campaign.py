@@ -81,7 +81,7 @@ import attrs
 
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
 from wa_outbound._conversation import ConsentStatus, Conversation
-from wa_outbound._decision import Reason, can_send
+from wa_outbound._decision import Endpoint, Reason, Risk, can_send
 from wa_outbound._errors import (
     InvalidValueError,
     RecipientFileError,
@@ -131,6 +131,8 @@ _DAY_US: Final = 86_400 * _SECOND_US
 _NEVER_US: Final = 2**62
 """An instant after every campaign: "no boundary"."""
 _PLACEHOLDER: Final = WaId("10000000")
+_SCOPED_PLACEHOLDER: Final = BusinessScopedUserId("US.10000000")
+_WA_ID: Final = WaId
 """The recipient of the conversation a fresh recipient's class is decided on (never sent)."""
 _LIST_OPT_IN: Final = "campaign list"
 """The method recorded for an opt-in the recipient list states."""
@@ -291,6 +293,14 @@ class CampaignPlan(Shown):
     """Known cost by (category, market, currency); `None` without a rate card."""
     unknown_price_sends: int
     """Sends whose price is unknown (not in `cost`)."""
+    at_risk: Mapping[Risk, int] = attrs.field(factory=dict)
+    """Planned sends that may still not be delivered, by risk: marketing sends the per-user
+    marketing limit counts (every one that goes outside a customer service window, or every
+    one before the window exemption of mid-2025); WhatsApp may hold them back (131049), so
+    expect fewer deliveries than sends."""
+    endpoint: Endpoint | None = Endpoint.MESSAGES
+    """Where the sends go on the Cloud API under the rules at the end of the plan
+    (`MARKETING_MESSAGES` for marketing templates since the rules route them there)."""
 
     @property
     def total_cost(self) -> Mapping[str, Decimal]:
@@ -330,6 +340,13 @@ class CampaignPlan(Shown):
                 f"cost: {totals or 'nothing known'};"
                 f" {self.unknown_price_sends:,} sends at an unknown price"
             )
+        lines += [
+            f"at risk ({risk.value.replace('_', ' ')}): {count:,} sends"
+            for risk, count in self.at_risk.items()
+            if count
+        ]
+        if self.endpoint is Endpoint.MARKETING_MESSAGES:
+            lines.append("endpoint: /marketing_messages (Marketing Messages API)")
         return lines
 
     def _report(self) -> Report:
@@ -608,6 +625,7 @@ _PerEpoch = tuple[
     int,
     int,
     "dict[bool, Reason | None]",
+    "dict[bool, Reason | None]",
     "Callable[[Recipient], str | None] | None",
     "frozenset[str]",
 ]
@@ -738,6 +756,8 @@ class _Planner:
         self.lookback = 0
         self.blocked_regions: frozenset[str] = frozenset()
         self.classes: dict[bool, Reason | None] = {}
+        self.scoped_classes: dict[bool, Reason | None] = {}
+        """The same verdicts for a business-scoped user ID (some messages need a phone number)."""
         self.costs: dict[tuple[bool, str | None], _Price] = {}
         self.ready = False
         self._epoch(self.start)
@@ -776,6 +796,10 @@ class _Planner:
 
             self.regions = known_region  # without phonenumbers: market unknown, never an error
         self.classes = {True: self._class(opted=True), False: self._class(opted=False)}
+        self.scoped_classes = {
+            True: self._class(opted=True, scoped=True),
+            False: self._class(opted=False, scoped=True),
+        }
         self.costs = {}
         self.tier_prices = {}
         if changed and self.ready:
@@ -817,7 +841,14 @@ class _Planner:
         a recipient's region (`None`: no need to) and the regions a marketing template may not
         reach.
         """
-        return self.interval, self.pair, self.classes, self.regions, self.blocked_regions
+        return (
+            self.interval,
+            self.pair,
+            self.classes,
+            self.scoped_classes,
+            self.regions,
+            self.blocked_regions,
+        )
 
     def _slow_step(self, t: int) -> None:
         """Enter the epoch that starts at or before `t`, or apply the upgrade due by then."""
@@ -1023,13 +1054,14 @@ class _Planner:
             self.business, recipient, None, opted=opted, start=_at(self.start)
         )
 
-    def _class(self, *, opted: bool) -> Reason | None:
+    def _class(self, *, opted: bool, scoped: bool = False) -> Reason | None:
         """The first blocking reason of a fresh conversation (`None`: allowed), this epoch.
 
         A fresh conversation has no window, no entry point and no history, so under one rule
-        set its answer for a template does not depend on the instant or the recipient.
+        set its answer for a template does not depend on the instant or the recipient, only on
+        whether the recipient is a phone number or a business-scoped user ID (`scoped`).
         """
-        conversation = self._fresh(_PLACEHOLDER, opted=opted)
+        conversation = self._fresh(_SCOPED_PLACEHOLDER if scoped else _PLACEHOLDER, opted=opted)
         decision = can_send(conversation, self.kind, now=_at(self.start), rules=self.rules)
         return decision.reasons[0].code if decision.reasons else None
 
@@ -1187,7 +1219,7 @@ class _Planner:
         minute_end = self.usage[-1][0] + _MINUTE_US if self.usage else -1
         forget_at = _MIN_SWEEP
         boundary, trigger = self._due()
-        interval, pair, classes, regions, blocked_regions = self._per_epoch()
+        interval, pair, classes, scoped, regions, blocked_regions = self._per_epoch()
         room = self.room
 
         for recipient, conversation, opted in rows:
@@ -1198,12 +1230,13 @@ class _Planner:
                     self.sent, self.new_users, self.used = sent, new_users, used
                     self._slow_step(t)
                     boundary, trigger = self._due()
-                    interval, pair, classes, regions, blocked_regions = self._per_epoch()
+                    interval, pair, classes, scoped, regions, blocked_regions = self._per_epoch()
                     room = self.room
                     continue
                 # Decide.
                 if conversation is None:
-                    verdict, counts = classes[opted], True
+                    fresh = classes if recipient.__class__ is _WA_ID else scoped
+                    verdict, counts = fresh[opted], True
                 else:
                     verdict, counts = self._decide(conversation, t)
                 if verdict is None and regions is not None:
@@ -1287,7 +1320,25 @@ class _Planner:
             tier_blockers=self.tier_blockers,
             cost=cost,
             unknown_price_sends=self.counts[_UNKNOWN_SLOT],
+            at_risk=self._at_risk(),
+            endpoint=self._endpoint(),
         )
+
+    def _at_risk(self) -> dict[Risk, int]:
+        """The sends the per-user marketing limit counts, under the rules at the end."""
+        rules = self.rules
+        if self.kind is not SendKind.MARKETING_TEMPLATE or not rules.marketing_per_user_limit.value:
+            return {}
+        exempt = rules.marketing_per_user_limit_exempts_window.value
+        # A send that takes a messaging-limit slot goes outside any window: the safe count.
+        return {Risk.PER_USER_MARKETING_LIMIT: self.new_users if exempt else self.sent}
+
+    def _endpoint(self) -> Endpoint:
+        """Where the plan's sends go, under the rules at the end."""
+        marketing = self.kind is SendKind.MARKETING_TEMPLATE
+        if marketing and self.rules.marketing_messages_endpoint.value:
+            return Endpoint.MARKETING_MESSAGES
+        return Endpoint.MESSAGES
 
 
 def _planner(

@@ -330,6 +330,7 @@ _BY_KIND: Final[dict[SendKind, PriceCategory]] = {
     SendKind.MARKETING_TEMPLATE: PriceCategory.MARKETING,
     SendKind.UTILITY_TEMPLATE: PriceCategory.UTILITY,
     SendKind.AUTHENTICATION_TEMPLATE: PriceCategory.AUTHENTICATION,
+    SendKind.DIRECT_SEND: PriceCategory.UTILITY,  # "Charged at utility rates" (Meta)
 }
 
 
@@ -341,6 +342,7 @@ _FREE_FORM: Final = SendKind.FREE_FORM
 _MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
 _UTILITY_TEMPLATE: Final = SendKind.UTILITY_TEMPLATE
 _AUTHENTICATION_TEMPLATE: Final = SendKind.AUTHENTICATION_TEMPLATE
+_DIRECT_SEND: Final = SendKind.DIRECT_SEND
 _SERVICE: Final = PriceCategory.SERVICE
 _CBP: Final = PricingModel.CONVERSATION_BASED
 _PMP: Final = PricingModel.PER_MESSAGE
@@ -420,6 +422,7 @@ def estimate_cost(
     free_tier_remaining: int | None = None,
     authentication_international: bool = False,
     month_volume: int | None = None,
+    ai_provider: bool = False,
 ) -> CostEstimate:
     """Estimate what sending `kind` in `conversation` at `now` costs, if it is delivered.
 
@@ -442,6 +445,9 @@ def estimate_cost(
         month_volume: How many messages of this market and price category the business
             portfolio was already charged this month, for the card's volume tiers (utility
             and authentication, from 2025-07-01); `None` means the list price.
+        ai_provider: Whether the business is an "AI Provider" in Meta's terms: its free-form
+            messages to a region in `ai_provider_charged_regions` are charged (since
+            2026-02-16), at a rate the card does not carry (`PRICE_UNKNOWN`).
 
     Returns:
         A `CostEstimate`; it never raises for valid inputs, whatever the card lacks.
@@ -468,6 +474,7 @@ def estimate_cost(
         free_tier_remaining,
         authentication_international,
         month_volume,
+        ai_provider=flag("ai_provider", ai_provider),
     )
 
 
@@ -482,6 +489,8 @@ def estimate_checked(  # noqa: PLR0917 - estimate_cost's arguments, once checked
     free_tier_remaining: int | None,
     authentication_international: bool,  # noqa: FBT001
     month_volume: int | None,
+    *,
+    ai_provider: bool = False,
 ) -> CostEstimate:
     """`estimate_cost` once its arguments are checked (`decide` checks its own)."""
     if kind is _CALL:
@@ -501,6 +510,7 @@ def estimate_checked(  # noqa: PLR0917 - estimate_cost's arguments, once checked
             free_tier_remaining,
             authentication_international,
             month_volume,
+            ai_provider=ai_provider,
         )
     # Per-message pricing without a free entry point: the estimate depends on `now` only
     # through whether the window is open and the card's price then, so it is kept per card,
@@ -516,6 +526,7 @@ def estimate_checked(  # noqa: PLR0917 - estimate_cost's arguments, once checked
         not free_tier_remaining,
         month_volume,
         window_open,
+        ai_provider,
     )
     kept = _ESTIMATES.get(key)
     if kept is not None and kept[0] is rate_card and kept[1] is rules and kept[2] <= now < kept[3]:
@@ -531,6 +542,7 @@ def estimate_checked(  # noqa: PLR0917 - estimate_cost's arguments, once checked
         free_tier_remaining,
         authentication_international,
         month_volume,
+        ai_provider=ai_provider,
     )
     if estimate.reason is _UNKNOWN_PRICE and estimate.category is not None and market is not None:
         return estimate  # its detail names the day
@@ -570,6 +582,8 @@ def estimate_at(  # noqa: PLR0917 - estimate_cost's arguments, once checked
     free_tier_remaining: int | None,
     authentication_international: bool,  # noqa: FBT001
     month_volume: int | None,
+    *,
+    ai_provider: bool = False,
 ) -> CostEstimate:
     """Work out the estimate of `estimate_cost` once its arguments are checked, kept nowhere."""
     kind = _priced_kind(conversation, kind, now, rules)
@@ -579,12 +593,11 @@ def estimate_at(  # noqa: PLR0917 - estimate_cost's arguments, once checked
     )
     send = _Send(kind, category, market, now, rules, rate_card, model, month_volume)
 
-    if kind is _MARKETING_TEMPLATE and market in rules.marketing_blocked_regions.value:
-        return send.free(CostReason.BLOCKED_REGION, "marketing_blocked_regions")
     window_end = conversation.window(rules)[1]
     window_open = window_end is not None and now < window_end
-    if kind is _FREE_FORM and not window_open:
-        return send.free(CostReason.WINDOW_CLOSED, "service_window")
+    early = _not_priced_by_model(send, window_open=window_open, ai_provider=ai_provider)
+    if early is not None:
+        return early
     entry_point = _entry_point(conversation, rules, now)
     if entry_point is not None:
         end, opens = entry_point
@@ -614,6 +627,29 @@ def _priced_kind(
 
 
 _NO_CHARGES: Final = ConversationCharges()
+
+
+def _not_priced_by_model(
+    send: _Send, *, window_open: bool, ai_provider: bool
+) -> CostEstimate | None:
+    """Return the estimate of a send the pricing model does not price, else `None`.
+
+    Such a send is not delivered, or is an AI Provider's charged free-form message.
+    """
+    kind, market, rules = send.kind, send.market, send.rules
+    if kind is _MARKETING_TEMPLATE and market in rules.marketing_blocked_regions.value:
+        return send.free(CostReason.BLOCKED_REGION, "marketing_blocked_regions")
+    if kind is not _FREE_FORM:
+        return None
+    if not window_open:
+        return send.free(CostReason.WINDOW_CLOSED, "service_window")
+    if ai_provider and market in rules.ai_provider_charged_regions.value:
+        return send.unknown(
+            "ai_provider_charged_regions",
+            f"an AI Provider's non-template messages to {market} are charged at Meta's AI"
+            " Provider rate, which the rate card does not carry",
+        )
+    return None
 
 
 def check_count(name: str, count: object) -> None:
@@ -670,6 +706,25 @@ class _Send:
             pricing_model=self.model,
             opens_conversation=opens,
             conversation_expires_at=until,
+            rule=rule,
+            source=_source(self.rules, rule),
+            detail=detail,
+        )
+
+    def unknown(self, rule: str, detail: str) -> CostEstimate:
+        """Return a charged estimate of unknown amount, behind `rule`."""
+        return CostEstimate(
+            kind=self.kind,
+            charged=True,
+            reason=CostReason.PRICE_UNKNOWN,
+            category=self.category,
+            market=self.market,
+            rate=None,
+            amount=None,
+            currency=None,
+            pricing_model=self.model,
+            opens_conversation=False,
+            conversation_expires_at=None,
             rule=rule,
             source=_source(self.rules, rule),
             detail=detail,
@@ -817,7 +872,7 @@ def _per_message(
             price_as=None if service_priced else PriceCategory.UTILITY,
         )
     if (
-        send.kind is _UTILITY_TEMPLATE
+        (send.kind is _UTILITY_TEMPLATE or send.kind is _DIRECT_SEND)
         and window_open
         and rules.utility_free_in_service_window.value
     ):

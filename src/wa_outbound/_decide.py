@@ -47,7 +47,14 @@ from wa_outbound._account import seen_after as account_seen_after
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._conversation import Conversation, seen_after
 from wa_outbound._cost import check_count, estimate_checked
-from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision, decision_at
+from wa_outbound._decision import (
+    Alternative,
+    BlockReason,
+    Reason,
+    Risk,
+    SendDecision,
+    decision_at,
+)
 from wa_outbound._errors import InvalidValueError, ascii_upper, flag, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import RateCard, known_region
@@ -92,6 +99,8 @@ _UNAVAILABLE: Final = frozenset(
 _CONNECTED: Final = PhoneNumberStatus.CONNECTED
 _UNKNOWN: Final = PhoneNumberStatus.UNKNOWN
 _CALL: Final = SendKind.CALL
+_DIRECT_SEND: Final = SendKind.DIRECT_SEND
+_FREE_FORM: Final = SendKind.FREE_FORM
 _MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
 _BUSINESS_INITIATED: Final = RestrictionType.RESTRICTED_BIZ_INITIATED_MESSAGING
 _CUSTOMER_INITIATED: Final = RestrictionType.RESTRICTED_CUSTOMER_INITIATED_MESSAGING
@@ -121,6 +130,7 @@ def decide(
     authentication_international: bool = False,
     month_volume: int | None = None,
     business_market: str | None = None,
+    ai_provider: bool = False,
 ) -> SendDecision:
     """Decide a send with every part the host knows, and price it.
 
@@ -149,6 +159,8 @@ def decide(
         business_market: The region of the business phone number (ISO 3166 code), for a
             call or a call permission request: business numbers of some regions may not
             place business-initiated calls. Not checked when not given.
+        ai_provider: The business is an "AI Provider" in Meta's terms (its free-form messages
+            are charged in `ai_provider_charged_regions`).
 
     Returns:
         A `SendDecision` with every blocking reason, the alternative, `next_change_at`,
@@ -174,9 +186,10 @@ def decide(
     if rules is None:
         rules = rules_at(now)
 
-    template_answer = _NOTHING
+    template_answer: _Answer = _NOTHING
+    risks: tuple[Risk, ...] = ()
     if asked is not None:
-        kind, template_answer = _template_part(asked, now, rules, kind)
+        kind, template_answer, risks = _template_part(asked, now, rules, kind)
 
     if limit is None and account is not None:
         limit = account.messaging_limit
@@ -187,7 +200,9 @@ def decide(
     if market is None and (rate_card is not None or kind is _MARKETING_TEMPLATE):
         market = known_region(conversation.recipient)  # once, for the region and the price
     region_answer = _where_answer(conversation, kind, rules, market, limit, business_market)
-    account_answer = _NOTHING if account is None else _account_answer(account, base, kind, now)
+    account_answer = (
+        _NOTHING if account is None else _account_answer(account, base, kind, now, rules)
+    )
 
     cost = None
     if rate_card is not None:
@@ -204,10 +219,11 @@ def decide(
             free_tier_remaining,
             authentication_international,
             month_volume,
+            ai_provider,
         )
-    if template_answer is region_answer is account_answer is _NOTHING:
+    if not risks and template_answer is region_answer is account_answer is _NOTHING:
         return base if cost is None else _priced(base, cost)  # nothing else to fold in
-    return _folded(base, (template_answer, region_answer, account_answer), cost)
+    return _folded(base, (template_answer, region_answer, account_answer), cost, risks)
 
 
 def _estimate(  # noqa: PLR0917 - private, positional for speed
@@ -221,6 +237,7 @@ def _estimate(  # noqa: PLR0917 - private, positional for speed
     free_tier_remaining: int | None,
     authentication_international: bool,  # noqa: FBT001
     month_volume: int | None,
+    ai_provider: bool,  # noqa: FBT001
 ) -> CostEstimate:
     """The send's cost, once `decide` has checked its arguments (and the two counts)."""
     if free_tier_remaining is not None:
@@ -238,6 +255,7 @@ def _estimate(  # noqa: PLR0917 - private, positional for speed
         free_tier_remaining,
         authentication_international,
         month_volume,
+        ai_provider=flag("ai_provider", ai_provider),
     )
 
 
@@ -278,16 +296,22 @@ def _latest_at(
     return latest
 
 
+_PACING_RISK: Final = (Risk.TEMPLATE_PACING,)
+
+
 def _template_part(
     template: TemplateState, now: datetime, rules: Rules, kind: SendKind
-) -> tuple[SendKind, _Answer]:
-    """The send kind of the template's category in force, and the template's answer."""
+) -> tuple[SendKind, _Answer, tuple[Risk, ...]]:
+    """The send kind of the template's category in force, the template's answer, its risks."""
     verdict = sendable_at(template, now, rules)
     if verdict.category:
         kind = _kind_of(verdict.category, kind)
+    risks: tuple[Risk, ...] = ()
+    if verdict.warnings and any(n.code is TemplateReason.PACING for n in verdict.warnings):
+        risks = _PACING_RISK
     if not verdict.reasons and verdict.next_change_at is None:
-        return kind, _NOTHING  # approved, and nothing ahead: most sends
-    return kind, _template_answer(verdict)
+        return kind, _NOTHING, risks  # approved, and nothing ahead: most sends
+    return kind, _template_answer(verdict), risks
 
 
 def _kind_of(category: str, kind: SendKind) -> SendKind:
@@ -366,19 +390,33 @@ def _calling_answer(
 
 
 def _account_answer(
-    account: AccountHealth, base: SendDecision, kind: SendKind, now: datetime
+    account: AccountHealth, base: SendDecision, kind: SendKind, now: datetime, rules: Rules
 ) -> _Answer:
-    """The number's and account's answer: its status, and a restriction of this kind of send."""
+    """The number's and account's answer: its status, restrictions, and Direct Send.
+
+    Direct Send: whether the account may use it, and as the alternative to a template.
+    """
     reasons: tuple[BlockReason, ...] = ()
     instead: Alternative | None = None
     ends: datetime | None = None
+    if kind is _DIRECT_SEND and rules.direct_send.value and account.direct_send is not True:
+        state = "not enabled" if account.direct_send is None else "blocked"
+        reasons = (BlockReason(Reason.DIRECT_SEND_NOT_ENABLED, account.direct_send_at, state),)
+        instead = Alternative.SEND_TEMPLATE
+    elif (
+        base.instead is Alternative.SEND_TEMPLATE
+        and kind is _FREE_FORM
+        and account.direct_send is True
+        and rules.direct_send.value
+    ):
+        instead = Alternative.USE_DIRECT_SEND  # the window is closed: no template needed
     status = account.phone_status
     # Identity first: hashing an enum member runs Python code, and most numbers are fine.
     if status is not _CONNECTED and status is not _UNKNOWN and status in _UNAVAILABLE:
         reasons = (BlockReason(Reason.NUMBER_UNAVAILABLE, None, status.value),)
         instead = Alternative.FIX_ACCOUNT
     if kind is not _CALL and account.restrictions:
-        business_initiated = kind.is_template or not base.service_window_open
+        business_initiated = kind.business_initiated or not base.service_window_open
         restriction = _BUSINESS_INITIATED if business_initiated else _CUSTOMER_INITIATED
         what = "business-initiated" if business_initiated else "customer-initiated"
         for active in account.restrictions:  # `now` is checked against the account already
@@ -391,7 +429,7 @@ def _account_answer(
             else:
                 instead = _preferred(instead, Alternative.SEND_LATER)
                 ends = until if ends is None or until < ends else ends
-    return (reasons, instead, ends) if reasons else _NOTHING
+    return (reasons, instead, ends) if reasons or instead is not None else _NOTHING
 
 
 def _priced(base: SendDecision, cost: CostEstimate) -> SendDecision:
@@ -404,18 +442,25 @@ def _priced(base: SendDecision, cost: CostEstimate) -> SendDecision:
         base.free_entry_point,
         base.next_change_at,
         cost,
+        base.endpoint,
+        base.risks,
     )
 
 
 def _folded(
-    base: SendDecision, answers: tuple[_Answer, ...], cost: CostEstimate | None
+    base: SendDecision,
+    answers: tuple[_Answer, ...],
+    cost: CostEstimate | None,
+    risks: tuple[Risk, ...] = (),
 ) -> SendDecision:
-    """Fold the parts' answers and the cost into the conversation's decision, in part order."""
+    """Fold the parts' answers, the cost and the risks into the conversation's decision."""
     reasons, chosen, change = base.reasons, base.instead, base.next_change_at
     for more, instead, at in answers:
         if more:
             reasons = (*reasons, *more)
-        if instead is not None:
+        if instead is Alternative.USE_DIRECT_SEND and not more:
+            chosen = instead  # replaces "send a template" for the window's own reason
+        elif instead is not None:
             chosen = _preferred(chosen, instead)
         if at is not None and (change is None or at < change):
             change = at
@@ -427,4 +472,6 @@ def _folded(
         base.free_entry_point,
         change,
         cost,
+        base.endpoint,
+        (*base.risks, *risks),
     )

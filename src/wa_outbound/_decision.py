@@ -25,6 +25,7 @@ from wa_outbound._conversation import (
     seen_after,
 )
 from wa_outbound._errors import InvalidValueError, expect, member
+from wa_outbound._ids import BusinessScopedUserId
 from wa_outbound._kinds import SendKind
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._shown import Shown
@@ -37,7 +38,16 @@ if TYPE_CHECKING:
     from wa_outbound._pacing import Pacer
     from wa_outbound._render import Report
 
-__all__ = ["Alternative", "BlockReason", "Reason", "SendDecision", "can_send", "decision_at"]
+__all__ = [
+    "Alternative",
+    "BlockReason",
+    "Endpoint",
+    "Reason",
+    "Risk",
+    "SendDecision",
+    "can_send",
+    "decision_at",
+]
 
 
 class Reason(enum.Enum):
@@ -106,6 +116,14 @@ class Reason(enum.Enum):
     NUMBER_UNAVAILABLE = "number_unavailable"
     """The business phone number cannot send (banned, pending registration, deleted, ...)
     (`decide` only)."""
+    DIRECT_SEND_UNAVAILABLE = "direct_send_unavailable"
+    """The rules in force offer no Direct Send (before 2026-07-31)."""
+    DIRECT_SEND_NOT_ENABLED = "direct_send_not_enabled"
+    """Meta has not enabled Direct Send for the account, or blocked it (error 100 "Direct Send
+    isn't enabled for this account", 139200) (`decide` with an account only)."""
+    RECIPIENT_NEEDS_PHONE_NUMBER = "recipient_needs_phone_number"
+    """The recipient is a business-scoped user ID and this message goes to phone numbers only
+    (authentication messages: error 131062; any message before the rules accept BSUIDs)."""
 
 
 class Alternative(enum.Enum):
@@ -131,6 +149,36 @@ class Alternative(enum.Enum):
     """Send another approved template (this one is not approved, or is disabled)."""
     FIX_ACCOUNT = "fix_account"
     """Resolve the account's or number's status with Meta before sending."""
+    USE_DIRECT_SEND = "use_direct_send"
+    """Send the message as a utility message with Direct Send (`"category": "utility"`), which
+    the account may use outside the window without an approved template (`decide` only)."""
+    USE_PHONE_NUMBER = "use_phone_number"
+    """Address the message to the user's phone number (`wa_id`) instead of their
+    business-scoped user ID."""
+
+
+class Endpoint(enum.Enum):
+    """Where a message is to be sent on Meta's Cloud API."""
+
+    MESSAGES = "messages"
+    """`POST /<PHONE_NUMBER_ID>/messages`: every message but marketing templates, under today's
+    rules."""
+    MARKETING_MESSAGES = "marketing_messages"
+    """`POST /<PHONE_NUMBER_ID>/marketing_messages` (Marketing Messages API): marketing
+    templates, routed by the template's latest category, since the rules say so
+    (`marketing_messages_endpoint`)."""
+
+
+class Risk(enum.Enum):
+    """What may still stop an allowed send after the platform accepts it."""
+
+    PER_USER_MARKETING_LIMIT = "per_user_marketing_limit"
+    """WhatsApp may hold back this marketing template from the user (131049): the per-user
+    marketing limit counts it, since it is not inside a window the user opened."""
+    TEMPLATE_PACING = "template_pacing"
+    """The template may be paced: its messages held after an unpublished threshold, and dropped
+    if early feedback is bad (new, unpaused or not GREEN marketing and utility templates)
+    (`decide` with a template only)."""
 
 
 @attrs.frozen
@@ -198,6 +246,12 @@ _MESSAGES: Final[dict[Reason, str]] = {
     " {detail} under the rules in force",
     Reason.ACCOUNT_RESTRICTED: "Meta restricted {detail} for this account until {at}",
     Reason.NUMBER_UNAVAILABLE: "the business phone number's status is {detail}; it cannot send",
+    Reason.DIRECT_SEND_UNAVAILABLE: "the rules in force ({detail}) offer no Direct Send; send an"
+    " approved template",
+    Reason.DIRECT_SEND_NOT_ENABLED: "Direct Send is {detail} for this account; send an approved"
+    " template",
+    Reason.RECIPIENT_NEEDS_PHONE_NUMBER: "{detail} go to phone numbers only, not to"
+    " business-scoped user IDs",
 }
 
 
@@ -242,6 +296,12 @@ class SendDecision(Shown):
     """When this answer changes by the passage of time alone; `None` if only a new fact can."""
     cost: CostEstimate | None = None
     """What the send would cost (`decide` with a rate card); `None` when not estimated."""
+    endpoint: Endpoint | None = Endpoint.MESSAGES
+    """Where to send it on the Cloud API (`MARKETING_MESSAGES` for a marketing template under
+    today's rules, by the template's latest category with `decide`); `None` for a call."""
+    risks: tuple[Risk, ...] = ()
+    """What may still stop the send once accepted (the per-user marketing limit, template
+    pacing); never blocking."""
 
     @property
     def allowed(self) -> bool:
@@ -317,6 +377,9 @@ class SendDecision(Shown):
             rows.append(("answer changes at", plain(self.next_change_at)))
         if self.cost is not None:
             rows.append(("cost", self.cost.message))
+        if self.endpoint is Endpoint.MARKETING_MESSAGES:
+            rows.append(("endpoint", "/marketing_messages"))
+        rows += [("risk", risk.value.replace("_", " ")) for risk in self.risks]
         icon = "✅ allowed" if self.allowed else "⛔ blocked"
         return Report(
             title="Send decision",
@@ -331,6 +394,7 @@ _A_KIND: Final[dict[SendKind, str]] = {
     SendKind.UTILITY_TEMPLATE: "a utility template",
     SendKind.AUTHENTICATION_TEMPLATE: "an authentication template",
     SendKind.CALL: "a business-initiated call",
+    SendKind.DIRECT_SEND: "a Direct Send utility message",
 }
 _INSTEAD: Final[dict[Alternative, str]] = {
     Alternative.SEND_TEMPLATE: "send an approved template instead of a free-form message",
@@ -344,6 +408,10 @@ _INSTEAD: Final[dict[Alternative, str]] = {
     Alternative.SEND_LATER: "ask again later, when the answer changes",
     Alternative.USE_ANOTHER_TEMPLATE: "send another approved template",
     Alternative.FIX_ACCOUNT: "resolve the number's or account's status with Meta first",
+    Alternative.USE_DIRECT_SEND: "send it as a Direct Send utility message (category utility),"
+    " without an approved template",
+    Alternative.USE_PHONE_NUMBER: "address it to the user's phone number, not their"
+    " business-scoped user ID",
 }
 """Each alternative in words, for people reading a decision."""
 
@@ -501,6 +569,12 @@ _SENDKIND_CALL: Final = SendKind.CALL
 _SENDKIND_CALL_PERMISSION_REQUEST: Final = SendKind.CALL_PERMISSION_REQUEST
 _SENDKIND_FREE_FORM: Final = SendKind.FREE_FORM
 _SENDKIND_MARKETING_TEMPLATE: Final = SendKind.MARKETING_TEMPLATE
+_SENDKIND_DIRECT_SEND: Final = SendKind.DIRECT_SEND
+_REASON_NEEDS_PHONE_NUMBER: Final = Reason.RECIPIENT_NEEDS_PHONE_NUMBER
+_ALTERNATIVE_USE_PHONE_NUMBER: Final = Alternative.USE_PHONE_NUMBER
+_ENDPOINT_MESSAGES: Final = Endpoint.MESSAGES
+_ENDPOINT_MARKETING_MESSAGES: Final = Endpoint.MARKETING_MESSAGES
+_PER_USER_RISK: Final = (Risk.PER_USER_MARKETING_LIMIT,)
 
 
 def _conversation_answer(  # noqa: C901, PLR0912
@@ -565,9 +639,65 @@ def _conversation_answer(  # noqa: C901, PLR0912
             # Without an opt-in no template goes at all: that comes before any other advice.
             instead = _ALTERNATIVE_REPLY_FREE_FORM if window_open else _ALTERNATIVE_RECORD_OPT_IN
 
+    if kind is _SENDKIND_DIRECT_SEND or c.recipient.__class__ is BusinessScopedUserId:
+        reasons, instead = _recipient_and_direct_send(c, kind, rules, reasons, instead)
+    endpoint, risks = _endpoint_and_risks(kind, rules, window_open=window_open)
     return SendDecision(
-        kind, reasons, instead, window_end if window_open else None, free, next_change
+        kind,
+        reasons,
+        instead,
+        window_end if window_open else None,
+        free,
+        next_change,
+        None,
+        endpoint,
+        risks,
     )
+
+
+def _recipient_and_direct_send(
+    c: Conversation,
+    kind: SendKind,
+    rules: Rules,
+    reasons: tuple[BlockReason, ...],
+    instead: Alternative | None,
+) -> tuple[tuple[BlockReason, ...], Alternative | None]:
+    """Add the reasons of Direct Send's availability and of a business-scoped recipient."""
+    if kind is _SENDKIND_DIRECT_SEND and not rules.direct_send.value:
+        reasons = (*reasons, BlockReason(Reason.DIRECT_SEND_UNAVAILABLE, None, rules.name))
+        instead = instead or _ALTERNATIVE_SEND_TEMPLATE
+    if c.recipient.__class__ is BusinessScopedUserId and kind is not _SENDKIND_CALL:
+        phone_only = _phone_only(kind, rules)
+        if phone_only:
+            reasons = (*reasons, BlockReason(_REASON_NEEDS_PHONE_NUMBER, None, phone_only))
+            instead = instead or _ALTERNATIVE_USE_PHONE_NUMBER
+    return reasons, instead
+
+
+def _endpoint_and_risks(
+    kind: SendKind, rules: Rules, *, window_open: bool
+) -> tuple[Endpoint | None, tuple[Risk, ...]]:
+    """Return where `kind` is sent and what may still stop it (the per-user marketing limit)."""
+    if kind is _SENDKIND_MARKETING_TEMPLATE:
+        endpoint = (
+            _ENDPOINT_MARKETING_MESSAGES
+            if rules.marketing_messages_endpoint.value
+            else _ENDPOINT_MESSAGES
+        )
+        counted = rules.marketing_per_user_limit.value and not (
+            window_open and rules.marketing_per_user_limit_exempts_window.value
+        )
+        return endpoint, _PER_USER_RISK if counted else ()
+    return (None if kind is _SENDKIND_CALL else _ENDPOINT_MESSAGES), ()
+
+
+def _phone_only(kind: SendKind, rules: Rules) -> str:
+    """Return what of `kind` goes to phone numbers only under `rules` ("" if none of it)."""
+    if not rules.business_scoped_user_ids.value:
+        return f"messages under the rules in force ({rules.name})"
+    if kind is SendKind.AUTHENTICATION_TEMPLATE:
+        return "authentication messages (one-tap, zero-tap and copy code)"
+    return ""
 
 
 def _after_stop(last_inbound: datetime | None, stop: datetime | None) -> bool:

@@ -26,6 +26,7 @@ _REPORTS: Final = (
     ("messaging_limit", "messaging_limit_at", None),
     ("verification", "verification_at", None),
     ("last_violation_type", "last_violation_at", ""),
+    ("direct_send", "direct_send_at", None),
 )
 
 

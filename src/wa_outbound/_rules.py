@@ -447,6 +447,46 @@ class Rules(Shown):
     that fact's instant, by more it is refused (`ClockSkewError`); and a webhook stamped more
     than this after the host received it is not read as a fact."""
 
+    # --- the platform as of December 2026 (issue #15) ----------------------------------------
+    limit_downgraded_for_low_quality: Rule[bool] = _field(bool)
+    """Whether a quality rating that stays low for `limit_downgrade_after_low_quality` lowers the
+    messaging limit one step."""
+    template_marketing_body_max_length: Rule[int] = _field(int, positive=True)
+    """How many characters a marketing template's body text may have."""
+    direct_send: Rule[bool] = _field(bool)
+    """Whether an eligible account may send a utility message outside the customer service window
+    without an approved template, by adding a category to a normal message (Direct Send)."""
+    direct_send_ttl_min: Rule[timedelta] = _field(timedelta, positive=True)
+    """The shortest time-to-live a Direct Send utility message may carry."""
+    direct_send_ttl_max: Rule[timedelta] = _field(timedelta, positive=True)
+    """The longest time-to-live a Direct Send utility message may carry."""
+    template_pacing: Rule[bool] = _field(bool)
+    """Whether messages of new, unpaused or not GREEN marketing and utility templates may be held
+    after an unpublished threshold, and dropped if early feedback is bad."""
+    portfolio_pacing: Rule[bool] = _field(bool)
+    """Whether one template's low quality may get the portfolio's other templates paced too."""
+    marketing_messages_endpoint: Rule[bool] = _field(bool)
+    """Whether marketing templates are to be sent to the Marketing Messages endpoint
+    (`/<PHONE_NUMBER_ID>/marketing_messages`) rather than to `/messages`."""
+    marketing_per_user_limit: Rule[bool] = _field(bool)
+    """Whether WhatsApp may hold back a marketing template from a user who receives many (error
+    131049)."""
+    marketing_per_user_limit_exempts_window: Rule[bool] = _field(bool)
+    """Whether marketing messages sent inside a customer service window the user opened stay out
+    of the per-user marketing limit."""
+    marketing_per_user_limit_retry_after: Rule[timedelta] = _field(timedelta, positive=True)
+    """How long to wait before sending a marketing template again to a user it was held back from
+    by the per-user marketing limit."""
+    business_scoped_user_ids: Rule[bool] = _field(bool)
+    """Whether a message may be addressed to a business-scoped user ID instead of a phone number
+    (authentication messages excepted: error 131062)."""
+    templates_owned_by_messaging_account: Rule[bool] = _field(bool)
+    """Whether templates and their quota belong to a Messaging account (otherwise to the WhatsApp
+    Business Account)."""
+    ai_provider_charged_regions: Rule[tuple[str, ...]] = _regions_field()
+    """The recipient regions where an "AI Provider" pays for each non-template message it
+    delivers, even inside the customer service window."""
+
     def __attrs_post_init__(self) -> None:
         """Check that the set's own instant is aware."""
         utc("effective_from", self.effective_from)
@@ -744,6 +784,12 @@ _EU_DATA_USE: Final = Source(
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
 )
+_BUSINESS_CALLS: Final = Source(
+    title="Meta, Business-Initiated Calls ('The Calling API supports making calls to WhatsApp"
+    " users from your business'; call permission first), updated 2026-05-21",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/",
+    checked=date(2026, 12, 7),
+)
 _TEMPLATE_REVIEW: Final = Source(
     title="Meta, Template review ('It can take up to 24 hours for an approval decision to be"
     " made')",
@@ -796,8 +842,10 @@ _AUTHENTICATION_TEMPLATES: Final = Source(
     checked=_CHECKED,
 )
 _CATEGORIES_2023: Final = Source(
-    title="Kaleyra, WhatsApp Template Category ('Utility and Authentication replace"
-    " Transactional and OTP Templates'; mandatory for new templates from 2023-04-01)",
+    title="Kaleyra, WhatsApp Template Category ('Meta will launch the new categories on April"
+    " 1st, 2023'; legacy categories supported until 2023-04-24); Wati, What is a template"
+    " message ('Starting April 1st 2023 the message template approval will require category"
+    " validation using new categories'): both reported, no Meta page gives the date",
     url="https://developers.kaleyra.io/docs/whatsapp-template-category",
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
@@ -847,16 +895,18 @@ _FREE_SERVICE_2024: Final = Source(
     checked=_CHECKED,
 )
 _US_MARKETING_BLOCK: Final = Source(
-    title="AWS End User Messaging Social, WhatsApp Message Templates ('Starting on 4/1/2025"
-    " Meta will block marketing message templates sent to the US country code of +1')",
-    url="https://docs.aws.amazon.com/end-user-messaging/latest/userguide/nx-features-whatsapp-templates.md",
-    provenance=Provenance.REPORTED,
-    checked=_CHECKED,
+    title="Meta, Per-user marketing template message limits ('Starting April 1, 2025, ..."
+    " WhatsApp will not deliver any marketing template messages to individuals with United"
+    " States phone numbers (numbers composed of a +1 dialing code and a US area code)')",
+    url="https://developers.facebook.com/docs/whatsapp/per-user-limits",
+    checked=date(2026, 12, 7),
 )
 _SERVICE_CHARGED_2026: Final = Source(
     title="ChakraHQ, WhatsApp API pricing update: service messages (October 2026); YCloud's"
     " pricing-migration page warns that service and utility rules changed on 2026-10-01 - not"
-    " yet seen on a Meta page",
+    " yet seen on a Meta page (looked for again on 2026-12-07: Meta's pages found say only that"
+    " other businesses are 'not being charged for non-template messages sent in an open"
+    " customer service window')",
     url="https://chakrahq.com/article/whatsapp-api-pricing-update-service-messages-october-2026/",
     provenance=Provenance.REPORTED,
     checked=_CHECKED,
@@ -877,12 +927,11 @@ _THROUGHPUT: Final = Source(
     checked=_CHECKED,
 )
 _PAIR_RATE: Final = Source(
-    title="Meta, Cloud API overview, 'Pair rate limits' (2025 text, seen only in a third-party"
-    " copy: 1 message every 6 seconds to the same user, bursts of up to 45 messages in"
-    " 6 seconds) - UNCONFIRMED on Meta's current pages",
-    url="https://developers.facebook.com/docs/whatsapp/cloud-api/overview",
-    provenance=Provenance.REPORTED,
-    checked=_CHECKED,
+    title="Meta, About the WhatsApp Business Platform, 'Pair rate limits' ('1 message every 6"
+    " seconds to the same WhatsApp user'; 'up to 45 messages in a 6-second burst'; 'retry after"
+    " 4^X seconds'), updated 2025-12-05",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/about-the-platform",
+    checked=date(2026, 12, 7),
 )
 _REDELIVERY: Final = Source(
     title="360dialog, Webhooks: failed webhooks are re-delivered for up to 7 days with"
@@ -993,6 +1042,89 @@ _ISSUE_16_BASELINE: Final[Mapping[str, Rule[Any]]] = {
 }
 """The baseline of issue 16's rules (kept apart so that the baseline's big literal stays
 readable)."""
+# --- sources of the platform as of December 2026 (issue #15) ---------------------------------
+_CHECKED_2026_12: Final = date(2026, 12, 7)
+_LIMITS_NO_DOWNGRADE: Final = Source(
+    title="Meta, Upcoming changes to messaging limits (now live): from 2025-10-07 no 'Flagged'"
+    " phone number quality state and no downgrade of the limit for quality",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/upcoming-messaging-limits-changes",
+    checked=_CHECKED_2026_12,
+)
+_COPY_CODE_2025: Final = Source(
+    title="Meta changelog entry of 2025-12-03 (copy-code coupon codes up to 20 characters), as"
+    " the project's issue #15 and shared notes cite it; the entry is not in the copy of Meta's"
+    " changelog seen, and Meta's Coupon code templates page (updated 2026-05-28) states no"
+    " number any more",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/changelog",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED_2026_12,
+)
+_MARKETING_BODY_2025: Final = Source(
+    title="Meta, Marketing Messages API changelog, 2025-03-27: 'Character limits for the body"
+    " component will vary based on the template format and tag' (Cloud API too)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/changelog",
+    checked=_CHECKED_2026_12,
+)
+_PER_USER_LIMITS: Final = Source(
+    title="Meta, Per-user marketing template message limits (131049; 'wait at least 24 hours';"
+    " from 2025-04-01 no marketing templates to US numbers, '+1 dialing code and a US area"
+    " code'; marketing inside a user-opened window does not count)",
+    url="https://developers.facebook.com/docs/whatsapp/per-user-limits",
+    checked=_CHECKED_2026_12,
+)
+_DIRECT_SEND: Final = Source(
+    title="Meta, Direct Send: send utility and authentication messages, API reference (category"
+    " field; TTL 30 s to 12 h; errors 100, 139200), updated 2026-07-31",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/api-reference/",
+    checked=_CHECKED_2026_12,
+)
+_TEMPLATE_PACING: Final = Source(
+    title="Meta, Template pacing (marketing and utility templates: new, unpaused or not GREEN"
+    " templates may be held, then dropped on a bad quality signal)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-pacing",
+    checked=_CHECKED_2026_12,
+)
+_PORTFOLIO_PACING: Final = Source(
+    title="Meta changelog entry of 2025-12-08 (portfolio pacing), as the project's issue #15"
+    " and shared notes cite it; not in the copy of Meta's changelog seen. Meta's Template"
+    " pacing page says 'you may see other templates get paced' after a template's low quality",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/changelog",
+    provenance=Provenance.REPORTED,
+    checked=_CHECKED_2026_12,
+)
+_MARKETING_ROUTING: Final = Source(
+    title="Meta, Route template messages by category (MARKETING to"
+    " /<PHONE_NUMBER_ID>/marketing_messages, every other category to /messages, by the"
+    " template's latest category), updated 2026-09-21",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/route-template-messages/",
+    checked=_CHECKED_2026_12,
+)
+_MARKETING_ENDPOINT_2025: Final = (
+    "Meta's Marketing Messages changelog of 2025-09-03: 'The /marketing_messages endpoint will"
+    " accept marketing messages for both MM Lite API and Cloud API'"
+)
+_BSUID: Final = Source(
+    title="Meta, Business-scoped user IDs (BSUIDs may be used for any message except one-tap,"
+    " zero-tap and copy code authentication templates: error 131062; phone numbers shared for"
+    " 30 days after an exchange; country code in messages webhooks)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids",
+    checked=_CHECKED_2026_12,
+)
+_AI_PROVIDERS: Final = Source(
+    title="Meta, New pricing policy for AI Providers leveraging the WhatsApp Business Platform"
+    " (from 2026-02-16 each non-template message an AI Provider delivers to a user in Italy is"
+    " charged), updated 2026-05-21, linked from Meta's pricing page; read in a copy of the page"
+    " (https://support.chatarchitect.com/books/meta-whatsapp/page/new-pricing-policy-for-ai-providers-leveraging-the-whatsapp-business-platform-developer-documentation)",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing",
+    checked=_CHECKED_2026_12,
+)
+_MESSAGING_ACCOUNTS: Final = Source(
+    title="Meta, WhatsApp accounts and Messaging accounts ('A Messaging account holds your"
+    " message templates and billing details'; the template limit applies per Messaging"
+    " account); Onboarding changes, updated 2026-10-27",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/whatsapp-business-accounts",
+    checked=_CHECKED_2026_12,
+)
 
 RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
     RuleChange(
@@ -1293,8 +1425,8 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=15,
                 effective_from=_day(2023, 1, 1),
                 source=_TEMPLATE_COMPONENTS,
-                note="A third party reports 20 since 2025-12-03; Meta's page (updated 2026-05-06) "
-                "still says 15. The page gives no start date, so the baseline's date is used.",
+                note="20 from 2025-12-03 (reported). The page gives no start date, so the"
+                " baseline's date is used.",
             ),
             "template_auth_parameter_max_length": Rule(
                 value=15,
@@ -1374,19 +1506,17 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=timedelta(seconds=6),
                 effective_from=_day(2023, 1, 1),
                 source=_PAIR_RATE,
-                note="About 10 messages a minute to one user; above it the API answers 131056."
-                " Meta's current Throughput page only names the pair rate limit, without a"
-                " number; the 6 s figure is also reported by " + _PAIR_RATE_REPORT + ". No start"
-                " date found, so the baseline's date is used.",
+                note="About 10 messages a minute (600 an hour) to one user; above it the API"
+                " answers 131056 (also reported by " + _PAIR_RATE_REPORT + "). No start date"
+                " found, so the baseline's date is used.",
             ),
             "pair_rate_burst": Rule(
                 value=45,
                 effective_from=_day(2023, 1, 1),
                 source=_PAIR_RATE,
-                note="UNCONFIRMED: only in a third-party copy of an older Meta text. A burst"
-                " borrows against the pair rate: after n messages at once, the next waits about"
-                " n x 6 s. Override it with attrs.evolve if you know better. No start date found,"
-                " so the baseline's date is used.",
+                note="A burst 'borrows' from the future quota: after n messages at once, the next"
+                " waits about n x 6 s (a burst of 20: about 2 minutes). No start date found, so"
+                " the baseline's date is used.",
             ),
             "messaging_limit_window": Rule(
                 value=timedelta(hours=24),
@@ -1449,10 +1579,9 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=timedelta(days=7),
                 effective_from=_day(2023, 1, 1),
                 source=_LIMITS_2023,
-                note="Low quality for 7 days lowers the limit one step (per-number regime)."
-                " UNCONFIRMED since 2025-10-07: Meta's current Messaging Limits page says"
-                " nothing about downgrades, so the 2023 rule is kept until a source says"
-                " otherwise.",
+                note="Low quality for 7 days lowered the limit one step (per-number regime)."
+                " Since 2025-10-07 there is no downgrade for quality"
+                " (limit_downgraded_for_low_quality); the duration is then unused.",
             ),
             "webhook_redelivery_period": Rule(
                 value=timedelta(days=7),
@@ -1478,6 +1607,101 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
             ),
             # --- issue 16: calling limits, template components, data use, groups ---------
             **_ISSUE_16_BASELINE,
+            # --- the platform as of December 2026 (issue #15) ----------------------------
+            "limit_downgraded_for_low_quality": Rule(
+                value=True,
+                effective_from=_day(2023, 1, 1),
+                source=_LIMITS_2023,
+                note="Per phone number: a quality rating low for 7 days moved the number to the"
+                " next lower limit (the 'Flagged' state). No start date found, so the baseline's"
+                " date is used.",
+            ),
+            "template_marketing_body_max_length": Rule(
+                value=1024,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_COMPONENTS,
+                note="The same 1,024 characters as every body. The page gives no start date, so"
+                " the baseline's date is used.",
+            ),
+            "direct_send": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_DIRECT_SEND,
+                note="Before Direct Send, a business-initiated message needed an approved"
+                " template.",
+            ),
+            "direct_send_ttl_min": Rule(
+                value=timedelta(seconds=30),
+                effective_from=_day(2023, 1, 1),
+                source=_DIRECT_SEND,
+                note="Unused while Direct Send is unavailable.",
+            ),
+            "direct_send_ttl_max": Rule(
+                value=timedelta(hours=12),
+                effective_from=_day(2023, 1, 1),
+                source=_DIRECT_SEND,
+                note="Unused while Direct Send is unavailable.",
+            ),
+            "template_pacing": Rule(
+                value=True,
+                effective_from=_day(2023, 1, 1),
+                source=_TEMPLATE_PACING,
+                note="Meta's page is undated; AWS's template guide already says quality 'lowers"
+                " a template's pacing or sending rate'. The baseline's date is used; when"
+                " utility templates joined marketing ones is not known.",
+            ),
+            "portfolio_pacing": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_PORTFOLIO_PACING,
+                note="Before portfolio pacing each template was paced on its own history.",
+            ),
+            "marketing_messages_endpoint": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_MARKETING_ROUTING,
+                note="Marketing templates went to /messages like every other message.",
+            ),
+            "marketing_per_user_limit": Rule(
+                value=True,
+                effective_from=_day(2023, 1, 1),
+                source=_PER_USER_LIMITS,
+                note="UNCONFIRMED start: Meta's page is undated about the limit itself; third"
+                " parties report it from 2023 (first failing as 131026, later 131049). The"
+                " baseline's date is used.",
+            ),
+            "marketing_per_user_limit_exempts_window": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_PER_USER_LIMITS,
+                note="The limit counted marketing templates that opened a marketing"
+                " conversation; one more could go in an open marketing conversation.",
+            ),
+            "marketing_per_user_limit_retry_after": Rule(
+                value=timedelta(hours=24),
+                effective_from=_day(2023, 1, 1),
+                source=_PER_USER_LIMITS,
+                note="'Wait at least 24 hours before resending'; a sooner resend only fails"
+                " again. The page gives no start date, so the baseline's date is used.",
+            ),
+            "business_scoped_user_ids": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_BSUID,
+                note="Messages were addressed to phone numbers only.",
+            ),
+            "templates_owned_by_messaging_account": Rule(
+                value=False,
+                effective_from=_day(2023, 1, 1),
+                source=_MESSAGING_ACCOUNTS,
+                note="Templates and their quota belonged to the WhatsApp Business Account.",
+            ),
+            "ai_provider_charged_regions": Rule(
+                value=(),
+                effective_from=_day(2023, 1, 1),
+                source=_AI_PROVIDERS,
+                note="Non-template messages were free for every business inside the window.",
+            ),
         },
     ),
     RuleChange(
@@ -1493,7 +1717,10 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 effective_from=_day(2023, 4, 1),
                 source=_CATEGORIES_2023,
                 note="Meta re-categorised every existing template by its content; legacy"
-                " values stayed accepted until 2023-04-24 (reported). See CATEGORY_MAPPING.",
+                " values stayed accepted until 2023-04-24 (reported). See CATEGORY_MAPPING."
+                " Meta's Template categorization page says the three categories were"
+                " introduced in 'June 2023' (with their pricing); the April date is the"
+                " providers'.",
             ),
         },
     ),
@@ -1524,7 +1751,8 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=timedelta(hours=24),
                 effective_from=_day(2024, 10, 10),
                 source=_TEMPLATE_REVIEW,
-                note="Meta's page is undated. The date is the earliest dated third-party"
+                note="UNCONFIRMED date: no source says the 24-hour review started then. Meta's"
+                " page is undated; the date is the earliest dated third-party"
                 " statement found: AWS End User Messaging Social, whose guide says 'Meta's"
                 " review can take up to 24 hours', launched on 2024-10-10 ("
                 + _TEMPLATE_REVIEW_DATE
@@ -1561,6 +1789,21 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         },
     ),
     RuleChange(
+        effective_from=_day(2025, 3, 27),
+        title="marketing body limits by format",
+        rules={
+            "template_marketing_body_max_length": Rule(
+                value=1024,
+                effective_from=_day(2025, 3, 27),
+                source=_MARKETING_BODY_2025,
+                note="Since 2025-03-27 the limit of a marketing body (and of its emojis) depends"
+                " on the template's format and tag; Meta publishes no numbers, so the general"
+                " 1,024 stays the bound checked here. A host that knows its format's number"
+                " overrides this rule (attrs.evolve).",
+            ),
+        },
+    ),
+    RuleChange(
         effective_from=_day(2025, 4, 1),
         title="marketing to US numbers blocked",
         rules={
@@ -1568,9 +1811,10 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 value=("US",),
                 effective_from=_day(2025, 4, 1),
                 source=_US_MARKETING_BLOCK,
-                note="Marketing templates to United States numbers are not delivered (131049-class"
-                " failure; the exact code is not documented). Other +1 regions (Canada, the "
-                "Caribbean) are not named.",
+                note="Meta 'will temporarily pause delivery of all marketing template messages' to"
+                " numbers with a +1 dialing code and a US area code; a send fails with 131049"
+                " (the per-user limit's code), which for a US number means: do not retry. Other"
+                " +1 regions (Canada, the Caribbean) are not blocked.",
             ),
         },
     ),
@@ -1611,6 +1855,15 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 note="Starts when the business responds; every message type is free in it;"
                 " free-form still needs the 24 h window.",
             ),
+            "marketing_per_user_limit_exempts_window": Rule(
+                value=True,
+                effective_from=_day(2025, 7, 1),
+                source=_PER_USER_LIMITS,
+                note="'Gradually rolling out from late Q2 2025' with per-message pricing: every"
+                " delivered marketing message counts, except those sent inside a customer"
+                " service window the user opened by replying. The 2025-07-01 date is the"
+                " pricing change's; the rollout's exact days are not given.",
+            ),
             "free_entry_point_reply_within": Rule(
                 value=timedelta(hours=24),
                 effective_from=_day(2025, 7, 1),
@@ -1626,8 +1879,10 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
             "business_initiated_calls": Rule(
                 value=True,
                 effective_from=_day(2025, 7, 15),
-                source=_CALLING_LAUNCH,
-                note="Only to users who granted call permission; not in every country.",
+                source=_BUSINESS_CALLS,
+                note="Only to users who granted call permission; not in every country."
+                " UNCONFIRMED date: Meta's pages give no launch date; 2025-07-15 is reported"
+                " (" + _CALLING_LAUNCH.url + ").",
             ),
             "service_window_opened_by_calls": Rule(
                 value=True,
@@ -1715,6 +1970,30 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 " verification, or 2,000 delivered messages to unique users outside customer"
                 " service windows in a moving 30 days with high-quality templates.",
             ),
+            "limit_downgraded_for_low_quality": Rule(
+                value=False,
+                effective_from=_day(2025, 10, 7),
+                source=_LIMITS_NO_DOWNGRADE,
+                note="The page's table of changes: phone number quality state before 2025-10-07"
+                " 'Could be Flagged and downgraded', from then 'No Flagged state, no"
+                " downgrade' (row read in DoubleTick's copy of the table,"
+                " https://learn.doubletick.io/whatsapp-business-api/upcoming-changes-to-whatsapp-messaging-limits-effective-october-7-2025,"
+                " as the stored excerpt of Meta's page ends before it). A low rating still"
+                " blocks upgrades.",
+            ),
+            "limit_upgrade_usage_share": Rule(
+                value=0.5,
+                effective_from=_day(2025, 10, 7),
+                source=_MESSAGING_LIMITS,
+                note="'In the last 7 days, your business has utilized at least half of your"
+                " current messaging limit' (Meta), per portfolio; the same half as before.",
+            ),
+            "limit_upgrade_lookback": Rule(
+                value=timedelta(days=7),
+                effective_from=_day(2025, 10, 7),
+                source=_MESSAGING_LIMITS,
+                note="The same 7 days as before, now on Meta's own page.",
+            ),
             "limit_upgrade_delay": Rule(
                 value=timedelta(hours=6),
                 effective_from=_day(2025, 10, 7),
@@ -1777,6 +2056,50 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
         },
     ),
     RuleChange(
+        effective_from=_day(2025, 12, 3),
+        title="copy-code coupons of 20 characters",
+        rules={
+            "template_copy_code_max_length": Rule(
+                value=20,
+                effective_from=_day(2025, 12, 3),
+                source=_COPY_CODE_2025,
+                note="UNCONFIRMED on a Meta page: the 20 and its date come from the changelog"
+                " entry as cited; Meta's components page of 2026-05-06 still said 15. Override"
+                " it with attrs.evolve if review refuses a longer code.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2025, 12, 8),
+        title="portfolio pacing",
+        rules={
+            "portfolio_pacing": Rule(
+                value=True,
+                effective_from=_day(2025, 12, 8),
+                source=_PORTFOLIO_PACING,
+                note="UNCONFIRMED date (reported): a template's low quality may get other"
+                " templates of the portfolio paced; a pause caused by pacing is reported to"
+                " need a manual unpause (not on the Meta page seen).",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 2, 16),
+        title="AI Providers charged for non-template messages",
+        rules={
+            "ai_provider_charged_regions": Rule(
+                value=("IT",),
+                effective_from=_day(2026, 2, 16),
+                source=_AI_PROVIDERS,
+                note="Only for 'AI Providers' (Terms of 2026-01-15), where Meta is legally required"
+                " to let them use the platform: Italy (+39) from 2026-02-16. The page adds more"
+                " countries from 2026-03-11 and stops charging in 'certain markets' from"
+                " 2026-05-13; those lists were not readable in the copies found, so only Italy is"
+                " encoded (override the rule with your markets). Other businesses are unaffected.",
+            ),
+        },
+    ),
+    RuleChange(
         effective_from=_day(2026, 6, 26),
         title="100 connected calls a day",
         rules={
@@ -1786,6 +2109,65 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 source=_CALL_PERMISSIONS_JUN_2026,
                 note="The date is the page's update. A copy of the page still dated 2025-11-13"
                 " already says 100, so the change may be older.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 7, 1),
+        title="business-scoped user IDs",
+        rules={
+            "business_scoped_user_ids": Rule(
+                value=True,
+                effective_from=_day(2026, 7, 1),
+                source=_BSUID,
+                note="UNCONFIRMED date: Meta's page says usernames launch 'later in 2026' and"
+                " gives no day; BSUIDs appear in webhooks from 2026 (Sinch: from March 2026)"
+                " and the July start is reported (WasapFlow). Authentication templates still"
+                " need a phone number (131062); webhooks carry the user's country code.",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 7, 31),
+        title="Direct Send",
+        rules={
+            "direct_send": Rule(
+                value=True,
+                effective_from=_day(2026, 7, 31),
+                source=_DIRECT_SEND,
+                note="Utility messages for eligible accounts (authentication in restricted"
+                " access); Meta matches or generates a template (source AUTO_GENERATED) and"
+                " charges the utility rate. The date is the API reference's; Twilio's page"
+                " is of 2026-10-20 (https://www.twilio.com/docs/whatsapp/direct-send).",
+            ),
+            "direct_send_ttl_min": Rule(
+                value=timedelta(seconds=30),
+                effective_from=_day(2026, 7, 31),
+                source=_DIRECT_SEND,
+                note="'The time-to-live value must be higher than or equal to 30' (error 100).",
+            ),
+            "direct_send_ttl_max": Rule(
+                value=timedelta(hours=12),
+                effective_from=_day(2026, 7, 31),
+                source=_DIRECT_SEND,
+                note="'The time-to-live value must be lower than or equal to 43200' (error 100).",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 9, 21),
+        title="marketing routed to its own endpoint",
+        rules={
+            "marketing_messages_endpoint": Rule(
+                value=True,
+                effective_from=_day(2026, 9, 21),
+                source=_MARKETING_ROUTING,
+                note="Route by the template's latest category (after a completed category"
+                " change only). The date is the page's, the earliest dated request found; "
+                + _MARKETING_ENDPOINT_2025
+                + ". An account with marketing disabled on the Cloud API gets 131063 from"
+                " /messages. A reported end of marketing on the Cloud API (2027-10-13) was not"
+                " found on any page and is not modelled.",
             ),
         },
     ),
@@ -1813,6 +2195,20 @@ RULE_HISTORY: Final[tuple[RuleChange, ...]] = (
                 source=_SERVICE_CHARGED_2026,
                 note="Utility templates inside the customer service window are charged again; the "
                 "72-hour free entry point window stays free (reported).",
+            ),
+        },
+    ),
+    RuleChange(
+        effective_from=_day(2026, 10, 27),
+        title="templates in Messaging accounts",
+        rules={
+            "templates_owned_by_messaging_account": Rule(
+                value=True,
+                effective_from=_day(2026, 10, 27),
+                source=_MESSAGING_ACCOUNTS,
+                note="UNCONFIRMED date: the date of Meta's 'Onboarding changes' page, the earliest"
+                " dated statement of the new account model found; each partner has its own"
+                " Messaging account, which holds the templates and the 250 / 6,000 quota.",
             ),
         },
     ),

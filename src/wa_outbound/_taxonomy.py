@@ -316,12 +316,45 @@ _META_GROUPS: Final = Source(
     checked=_CHECKED,
 )
 _PAIR_RATE: Final = Source(
-    title="WAPGROWAI on DEV, WhatsApp Cloud API rate limits in practice (131056: one message"
-    " every 6 s to the same user; retry after 4^X seconds)",
-    url="https://dev.to/wapgrowai_org/whatsapp-cloud-api-rate-limits-in-practice-throughput-pair-rate-messaging-limits-and-error-codes-1i7k",
-    provenance=Provenance.REPORTED,
-    checked=_CHECKED,
+    title="Meta, About the WhatsApp Business Platform, 'Pair rate limits' (131056: one message"
+    " every 6 seconds to the same user; 'retry after 4^X seconds'), updated 2025-12-05",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/about-the-platform",
+    checked=date(2026, 12, 7),
 )
+_ISSUE_15_CHECKED: Final = date(2026, 12, 7)
+_PER_USER_LIMITS: Final = Source(
+    title="Meta, Per-user marketing template message limits (131049: 'wait at least 24 hours"
+    " before resending'; from 2025-04-01 no marketing templates to US numbers)",
+    url="https://developers.facebook.com/docs/whatsapp/per-user-limits",
+    checked=_ISSUE_15_CHECKED,
+)
+_META_BSUID: Final = Source(
+    title="Meta, Business-scoped user IDs (error 131062: 'You can only send authentication"
+    " messages to recipients' phone numbers, not their business-scoped user IDs')",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids",
+    checked=_ISSUE_15_CHECKED,
+)
+_META_ROUTING: Final = Source(
+    title="Meta, Route template messages by category (marketing templates to"
+    " /marketing_messages), updated 2026-09-21; the 131063 wording is pywa's",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/route-template-messages/",
+    provenance=Provenance.REPORTED,
+    checked=_ISSUE_15_CHECKED,
+)
+_META_DIRECT_SEND: Final = Source(
+    title="Meta, Direct Send API reference (error codes), updated 2026-07-31",
+    url="https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/api-reference/",
+    checked=_ISSUE_15_CHECKED,
+)
+_US_MARKETING_PAUSE: Final = Source(
+    title="Meta, Per-user marketing template message limits ('Starting April 1, 2025 ... will"
+    " not deliver any marketing template messages to individuals with United States phone"
+    " numbers'; the failure links to the 131049 section)",
+    url="https://developers.facebook.com/docs/whatsapp/per-user-limits",
+    checked=_ISSUE_15_CHECKED,
+)
+
+
 _PYWA: Final = Source(
     title="pywa errors.py (2026-08-11): exception classes paraphrasing Meta's error codes;"
     " the code is not on the Meta page seen",
@@ -547,10 +580,12 @@ ERROR_CODES: Final[dict[tuple[Provider, int], ErrorInfo]] = {
     (_META, 131049): _row(
         "Not delivered to maintain healthy ecosystem engagement",
         RetryAction.RETRY_TOMORROW,
-        "Meta held this marketing message back to protect the user's experience (per-user"
-        " marketing limit); retry once, no sooner than 24 hours later, or send a utility"
-        " template.",
+        "Meta held this marketing message back (per-user marketing limit); retry once, no"
+        " sooner than 24 hours later, or send a utility template. To a US number (+1 and a US"
+        " area code) it is the US marketing pause since 2025-04-01 instead: do not retry"
+        " (classify_error with region='US').",
         backoff=Backoff.NEXT_DAY,
+        source=_PER_USER_LIMITS,
     ),
     (_META, 131050): _row(
         "User stopped marketing messages",
@@ -591,16 +626,17 @@ ERROR_CODES: Final[dict[tuple[Provider, int], ErrorInfo]] = {
     (_META, 131062): _row(
         "BSUID recipient not supported",
         RetryAction.FIX_REQUEST,
-        "This message cannot be addressed to a business-scoped user ID; address it to the"
-        " phone number (wa_id).",
-        source=_PYWA,
+        "Authentication messages (one-tap, zero-tap, copy code) go to phone numbers only, not"
+        " to business-scoped user IDs; address it to the phone number (wa_id).",
+        source=_META_BSUID,
     ),
     (_META, 131063): _row(
         "Marketing templates disabled for Cloud API",
         RetryAction.ACCOUNT_ACTION,
-        "Marketing templates cannot be sent through the Cloud API for this account; an"
-        " operator must enable them (for example through the Marketing Messages API).",
-        source=_PYWA,
+        "Marketing templates cannot be sent through the Cloud API's /messages for this"
+        " account; send them to /<PHONE_NUMBER_ID>/marketing_messages (Marketing Messages"
+        " API), routing by each template's latest category.",
+        source=_META_ROUTING,
     ),
     (_META, 131064): _row(
         "Messaging limit reached after template classification violations",
@@ -609,6 +645,26 @@ ERROR_CODES: Final[dict[tuple[Provider, int], ErrorInfo]] = {
         " day later, and review template categories.",
         backoff=Backoff.NEXT_DAY,
         source=_PYWA,
+    ),
+    # --- Meta: Direct Send (issue #15) --------------------------------------------------------
+    (_META, 139200): _row(
+        "Direct Send access blocked",
+        RetryAction.ACCOUNT_ACTION,
+        "Direct Send utility or authentication access is blocked for this account (its"
+        " messages performed badly after sending); send an approved template instead.",
+        source=_META_DIRECT_SEND,
+    ),
+    (_META, 2388318): _row(
+        "Can't update a Direct Send template",
+        RetryAction.FIX_REQUEST,
+        "Templates generated by Direct Send (source AUTO_GENERATED) cannot be edited.",
+        source=_META_DIRECT_SEND,
+    ),
+    (_META, 2388330): _row(
+        "Can't delete a Direct Send template",
+        RetryAction.FIX_REQUEST,
+        "Templates generated by Direct Send (source AUTO_GENERATED) cannot be deleted.",
+        source=_META_DIRECT_SEND,
     ),
     # --- Meta: templates and Flows ----------------------------------------------------------
     (_META, 132000): _row(
@@ -934,6 +990,18 @@ _UNKNOWN_SOURCE: Final[dict[Provider, Source]] = {
     Provider.META: _META_ERRORS,
     Provider.TWILIO: _TWILIO_ERRORS,
 }
+_US_MARKETING_131049: Final = ErrorInfo(
+    title="Marketing templates not delivered to US numbers",
+    action=RetryAction.RECIPIENT_UNREACHABLE,
+    backoff=Backoff.NONE,
+    reason="Since 2025-04-01 WhatsApp delivers no marketing template to a United States number"
+    " (+1 and a US area code); do not retry it. Utility and authentication templates still go.",
+    source=_US_MARKETING_PAUSE,
+)
+"""131049 for a recipient in the United States: Meta's US marketing pause, not the per-user
+limit (`classify_error(..., region="US")`)."""
+_US_131049: Final = (Provider.META, 131049, "US")
+
 _TOO_MANY_REQUESTS: Final = 429
 _SERVER_ERRORS: Final = range(500, 600)
 _HTTP_STATUSES: Final = range(100, 600)
@@ -946,6 +1014,7 @@ def classify_error(
     http_status: int | None = None,
     retry_after: float | timedelta | None = None,
     attempt: int = 0,
+    region: str | None = None,
 ) -> RetryDecision:
     """Return what to do after the platform answered a send with an error code.
 
@@ -964,11 +1033,15 @@ def classify_error(
         http_status: The HTTP status of the answer, if it came synchronously.
         retry_after: The `Retry-After` the answer carried, in seconds or as a duration.
         attempt: How many earlier tries of this same request failed (0 the first time).
+        region: The recipient's region (ISO 3166 code), if known. Meta answers a marketing
+            template to a United States number with 131049, the per-user limit's code: with
+            `region="US"` that code is classified as the US marketing pause (do not retry),
+            otherwise as the per-user limit (retry once after 24 hours).
 
     Raises:
         InvalidValueError: `code` is negative or not a whole number, `attempt` is negative,
-            `retry_after` is negative or not finite, `http_status` is not an HTTP status, or
-            `provider` is not a `Provider`.
+            `retry_after` is negative or not finite, `http_status` is not an HTTP status,
+            `region` is not text, or `provider` is not a `Provider`.
     """
     provider = member("provider", Provider, provider)
     number = _code(code)
@@ -980,7 +1053,11 @@ def classify_error(
         or http_status not in _HTTP_STATUSES
     ):
         raise InvalidValueError("http_status", http_status, "expected an HTTP status, 100-599")
+    if region is not None and not isinstance(region, str):
+        raise InvalidValueError("region", region, "expected an ISO 3166 region code")
     info = _lookup(provider, number)
+    if (provider, number, region) == _US_131049:
+        info = _US_MARKETING_131049
     known = info is not None
     if info is None:
         info = _unknown(provider, number, http_status)

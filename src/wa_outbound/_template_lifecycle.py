@@ -781,6 +781,10 @@ class TemplateReason(enum.Enum):
     """Warning: Meta announced a category change (and so a price change)."""
     UNKNOWN_EVENT = "unknown_event"
     """Warning: Meta's latest status event is one the library does not know."""
+    PACING = "pacing"
+    """Warning: the template may be paced (a marketing or utility template that is new,
+    unpaused or not GREEN): after an unpublished threshold its messages are held for feedback,
+    and dropped if the feedback is bad (Meta, Template pacing)."""
 
 
 _MESSAGES: Final[dict[TemplateReason, str]] = {
@@ -808,7 +812,13 @@ _MESSAGES: Final[dict[TemplateReason, str]] = {
     " at {at}; its price changes with it",
     TemplateReason.UNKNOWN_EVENT: "Meta reported a template event the library does not know"
     " ({detail}) at {at}",
+    TemplateReason.PACING: "the template may be paced ({detail}): past a threshold Meta does"
+    " not publish, its messages are held for early feedback and dropped if it is bad; send a"
+    " small first batch and watch delivery",
 }
+
+_PACED_CATEGORIES: Final = frozenset({"MARKETING", "UTILITY"})
+"""The categories Meta's template pacing applies to."""
 
 _BLOCKED_BY_STATUS: Final[dict[TemplateStatus, TemplateReason]] = {
     _S.PENDING: TemplateReason.PENDING_REVIEW,
@@ -1015,6 +1025,7 @@ def verdict_at(state: TemplateState, now: datetime, rules: Rules) -> TemplateDec
     unknown_at = state.unknown_event_at
     if unknown_at is not None and (since is None or unknown_at > since):
         warnings.append(TemplateNote(TemplateReason.UNKNOWN_EVENT, unknown_at, state.unknown_event))
+    warnings.extend(_pacing_notes(state, category, rules, blocked=bool(reasons)))
 
     return TemplateDecision(
         status=status,
@@ -1025,6 +1036,26 @@ def verdict_at(state: TemplateState, now: datetime, rules: Rules) -> TemplateDec
         review_overdue=review_overdue,
         next_change_at=min(changes, default=None),
     )
+
+
+def _pacing_notes(
+    state: TemplateState, category: str, rules: Rules, *, blocked: bool
+) -> tuple[TemplateNote, ...]:
+    """Return the pacing warning of a sendable marketing or utility template not yet GREEN."""
+    if (
+        blocked
+        or not rules.template_pacing.value
+        or category.upper() not in _PACED_CATEGORIES
+        or state.quality is QualityScore.GREEN
+    ):
+        return ()
+    if state.quality is QualityScore.UNKNOWN:
+        why = "quality not GREEN yet"
+    else:
+        why = f"quality {state.quality.value}"
+    if rules.portfolio_pacing.value:
+        why += "; other templates' low quality can pace it too"
+    return (TemplateNote(TemplateReason.PACING, state.quality_at, why),)
 
 
 def _status_note(

@@ -8,7 +8,10 @@ business phone number with an approved display name (`rules.template_quota` and
 `rules.template_quota_verified`). What counts changed on 2022-10-25: before, each template
 *name* counted once whatever its translations; since, "if you create multiple templates with
 the same name but with different languages, each template counts against your template limit"
-(`rules.template_quota_counts_languages`).
+(`rules.template_quota_counts_languages`). Under Meta's new account model the templates and
+their quota belong to a Messaging account, one per partner ("A Messaging account holds your
+message templates and billing details"; `rules.templates_owned_by_messaging_account`): a
+catalogue is then the Messaging account's, and `QuotaDecision.owner` says which account it is.
 
 A `TemplateCatalogue` is the set of `(name, language)` pairs an account holds, which is what
 Meta counts: every template that exists, whatever its review status (pending, rejected and
@@ -111,6 +114,10 @@ class QuotaDecision:
     """How many templates count against the quota now."""
     quota: int
     """How many may count."""
+    owner: str = "WhatsApp Business Account"
+    """Which account holds the templates and their quota under the rules: the WhatsApp Business
+    Account, or since the new account model the partner's Messaging account
+    (`templates_owned_by_messaging_account`)."""
 
     @property
     def remaining(self) -> int:
@@ -120,7 +127,7 @@ class QuotaDecision:
     @property
     def message(self) -> str:
         """The answer as one sentence."""
-        return _MESSAGES[self.reason].format(used=self.used, quota=self.quota)
+        return _MESSAGES[self.reason].format(used=self.used, quota=self.quota, owner=self.owner)
 
     def __bool__(self) -> bool:
         """Return `allowed`."""
@@ -132,7 +139,7 @@ _MESSAGES: Final[dict[QuotaReason, str]] = {
     QuotaReason.ALREADY_COUNTED: "another language of this name already counts, so the"
     " template adds nothing to the {used} of {quota} templates used",
     QuotaReason.DUPLICATE: "a template with this name already exists in this language",
-    QuotaReason.QUOTA_REACHED: "the account holds {used} templates, its quota of {quota};"
+    QuotaReason.QUOTA_REACHED: "the {owner} holds {used} templates, its quota of {quota};"
     " delete one, or verify the business portfolio to raise the quota",
 }
 
@@ -237,4 +244,9 @@ class TemplateCatalogue:
         else:
             reason = QuotaReason.ADDS_ONE
         allowed = reason in {QuotaReason.ADDS_ONE, QuotaReason.ALREADY_COUNTED}
-        return QuotaDecision(allowed=allowed, reason=reason, used=used, quota=quota)
+        owner = (
+            "Messaging account"
+            if rules.templates_owned_by_messaging_account.value
+            else "WhatsApp Business Account"
+        )
+        return QuotaDecision(allowed=allowed, reason=reason, used=used, quota=quota, owner=owner)

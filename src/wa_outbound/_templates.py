@@ -358,8 +358,16 @@ class Template(Shown):
     """The category before Meta changed it (returned by Meta)."""
     sub_category: str | None = None
     """Meta's sub-category, such as `ORDER_DETAILS` (returned by Meta)."""
+    source: str | None = None
+    """Who made it (returned by Meta): `AUTO_GENERATED` for a template Direct Send generated,
+    which cannot be edited or deleted (errors 2388318, 2388330)."""
     extra: JsonMapping = _extra_field()
     """JSON keys the model does not name (such as `quality_score`), kept as read."""
+
+    @property
+    def auto_generated(self) -> bool:
+        """Whether Direct Send generated it (`source` is `AUTO_GENERATED`): read-only."""
+        return self.source == "AUTO_GENERATED"
 
     @property
     def named(self) -> bool:

@@ -8,7 +8,9 @@ path (business verification, or enough high-quality template traffic over 30 day
 module cannot observe, so it only reports it as a blocker. From the verified starting limit up,
 Meta upgrades automatically when the number is CONNECTED, the quality rating is not low, and at
 least `limit_upgrade_usage_share` of the current limit was used within `limit_upgrade_lookback`;
-the upgrade lands within `limit_upgrade_delay`. Every one of those numbers is rule data
+the upgrade lands within `limit_upgrade_delay`. Under the per-number regime a rating that stayed
+low lowered the limit one step (`downgrade_risk`); since 2025-10-07 a low rating only blocks the
+upgrade (`limit_downgraded_for_low_quality`). Every one of those numbers is rule data
 (`Rules`), so the same code answers for 2023 and for today.
 
 `project_tier` answers "may this limit be raised, and if not, why not"; `climb` walks the
@@ -116,6 +118,10 @@ class TierProjection(Shown):
     earliest_upgrade_at: datetime | None
     """When the upgrade is due at the latest (`now` plus the upgrade delay); `None` unless
     eligible."""
+    downgrade_risk: bool = False
+    """Whether the low quality rating may lower the limit one step if it stays low for the rules'
+    `limit_downgrade_after_low_quality` (the per-number regime); always `False` since
+    2025-10-07, when Meta stopped downgrading limits for quality."""
 
     def _report(self) -> Report:
         """What every rendering shows: the limit, the next one, and what stands in the way."""
@@ -294,6 +300,11 @@ def project_tier(
         eligible=eligible,
         blockers=tuple(blockers),
         earliest_upgrade_at=now + rules.limit_upgrade_delay.value if eligible else None,
+        downgrade_risk=(
+            quality is QualityRating.RED
+            and limit.users is not None
+            and rules.limit_downgraded_for_low_quality.value
+        ),
     )
 
 

@@ -1,7 +1,7 @@
 """Account health: what Meta reports about the account, folded into an `AccountHealth`.
 
-The messaging limit, quality rating, phone number status, business verification and
-restrictions, each as a fact.
+The messaging limit, quality rating, phone number status, business verification,
+restrictions and Direct Send access, each as a fact.
 
 `AccountHealth` and `MessagingLimit` are also at the top level of `wa_outbound`.
 """
@@ -14,6 +14,7 @@ from wa_outbound._account import (
     AccountRestrictionLifted,
     AccountViolationReported,
     BusinessVerificationChanged,
+    DirectSendAccessChanged,
     MessagingLimit,
     MessagingLimitChanged,
     PhoneNumberStatus,
@@ -34,6 +35,7 @@ __all__ = [
     "AccountRestrictionLifted",
     "AccountViolationReported",
     "BusinessVerificationChanged",
+    "DirectSendAccessChanged",
     "MessagingLimit",
     "MessagingLimitChanged",
     "PhoneNumberStatus",

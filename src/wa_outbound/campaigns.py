@@ -4,7 +4,8 @@ Waves within the messaging limit, throughput and pair rate, with blocked counts,
 tier upgrades, the finish time and the cost; recipients read from CSV.
 
 `plan_campaign`, `CampaignPlan` and `CampaignRecipient` are also at the top level of
-`wa_outbound`.
+`wa_outbound`. `Endpoint` and `Risk` are the endpoint and the risks a `SendDecision` and a
+`CampaignPlan` report.
 """
 
 from wa_outbound._campaign import (
@@ -19,13 +20,16 @@ from wa_outbound._campaign import (
     plan_campaign,
     read_recipients,
 )
+from wa_outbound._decision import Endpoint, Risk
 
 __all__ = [
     "DUPLICATE",
     "CampaignPlan",
     "CampaignRecipient",
     "CampaignSchedule",
+    "Endpoint",
     "PlanDay",
+    "Risk",
     "ScheduledSend",
     "TierChange",
     "iter_schedule",

@@ -14,6 +14,7 @@ from wa_outbound._account import (
     AccountRestrictionLifted,
     AccountViolationReported,
     BusinessVerificationChanged,
+    DirectSendAccessChanged,
     MessagingLimit,
     MessagingLimitChanged,
     PhoneNumberStatus,
@@ -269,6 +270,7 @@ def account_facts(
             restrictions=st.lists(restriction, min_size=1, max_size=3).map(tuple),
         ),
         st.builds(AccountRestrictionLifted, at=at),
+        st.builds(DirectSendAccessChanged, at=at, enabled=st.booleans()),
     )
 
 
@@ -474,6 +476,8 @@ def _body(draw: st.DrawFn, rules: Rules, *, named: bool, promotional: bool) -> B
         + padding * sentence_size
     )
     room = rules.template_body_max_length.value - 1  # the closing punctuation
+    if promotional:  # a marketing body: its own limit, which a host may set lower
+        room = min(room, rules.template_marketing_body_max_length.value - 1)
     max_variables = max(0, min(4, (room - sentence_size) // variable_size))
     keys = draw(_variable_names(0, max_variables, named=named))
     parts: list[str] = []
