@@ -133,7 +133,7 @@ def with_client(
 
 def in_process(sends: int) -> tuple[float, float]:
     """Bare and client rates over the MockTransport."""
-    emulator = Emulator(throughput_class=ThroughputClass.UPGRADED, on_webhook=lambda _: None)
+    emulator = Emulator(pacing=False, on_webhook=lambda _: None)  # the bare loop never waits
     emulator.add_template(ORDER)
     http = httpx.Client(transport=emulator.mock_transport(), base_url="https://graph.facebook.com")
     rate_bare = bare(http, sends, 0, emulator.access_token)
@@ -184,7 +184,12 @@ def loopback(sends: int, template_file: str) -> tuple[float, float]:
 def fault_run(sends: int) -> dict[str, int]:
     """`sends` sends at 20 % faults; the emulator's lost and duplicate counts."""
     hooks: list[WebhookDelivery] = []
-    emulator = Emulator(seed=13, faults=Faults.uniform(0.2), on_webhook=hooks.append)
+    emulator = Emulator(
+        seed=13,
+        faults=Faults.uniform(0.2),
+        on_webhook=hooks.append,
+        throughput_class=ThroughputClass.UPGRADED,  # as the client's number says
+    )
     emulator.add_template(ORDER)
     client, state = sender(emulator, httpx.Client(transport=emulator.mock_transport()), "https://x")
     keys: list[str] = []
@@ -218,7 +223,11 @@ def fault_run(sends: int) -> dict[str, int]:
         if not unsettled:
             break
         for entry in unsettled:
-            client.resend(entry.key)
+            try:
+                client.resend(entry.key)
+            except ApiError:  # refused again past its retries: failed, with its reason
+                refused += 1
+            emulator.sleep(1.0)
     reconcile()
     tally = emulator.tally_by_key()
     statuses = Counter(client.outbox.get(key).status.value for key in keys)  # type: ignore[union-attr]

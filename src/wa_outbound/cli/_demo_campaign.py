@@ -164,7 +164,7 @@ def run_campaign(*, progress: Any = None) -> CampaignRun:  # noqa: ANN401, C901,
                 run.refused[error.code or 0] += 1
             else:
                 if result.status is SendStatus.BLOCKED and result.decision is not None:
-                    run.skipped[words(result.decision.reasons[0].code)] += 1
+                    run.skipped[words(_why(result.decision))] += 1
                 else:
                     run.sent["coupon" if coupon else "template"] += 1
                     _add_cost(run, result.decision)
@@ -214,6 +214,12 @@ def _prepare(
         emulator.stop_promotions(number)
     elif index == 42:  # noqa: PLR2004
         emulator.declare_not_on_whatsapp(number)
+
+
+def _why(decision: Any) -> Any:  # noqa: ANN401 - a SendDecision, its reason code
+    """The reason that blocked a send: pacing only delays, so any other reason comes first."""
+    codes = [reason.code for reason in decision.reasons]
+    return next((code for code in codes if code.value != "paced"), codes[0])
 
 
 def _count_retry(run: CampaignRun, report: Any) -> None:  # noqa: ANN401 - an AttemptReport
