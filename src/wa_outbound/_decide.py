@@ -46,7 +46,7 @@ from wa_outbound._account import AccountHealth, PhoneNumberStatus, RestrictionTy
 from wa_outbound._account import seen_after as account_seen_after
 from wa_outbound._categories import TemplateCategory
 from wa_outbound._conversation import Conversation, seen_after
-from wa_outbound._cost import check_count, estimate_checked
+from wa_outbound._cost import ConversationCharges, check_count, estimate_checked
 from wa_outbound._decision import (
     Alternative,
     BlockReason,
@@ -55,7 +55,7 @@ from wa_outbound._decision import (
     SendDecision,
     decision_at,
 )
-from wa_outbound._errors import InvalidValueError, ascii_upper, flag, member
+from wa_outbound._errors import InvalidValueError, ascii_upper, expect, flag, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import RateCard, known_region
 from wa_outbound._rules import Rules, answer_instant, rules_at
@@ -65,7 +65,7 @@ from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
     from wa_outbound._account import MessagingLimit
-    from wa_outbound._cost import ConversationCharges, CostEstimate
+    from wa_outbound._cost import CostEstimate
     from wa_outbound._ledger import LimitLedger
     from wa_outbound._pacing import Pacer
     from wa_outbound._template_lifecycle import TemplateDecision
@@ -176,6 +176,7 @@ def decide(
     if now.__class__ is not datetime or now.tzinfo is not UTC:  # the fast path skips a call
         now = utc("now", now)
     kind = _check_parts(conversation, kind, template, account, authentication_international, rules)
+    _check_markets(market, business_market)
     asked = template if template is not None and kind.is_template else None
     if (
         seen_after(conversation, now)
@@ -206,8 +207,6 @@ def decide(
 
     cost = None
     if rate_card is not None:
-        if not isinstance(rate_card, RateCard):
-            raise InvalidValueError("rate_card", rate_card, "expected a RateCard")
         cost = _estimate(
             conversation,
             kind,
@@ -240,6 +239,10 @@ def _estimate(  # noqa: PLR0917 - private, positional for speed
     ai_provider: bool,  # noqa: FBT001
 ) -> CostEstimate:
     """The send's cost, once `decide` has checked its arguments (and the two counts)."""
+    if rate_card.__class__ is not RateCard:
+        expect("rate_card", rate_card, RateCard)
+    if charges is not None and charges.__class__ is not ConversationCharges:
+        expect("charges", charges, ConversationCharges)
     if free_tier_remaining is not None:
         check_count("free_tier_remaining", free_tier_remaining)
     if month_volume is not None:
@@ -281,6 +284,14 @@ def _check_parts(  # noqa: PLR0917 - private, positional for speed
     if template is not None and not isinstance(template, TemplateState):
         raise InvalidValueError("template", template, "expected a TemplateState")
     return kind
+
+
+def _check_markets(market: object, business_market: object) -> None:
+    """Refuse a market given as anything but text (a list would not even hash)."""
+    if market is not None and market.__class__ is not str:
+        expect("market", market, str)
+    if business_market is not None and business_market.__class__ is not str:
+        expect("business_market", business_market, str)
 
 
 def _latest_at(

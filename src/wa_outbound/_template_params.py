@@ -168,8 +168,8 @@ def _coordinate(limit: float) -> Any:  # noqa: ANN401 - attrs validator
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
-            or not math.isfinite(value)
-            or abs(value) > limit
+            or (isinstance(value, float) and not math.isfinite(value))  # an int is finite,
+            or abs(value) > limit  # and math.isfinite overflows on a huge one
         ):
             raise InvalidValueError(
                 attribute.name, value, f"expected a number from -{limit:g} to {limit:g}"
