@@ -711,7 +711,9 @@ class _Send:
             detail=detail,
         )
 
-    def unknown(self, rule: str, detail: str) -> CostEstimate:
+    def unknown(
+        self, rule: str, detail: str, *, opens: bool = False, until: datetime | None = None
+    ) -> CostEstimate:
         """Return a charged estimate of unknown amount, behind `rule`."""
         return CostEstimate(
             kind=self.kind,
@@ -723,8 +725,8 @@ class _Send:
             amount=None,
             currency=None,
             pricing_model=self.model,
-            opens_conversation=False,
-            conversation_expires_at=None,
+            opens_conversation=opens,
+            conversation_expires_at=until,
             rule=rule,
             source=_source(self.rules, rule),
             detail=detail,
@@ -763,22 +765,7 @@ class _Send:
                     f" {self.now.date().isoformat()}"
                 )
         if rate is None:
-            return CostEstimate(
-                kind=self.kind,
-                charged=True,
-                reason=CostReason.PRICE_UNKNOWN,
-                category=category,
-                market=self.market,
-                rate=None,
-                amount=None,
-                currency=None,
-                pricing_model=self.model,
-                opens_conversation=opens,
-                conversation_expires_at=until,
-                rule=rule,
-                source=_source(self.rules, rule),
-                detail=detail,
-            )
+            return self.unknown(rule, detail, opens=opens, until=until)
         if rate.category is not category:
             detail = f" at its {rate.category.value} rate (the card has no service price)"
         return CostEstimate(
