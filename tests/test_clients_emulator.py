@@ -258,6 +258,133 @@ def test_twilio_content_templates_are_sent_by_sid(world: World) -> None:
     assert world.run(client.send(WaId(USER), template)).sent
 
 
+PROMO = template_from_graph(
+    {
+        "name": "winter_sale",
+        "language": "en_US",
+        "category": "MARKETING",
+        "components": [{"type": "BODY", "text": "Everything 20 % off this week!"}],
+    }
+)
+
+
+def opted_in(world: World) -> None:
+    """The user opted in to the shop's messages."""
+    from wa_outbound import OptInRecorded
+
+    world.state.apply(
+        world.shop.phone_number_id,
+        WaId(USER),
+        [OptInRecorded(at=world.emulator.now, method="form")],
+    )
+
+
+def sent_path(world: World, key: str) -> str:
+    """The path the outbox entry `key` was posted to."""
+    entry = world.client.outbox.get(key)
+    assert entry is not None
+    return str(entry.request["path"])
+
+
+def test_a_marketing_template_goes_where_the_decision_says(world: World) -> None:
+    """The decision names /marketing_messages; the emulator accepts the template there."""
+    from wa_outbound.campaigns import Endpoint
+
+    client = world.meta()
+    world.emulator.add_template(PROMO)
+    opted_in(world)
+    result = world.run(client.send(WaId(USER), TemplateMessage(PROMO)))
+    assert result.sent
+    assert result.decision is not None
+    assert Endpoint.MARKETING_MESSAGES == result.decision.endpoint
+    assert f"{world.shop.phone_number_id.value}/marketing_messages" == sent_path(world, result.key)
+    utility = world.run(
+        client.send(WaId(USER), TemplateMessage(ORDER, TemplateParameters(body=("Ana", "A-1"))))
+    )
+    assert f"{world.shop.phone_number_id.value}/messages" == sent_path(world, utility.key)
+
+
+def test_without_the_decision_the_known_category_routes(world: World) -> None:
+    """`check=False`: /messages until the state knows the template is marketing."""
+    from wa_outbound.webhooks import TemplateCategoryUpdate
+
+    client = world.meta()
+    world.emulator.add_template(PROMO)
+    world.user_writes(USER)
+    first = world.run(client.send(WaId(USER), TemplateMessage(PROMO), check=False))
+    assert f"{world.shop.phone_number_id.value}/messages" == sent_path(world, first.key)
+    update = TemplateCategoryUpdate(
+        waba_id=world.shop.waba_id,
+        at=world.emulator.now,
+        template_id="1",
+        new_category="MARKETING",
+        template_name="winter_sale",
+        language="en_US",
+    )
+    world.state.receive([update], now=world.emulator.now)
+    second = world.run(client.send(WaId(USER), TemplateMessage(PROMO), check=False))
+    assert f"{world.shop.phone_number_id.value}/marketing_messages" == sent_path(world, second.key)
+
+
+def test_direct_send_goes_outside_the_window_for_an_eligible_number(world: World) -> None:
+    """Refused (100) until the emulator marks the number eligible, then sent; 139200 blocked."""
+    from wa_outbound import SendKind
+
+    client = world.meta()
+    opted_in(world)
+    note = Text("Your parcel is late")
+    with pytest.raises(ApiError) as refused:
+        world.run(client.send(WaId(USER), note, direct_send=True))
+    assert 100 == refused.value.code
+    world.emulator.set_direct_send(True)
+    ttl = timedelta(minutes=10)
+    result = world.run(client.send(WaId(USER), note, direct_send=True, ttl=ttl))
+    assert result.sent
+    assert SendKind.DIRECT_SEND == result.decision.kind
+    assert SendKind.DIRECT_SEND == world.emulator.message(result.message_id).kind
+    body = world.client.outbox.get(result.key).request["body"]
+    assert ("utility", 600) == (body["category"], body["ttl_seconds"])
+    world.emulator.set_direct_send(False)
+    with pytest.raises(ApiError) as blocked:
+        world.run(client.send(WaId(USER), note, check=False, direct_send=True))
+    assert 139200 == blocked.value.code
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"direct_send": True, "ttl": timedelta(seconds=29)}, "ttl"),
+        ({"direct_send": True, "ttl": timedelta(hours=12, seconds=1)}, "ttl"),
+        ({"direct_send": True, "ttl": timedelta(seconds=30.5)}, "ttl"),
+        ({"direct_send": True, "ttl": 600}, "ttl"),
+        ({"ttl": timedelta(minutes=1)}, "ttl"),
+        ({"direct_send": "yes"}, "direct_send"),
+    ],
+)
+def test_bad_direct_send_options_fail_before_any_request(
+    world: World, options: dict[str, Any], field: str
+) -> None:
+    """A TTL out of 30 s - 12 h, not whole seconds, or without Direct Send names its field."""
+    from wa_outbound import InvalidValueError
+
+    client = world.meta()
+    with pytest.raises(InvalidValueError) as caught:
+        world.run(client.send(WaId(USER), Text("Late"), check=False, **options))
+    assert field == caught.value.field
+    assert 0 == world.emulator.requests
+
+
+def test_a_template_is_not_a_direct_send(world: World) -> None:
+    """Direct Send adds a category to a normal message, never to a template."""
+    from wa_outbound import InvalidValueError
+
+    client = world.meta()
+    message = TemplateMessage(ORDER, TemplateParameters(body=("Ana", "A-1")))
+    with pytest.raises(InvalidValueError) as caught:
+        world.run(client.send(WaId(USER), message, direct_send=True))
+    assert "direct_send" == caught.value.field
+
+
 @pytest.mark.parametrize("provider", ["meta", "twilio"])
 def test_under_faults_every_message_is_delivered_once_or_reported(mode: str, provider: str) -> None:
     """A few hundred sends at 20 % faults: retried or reconciled, then resent by policy.

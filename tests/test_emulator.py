@@ -150,6 +150,62 @@ def test_free_form_to_a_user_who_never_wrote_is_131047(transport: str) -> None:
     assert (400, 131047) == (response.status_code, error_code(response))
 
 
+def marketing_send(transport: str, emulator: Emulator, message: dict[str, Any]) -> httpx.Response:
+    """POST one message to the Marketing Messages endpoint."""
+    body = {"messaging_product": "whatsapp", "recipient_type": "individual", **message}
+    path = f"/v26.0/{emulator.phone_number_id}/marketing_messages"
+    return call(transport, emulator, "POST", path, json=body, headers=emulator.meta_auth)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_marketing_messages_takes_marketing_templates_only(transport: str) -> None:
+    """/marketing_messages accepts the marketing template; anything else is 100."""
+    emulator = make_emulator()
+    emulator.user_message(ANNA)
+    assert 200 == marketing_send(transport, emulator, sale(ANNA)).status_code
+    assert 100 == error_code(marketing_send(transport, emulator, text(ANNA)))
+    assert 100 == error_code(marketing_send(transport, emulator, order(ANNA, "Anna", "A-1")))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"ttl_seconds": 600},
+        {"category": "marketing"},
+        {"category": "utility", "ttl_seconds": 29},
+        {"category": "utility", "ttl_seconds": 43201},
+        {"category": "utility", "ttl_seconds": "600"},
+    ],
+)
+def test_a_bad_direct_send_body_is_100(extra: dict[str, Any]) -> None:
+    """A TTL without a category, another category, or a TTL outside 30-43200 s is 100."""
+    emulator = make_emulator()
+    emulator.set_direct_send(True)
+    assert 100 == error_code(send("mock", emulator, {**text(ANNA), **extra}))
+
+
+def test_a_template_with_a_category_is_100() -> None:
+    """Direct Send adds its category to a normal message, not to a template."""
+    emulator = make_emulator()
+    emulator.set_direct_send(True)
+    message = {**order(ANNA, "Anna", "A-1"), "category": "utility"}
+    assert 100 == error_code(send("mock", emulator, message))
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_direct_send_outside_the_window_needs_an_eligible_number(transport: str) -> None:
+    """Not marked: 100; eligible: accepted and billed; blocked: 139200."""
+    emulator = make_emulator()
+    message = {**text(ANNA), "category": "utility", "ttl_seconds": 30}
+    assert 100 == error_code(send(transport, emulator, message))
+    emulator.set_direct_send(True)
+    accepted = send(transport, emulator, message)
+    assert 200 == accepted.status_code
+    assert emulator.messages[-1].billable
+    emulator.set_direct_send(False)
+    assert 139200 == error_code(send(transport, emulator, message))
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_the_window_closes_a_day_after_the_user_wrote(transport: str) -> None:
     """Inside the window a text goes; 24 hours later it is 131047 again."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -51,7 +52,7 @@ from wa_outbound.sending._flow import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     from wa_outbound._rules import Rules
     from wa_outbound.sending._flow import RetryHook, SendResult
@@ -313,6 +314,31 @@ def _token(access_token: object) -> str:
     return access_token
 
 
+def _direct_send_fields(
+    message: Message, *, direct_send: bool, ttl: object, rules: Rules
+) -> dict[str, Any]:
+    """The fields a Direct Send adds (`category`, `ttl_seconds`); `{}` for a normal send.
+
+    Raises:
+        InvalidValueError: A TTL without Direct Send, outside the rules' bounds or not whole
+            seconds, or Direct Send of a template message.
+    """
+    if not direct_send:
+        if ttl is not None:
+            raise InvalidValueError("ttl", ttl, "a time-to-live needs direct_send=True")
+        return {}
+    if isinstance(message, TemplateMessage):
+        raise InvalidValueError("direct_send", message, "Direct Send sends a normal message")
+    fields: dict[str, Any] = {"category": "utility"}
+    if ttl is None:
+        return fields
+    low, high = rules.direct_send_ttl_min.value, rules.direct_send_ttl_max.value
+    if not isinstance(ttl, timedelta) or not low <= ttl <= high or ttl % timedelta(seconds=1):
+        raise InvalidValueError("ttl", ttl, f"expected whole seconds from {low} to {high}")
+    fields["ttl_seconds"] = int(ttl.total_seconds())
+    return fields
+
+
 class _CloudApi(ClientBase):
     """What both Cloud API clients share: the configuration, the wire and the flows."""
 
@@ -387,17 +413,27 @@ class _CloudApi(ClientBase):
         )
 
     def _send_flow(
-        self, to: Recipient | str, message: Message, *, check: bool, reply_to: str
+        self,
+        to: Recipient | str,
+        message: Message,
+        *,
+        check: bool,
+        reply_to: str,
+        direct_send: bool = False,
+        ttl: timedelta | None = None,
     ) -> Generator[Any, Any, SendResult]:
         recipient = recipient_of(to)
         if not isinstance(
             message, Text | Media | Interactive | TemplateMessage | CallPermissionRequest
         ):
             raise InvalidValueError("message", message, "expected a wa_outbound.meta message")
+        rules = self._rules or rules_at(self._engine.clock())
+        extra = _direct_send_fields(
+            message, direct_send=flag("direct_send", direct_send), ttl=ttl, rules=rules
+        )
         template = None
-        kind = SendKind.FREE_FORM
+        kind = SendKind.DIRECT_SEND if extra else SendKind.FREE_FORM
         if isinstance(message, TemplateMessage):
-            rules = self._rules or rules_at(self._engine.clock())
             found = check_parameters(message.template, message.parameters, rules=rules)
             if found.problems:
                 first = found.problems[0]
@@ -417,6 +453,7 @@ class _CloudApi(ClientBase):
         if reply_to:
             body["context"] = {"message_id": reply_to}
         body.update(message.to_graph())
+        body.update(extra)
         outgoing = Outgoing(
             business=self.phone_number_id,
             recipient=recipient,
@@ -424,6 +461,9 @@ class _CloudApi(ClientBase):
             path=f"{self.phone_number_id.value}/messages",
             body=body,
             template=template,
+            marketing_path=(
+                f"{self.phone_number_id.value}/marketing_messages" if template is not None else ""
+            ),
         )
         return (yield from self._engine.send(outgoing, check=check))
 
@@ -495,9 +535,22 @@ class CloudApiClient(SyncShell, _CloudApi):
     """
 
     def send(
-        self, to: Recipient | str, message: Message, *, check: bool = True, reply_to: str = ""
+        self,
+        to: Recipient | str,
+        message: Message,
+        *,
+        check: bool = True,
+        reply_to: str = "",
+        direct_send: bool = False,
+        ttl: timedelta | None = None,
     ) -> SendResult:
         """Send `message` to `to`, after asking the state (unless `check=False`).
+
+        A marketing template goes to the endpoint the decision names (`/marketing_messages`
+        under today's rules; with `check=False`, by the template's category the state knows).
+        `direct_send=True` sends a normal message as a Direct Send utility message
+        (`"category": "utility"`, decided as `SendKind.DIRECT_SEND`), with an optional `ttl`
+        (whole seconds, 30 s to 12 h, sent as `ttl_seconds`).
 
         Returns:
             `SENT` with the message id; `BLOCKED` with the decision (nothing left); or
@@ -509,7 +562,11 @@ class CloudApiClient(SyncShell, _CloudApi):
             ApiError: The platform refused the message (after the safe retries); the failure
                 was fed back to the state.
         """
-        return self._run(self._send_flow(to, message, check=check, reply_to=reply_to))
+        return self._run(
+            self._send_flow(
+                to, message, check=check, reply_to=reply_to, direct_send=direct_send, ttl=ttl
+            )
+        )
 
     def resend(self, key: str, *, check: bool = True) -> SendResult:
         """Send an unsettled outbox entry again under its key (the host's policy decided)."""
@@ -536,10 +593,21 @@ class AsyncCloudApiClient(AsyncShell, _CloudApi):
     """`CloudApiClient` for asyncio: the same flows, awaited; tasks share its pacing."""
 
     async def send(
-        self, to: Recipient | str, message: Message, *, check: bool = True, reply_to: str = ""
+        self,
+        to: Recipient | str,
+        message: Message,
+        *,
+        check: bool = True,
+        reply_to: str = "",
+        direct_send: bool = False,
+        ttl: timedelta | None = None,
     ) -> SendResult:
         """`CloudApiClient.send`, awaited."""
-        return await self._run(self._send_flow(to, message, check=check, reply_to=reply_to))
+        return await self._run(
+            self._send_flow(
+                to, message, check=check, reply_to=reply_to, direct_send=direct_send, ttl=ttl
+            )
+        )
 
     async def resend(self, key: str, *, check: bool = True) -> SendResult:
         """`CloudApiClient.resend`, awaited."""

@@ -35,14 +35,15 @@ import attrs
 import httpx
 import tenacity
 
-from wa_outbound._decision import Reason, SendDecision
-from wa_outbound._errors import InvalidValueError, flag, text, whole
+from wa_outbound._decision import Endpoint, Reason, SendDecision
+from wa_outbound._errors import InvalidValueError, ascii_upper, flag, text, whole
 from wa_outbound._facts import Provider, SendRejected
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
 from wa_outbound._kinds import SendKind
 from wa_outbound._pacing import Pacer
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._taxonomy import Backoff, Reach, RetryAction, TransportFailure
+from wa_outbound._template_lifecycle import sendable_at
 from wa_outbound._time import UTC
 from wa_outbound.sending._api_error import ApiError
 from wa_outbound.sending._outbox import Outbox, OutboxEntry, OutboxStatus, settle
@@ -196,6 +197,10 @@ class Outgoing:
     """The request body (JSON for Meta, the form for Twilio), without the idempotency key."""
     template: tuple[str, str] | None = None
     """The template's `(name, language)`, for the decision."""
+    marketing_path: str = ""
+    """Where the body goes instead of `path` when the send is routed to the Marketing Messages
+    endpoint (by the decision's `endpoint`; with `check=False`, by the template's category the
+    state knows); `""`: always `path`."""
 
 
 class Wire(Protocol):
@@ -297,6 +302,7 @@ class Engine:
         self.max_attempts: Final = max_attempts
         self.max_wait: Final = max_wait
         self.hooks: Final = tuple(hooks)
+        self.rules: Final = rules
         self._pacers = _Pacers(state, rules)
         self._businesses = frozenset(n.phone_number_id for n in state.numbers)
         self._strikes: dict[tuple[PhoneNumberId, Recipient], int] = {}
@@ -325,6 +331,11 @@ class Engine:
         )
         if isinstance(asked, SendResult):
             return asked
+        path = outgoing.path
+        if outgoing.marketing_path:
+            endpoint = yield from self._endpoint(outgoing, asked[0], now)
+            if endpoint is Endpoint.MARKETING_MESSAGES:
+                path = outgoing.marketing_path
         entry = OutboxEntry(
             key=f"wao-{secrets.token_hex(16)}",
             provider=self.wire.provider,
@@ -334,10 +345,27 @@ class Engine:
             status=OutboxStatus.PENDING,
             created_at=now,
             updated_at=now,
-            request={"path": outgoing.path, "body": outgoing.body},
+            request={"path": path, "body": outgoing.body},
         )
         yield Blocking(functools.partial(self.outbox.reserve, entry))
         return (yield from self._deliver(entry, *asked))
+
+    def _endpoint(
+        self, outgoing: Outgoing, decision: SendDecision | None, now: datetime
+    ) -> Generator[Any, Any, Endpoint | None]:
+        """The endpoint the decision names; without one, the template's known category's."""
+        if decision is not None:
+            return decision.endpoint
+        if outgoing.template is None:
+            return Endpoint.MESSAGES
+        found = yield Blocking(
+            functools.partial(self.state.template, outgoing.business, *outgoing.template)
+        )
+        rules = self.rules or rules_at(now)
+        category = "" if found is None else sendable_at(found, now, rules).category
+        if ascii_upper(category) == "MARKETING" and rules.marketing_messages_endpoint.value:
+            return Endpoint.MARKETING_MESSAGES
+        return Endpoint.MESSAGES
 
     def resend(self, key: str, *, check: bool = True) -> Generator[Any, Any, SendResult]:
         """Send an unsettled (or abandoned) outbox entry again, under the same key."""

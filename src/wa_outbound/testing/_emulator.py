@@ -51,6 +51,7 @@ import attrs
 
 from wa_outbound._account import (
     AccountHealth,
+    DirectSendAccessChanged,
     MessagingLimit,
     MessagingLimitChanged,
     PhoneNumberStatus,
@@ -176,6 +177,7 @@ class _Rule:
     LIMIT: Final = "limit"
     ACCOUNT: Final = "account"
     NUMBER: Final = "number"
+    DIRECT_SEND: Final = "direct_send"
 
 
 # (code, answered in the HTTP reply?) per rule. Meta answers most at once and fails the
@@ -198,6 +200,7 @@ _META_CODES: Final[dict[str, tuple[int, bool]]] = {
     _Rule.LIMIT: (131048, False),
     _Rule.ACCOUNT: (131031, True),
     _Rule.NUMBER: (133010, True),
+    _Rule.DIRECT_SEND: (100, True),  # "Direct Send isn't enabled for this account"
 }
 _TWILIO_CODES: Final[dict[str, tuple[int, bool]]] = {
     _Rule.THROUGHPUT: (20429, True),
@@ -213,10 +216,13 @@ _TWILIO_CODES: Final[dict[str, tuple[int, bool]]] = {
     _Rule.LIMIT: (63018, False),
     _Rule.ACCOUNT: (63051, False),
     _Rule.NUMBER: (63051, False),
+    _Rule.DIRECT_SEND: (63051, False),  # the emulated Twilio sends no Direct Send
 }
 
 _DECISION_RULES: Final = (
     (Reason.NUMBER_UNAVAILABLE, _Rule.NUMBER),
+    (Reason.DIRECT_SEND_UNAVAILABLE, _Rule.DIRECT_SEND),
+    (Reason.DIRECT_SEND_NOT_ENABLED, _Rule.DIRECT_SEND),
     (Reason.ACCOUNT_RESTRICTED, _Rule.ACCOUNT),
     (Reason.TEMPLATE_PAUSED, _Rule.TEMPLATE_PAUSED),
     (Reason.TEMPLATE_NOT_SENDABLE, _Rule.TEMPLATE_UNKNOWN),
@@ -723,6 +729,17 @@ class Emulator:
                 MessagingLimitChanged(at=self.now, limit=MessagingLimit(users=users))
             )
 
+    def set_direct_send(self, enabled: bool) -> None:  # noqa: FBT001 - one switch
+        """Mark the account eligible for Direct Send (`True`) or blocked (`False`, 139200).
+
+        Until marked, a `"category": "utility"` message is refused with 100 "Direct Send isn't
+        enabled for this account" (Meta, Direct Send API reference, updated 2026-07-31).
+        """
+        with self._lock:
+            self._account = self._account.apply(
+                DirectSendAccessChanged(at=self.now, enabled=enabled)
+            )
+
     @property
     def account(self) -> AccountHealth:
         """What the platform says about the number (quality, status, messaging limit)."""
@@ -789,9 +806,9 @@ class Emulator:
             raise _Refused(self._meta_error(2500, f"Unknown path components: {request.path}"))
         self._meta_auth(request)
         node, edge = graph.group(2), graph.group(3)
-        if edge == "messages" and method == "POST":
+        if edge in {"messages", "marketing_messages"} and method == "POST":
             self._node(node, self.phone_number_id)
-            return self._meta_send(request)
+            return self._meta_send(request, marketing=edge == "marketing_messages")
         if edge == "message_templates":
             self._node(node, self.waba_id)
             return self._templates_endpoint(method, request)
@@ -907,7 +924,9 @@ class Emulator:
         tail = f"{self._id_draws.getrandbits(64):016X}"
         return f"wamid.HBgL{self.display_phone_number}FQIAERgS{self._sequence:010d}{tail}"
 
-    def _meta_send(self, request: EmulatorRequest) -> EmulatorReply:  # noqa: C901, PLR0912, PLR0915
+    def _meta_send(  # noqa: C901, PLR0912, PLR0915
+        self, request: EmulatorRequest, *, marketing: bool = False
+    ) -> EmulatorReply:
         try:
             document = json.loads(request.body or b"null")
         except ValueError:
@@ -962,13 +981,20 @@ class Emulator:
             if not isinstance(components, list):
                 raise _Refused(self._meta_error(100, "template.components must be a list"))
             parameters = components
+        if marketing and (
+            entry is None or entry.template.category.current is not TemplateCategory.MARKETING
+        ):
+            raise _Refused(self._meta_error(100, "/marketing_messages sends marketing templates"))
+        direct_send = self._direct_send(document, kind_name)
         content = _canonical({"type": kind_name, kind_name: payload})
         fault = self._fault()
         if fault is not None and not fault.accepted:
             return self._meta_fault(fault)
-        verdict = self._admit(wa_id, entry, parameters, _META)
+        verdict = self._admit(wa_id, entry, parameters, _META, direct_send=direct_send)
         if isinstance(verdict, tuple):
             rule, detail, own_code = verdict
+            if rule == _Rule.DIRECT_SEND and self._account.direct_send is False:
+                own_code = 139200
             raise _Refused(self._meta_error(own_code or _META_CODES[rule][0], detail))
         message = self._accept(
             verdict, wa_id=wa_id, key=key, content=content, provider=_META, entry=entry
@@ -981,6 +1007,24 @@ class Emulator:
             "messages": [{"id": message.id, "message_status": "accepted"}],
         }
         return EmulatorReply(status=200, body=_dumps(body))
+
+    def _direct_send(self, document: dict[str, Any], kind_name: str) -> bool:
+        """Whether the body is a Direct Send (`category`, `ttl_seconds`); refuse a bad one."""
+        category = document.get("category")
+        ttl = document.get("ttl_seconds")
+        if category is None:
+            if ttl is not None:
+                detail = "The request included one or more unsupported or misspelled parameters"
+                raise _Refused(self._meta_error(100, detail))
+            return False
+        if category != "utility" or kind_name == "template":
+            raise _Refused(self._meta_error(100, f"Unsupported category {category!r}"))
+        low = int(self.rules.direct_send_ttl_min.value.total_seconds())
+        high = int(self.rules.direct_send_ttl_max.value.total_seconds())
+        if ttl is not None and (type(ttl) is not int or not low <= ttl <= high):
+            detail = f"The time-to-live value must be from {low} to {high}"
+            raise _Refused(self._meta_error(100, detail))
+        return True
 
     def _meta_fault(self, fault: FaultKind) -> EmulatorReply:
         if fault is FaultKind.RATE_LIMITED:
@@ -1007,6 +1051,8 @@ class Emulator:
         entry: _Template | None,
         parameters: list[Any] | TemplateParameters,
         provider: Provider,
+        *,
+        direct_send: bool = False,
     ) -> tuple[str, str, int | None] | _Verdict:
         """Check a send against the platform's rules.
 
@@ -1018,7 +1064,7 @@ class Emulator:
         now = self.now
         if self._pacing and provider is _META and self._throughput.peek(now) > now:
             return (_Rule.THROUGHPUT, "Cloud API message throughput has been reached", None)
-        kind = SendKind.FREE_FORM
+        kind = SendKind.DIRECT_SEND if direct_send else SendKind.FREE_FORM
         problem: tuple[str, str, int | None] | None = None
         if entry is not None:
             kind = _KIND_OF_CATEGORY[entry.template.category.current]
@@ -1538,10 +1584,13 @@ def _message_json(message: EmulatedMessage) -> dict[str, Any]:
     }
 
 
+_FREE_IN_WINDOW: Final = {SendKind.FREE_FORM, SendKind.UTILITY_TEMPLATE, SendKind.DIRECT_SEND}
+
+
 def _pricing(verdict: _Verdict) -> tuple[bool, str]:
     if verdict.free_entry_point:
         return False, "free_entry_point"
-    if verdict.window_open and verdict.kind in {SendKind.FREE_FORM, SendKind.UTILITY_TEMPLATE}:
+    if verdict.window_open and verdict.kind in _FREE_IN_WINDOW:
         return False, "free_customer_service"
     return True, "regular"
 
