@@ -10,7 +10,12 @@ timed in the same run for both senders:
 "bare" is a plain `httpx.Client.post` loop with the same JSON body (no decision, no outbox, no
 pacing, no retries); "client" is `CloudApiClient.send` with every step on (`SenderState` over a
 `MemoryStore`, the number's throughput class `UPGRADED`). The ratio client / bare is the
-client's overhead per send (issue #13's target: <= 1.2). Then a fault run: `--fault-sends`
+client's overhead per send (issue #13's target: <= 1.2). Over loopback the same pair runs
+again with asyncio, `--concurrency` tasks each (both `httpx.AsyncClient`; the client is
+`AsyncCloudApiClient`), so the client's work overlaps the server's, as in a service. The
+loopback clients keep a virtual clock, as the in-process ones do, so that their pacing (1,000
+messages/s for `UPGRADED`) waits no real time: the figures are what the client can do, not the
+throughput it would pace a real number to. Then a fault run: `--fault-sends`
 sends at 20 % faults through the client, the ambiguous ones settled from the webhooks and the
 rest resent by the host's policy, with the lost and duplicate counts the emulator reports
 (both must be 0).
@@ -19,6 +24,7 @@ rest resent by the host's policy, with the lost and duplicate counts the emulato
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import socket
@@ -35,7 +41,7 @@ import httpx
 
 from wa_outbound import OptInRecorded, PhoneNumberId, TemplateCategory, WaId
 from wa_outbound.limits import ThroughputClass
-from wa_outbound.meta import CloudApiClient, TemplateMessage
+from wa_outbound.meta import AsyncCloudApiClient, CloudApiClient, TemplateMessage
 from wa_outbound.sending import ApiError, OutboxStatus, set_testing
 from wa_outbound.state import BusinessNumber, SenderState
 from wa_outbound.stores import MemoryStore
@@ -116,6 +122,44 @@ def sender(
     return client, state
 
 
+async def bare_async(
+    http: httpx.AsyncClient, sends: int, start: int, token: str, tasks: int
+) -> float:
+    """Messages per second of `tasks` concurrent plain POST loops."""
+    path = f"/v26.0/{PHONE_NUMBER_ID}/messages"
+    headers = {"Authorization": f"Bearer {token}"}
+    indexes = iter(range(start, start + sends))
+
+    async def worker() -> None:
+        for index in indexes:
+            response = await http.post(path, json=body(index), headers=headers)
+            assert response.status_code == 200, response.text
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(tasks)))
+    return sends / (time.perf_counter() - began)
+
+
+class VirtualClock:
+    """A clock that moves only when a client sleeps on it (its pacing then waits no time)."""
+
+    def __init__(self) -> None:
+        """Start at the real now."""
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        """The virtual now."""
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Move the clock `seconds` ahead (never back)."""
+        self.now += timedelta(seconds=max(seconds, 0.0))
+
+    async def asleep(self, seconds: float) -> None:
+        """`sleep`, for asyncio clients."""
+        self.sleep(seconds)
+
+
 def with_client(
     built: tuple[CloudApiClient, SenderState], sends: int, start: int, at: datetime
 ) -> float:
@@ -128,6 +172,46 @@ def with_client(
         values = TemplateParameters(body=("Anna", f"A-{index}"))
         result = client.send(user(index), TemplateMessage(template=ORDER, parameters=values))
         assert result.sent, result
+    return sends / (time.perf_counter() - began)
+
+
+def _async_sender(
+    http: httpx.AsyncClient, base_url: str, clock: VirtualClock
+) -> tuple[AsyncCloudApiClient, SenderState]:
+    """`sender`'s client for asyncio, on a virtual clock."""
+    sync, state = sender(None, httpx.Client(), base_url)
+    sync.close()
+    client = AsyncCloudApiClient(
+        state=state,
+        access_token="EMULATOR_ACCESS_TOKEN",  # noqa: S106 - the emulator's token
+        phone_number_id=sync.phone_number_id,
+        http=http,
+        base_url=base_url,
+        clock=clock,
+        sleep=clock.asleep,
+    )
+    return client, state
+
+
+async def with_client_async(
+    built: tuple[AsyncCloudApiClient, SenderState], sends: int, start: int, tasks: int
+) -> float:
+    """Messages per second of `tasks` concurrent `AsyncCloudApiClient.send` loops."""
+    client, state = built
+    at = datetime.now(timezone.utc) - timedelta(hours=1)
+    for index in range(start, start + sends):
+        state.apply(client.phone_number_id, user(index), [OptInRecorded(at=at, method="form")])
+    indexes = iter(range(start, start + sends))
+
+    async def worker() -> None:
+        for index in indexes:
+            values = TemplateParameters(body=("Anna", f"A-{index}"))
+            message = TemplateMessage(template=ORDER, parameters=values)
+            result = await client.send(user(index), message)
+            assert result.sent, result
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(tasks)))
     return sends / (time.perf_counter() - began)
 
 
@@ -149,8 +233,10 @@ def _free_port() -> int:
         return port
 
 
-def loopback(sends: int, template_file: str) -> tuple[float, float]:
-    """Bare and client rates over uvicorn on 127.0.0.1."""
+def loopback(
+    sends: int, template_file: str, tasks: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Bare and client rates over uvicorn on 127.0.0.1: sequential, then `tasks` concurrent."""
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -174,10 +260,31 @@ def loopback(sends: int, template_file: str) -> tuple[float, float]:
         with httpx.Client(base_url=base) as http:
             rate_bare = bare(http, sends, 0, "EMULATOR_ACCESS_TOKEN")
             at = datetime.now(timezone.utc) - timedelta(hours=1)
-            rate_client = with_client(sender(None, http, base), sends, sends, at)
+            client, state = sender(None, http, base)
+            clock = VirtualClock()
+            client = CloudApiClient(
+                state=state,
+                access_token="EMULATOR_ACCESS_TOKEN",  # noqa: S106 - the emulator's token
+                phone_number_id=client.phone_number_id,
+                http=http,
+                base_url=base,
+                clock=clock,
+                sleep=clock.sleep,
+            )
+            rate_client = with_client((client, state), sends, sends, at)
+        rates_async = asyncio.run(_loopback_async(base, sends, tasks))
     finally:
         server.terminate()
         server.wait(timeout=30)
+    return (rate_bare, rate_client), rates_async
+
+
+async def _loopback_async(base: str, sends: int, tasks: int) -> tuple[float, float]:
+    limits = httpx.Limits(max_connections=tasks, max_keepalive_connections=tasks)
+    async with httpx.AsyncClient(base_url=base, limits=limits) as http:
+        rate_bare = await bare_async(http, sends, 2 * sends, "EMULATOR_ACCESS_TOKEN", tasks)
+        built = _async_sender(http, base, VirtualClock())
+        rate_client = await with_client_async(built, sends, 3 * sends, tasks)
     return rate_bare, rate_client
 
 
@@ -248,6 +355,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer sends")
     parser.add_argument("--sends", type=int, default=None, help="sends per timed loop")
     parser.add_argument("--fault-sends", type=int, default=None, help="sends of the fault run")
+    parser.add_argument("--concurrency", type=int, default=16, help="asyncio tasks (loopback)")
     args = parser.parse_args()
     sends = args.sends or (1_000 if args.quick else 5_000)
     fault_sends = args.fault_sends or (2_000 if args.quick else 100_000)
@@ -255,9 +363,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         template_file = Path(folder) / "templates.json"
         template_file.write_text(json.dumps([template_to_graph(ORDER)]), encoding="utf-8")
+        sequential, concurrent = loopback(sends, str(template_file), args.concurrency)
         for name, (rate_bare, rate_client) in (
             ("in process (MockTransport)", in_process(sends)),
-            ("loopback (uvicorn)", loopback(sends, str(template_file))),
+            ("loopback (uvicorn)", sequential),
+            (f"loopback, asyncio x{args.concurrency}", concurrent),
         ):
             print(
                 f"{name:28} bare {rate_bare:8.0f} msg/s   client {rate_client:8.0f} msg/s"

@@ -166,6 +166,7 @@ EXPECTED_FAMILIES: dict[str, list[str]] = {
         "delivery_key",
         "event_id",
         "pacer_key",
+        "pair_rate_key",
         "template_key",
     ],
     "redis": [

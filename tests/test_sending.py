@@ -31,6 +31,7 @@ from wa_outbound.sending import (
 )
 from wa_outbound.sending._api_error import read_answer
 from wa_outbound.sending._flow import failure_of
+from wa_outbound.sending._outbox import settle
 from wa_outbound.state import SenderState
 from wa_outbound.stores import MemoryStore, SqliteStore, StateKey, StateKind, Write, WriteConflict
 from wa_outbound.twilio import Text as TwilioText
@@ -242,6 +243,52 @@ def test_an_update_reads_again_after_losing_a_race() -> None:
 
     done = outbox.update("wao-1", change)
     assert (OutboxStatus.SENT, 9, 2) == (done.status, done.attempts, calls[0])
+
+
+def test_an_update_of_an_entry_it_wrote_needs_no_read() -> None:
+    """Settling an entry this outbox reserved commits at once; nothing is read."""
+
+    class Counting(MemoryStore):
+        reads = 0
+
+        def read(self, keys: Any) -> Any:
+            Counting.reads += 1
+            return super().read(keys)
+
+    state = SenderState(Counting(), numbers=[SHOP])
+    outbox = Outbox(state)
+    outbox.reserve(entry())
+    before = Counting.reads
+    marked = outbox.update("wao-1", settle(OutboxStatus.AMBIGUOUS, NOW, attempts=1))
+    done = outbox.update("wao-1", settle(OutboxStatus.SENT, NOW, message_id="wamid.1"))
+    assert (0, OutboxStatus.AMBIGUOUS, OutboxStatus.SENT) == (
+        Counting.reads - before,
+        marked.status,
+        done.status,
+    )
+    assert done == outbox.get("wao-1")
+    outbox.update("wao-1", lambda e: e)  # a settled entry is not remembered: it is read
+    assert 2 == Counting.reads - before
+
+
+def test_another_outbox_s_change_wins_over_the_remembered_entry() -> None:
+    """Another worker gave the entry up: the remembered one is refused, the stored one decides."""
+    state = fresh_state()
+    mine, theirs = Outbox(state), Outbox(state)
+    mine.reserve(entry())
+    theirs.give_up("wao-1", now=NOW)
+
+    def only_if_abandoned(value: OutboxEntry) -> OutboxEntry:
+        if value.status is not OutboxStatus.ABANDONED:
+            raise InvalidValueError("key", value.key, "not abandoned")
+        return attrs.evolve(value, status=OutboxStatus.PENDING)
+
+    assert OutboxStatus.PENDING == mine.update("wao-1", only_if_abandoned).status
+    theirs.give_up("wao-1", now=NOW)
+    assert OutboxStatus.ABANDONED == mine.update("wao-1", lambda e: e).status  # stale: read
+    theirs.update("wao-1", settle(OutboxStatus.SENT, NOW))
+    with pytest.raises(InvalidValueError, match="already settled"):
+        mine.give_up("wao-1", now=NOW)  # it remembers the entry unsettled; the store knows
 
 
 def test_an_update_gives_up_after_max_attempts() -> None:

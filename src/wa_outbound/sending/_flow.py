@@ -47,6 +47,7 @@ from wa_outbound._template_lifecycle import sendable_at
 from wa_outbound._time import UTC
 from wa_outbound.sending._api_error import ApiError
 from wa_outbound.sending._outbox import Outbox, OutboxEntry, OutboxStatus, settle
+from wa_outbound.stores._base import blocks
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Generator, Iterable
@@ -660,8 +661,13 @@ async def run_async(
     flow: Generator[Any, Any, _T],
     http: httpx.AsyncClient,
     sleep: Callable[[float], Awaitable[object]],
+    *,
+    inline: bool = False,
 ) -> _T:
-    """Drive a flow with an `httpx.AsyncClient`, awaiting `sleep`; store calls in a thread."""
+    """Drive a flow with an `httpx.AsyncClient`, awaiting `sleep`; store calls in a thread.
+
+    With `inline`, store calls run on the event loop (a store that never waits on I/O).
+    """
     value: Any = None
     error: Exception | None = None
     while True:
@@ -675,6 +681,8 @@ async def run_async(
             elif isinstance(step, Wait):
                 if not _TESTING.is_set():
                     await sleep(step.seconds)
+            elif inline:
+                value = step.call()
             else:
                 value = await asyncio.to_thread(step.call)
         except Exception as failure:  # noqa: BLE001 - thrown into the flow, which decides
@@ -768,6 +776,7 @@ class AsyncShell:
 
     http: httpx.AsyncClient
     """The HTTP client requests go through."""
+    _engine: Engine
 
     def _shell(self, http: object, sleep: Callable[[float], Awaitable[object]] | None) -> None:
         """Use `http` (or create one with timeouts and limits set) and `sleep`."""
@@ -778,7 +787,8 @@ class AsyncShell:
         self._sleep = sleep or asyncio.sleep
 
     async def _run(self, flow: Generator[Any, Any, _T]) -> _T:
-        return await run_async(flow, self.http, self._sleep)
+        inline = not blocks(self._engine.state.store)
+        return await run_async(flow, self.http, self._sleep, inline=inline)
 
     async def aclose(self) -> None:
         """Close the HTTP client if this client created it."""

@@ -24,6 +24,7 @@ treated as ambiguous (`Outbox.overdue` lists both). Nothing is lost silently.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 from datetime import datetime
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
     from wa_outbound.stores import Store, Stored
 
 __all__ = ["Outbox", "OutboxEntry", "OutboxStatus", "settle"]
+
+_REMEMBERED: Final = 4096
+"""How many unsettled entries an `Outbox` remembers writing (the oldest is forgotten first)."""
 
 
 class OutboxStatus(enum.Enum):
@@ -150,6 +154,10 @@ class Outbox:
         self.state: Final = state
         """The state whose store holds the outbox."""
         self._attempts = max_attempts
+        self._written: dict[str, tuple[int, OutboxEntry]] = {}
+        """The unsettled entries this outbox wrote last, with their versions: an update tries
+        them first instead of reading (another writer's change makes that commit fail, and the
+        update then reads as usual)."""
 
     @property
     def store(self) -> Store:
@@ -172,6 +180,17 @@ class Outbox:
             )
         except WriteConflict:
             raise InvalidValueError("key", entry.key, "already in the outbox") from None
+        self._remember(entry, 1)
+
+    def _remember(self, entry: OutboxEntry, version: int) -> None:
+        written = self._written
+        if entry.settled:
+            written.pop(entry.key, None)
+            return
+        if len(written) >= _REMEMBERED and entry.key not in written:
+            with contextlib.suppress(StopIteration, KeyError, RuntimeError):
+                del written[next(iter(written))]
+        written[entry.key] = (version, entry)
 
     def get(self, key: str) -> OutboxEntry | None:
         """Return the entry under `key`, or `None`."""
@@ -186,18 +205,27 @@ class Outbox:
             WriteConflict: Other writers kept winning.
         """
         state_key = _key(key)
+        known = self._written.pop(key, None)
         for tries in range(self._attempts):  # pragma: no branch - returns or raises
-            stored = self.store.read([state_key]).get(state_key)
-            if stored is None:
-                raise InvalidValueError("key", key, "not in the outbox")
-            after = change(_load(key, stored))
+            if known is not None:
+                (version, before), known = known, None
+                try:
+                    after = change(before)
+                except InvalidValueError:
+                    continue  # refused the remembered entry: the stored one decides
+            else:
+                stored = self.store.read([state_key]).get(state_key)
+                if stored is None:
+                    raise InvalidValueError("key", key, "not in the outbox")
+                version = stored.version
+                after = change(_load(key, stored))
             try:
                 self.store.commit(
                     [
                         Write(
                             key=state_key,
                             document=dump_outbox_entry(after),
-                            expected_version=stored.version,
+                            expected_version=version,
                         )
                     ]
                 )
@@ -205,6 +233,7 @@ class Outbox:
                 if tries + 1 == self._attempts:
                     raise
             else:
+                self._remember(after, version + 1)
                 return after
         raise AssertionError  # pragma: no cover - the loop returns or raises
 

@@ -31,6 +31,7 @@ from wa_outbound.state._routing import (
     delivery_key,
     event_id,
     pacer_key,
+    pair_rate_key,
     template_key,
 )
 from wa_outbound.state._sender import Received, SenderState
@@ -46,5 +47,6 @@ __all__ = [
     "delivery_key",
     "event_id",
     "pacer_key",
+    "pair_rate_key",
     "template_key",
 ]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from wa_outbound.stores._base import blocks
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
     from wa_outbound._conversation import Conversation
@@ -18,12 +20,15 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncSenderState"]
 
+_T = TypeVar("_T")
+
 
 class AsyncSenderState:
     """`SenderState` for asyncio services: every call awaits, the event loop never blocks.
 
-    The store's reads and writes run in a worker thread (`asyncio.to_thread`); the routing and
-    the decisions are the same code as `SenderState`'s, so both give the same answers.
+    The store's reads and writes run in a worker thread (`asyncio.to_thread`; directly for a
+    store that never waits, such as `MemoryStore`); the routing and the decisions are the same
+    code as `SenderState`'s, so both give the same answers.
 
     ```python
     state = AsyncSenderState(SenderState(SqliteStore("state.db"), numbers=[shop]))
@@ -40,10 +45,15 @@ class AsyncSenderState:
         """Show the wrapped state."""
         return f"AsyncSenderState({self.sync!r})"
 
+    async def _call(self, call: Callable[..., _T], *args: Any, **options: Any) -> _T:  # noqa: ANN401
+        if blocks(self.sync.store):
+            return await asyncio.to_thread(call, *args, **options)
+        return call(*args, **options)
+
     async def receive(self, events: Iterable[Event], *, now: datetime) -> Received:
         """`SenderState.receive`, awaited."""
         batch = tuple(events)
-        return await asyncio.to_thread(self.sync.receive, batch, now=now)
+        return await self._call(self.sync.receive, batch, now=now)
 
     async def decide(
         self,
@@ -57,7 +67,7 @@ class AsyncSenderState:
         authentication_international: bool = False,
     ) -> SendDecision:
         """`SenderState.decide`, awaited."""
-        return await asyncio.to_thread(
+        return await self._call(
             self.sync.decide,
             business,
             recipient,
@@ -78,10 +88,10 @@ class AsyncSenderState:
         message_id: str = "",
     ) -> bool:
         """`SenderState.record_sent`, awaited."""
-        return await asyncio.to_thread(
+        return await self._call(
             self.sync.record_sent, business, recipient, kind, now=now, message_id=message_id
         )
 
     async def conversation(self, business: PhoneNumberId, recipient: Recipient) -> Conversation:
         """`SenderState.conversation`, awaited."""
-        return await asyncio.to_thread(self.sync.conversation, business, recipient)
+        return await self._call(self.sync.conversation, business, recipient)

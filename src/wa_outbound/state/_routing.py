@@ -63,6 +63,7 @@ __all__ = [
     "delivery_key",
     "event_id",
     "pacer_key",
+    "pair_rate_key",
     "plan",
     "route",
     "template_key",
@@ -144,8 +145,13 @@ def delivery_key(message_id: str) -> StateKey:
 
 
 def pacer_key(business: PhoneNumberId) -> StateKey:
-    """The key of a business phone number's pacer."""
+    """The key of a business phone number's pacer (its throughput bucket)."""
     return StateKey(StateKind.PACER, business.value)
+
+
+def pair_rate_key(business: PhoneNumberId, recipient: Recipient) -> StateKey:
+    """The key of the pair-rate bucket of `business`'s messages to `recipient`."""
+    return StateKey(StateKind.PAIR_RATE, conversation_key(business, recipient).subject)
 
 
 def event_id(event: Event) -> str:

@@ -48,6 +48,7 @@ __all__ = [
     "Store",
     "Stored",
     "Write",
+    "blocks",
     "check_events",
     "decode_document",
     "encode_document",
@@ -75,7 +76,9 @@ class StateKind(enum.Enum):
     DELIVERY = "delivery"
     """A message's delivery tracking, by message id."""
     PACER = "pacer"
-    """A `Pacer`, by business phone number."""
+    """A `Pacer`'s throughput bucket, by business phone number."""
+    PAIR_RATE = "pair_rate"
+    """A `Pacer`'s pair-rate bucket of one recipient, by business phone number and recipient."""
     NUMBER = "number"
     """A business phone number's configuration (its account and portfolio), by its id."""
     OUTBOX = "outbox"
@@ -83,7 +86,7 @@ class StateKind(enum.Enum):
     by its idempotency key."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class StateKey:
     """Where one document lives: its kind and the id of whose state it is."""
 
@@ -150,6 +153,11 @@ class Store(Protocol):
     """Where a service keeps what it knows: `MemoryStore`, `SqliteStore`, or your own.
 
     Every method is atomic on its own. A store never judges a document; it only keeps it.
+
+    The asyncio shells (`AsyncSenderState`, the async clients) run a store's calls in a worker
+    thread, so that the event loop never waits on its I/O. A store whose calls never wait
+    (`MemoryStore`) says so with a class attribute `blocking = False`; they are then called
+    directly, which saves a thread hop per call.
     """
 
     def read(self, keys: Collection[StateKey]) -> dict[StateKey, Stored]:
@@ -220,6 +228,11 @@ def recipient_from_text(text: str, path: str) -> Recipient:
         return _wire.recipient(kind, value)
     except _wire.WireError as error:
         raise StoredDataError(path, text, error.reason) from None
+
+
+def blocks(store: object) -> bool:
+    """Whether `store`'s calls may wait on I/O (unless it says `blocking = False`)."""
+    return getattr(store, "blocking", True) is not False
 
 
 def scope_text(scope: LimitScopeKey) -> str:

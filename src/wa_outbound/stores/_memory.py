@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from wa_outbound._errors import InvalidValueError, WriteConflict
 from wa_outbound._ledger import InMemoryLedgerStore, LedgerStore, LimitScopeKey
@@ -32,6 +32,9 @@ class MemoryStore:
     Documents are kept as JSON text, exactly as `SqliteStore` keeps them, so a value that the
     memory store accepts is one every store accepts, and a document read back is a fresh copy.
     """
+
+    blocking: Final = False
+    """Its calls never wait on I/O: the asyncio shells call it directly, not in a thread."""
 
     def __init__(self) -> None:
         """Start empty."""
