@@ -183,6 +183,7 @@ EXPECTED_FAMILIES: dict[str, list[str]] = {
     "stores": [
         "EVENT_ID_MAX_LENGTH",
         "SCHEMA_VERSION",
+        "Delete",
         "MemoryStore",
         "SqliteLedgerStore",
         "SqliteStore",

@@ -18,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from wa_outbound import InvalidValueError, LimitScope, WaId, rules_at
 from wa_outbound.limits import LimitLedger, LimitScopeKey
 from wa_outbound.stores import (
+    Delete,
     MemoryStore,
     SqliteStore,
     StateKey,
@@ -75,6 +76,48 @@ def test_a_lost_compare_and_set_writes_nothing(store: Store) -> None:
     assert frozenset() == store.seen(["wamid.1"])
 
 
+def test_a_delete_removes_the_version_it_read(store: Store) -> None:
+    """A delete with the read version removes the key, with the other writes of its commit."""
+    store.commit([Write(key=k, document={"n": 1}, expected_version=0) for k in (ANNA, BEN)])
+    store.commit(
+        [
+            Delete(key=ANNA, expected_version=1),
+            Write(key=BEN, document={"n": 2}, expected_version=1),
+        ]
+    )
+    assert {BEN: (2, {"n": 2})} == {k: (s.version, s.document) for k, s in store.read(KEYS).items()}
+    assert [BEN] == store.keys(StateKind.CONVERSATION)
+    store.commit([Write(key=ANNA, document={"n": 3}, expected_version=0)])
+    assert 1 == store.read([ANNA])[ANNA].version  # absent again: written anew from version 1
+    assert [ANNA, BEN] == store.keys(StateKind.CONVERSATION)
+
+
+def test_a_stale_delete_refuses_the_whole_commit(store: Store) -> None:
+    """A delete whose version differs refuses every write and event of its commit, by key."""
+    store.commit([Write(key=k, document={"n": 1}, expected_version=0) for k in (ANNA, BEN)])
+    store.commit([Write(key=ANNA, document={"n": 2}, expected_version=1)])
+    for stale in (1, 0):
+        batch: list[Write | Delete] = [
+            Write(key=BEN, document={"n": 9}, expected_version=1),
+            Delete(key=ANNA, expected_version=stale),
+        ]
+        with pytest.raises(WriteConflict) as caught:
+            store.commit(batch, events=["wamid.1"], at=T0)
+        assert (str(ANNA),) == caught.value.keys
+    assert {ANNA: 2, BEN: 1} == {k: s.version for k, s in store.read(KEYS).items()}
+    assert [ANNA, BEN] == store.keys(StateKind.CONVERSATION)
+    assert frozenset() == store.seen(["wamid.1"])
+
+
+def test_deleting_an_absent_key_expecting_it_absent_changes_nothing(store: Store) -> None:
+    """Version 0 says "absent": on an absent key the delete is accepted and removes nothing."""
+    store.commit([Delete(key=ANNA, expected_version=0)], events=["wamid.1"], at=T0)
+    assert ({}, []) == (store.read([ANNA]), store.keys(StateKind.CONVERSATION))
+    assert frozenset({"wamid.1"}) == store.seen(["wamid.1"])
+    with pytest.raises(WriteConflict):
+        store.commit([Delete(key=ANNA, expected_version=1)])
+
+
 def test_events_are_recorded_with_the_commit(store: Store) -> None:
     """Event ids committed are seen afterwards; forgetting old ones leaves the newer."""
     store.commit([], events=["wamid.1", "wamid.2"], at=T0)
@@ -96,6 +139,13 @@ def test_bad_event_ids_are_refused(store: Store, event: object) -> None:
     """An empty, overlong or non-text event id is refused by name."""
     with pytest.raises(InvalidValueError, match="events"):
         store.commit([], events=[event], at=T0)  # type: ignore[list-item]
+
+
+def test_a_commit_takes_only_writes_and_deletes(store: Store) -> None:
+    """Anything else in a commit is refused by name before anything is written."""
+    with pytest.raises(InvalidValueError, match="expected Write or Delete"):
+        store.commit([Write(key=ANNA, document={}, expected_version=0), ANNA])  # type: ignore[list-item]
+    assert {} == store.read([ANNA])
 
 
 @pytest.mark.parametrize("document", [{"s": {1, 2}}, {"t": T0}, {"nan": float("nan")}])
@@ -121,6 +171,9 @@ def test_documents_must_be_json(store: Store, document: dict[str, Any]) -> None:
         (lambda: Write(key=ANNA, document=[], expected_version=0), "write.document"),  # type: ignore[arg-type]
         (lambda: Write(key=ANNA, document={}, expected_version=-1), "write.expected_version"),
         (lambda: Write(key=ANNA, document={}, expected_version=True), "write.expected_version"),
+        (lambda: Delete(key="k", expected_version=0), "delete.key"),  # type: ignore[arg-type]
+        (lambda: Delete(key=ANNA, expected_version=-1), "delete.expected_version"),
+        (lambda: Delete(key=ANNA, expected_version=1.0), "delete.expected_version"),  # type: ignore[arg-type]
     ],
 )
 def test_bad_keys_and_writes_are_refused(build: Any, field: str) -> None:
@@ -208,6 +261,25 @@ class SameAnswers(RuleBasedStateMachine):
                 outcomes.append(str(error))
         assert [outcomes[0]] * len(outcomes) == outcomes
 
+    @rule(key=st.sampled_from(KEYS), version=st.integers(0, 4), write=st.booleans())
+    def delete(self, key: StateKey, version: int, write: bool) -> None:  # noqa: FBT001
+        """All accept or all refuse the same delete, alone or next to a write of another key."""
+        other = next(k for k in KEYS if k != key)
+        batch: list[Write | Delete] = [Delete(key=key, expected_version=version)]
+        if write:
+            found = self.stores[0].read([other]).get(other)
+            batch.append(
+                Write(key=other, document={"d": 1}, expected_version=found.version if found else 0)
+            )
+        outcomes = []
+        for store in self.stores:
+            try:
+                store.commit(batch)
+                outcomes.append("ok")
+            except WriteConflict as error:  # noqa: PERF203 - the outcome is the point
+                outcomes.append(str(error))
+        assert [outcomes[0]] * len(outcomes) == outcomes
+
     @rule(number=st.sampled_from(["4915123456789", "4915123456790"]), minutes=st.integers(0, 3000))
     def count(self, number: str, minutes: int) -> None:
         """All ledgers take the same slots."""
@@ -225,7 +297,8 @@ class SameAnswers(RuleBasedStateMachine):
         for other in others:
             assert first.read(KEYS) == other.read(KEYS)
             assert first.seen(["a", "b", "c"]) == other.seen(["a", "b", "c"])
-            assert first.keys(StateKind.CONVERSATION) == other.keys(StateKind.CONVERSATION)
+            for kind in (StateKind.CONVERSATION, StateKind.TEMPLATE):
+                assert first.keys(kind) == other.keys(kind)
             with first.ledger(SCOPE) as one, other.ledger(SCOPE) as two:
                 assert sorted(one.items(), key=str) == sorted(two.items(), key=str)
 

@@ -103,7 +103,8 @@ def unavailable(name: str) -> Iterator[None]:
 COMMIT: Final = """
 -- KEYS: the n documents, then the indexes, then the events key.
 -- ARGV: n, events ttl (ms), events instant, event count, then per document
---       (expected version, body, subject, index position in KEYS), then the event ids.
+--       (expected version, body or '' to remove it, subject, index position in KEYS),
+--       then the event ids. A JSON object is never '', so '' cannot be a body.
 local n = tonumber(ARGV[1])
 local stale = {}
 for i = 1, n do
@@ -115,8 +116,14 @@ end
 if #stale > 0 then return stale end
 for i = 1, n do
   local base = 4 + 4 * (i - 1)
-  redis.call('SET', KEYS[i], (tonumber(ARGV[base + 1]) + 1) .. ' ' .. ARGV[base + 2])
-  redis.call('ZADD', KEYS[tonumber(ARGV[base + 4])], 0, ARGV[base + 3])
+  local index = KEYS[tonumber(ARGV[base + 4])]
+  if ARGV[base + 2] == '' then
+    redis.call('DEL', KEYS[i])
+    redis.call('ZREM', index, ARGV[base + 3])
+  else
+    redis.call('SET', KEYS[i], (tonumber(ARGV[base + 1]) + 1) .. ' ' .. ARGV[base + 2])
+    redis.call('ZADD', index, 0, ARGV[base + 3])
+  end
 end
 local events = tonumber(ARGV[4])
 if events > 0 then
@@ -128,7 +135,8 @@ if events > 0 then
 end
 return stale
 """
-"""Compare every document's version, then write them all and record the events, or nothing."""
+"""Compare every document's version, then write (or remove) them all and record the events,
+or nothing."""
 
 ADMIT: Final = """
 -- KEYS[1]: the ledger. ARGV: instant, cutoff, limit (-1: none), ttl (ms), open (1/0), then

@@ -3,8 +3,9 @@
 Theory of operation
 -------------------
 Documents are strings `"<version> <json>"`; `commit` is one Lua script that compares every
-expected version and then writes every document, indexes its subject and records the event
-ids, or writes nothing and names the stale keys (`WriteConflict`). Reads are one `MGET`.
+expected version and then writes every document and indexes its subject (or removes the
+document and its subject from the index), and records the event ids, or writes nothing and
+names the stale keys (`WriteConflict`). Reads are one `MGET`.
 Documents never expire: a conversation's opt-out must outlive any idle spell. Processed event
 ids expire `events_ttl` after the last commit that recorded one (and `forget_events` drops old
 ones earlier); a ledger's slots expire with its window.
@@ -51,6 +52,7 @@ from wa_outbound.redis._keys import (
 )
 from wa_outbound.redis._limits import RedisLimitLedger, RedisPacer
 from wa_outbound.stores._base import (
+    Delete,
     StateKey,
     StateKind,
     Stored,
@@ -201,9 +203,13 @@ class RedisStore:
         return found
 
     def commit(
-        self, writes: Sequence[Write], *, events: Collection[str] = (), at: datetime | None = None
+        self,
+        writes: Sequence[Write | Delete],
+        *,
+        events: Collection[str] = (),
+        at: datetime | None = None,
     ) -> None:
-        """Write every document and record every event id in one script, or nothing."""
+        """Write (or remove) every document and record every event id in one script."""
         ids, when = check_events(events, at)
         encoded = encode_writes(writes)
         if not encoded and not ids:
@@ -215,7 +221,12 @@ class RedisStore:
         keys.append(self._events_key)
         args: list[str | int] = [len(encoded), self._events_ttl, micros(when), len(ids)]
         for write, body in encoded:
-            args += [write.expected_version, body, write.key.subject, position[write.key.kind]]
+            args += [
+                write.expected_version,
+                "" if body is None else body,
+                write.key.subject,
+                position[write.key.kind],
+            ]
         args += ids
         with self._unavailable():
             stale = self._commit(keys=keys, args=args)

@@ -20,6 +20,11 @@ PENDING ──accepted──────────────▶ SENT
 
 A process that dies between the request and the record leaves the entry `PENDING`: it is
 treated as ambiguous (`Outbox.overdue` lists both). Nothing is lost silently.
+
+A send touches only its own entry (`reserve`, `get`, `update`: one key each), so the size of
+the outbox never slows a send. Settled entries are kept until the host forgets them
+(`Outbox.forget_settled`, a daily job); the maintenance calls that list the outbox (`entries`,
+`overdue`, `forget_settled`) read every entry it holds.
 """
 
 from __future__ import annotations
@@ -38,11 +43,11 @@ from wa_outbound._facts import Provider
 from wa_outbound._ids import PhoneNumberId, Recipient
 from wa_outbound._kinds import SendKind
 from wa_outbound._time import utc
-from wa_outbound.stores._base import StateKey, StateKind, Write
+from wa_outbound.stores._base import Delete, StateKey, StateKind, Write
 from wa_outbound.webhooks import MessageStatus, StatusKind
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from datetime import timedelta
 
     from wa_outbound.state import SenderState
@@ -71,6 +76,8 @@ class OutboxStatus(enum.Enum):
 
 
 _UNSETTLED: Final = frozenset({OutboxStatus.PENDING, OutboxStatus.AMBIGUOUS})
+_BATCH: Final = 500
+"""How many entries `forget_settled` reads and removes per commit."""
 _RESOLVABLE: Final = _UNSETTLED | {OutboxStatus.ABANDONED}
 _WENT_OUT: Final = frozenset({StatusKind.SENT, StatusKind.DELIVERED, StatusKind.READ})
 _FAILED: Final = frozenset({StatusKind.FAILED, StatusKind.UNDELIVERED})
@@ -144,9 +151,10 @@ def _key(key: str) -> StateKey:
 class Outbox:
     """The outbox of a `SenderState`'s store: reserve, settle, reconcile, list what is overdue.
 
-    The clients use it on every send; a host uses it to reconcile status webhooks
-    (`reconcile`) and to settle what stays ambiguous past a deadline (`overdue`, then
-    `give_up` or the client's `resend`).
+    The clients use it on every send (one entry each, never a listing); a host uses it to
+    reconcile status webhooks (`reconcile`), to settle what stays ambiguous past a deadline
+    (`overdue`, then `give_up` or the client's `resend`), and to forget settled entries
+    (`forget_settled`, a daily job).
     """
 
     def __init__(self, state: SenderState, *, max_attempts: int = 32) -> None:
@@ -238,21 +246,79 @@ class Outbox:
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
     def entries(self, *statuses: OutboxStatus) -> list[OutboxEntry]:
-        """Return the entries in any of `statuses` (every entry when none is given), by key."""
-        keys = self.store.keys(StateKind.OUTBOX)
-        stored = self.store.read(keys)
-        found = [_load(key.subject, stored[key]) for key in keys if key in stored]
+        """Return the entries in any of `statuses` (every entry when none is given), by key.
+
+        A maintenance call, never made by a send: it lists every key of the outbox and reads
+        every entry, settled ones included, so its cost grows with what the outbox holds.
+        Keep that small with `forget_settled`.
+        """
+        found = (entry for _, _, entry in self._listed())
         return [entry for entry in found if not statuses or entry.status in statuses]
+
+    def _listed(self) -> Iterator[tuple[StateKey, int, OutboxEntry]]:
+        """Every entry with its key and stored version, by key, read a batch at a time."""
+        keys = self.store.keys(StateKind.OUTBOX)
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start : start + _BATCH]
+            stored = self.store.read(chunk)
+            for key in chunk:
+                if key in stored:  # removed since it was listed
+                    yield key, stored[key].version, _load(key.subject, stored[key])
 
     def overdue(self, *, now: datetime, older_than: timedelta) -> list[OutboxEntry]:
         """Return the unsettled entries (pending or ambiguous) not updated for `older_than`.
 
         No status webhook came for them: by then the message most likely never went out
         (statuses arrive only for messages the platform accepted). Settle each by policy:
-        `give_up`, or the client's `resend`.
+        `give_up`, or the client's `resend`. A maintenance call, like `entries`: it reads
+        every entry the outbox holds.
         """
         limit = utc("now", now) - older_than
         return [e for e in self.entries(*_UNSETTLED) if e.updated_at <= limit]
+
+    def forget_settled(self, *, before: datetime) -> int:
+        """Remove the settled entries (sent, failed, abandoned) last updated before `before`.
+
+        Pending and ambiguous entries are always kept. Each removal is a compare-and-set on
+        the version read: an entry another writer changed meanwhile (a late status webhook,
+        a `resend`) is kept, and the next run looks at it again. Run it now and then (a daily
+        job, next to `SenderState.forget_old_events`) with a cutoff past the webhook
+        redelivery period: a status arriving for a forgotten entry settles nothing, and a
+        forgotten abandoned entry can no longer be resent.
+
+        Returns:
+            How many entries were removed.
+        """
+        cutoff = utc("before", before)
+        forgotten = 0
+        batch: list[Delete] = []
+        for key, version, entry in self._listed():
+            if entry.settled and entry.updated_at < cutoff:
+                batch.append(Delete(key=key, expected_version=version))
+            if len(batch) == _BATCH:
+                forgotten += self._remove(batch)
+                batch = []
+        return forgotten + self._remove(batch)
+
+    def _remove(self, batch: list[Delete]) -> int:
+        """Remove what is unchanged since it was read; leave what another writer changed."""
+        while batch:
+            changed = self._changed(batch)
+            if not changed:
+                return len(batch)
+            kept = [delete for delete in batch if str(delete.key) not in changed]
+            if len(kept) == len(batch):  # a store naming keys it was not given: remove nothing
+                return 0
+            batch = kept
+        return 0
+
+    def _changed(self, batch: list[Delete]) -> frozenset[str]:
+        """Commit `batch`; return the keys another writer changed (then nothing was removed)."""
+        try:
+            self.store.commit(batch)
+        except WriteConflict as conflict:
+            return frozenset(conflict.keys)
+        return frozenset()
 
     def give_up(self, key: str, *, now: datetime) -> OutboxEntry:
         """Mark an unsettled entry `ABANDONED` (a status webhook arriving later still wins).

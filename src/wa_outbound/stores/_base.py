@@ -9,10 +9,16 @@ storage only and the same answers come from every store.
 
 Writes are optimistic: a writer reads documents with their versions, computes the new values
 without holding anything, then commits every changed document with the version it read
-(`Write.expected_version`, 0 for "must not exist yet"). The commit is all or nothing: if any
-version differs, nothing is written and `WriteConflict` names the keys; the writer reads again
-and retries. The ids of the webhook events a batch carried are recorded in the same commit,
-so a batch delivered twice is recognised and applied once.
+(`Write.expected_version`, 0 for "must not exist yet"). A commit may also remove documents,
+each on the same condition (`Delete.expected_version`). The commit is all or nothing: if any
+version differs, nothing is written or removed and `WriteConflict` names the keys; the writer
+reads again and retries. The ids of the webhook events a batch carried are recorded in the
+same commit, so a batch delivered twice is recognised and applied once.
+
+A removed key is absent again: its next write expects version 0 and makes version 1. So a
+writer holding an old read of a key that was removed and then written anew could overwrite
+the new document; remove only documents whose keys are not written again (an outbox entry's
+fresh idempotency key), or that nobody still holds a read of.
 
 The messaging-limit ledger is the one high-volume value: a sorted set of recipients with the
 instant each was counted. It is not a document but a `LedgerStore` (the core's protocol) that
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_ID_MAX_LENGTH",
+    "Delete",
     "StateKey",
     "StateKind",
     "Store",
@@ -149,6 +156,30 @@ class Write:
             raise InvalidValueError("write.expected_version", value, "expected an int >= 0")
 
 
+@attrs.frozen
+class Delete:
+    """One document to remove, if the stored version is still the one that was read.
+
+    Removing a key that is absent, with `expected_version` 0, is accepted and changes
+    nothing (the key is absent, as expected); with any other version it is a conflict.
+    """
+
+    key: StateKey = attrs.field()
+    """What to remove."""
+    expected_version: int = attrs.field()
+    """The version that was read (0: the key must be absent, and then nothing is removed)."""
+
+    @key.validator
+    def _check_key(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, StateKey):
+            raise InvalidValueError("delete.key", value, "expected a StateKey")
+
+    @expected_version.validator
+    def _check_version(self, _attribute: object, value: object) -> None:
+        if type(value) is not int or value < 0:
+            raise InvalidValueError("delete.expected_version", value, "expected an int >= 0")
+
+
 class Store(Protocol):
     """Where a service keeps what it knows: `MemoryStore`, `SqliteStore`, or your own.
 
@@ -165,12 +196,17 @@ class Store(Protocol):
         ...
 
     def commit(
-        self, writes: Sequence[Write], *, events: Collection[str] = (), at: datetime | None = None
+        self,
+        writes: Sequence[Write | Delete],
+        *,
+        events: Collection[str] = (),
+        at: datetime | None = None,
     ) -> None:
-        """Write every document and record every event id, or nothing at all.
+        """Write (or remove) every document and record every event id, or nothing at all.
 
         Args:
-            writes: The documents, each with the version it was read at.
+            writes: The documents to write (`Write`) or remove (`Delete`), each with the
+                version it was read at.
             events: Ids of webhook events now processed (recorded with `at`).
             at: When they were processed; required when `events` is not empty.
 
@@ -253,17 +289,23 @@ def encode_document(key: StateKey, document: Mapping[str, Any]) -> str:
         raise InvalidValueError(str(key), "<document>", f"not JSON: {error}") from None
 
 
-def encode_writes(writes: Iterable[Write]) -> list[tuple[Write, str]]:
-    """Return each write with its document as JSON text, checking every one before any is kept.
+def encode_writes(writes: Iterable[Write | Delete]) -> list[tuple[Write | Delete, str | None]]:
+    """Return each change with its document as JSON text (`None` for a `Delete`).
+
+    Every change is checked before any is kept.
 
     Raises:
-        InvalidValueError: An item is not a `Write`, or its document is not JSON.
+        InvalidValueError: An item is neither a `Write` nor a `Delete`, or a document is not
+            JSON.
     """
-    encoded = []
+    encoded: list[tuple[Write | Delete, str | None]] = []
     for write in writes:
-        if not isinstance(write, Write):
-            raise InvalidValueError("writes", write, "expected Write values")
-        encoded.append((write, encode_document(write.key, write.document)))
+        if isinstance(write, Delete):
+            encoded.append((write, None))
+        elif isinstance(write, Write):
+            encoded.append((write, encode_document(write.key, write.document)))
+        else:
+            raise InvalidValueError("writes", write, "expected Write or Delete values")
     return encoded
 
 

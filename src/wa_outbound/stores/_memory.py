@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 from wa_outbound._errors import InvalidValueError, WriteConflict
 from wa_outbound._ledger import InMemoryLedgerStore, LedgerStore, LimitScopeKey
 from wa_outbound.stores._base import (
+    Delete,
     StateKey,
     StateKind,
     Stored,
@@ -60,9 +61,13 @@ class MemoryStore:
         }
 
     def commit(
-        self, writes: Sequence[Write], *, events: Collection[str] = (), at: datetime | None = None
+        self,
+        writes: Sequence[Write | Delete],
+        *,
+        events: Collection[str] = (),
+        at: datetime | None = None,
     ) -> None:
-        """Write every document and record every event id, or nothing at all."""
+        """Write (or remove) every document and record every event id, or nothing at all."""
         ids, when = check_events(events, at)
         encoded = encode_writes(writes)
         with self._lock:
@@ -74,7 +79,10 @@ class MemoryStore:
             if stale:
                 raise WriteConflict(stale)
             for write, text in encoded:
-                self._documents[write.key] = (write.expected_version + 1, text)
+                if text is None:
+                    self._documents.pop(write.key, None)
+                else:
+                    self._documents[write.key] = (write.expected_version + 1, text)
             for event in ids:
                 self._events.setdefault(event, when)
 

@@ -32,6 +32,7 @@ from wa_outbound._errors import InvalidValueError, StoreUnavailable, WriteConfli
 from wa_outbound._ledger import LimitScopeKey
 from wa_outbound._time import UTC, utc
 from wa_outbound.stores._base import (
+    Delete,
     StateKey,
     StateKind,
     Stored,
@@ -212,9 +213,13 @@ class SqliteStore:
         return found
 
     def commit(
-        self, writes: Sequence[Write], *, events: Collection[str] = (), at: datetime | None = None
+        self,
+        writes: Sequence[Write | Delete],
+        *,
+        events: Collection[str] = (),
+        at: datetime | None = None,
     ) -> None:
-        """Write every document and record every event id in one transaction, or nothing."""
+        """Write (or remove) every document and record every event id in one transaction."""
         ids, when = check_events(events, at)
         encoded = encode_writes(writes)
         micros = _micros(when)
@@ -234,6 +239,15 @@ class SqliteStore:
                 [
                     (write.key.kind.value, write.key.subject, write.expected_version + 1, body)
                     for write, body in encoded
+                    if body is not None
+                ],
+            )
+            db.executemany(
+                "DELETE FROM documents WHERE kind = ? AND id = ?",
+                [
+                    (write.key.kind.value, write.key.subject)
+                    for write, body in encoded
+                    if body is None
                 ],
             )
             db.executemany(

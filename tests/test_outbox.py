@@ -1,0 +1,203 @@
+"""The outbox over time: settled entries forgotten, unsettled ones kept, sends never listing it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import httpx
+import pytest
+
+from wa_outbound import InvalidValueError, Provider, SendKind
+from wa_outbound.meta import Text
+from wa_outbound.sending import ApiError, Outbox, OutboxEntry, OutboxStatus, SendStatus
+from wa_outbound.stores import Delete, StateKey, StateKind, Store, WriteConflict
+from wa_outbound.webhooks import MessageStatus, StatusKind
+
+from .client_fakes import ANNA, NOW, SHOP, Harness, Platform, accepted, fresh_state, graph_error
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+CUTOFF = NOW - timedelta(days=7)
+OLD = NOW - timedelta(days=30)
+CYCLE = [
+    OutboxStatus.SENT,
+    OutboxStatus.FAILED,
+    OutboxStatus.ABANDONED,
+    OutboxStatus.PENDING,
+    OutboxStatus.AMBIGUOUS,
+]
+
+
+def entry(key: str, status: OutboxStatus, updated_at: Any = OLD) -> OutboxEntry:
+    """An entry reserved a month ago, in `status` since `updated_at`."""
+    return OutboxEntry(
+        key=key,
+        provider=Provider.META,
+        business=SHOP.phone_number_id,
+        recipient=ANNA,
+        kind=SendKind.FREE_FORM,
+        status=status,
+        created_at=OLD,
+        updated_at=updated_at,
+        request={"path": "1/messages", "body": {"type": "text"}},
+    )
+
+
+class Meddling:
+    """A store that lets another writer act at chosen moments (and refuses to list outboxes).
+
+    `before_delete` runs once, just before the first commit that removes something;
+    `after_keys` runs once, just after a listing; `no_listing` fails any listing of outboxes.
+    """
+
+    def __init__(self, inner: Store) -> None:
+        """Wrap `inner`."""
+        self.inner = inner
+        self.before_delete: Callable[[], object] | None = None
+        self.after_keys: Callable[[], object] | None = None
+        self.no_listing = False
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else is the inner store's."""
+        return getattr(self.inner, name)
+
+    def keys(self, kind: StateKind, *, prefix: str = "") -> list[StateKey]:
+        """List, then let the other writer act."""
+        assert not (self.no_listing and kind is StateKind.OUTBOX), "a send listed the outbox"
+        found = self.inner.keys(kind, prefix=prefix)
+        hook, self.after_keys = self.after_keys, None
+        if hook is not None:
+            hook()
+        return found
+
+    def commit(self, writes: Sequence[Any], **options: Any) -> None:
+        """Let the other writer act before the first removal, then commit."""
+        if any(isinstance(write, Delete) for write in writes):
+            hook, self.before_delete = self.before_delete, None
+            if hook is not None:
+                hook()
+        self.inner.commit(writes, **options)
+
+
+def outbox_over(store: Store) -> tuple[Outbox, Meddling]:
+    """An outbox over `store`, through a `Meddling` wrapper."""
+    meddling = Meddling(store)
+    return Outbox(fresh_state(store=meddling)), meddling
+
+
+def test_forgetting_removes_only_old_settled_entries(store: Store) -> None:
+    """Of 1,100 entries, exactly the settled ones last updated before the cutoff go."""
+    outbox, _ = outbox_over(store)
+    kept = set()
+    for number in range(1100):
+        status = CYCLE[number % len(CYCLE)]
+        updated = OLD if number % 10 else CUTOFF  # at the cutoff: not before it, kept
+        outbox.reserve(entry(f"wao-{number:04d}", status, updated))
+        if status in {OutboxStatus.PENDING, OutboxStatus.AMBIGUOUS} or updated == CUTOFF:
+            kept.add(f"wao-{number:04d}")
+    assert (550, 550) == (outbox.forget_settled(before=CUTOFF), len(kept))
+    assert sorted(kept) == [key.subject for key in store.keys(StateKind.OUTBOX)]
+    assert sorted(kept) == [found.key for found in outbox.entries()]
+    assert 0 == outbox.forget_settled(before=CUTOFF)
+    assert 440 == len(outbox.overdue(now=NOW, older_than=timedelta(days=1)))
+
+
+def test_a_late_status_during_forgetting_is_not_lost(store: Store) -> None:
+    """An entry a late status settles while it is being forgotten stays; the rest go."""
+    outbox, meddling = outbox_over(store)
+    outbox.reserve(entry("wao-late", OutboxStatus.ABANDONED))
+    outbox.reserve(entry("wao-done", OutboxStatus.SENT))
+    late = MessageStatus(
+        provider=Provider.META,
+        phone_number_id=SHOP.phone_number_id.value,
+        message_id="wamid.late",
+        status=StatusKind.DELIVERED,
+        at=NOW,
+        recipient_id=ANNA.value,
+        biz_opaque_callback_data="wao-late",
+    )
+    meddling.before_delete = lambda: outbox.reconcile([late], now=NOW)
+    assert 1 == outbox.forget_settled(before=CUTOFF)
+    [found] = outbox.entries()
+    assert ("wao-late", OutboxStatus.SENT, "wamid.late") == (
+        found.key,
+        found.status,
+        found.message_id,
+    )
+
+
+def test_an_entry_forgotten_by_another_worker_meanwhile_is_skipped(store: Store) -> None:
+    """Two workers forgetting at once remove each entry once; the second counts only its own."""
+    outbox, meddling = outbox_over(store)
+    for key in ("wao-a", "wao-b"):
+        outbox.reserve(entry(key, OutboxStatus.SENT))
+    other = Outbox(fresh_state(store=store))
+    meddling.after_keys = lambda: other.forget_settled(before=CUTOFF)
+    assert 0 == outbox.forget_settled(before=CUTOFF)
+    assert [] == outbox.entries()
+
+
+def test_an_update_after_forgetting_finds_nothing(store: Store) -> None:
+    """A writer that read an entry before it was forgotten does not bring it back."""
+    outbox, meddling = outbox_over(store)
+    outbox.reserve(entry("wao-1", OutboxStatus.FAILED))
+
+    def change(found: OutboxEntry) -> OutboxEntry:
+        if meddling.before_delete is None:  # first try: forget it under the writer's feet
+            meddling.before_delete = lambda: None
+            Outbox(fresh_state(store=meddling)).forget_settled(before=CUTOFF)
+        return attrs.evolve(found, attempts=found.attempts + 1)
+
+    with pytest.raises(InvalidValueError, match="not in the outbox"):
+        outbox.update("wao-1", change)
+    assert [] == store.keys(StateKind.OUTBOX)
+
+
+def test_a_store_naming_keys_it_was_not_given_removes_nothing(store: Store) -> None:
+    """A conflict that names none of the batch's keys leaves the batch alone, without looping."""
+    outbox, meddling = outbox_over(store)
+    outbox.reserve(entry("wao-1", OutboxStatus.SENT))
+
+    def refuse() -> None:
+        raise WriteConflict(("outbox/someone-else",))
+
+    meddling.before_delete = refuse
+    assert 0 == outbox.forget_settled(before=CUTOFF)
+    assert ["wao-1"] == [found.key for found in outbox.entries()]
+
+
+def test_the_cutoff_must_be_aware() -> None:
+    """A naive cutoff is refused by name."""
+    outbox, _ = outbox_over(fresh_state().store)
+    with pytest.raises(InvalidValueError, match="before"):
+        outbox.forget_settled(before=NOW.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_sends_never_list_the_outbox(store: Store, mode: str) -> None:
+    """Sending, failing, timing out, resending and reconciling touch only their own entry."""
+    harness = Harness(mode)
+    platform = Platform(
+        accepted("wamid.1"), graph_error(131026), httpx.ReadTimeout("slow"), accepted("wamid.2")
+    )
+    meddling = Meddling(store)
+    state = fresh_state(store=meddling)
+    meddling.no_listing = True
+    client = harness.meta(platform, state)
+    sent = harness.run(client.send(ANNA, Text("one")))
+    with pytest.raises(ApiError):
+        harness.run(client.send(ANNA, Text("two")))
+    unsure = harness.run(client.send(ANNA, Text("three")))
+    again = harness.run(client.resend(unsure.key))
+    harness.close()
+    assert [SendStatus.SENT, SendStatus.AMBIGUOUS, SendStatus.SENT] == [
+        sent.status,
+        unsure.status,
+        again.status,
+    ]
+    meddling.no_listing = False
+    assert 3 == client.outbox.forget_settled(before=NOW + timedelta(days=1))
+    assert [] == client.outbox.entries()
