@@ -17,6 +17,7 @@ from wa_outbound import (
     Conversation,
     InvalidValueError,
     MessagingLimit,
+    OptInRecorded,
     PhoneNumberId,
     Reason,
     SendKind,
@@ -172,6 +173,59 @@ def test_the_messaging_limit_counts_recorded_sends(state: SenderState) -> None:
         not in state.decide(BUSINESS, users[0], kind, now=later).codes
     )
     assert NOW + timedelta(seconds=10) == state.conversation(BUSINESS, users[0]).last_outbound_at
+
+
+def test_admit_gives_the_last_slot_to_one_worker_only(store: Store) -> None:
+    """Eight workers race for three slots: admit hands out exactly three, decide would not."""
+    import threading
+
+    workers = [SenderState(store, numbers=[SHOP]) for _ in range(8)]
+    limit = {**p.CAPABILITY, "value": {"max_daily_conversations_per_business": 3}}
+    workers[0].receive(events_of(limit), now=NOW)
+    kind = SendKind.UTILITY_TEMPLATE
+    users = [WaId(f"49151234567{n:02d}") for n in range(8)]
+    for user in users:
+        workers[0].apply(BUSINESS, user, [OptInRecorded(at=NOW, method="form")])
+    assert all(workers[0].decide(BUSINESS, user, kind, now=NOW).allowed for user in users)
+    start = threading.Barrier(len(workers))
+    answers: dict[int, bool] = {}
+
+    def work(index: int) -> None:
+        start.wait()
+        decision = workers[index].admit(BUSINESS, users[index], kind, now=NOW)
+        answers[index] = decision.allowed
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    admitted = sorted(i for i, allowed in answers.items() if allowed)
+    assert 3 == len(admitted)
+    later = NOW + timedelta(seconds=1)
+    for index, user in enumerate(users):  # the admitted hold their slot; the others wait
+        codes = workers[0].decide(BUSINESS, user, kind, now=later).codes
+        assert (index in admitted) is (Reason.MESSAGING_LIMIT_REACHED not in codes)
+    for index in admitted:  # recording the admitted sends takes no second slot
+        assert not workers[index].record_sent(BUSINESS, users[index], kind, now=later)
+
+
+def test_admit_takes_no_slot_when_the_send_would_take_none(state: SenderState) -> None:
+    """Blocked, inside the window, a call, or no limit known: admit answers as decide."""
+    kind = SendKind.UTILITY_TEMPLATE
+    users = [WaId(f"49151234567{n:02d}") for n in range(4)]
+    for user in users:
+        state.apply(BUSINESS, user, [OptInRecorded(at=NOW, method="form")])
+    assert state.admit(BUSINESS, users[0], kind, now=NOW) == state.decide(
+        BUSINESS, users[0], kind, now=NOW
+    )  # no limit known yet: nothing to take
+    limit = {**p.CAPABILITY, "value": {"max_daily_conversations_per_business": 1}}
+    state.receive(events_of(limit), now=NOW)
+    state.receive(events_of(inbound("wamid.in", p.T, sender=users[1].value)), now=NOW)
+    assert state.admit(BUSINESS, users[1], SendKind.FREE_FORM, now=NOW).allowed  # window open
+    assert state.admit(BUSINESS, users[2], SendKind.CALL, now=NOW).codes  # never allowed here
+    assert state.admit(BUSINESS, users[3], kind, now=NOW).allowed  # takes the only slot
+    assert Reason.MESSAGING_LIMIT_REACHED in state.admit(BUSINESS, users[0], kind, now=NOW).codes
 
 
 def test_bad_calls_are_refused_by_name(state: SenderState) -> None:

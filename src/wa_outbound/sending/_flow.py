@@ -398,13 +398,15 @@ class Engine:
         """Ask the state; return the blocked result, or the decision and the paced instant.
 
         A `PACED` reason does not block: the client waits until its instant (the stored pacer
-        knows other workers' sends), as it waits for its own pacer.
+        knows other workers' sends), as it waits for its own pacer. `SenderState.admit` takes
+        the recipient's messaging-limit slot in the same step, so another worker cannot be
+        given the same last slot before this send goes out.
         """
         if not check:
             return None, now
-        decision: SendDecision = yield Blocking(
+        decision: SendDecision = yield Blocking(  # takes the messaging-limit slot, if any
             functools.partial(
-                self.state.decide, business, recipient, kind, now=now, template=template
+                self.state.admit, business, recipient, kind, now=now, template=template
             )
         )
         if any(r.code is not Reason.PACED for r in decision.reasons):

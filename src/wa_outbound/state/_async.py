@@ -78,6 +78,29 @@ class AsyncSenderState:
             authentication_international=authentication_international,
         )
 
+    async def admit(
+        self,
+        business: PhoneNumberId,
+        recipient: Recipient,
+        kind: SendKind,
+        *,
+        now: datetime,
+        template: tuple[str, str] | None = None,
+        market: str | None = None,
+        authentication_international: bool = False,
+    ) -> SendDecision:
+        """`SenderState.admit`, awaited."""
+        return await self._call(
+            self.sync.admit,
+            business,
+            recipient,
+            kind,
+            now=now,
+            template=template,
+            market=market,
+            authentication_international=authentication_international,
+        )
+
     async def record_sent(
         self,
         business: PhoneNumberId,

@@ -28,6 +28,7 @@ import attrs
 from wa_outbound import _wire
 from wa_outbound._conversation import Conversation
 from wa_outbound._decide import decide as decide_send
+from wa_outbound._decision import Reason
 from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict, texts
 from wa_outbound._facts import CallPermissionRequested, Fact, OutboundMessageSent
 from wa_outbound._ids import PhoneNumberId, WaId
@@ -506,6 +507,70 @@ class SenderState:
             InvalidValueError: `business` is not one of the configured numbers, or another
                 argument is out of its domain.
         """
+        return self._decide(
+            business,
+            recipient,
+            kind,
+            now=now,
+            template=template,
+            market=market,
+            authentication_international=authentication_international,
+            month_volume=month_volume,
+            take=False,
+        )
+
+    def admit(
+        self,
+        business: PhoneNumberId,
+        recipient: Recipient,
+        kind: SendKind,
+        *,
+        now: datetime,
+        template: tuple[str, str] | None = None,
+        market: str | None = None,
+        authentication_international: bool = False,
+        month_volume: int | None = None,
+    ) -> SendDecision:
+        """`decide`, and when the send may go ahead, take its messaging-limit slot at once.
+
+        Between `decide` and `record_sent` another worker may take the last slot of the
+        messaging limit, and both sends go out. `admit` decides and takes the recipient's slot
+        in one step, inside the store's exclusive section of the ledger, so no two workers are
+        ever given the same last slot (the clients call it before every send). A send that
+        then fails keeps its slot: counting a user the platform never reached only ever delays
+        a later send. `record_sent` afterwards takes no second slot for the same recipient.
+
+        The send goes ahead when the decision allows it or says only `PACED` (it then waits).
+        Nothing is taken when no messaging limit is known, for a call, or for a recipient
+        whose customer service window is open (such sends take no slot).
+
+        Arguments and errors are those of `decide`.
+        """
+        return self._decide(
+            business,
+            recipient,
+            kind,
+            now=now,
+            template=template,
+            market=market,
+            authentication_international=authentication_international,
+            month_volume=month_volume,
+            take=True,
+        )
+
+    def _decide(
+        self,
+        business: PhoneNumberId,
+        recipient: Recipient,
+        kind: SendKind,
+        *,
+        now: datetime,
+        template: tuple[str, str] | None,
+        market: str | None,
+        authentication_international: bool,
+        month_volume: int | None,
+        take: bool,
+    ) -> SendDecision:
         now = utc("now", now)
         number = self._number(business)
         rules = self._rules_at(now)
@@ -545,8 +610,13 @@ class SenderState:
         if limit is None:  # no limit known: the ledger takes no part
             return ask(ledger=None)
         scope = LimitScopeKey.under(rules, phone_number=business, portfolio=number.portfolio_id)
-        with self.store.ledger(scope, write=False) as kept:
-            return ask(ledger=LimitLedger(scope=scope, rules=rules, store=kept))
+        with self.store.ledger(scope, write=take) as kept:
+            ledger = LimitLedger(scope=scope, rules=rules, store=kept)
+            decision: SendDecision = ask(ledger=ledger)
+            if take and kind is not SendKind.CALL and _goes_ahead(decision):
+                end = conversation.service_window_expires_at(rules)
+                ledger.record(recipient, now, window_open=end is not None and now < end)
+            return decision
 
     def record_sent(
         self,
@@ -630,6 +700,11 @@ class SenderState:
 
         result: bool = self._retrying(attempt)
         return result
+
+
+def _goes_ahead(decision: SendDecision) -> bool:
+    """Whether a client sends after `decision`: it allows the send, or only paces it."""
+    return all(reason.code is Reason.PACED for reason in decision.reasons)
 
 
 def _version(stored: Mapping[StateKey, Stored], key: StateKey) -> int:
