@@ -42,6 +42,7 @@ from wa_outbound._errors import (
     is_whole,
     items_of,
     member,
+    whole,
 )
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._shown import Shown
@@ -60,6 +61,7 @@ __all__ = [
     "TierBlocker",
     "TierBlockerCode",
     "TierProjection",
+    "climb",
     "project_tier",
     "ramp_up",
 ]
@@ -357,20 +359,50 @@ def climb(
     limit: MessagingLimit,
     *,
     now: datetime,
-    rules: Rules,
+    rules: Rules | None = None,
     per_day: int | None = None,
 ) -> Iterator[RampStep]:
     """Yield the days of a climb up the ladder from `limit`, one `RampStep` a day, for ever.
 
-    The model `plan_campaign` applies, with sends taking no time: the business reaches
-    `per_day` unique users a day (`None`: as many as the limit allows), each as soon as the
-    messaging limit has room (at most `limit` users in any moving `messaging_limit_window`);
+    The model `plan_campaign` and `ramp_up` apply, with sends taking no time: the business
+    reaches `per_day` unique users a day (`None`: as many as the limit allows), each as soon as
+    the messaging limit has room (at most `limit` users in any moving `messaging_limit_window`);
     whenever the users reached within `limit_upgrade_lookback` meet `project_tier`'s
     criteria, the next tier applies `limit_upgrade_delay` later (the bound Meta states,
     "within 6 hours"), and the day goes on under it. Quality is
     assumed to stay not low and the number CONNECTED; the rules are `rules` throughout. Below
     the verified starting limit nothing is upgraded (only a scaling path raises it).
+
+    The days never end: take as many as needed (`itertools.islice`, or stop at a condition, as
+    `ramp_up` stops at the first day that reaches its target).
+
+    Args:
+        limit: The messaging limit in force at `now`.
+        now: The start of day 0 (aware).
+        rules: The rules to apply throughout; `rules_at(now)` by default.
+        per_day: Unique users the business wants to reach a day (at least 1); `None` for as
+            many as the limit allows.
+
+    Raises:
+        NaiveDatetimeError: `now` has no time zone.
+        InvalidValueError: `limit` is not a `MessagingLimit`, `rules` not a `Rules`, or
+            `per_day` not a whole number of at least 1 (all checked when `climb` is called,
+            not when the first day is drawn).
     """
+    now = utc("now", now)
+    expect("limit", limit, MessagingLimit)
+    if per_day is not None:
+        per_day = whole("per_day", per_day, minimum=1)
+    if rules is None:
+        rules = rules_at(now)
+    expect("rules", rules, Rules)
+    return _climb(limit, now=now, rules=rules, per_day=per_day)
+
+
+def _climb(
+    limit: MessagingLimit, *, now: datetime, rules: Rules, per_day: int | None
+) -> Iterator[RampStep]:
+    """`climb`'s days, once its arguments are checked."""
     window = rules.messaging_limit_window.value
     lookback = rules.limit_upgrade_lookback.value
     keep = max(window, lookback)
@@ -466,7 +498,7 @@ def ramp_up(
             f"below the verified starting limit of {start:,}: complete a scaling path first",
         )
     steps: list[RampStep] = []
-    for step in climb(limit, now=now, rules=rules, per_day=target_per_day):
+    for step in _climb(limit, now=now, rules=rules, per_day=target_per_day):
         steps.append(step)
         if step.users >= target_per_day:
             return RampUpPlan(steps)
