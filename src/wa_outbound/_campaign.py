@@ -298,7 +298,9 @@ class CampaignPlan(Shown):
     )
     """The first few of them."""
     bad_row_causes: Mapping[str, int] = attrs.field(factory=dict, validator=is_mapping_of(str, int))
-    """Bad rows by cause: the column and the reason (`"phone: expected 7 to 15 digits"`)."""
+    """Bad rows by cause: the column and the reason (`"phone: expected 7 to 15 digits"`), each
+    with its count, most frequent first; the counts add up to `bad_rows`. Every rendering of
+    the plan shows them as the table "Bad rows by cause"."""
     days: tuple[PlanDay, ...] = attrs.field(validator=is_tuple_of(PlanDay))
     """One summary per UTC day with a send or a tier change, in order."""
     tier_changes: tuple[TierChange, ...] = attrs.field(validator=is_tuple_of(TierChange))
@@ -372,7 +374,10 @@ class CampaignPlan(Shown):
         return lines
 
     def _report(self) -> Report:
-        """What every rendering shows: the summary, a table per day, blocked reasons, bad rows."""
+        """What every rendering shows: the summary, a table per day, blocked reasons, bad rows.
+
+        Bad rows show twice: counted by cause (a table), then the first few as examples.
+        """
         from wa_outbound._render import Chart, Report, Table  # noqa: PLC0415 - on use
 
         days = Table(
@@ -434,6 +439,20 @@ class CampaignPlan(Shown):
             )
         if self.blocked:
             tables.append(reasons)
+        if self.bad_row_causes:
+            tables.append(
+                Table(
+                    title="Bad rows by cause",
+                    header=("cause", "rows"),
+                    rows=tuple(
+                        (cause, f"{count:,}")
+                        for cause, count in sorted(
+                            self.bad_row_causes.items(), key=lambda item: -item[1]
+                        )
+                    ),
+                    right=frozenset({1}),
+                )
+            )
         chart = None
         if self.days:
             chart = Chart(
