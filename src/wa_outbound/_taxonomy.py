@@ -357,6 +357,18 @@ _US_MARKETING_PAUSE: Final = Source(
 )
 
 
+_TWILIO_63033: Final = Source(
+    title="Twilio, error 63033: Recipient opted out to receive message ('when you send a"
+    " WhatsApp template that is categorized as Marketing to a recipient who has opted out of"
+    " receiving your marketing messages'); read on Twilio's docs host"
+    " live.docs.dev.twilio.com, while the error code mapping page still lists 63033 as"
+    " deprecated",
+    url="https://live.docs.dev.twilio.com/docs/api/errors/63033.md",
+    provenance=Provenance.REPORTED,
+    checked=_ISSUE_15_CHECKED,
+)
+
+
 _PYWA: Final = Source(
     title="pywa errors.py (2026-08-11): exception classes paraphrasing Meta's error codes;"
     " the code is not on the Meta page seen",
@@ -866,6 +878,13 @@ ERROR_CODES: Final[dict[tuple[Provider, int], ErrorInfo]] = {
         "Meta held this marketing message back because the user is in an experiment; do not"
         " retry it.",
         source=_TWILIO_MAPPING,
+    ),
+    (_TWILIO, 63033): _row(
+        "Recipient opted out of marketing messages",
+        RetryAction.STOP_OPTED_OUT,
+        "The user stopped marketing messages from this business; send no more marketing"
+        " templates to them. Utility and authentication templates still go.",
+        source=_TWILIO_63033,
     ),
     (_TWILIO, 63049): _row(
         "Meta chose not to deliver this WhatsApp marketing message",
