@@ -729,6 +729,40 @@ def test_read_recipients_from_a_path_into_the_planner(tmp_path: Path) -> None:
     } == plan.bad_row_causes
 
 
+COLUMNS = ("phone", "last_inbound_at", "consent")
+
+
+@given(
+    causes=st.lists(
+        st.tuples(st.sampled_from(COLUMNS), st.sampled_from(["bad", "worse", "[/bold]"])),
+        max_size=12,
+    ),
+    good=st.integers(min_value=0, max_value=3),
+)
+def test_bad_rows_are_counted_by_cause_in_data_and_rendering(
+    causes: list[tuple[str, str]], good: int
+) -> None:
+    """Bad rows are counted per cause (column: reason), adding up; every rendering shows them."""
+    errors = [
+        RecipientFileError(f"row {n}, {column}", "x", reason)
+        for n, (column, reason) in enumerate(causes, start=2)
+    ]
+    plan = plan_campaign(
+        [*errors, *opted(good)],  # type: ignore[list-item]
+        business=BUSINESS,
+        kind=UTILITY,
+        start=T0,
+    )
+    expected = Counter(f"{column}: {reason}" for column, reason in causes)
+    assert (expected, len(causes)) == (plan.bad_row_causes, sum(plan.bad_row_causes.values()))
+    assert list(plan.bad_row_causes.values()) == sorted(plan.bad_row_causes.values(), reverse=True)
+    markdown = plan._repr_markdown_()
+    assert ("**Bad rows by cause**" in markdown) == bool(causes)
+    for cause, count in expected.items():
+        assert f"| {cause} | {count:,} |" in markdown
+        assert cause in plan._repr_html_()
+
+
 def test_a_row_cannot_be_opted_in_and_out() -> None:
     """`opted_in=True` with `opted_out=True` is refused, naming `opted_out`."""
     with pytest.raises(InvalidValueError, match="opted_out="):

@@ -93,7 +93,8 @@ def test_plan_text_shows_tables(recipients: Path) -> None:
     assert "2026-11-25" in output
     assert "no opt in" in output
     assert "row 604, phone" in output
-    assert "Bad rows by cause:" in output
+    assert "Bad rows by cause" in output
+    assert "--bad-rows FILE.csv writes every one out" in output
     assert "phone: not a phone number in international form" in output
 
 

@@ -113,10 +113,13 @@ def test_a_late_old_rejection_does_not_close_a_newer_window(conversation: Conver
     assert T0 + 27 * H == c.service_window_expires_at(TODAY)
 
 
-def test_131050_records_a_marketing_opt_out(conversation: Conversation) -> None:
-    """Meta's 131050 means the user stopped marketing messages."""
+@pytest.mark.parametrize(("provider", "code"), [(Provider.META, 131050), (Provider.TWILIO, 63033)])
+def test_a_marketing_stop_code_records_a_marketing_opt_out(
+    conversation: Conversation, provider: Provider, code: int
+) -> None:
+    """Meta's 131050 and Twilio's 63033 mean the user stopped marketing messages."""
     c = conversation.apply(OptInRecorded(at=T0, method="web form"))
-    c = c.apply(SendRejected(at=T0 + H, provider=Provider.META, code=131050))
+    c = c.apply(SendRejected(at=T0 + H, provider=provider, code=code))
     assert ConsentStatus.OPTED_IN == c.consent.status
     assert MarketingStatus.STOPPED == c.consent.marketing
     assert T0 + H == c.consent.marketing_since

@@ -208,11 +208,6 @@ def _sensible(parameter: inspect.Parameter) -> Callable[[], object] | None:  # n
     return None
 
 
-RESULT_TUPLES: Final = frozenset({"LintReport", "RampUpPlan"})
-"""Answers the library builds (tuple subclasses that render themselves), not doors: built from
-anything but an iterable they raise `tuple`'s own TypeError. Left to issue #18's owner."""
-
-
 def _callables() -> dict[str, Callable[..., object]]:
     found: dict[str, Callable[..., object]] = {}
     for name in PUBLIC_MODULES:
@@ -223,7 +218,7 @@ def _callables() -> dict[str, Callable[..., object]]:
                 continue
             if isinstance(value, type) and issubclass(value, (BaseException, enum.Enum)):
                 continue
-            if getattr(value, "_is_protocol", False) or attribute in RESULT_TUPLES:
+            if getattr(value, "_is_protocol", False):
                 continue
             found[f"{name}.{attribute}"] = value
     return found

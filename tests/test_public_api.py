@@ -260,6 +260,7 @@ EXPECTED_FAMILIES: dict[str, list[str]] = {
         "TierBlockerCode",
         "TierProjection",
         "TokenBucket",
+        "climb",
         "dump_ledger",
         "dump_pacer",
         "load_ledger",

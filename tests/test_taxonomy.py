@@ -67,6 +67,7 @@ EXPECTED_ACTIONS: dict[tuple[Provider, int], RetryAction] = {
     (TWILIO, 63016): RetryAction.USE_TEMPLATE,
     (TWILIO, 63018): RetryAction.RETRY_TOMORROW,
     (TWILIO, 63049): RetryAction.RETRY_TOMORROW,
+    (TWILIO, 63033): RetryAction.STOP_OPTED_OUT,
     (TWILIO, 63024): RetryAction.RECIPIENT_UNREACHABLE,
     (TWILIO, 63051): RetryAction.ACCOUNT_ACTION,
     (TWILIO, 63112): RetryAction.ACCOUNT_ACTION,
@@ -86,7 +87,7 @@ LISTED_CODES: dict[Provider, frozenset[int]] = {
     ),
     TWILIO: frozenset(
         {20429, 21211, 63003, 63005, 63012, 63013, 63016, 63018, 63021, 63024, 63032}
-        | {63049, 63051, 63112, 63119}
+        | {63033, 63049, 63051, 63112, 63119}
     ),
 }
 
@@ -506,3 +507,10 @@ def test_131062_and_131063_cite_meta_pages() -> None:
     """131062 (authentication to a BSUID) and 131063 (marketing off /messages) cite Meta pages."""
     assert "business-scoped-user-ids" in classify_error(META, 131062).source.url
     assert "route-template-messages" in classify_error(META, 131063).source.url
+
+
+def test_twilio_63033_is_a_marketing_opt_out_not_a_held_message() -> None:
+    """63033 (the user stopped marketing) says stop, unlike 63049 (Meta held it back): retry."""
+    expected = (RetryAction.STOP_OPTED_OUT, RetryAction.RETRY_TOMORROW)
+    actual = tuple(classify_error(TWILIO, code).action for code in (63033, 63049))
+    assert expected == actual

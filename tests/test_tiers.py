@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import islice
 
 import attrs
 import pytest
@@ -10,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import T0, T2023
-from wa_outbound import MessagingLimit, NaiveDatetimeError, RuleDataError, rules_at
+from wa_outbound import (
+    InvalidValueError,
+    MessagingLimit,
+    NaiveDatetimeError,
+    RuleDataError,
+    rules_at,
+)
 from wa_outbound._tiers import (
     RampStep,
     TierBlocker,
@@ -20,6 +27,7 @@ from wa_outbound._tiers import (
     ramp_up,
 )
 from wa_outbound.account import PhoneNumberStatus, QualityRating
+from wa_outbound.limits import climb
 
 OK = {"quality": QualityRating.GREEN, "phone_status": PhoneNumberStatus.CONNECTED}
 
@@ -308,13 +316,42 @@ def test_ramp_and_campaign_plan_agree_on_the_tiers(when: datetime, start: int) -
 
 def test_climb_below_the_share_never_upgrades() -> None:
     """Fewer than half the limit in any 7 days earns no upgrade, however long it goes on."""
-    from itertools import islice
-
-    from wa_outbound._tiers import climb
-
     days = list(islice(climb(_limit(2_000), now=T0, rules=rules_at(T0), per_day=100), 10))
     assert {2_000} == {day.limit.users for day in days}
     assert 1_000 == days[-1].cumulative
+
+
+@given(target=st.integers(min_value=1, max_value=300_000))
+def test_climb_agrees_with_ramp_up(target: int) -> None:
+    """`ramp_up`'s days are `climb`'s first days, up to the first that reaches the target."""
+    plan = ramp_up(target, limit=_limit(2_000), now=T0)
+    days = list(islice(climb(_limit(2_000), now=T0, per_day=target), len(plan)))
+    assert list(plan) == days
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"per_day": 0}, "per_day"),
+        ({"per_day": True}, "per_day"),
+        ({"per_day": "100"}, "per_day"),
+        ({"limit": 2_000}, "limit"),
+        ({"rules": "2026"}, "rules"),
+        ({"now": "2026-11-23"}, "now"),
+    ],
+)
+def test_climb_refuses_bad_arguments_when_called(arguments: dict[str, object], field: str) -> None:
+    """A bad argument is refused by name when `climb` is called, before any day is drawn."""
+    given_arguments = {"limit": _limit(2_000), "now": T0, **arguments}
+    with pytest.raises(InvalidValueError) as raised:
+        climb(**given_arguments)  # type: ignore[arg-type]
+    assert field == raised.value.field
+
+
+def test_climb_refuses_a_naive_now() -> None:
+    """A naive `now` is a `NaiveDatetimeError`, as everywhere."""
+    with pytest.raises(NaiveDatetimeError):
+        climb(_limit(2_000), now=T0.replace(tzinfo=None))
 
 
 # --- no downgrade for quality since 2025-10-07 (issue #15) --------------------------------------

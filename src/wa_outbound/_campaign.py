@@ -88,6 +88,11 @@ from wa_outbound._errors import (
     check_source,
     expect,
     flag,
+    is_a,
+    is_instant,
+    is_mapping_of,
+    is_tuple_of,
+    is_whole,
     member,
 )
 from wa_outbound._facts import InboundMessageReceived, OptInRecorded, OptOutReceived
@@ -156,6 +161,15 @@ def _recipient(_instance: object, _attribute: object, value: Recipient) -> None:
         raise InvalidValueError("recipient", value, "expected a WaId or BusinessScopedUserId")
 
 
+def _estimate(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validator: a `CostEstimate` or `None` (pricing is imported only once an estimate exists)."""
+    if value is not None:
+        from wa_outbound._cost import CostEstimate  # noqa: PLC0415 - pricing loads on use
+
+        if not isinstance(value, CostEstimate):
+            raise InvalidValueError(attribute.name, value, "expected a CostEstimate or None")
+
+
 def _optional_instant(value: datetime | None) -> datetime | None:
     return None if value is None else utc("last_inbound_at", value)
 
@@ -205,13 +219,13 @@ class CampaignRecipient:
 class ScheduledSend:
     """One planned send: to whom, when, whether it takes a messaging-limit slot, at what cost."""
 
-    recipient: Recipient
+    recipient: Recipient = attrs.field(validator=_recipient)
     """Who the template goes to."""
-    at: datetime
+    at: datetime = attrs.field(validator=is_instant())
     """When it goes out."""
-    new_user: bool
+    new_user: bool = attrs.field(validator=is_a(bool))
     """Whether it counts against the messaging limit (reaches the user outside their window)."""
-    cost: CostEstimate | None = None
+    cost: CostEstimate | None = attrs.field(default=None, validator=_estimate)
     """The estimate of what it costs; `None` without a rate card."""
 
 
@@ -219,13 +233,13 @@ class ScheduledSend:
 class TierChange:
     """A messaging limit upgrade the plan projects."""
 
-    at: datetime
+    at: datetime = attrs.field(validator=is_instant())
     """When the new limit applies (the criteria met, plus the rules' upgrade delay)."""
-    before: MessagingLimit
+    before: MessagingLimit = attrs.field(validator=is_a(MessagingLimit))
     """The limit until then."""
-    after: MessagingLimit
+    after: MessagingLimit = attrs.field(validator=is_a(MessagingLimit))
     """The limit from then on."""
-    qualified_at: datetime
+    qualified_at: datetime = attrs.field(validator=is_instant())
     """When the usage in the lookback reached the share of the limit the rules ask for."""
 
 
@@ -233,19 +247,21 @@ class TierChange:
 class PlanDay:
     """What one UTC calendar day of the campaign does."""
 
-    date: date
+    date: date = attrs.field(validator=is_a(date))
     """The day (UTC)."""
-    sends: int
+    sends: int = attrs.field(validator=is_whole())
     """Sends planned that day."""
-    new_users: int
+    new_users: int = attrs.field(validator=is_whole())
     """Of those, sends that take a messaging-limit slot."""
-    limit: MessagingLimit
+    limit: MessagingLimit = attrs.field(validator=is_a(MessagingLimit))
     """The messaging limit in force when the day's first send (or tier change) happens."""
-    tier_change: MessagingLimit | None = None
+    tier_change: MessagingLimit | None = attrs.field(
+        default=None, validator=is_a(MessagingLimit, optional=True)
+    )
     """The new limit, if an upgrade lands that day."""
-    cost: Mapping[str, Decimal] = attrs.field(factory=dict)
+    cost: Mapping[str, Decimal] = attrs.field(factory=dict, validator=is_mapping_of(str, Decimal))
     """The day's known cost by currency."""
-    unknown_price_sends: int = 0
+    unknown_price_sends: int = attrs.field(default=0, validator=is_whole())
     """Sends of the day whose price is unknown (not in `cost`)."""
 
 
@@ -261,44 +277,52 @@ class CampaignPlan(Shown):
     `bad_rows`: `recipients == scheduled + sum(blocked.values()) + bad_rows`.
     """
 
-    kind: SendKind
+    kind: SendKind = attrs.field(validator=is_a(SendKind))
     """The template kind planned."""
-    starts_at: datetime | None
+    starts_at: datetime | None = attrs.field(validator=is_instant(optional=True))
     """The first send; `None` if nothing can be sent."""
-    finishes_at: datetime | None
+    finishes_at: datetime | None = attrs.field(validator=is_instant(optional=True))
     """The last send; `None` if nothing can be sent."""
-    recipients: int
+    recipients: int = attrs.field(validator=is_whole())
     """Rows read, bad ones included."""
-    scheduled: int
+    scheduled: int = attrs.field(validator=is_whole())
     """Sends planned."""
-    new_users: int
+    new_users: int = attrs.field(validator=is_whole())
     """Of those, sends that take a messaging-limit slot."""
-    blocked: Mapping[Reason | str, int]
+    blocked: Mapping[Reason | str, int] = attrs.field(validator=is_mapping_of((Reason, str), int))
     """Recipients not sent, by their first reason (`Reason`, or `DUPLICATE`)."""
-    bad_rows: int
+    bad_rows: int = attrs.field(validator=is_whole())
     """Rows that could not be read."""
-    bad_row_examples: tuple[RecipientFileError, ...]
+    bad_row_examples: tuple[RecipientFileError, ...] = attrs.field(
+        validator=is_tuple_of(RecipientFileError)
+    )
     """The first few of them."""
-    bad_row_causes: Mapping[str, int] = attrs.field(factory=dict)
-    """Bad rows by cause: the column and the reason (`"phone: expected 7 to 15 digits"`)."""
-    days: tuple[PlanDay, ...]
+    bad_row_causes: Mapping[str, int] = attrs.field(factory=dict, validator=is_mapping_of(str, int))
+    """Bad rows by cause: the column and the reason (`"phone: expected 7 to 15 digits"`), each
+    with its count, most frequent first; the counts add up to `bad_rows`. Every rendering of
+    the plan shows them as the table "Bad rows by cause"."""
+    days: tuple[PlanDay, ...] = attrs.field(validator=is_tuple_of(PlanDay))
     """One summary per UTC day with a send or a tier change, in order."""
-    tier_changes: tuple[TierChange, ...]
+    tier_changes: tuple[TierChange, ...] = attrs.field(validator=is_tuple_of(TierChange))
     """Projected upgrades, in order."""
-    limit: MessagingLimit
+    limit: MessagingLimit = attrs.field(validator=is_a(MessagingLimit))
     """The messaging limit in force at the end of the plan."""
-    tier_blockers: tuple[TierBlocker, ...]
+    tier_blockers: tuple[TierBlocker, ...] = attrs.field(validator=is_tuple_of(TierBlocker))
     """Why the limit is not projected to rise further (besides usage), at the end."""
-    cost: Mapping[CostKey, Decimal] | None
+    cost: Mapping[CostKey, Decimal] | None = attrs.field(
+        validator=is_mapping_of(tuple, Decimal, optional=True)
+    )
     """Known cost by (category, market, currency); `None` without a rate card."""
-    unknown_price_sends: int
+    unknown_price_sends: int = attrs.field(validator=is_whole())
     """Sends whose price is unknown (not in `cost`)."""
-    at_risk: Mapping[Risk, int] = attrs.field(factory=dict)
+    at_risk: Mapping[Risk, int] = attrs.field(factory=dict, validator=is_mapping_of(Risk, int))
     """Planned sends that may still not be delivered, by risk: marketing sends the per-user
     marketing limit counts (every one that goes outside a customer service window, or every
     one before the window exemption of mid-2025); WhatsApp may hold them back (131049), so
     expect fewer deliveries than sends."""
-    endpoint: Endpoint | None = Endpoint.MESSAGES
+    endpoint: Endpoint | None = attrs.field(
+        default=Endpoint.MESSAGES, validator=is_a(Endpoint, optional=True)
+    )
     """Where the sends go on the Cloud API under the rules at the end of the plan
     (`MARKETING_MESSAGES` for marketing templates since the rules route them there)."""
 
@@ -350,7 +374,10 @@ class CampaignPlan(Shown):
         return lines
 
     def _report(self) -> Report:
-        """What every rendering shows: the summary, a table per day, blocked reasons, bad rows."""
+        """What every rendering shows: the summary, a table per day, blocked reasons, bad rows.
+
+        Bad rows show twice: counted by cause (a table), then the first few as examples.
+        """
         from wa_outbound._render import Chart, Report, Table  # noqa: PLC0415 - on use
 
         days = Table(
@@ -412,6 +439,20 @@ class CampaignPlan(Shown):
             )
         if self.blocked:
             tables.append(reasons)
+        if self.bad_row_causes:
+            tables.append(
+                Table(
+                    title="Bad rows by cause",
+                    header=("cause", "rows"),
+                    rows=tuple(
+                        (cause, f"{count:,}")
+                        for cause, count in sorted(
+                            self.bad_row_causes.items(), key=lambda item: -item[1]
+                        )
+                    ),
+                    right=frozenset({1}),
+                )
+            )
         chart = None
         if self.days:
             chart = Chart(

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from wa_outbound._errors import is_a
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -96,17 +98,17 @@ class TemplateCategory(enum.Enum):
 class CategoryMapping:
     """Where one template category went when the categories changed."""
 
-    category: TemplateCategory
+    category: TemplateCategory = attrs.field(validator=is_a(TemplateCategory))
     """The category, old or new."""
-    era: CategoryEra
+    era: CategoryEra = attrs.field(validator=is_a(CategoryEra))
     """When it was in use for new templates."""
-    current: TemplateCategory
+    current: TemplateCategory = attrs.field(validator=is_a(TemplateCategory))
     """The category of today's three it maps to (itself for today's three)."""
-    interim: TemplateCategory | None
+    interim: TemplateCategory | None = attrs.field(validator=is_a(TemplateCategory, optional=True))
     """The interim category it mapped to first (legacy categories only)."""
-    source: str
+    source: str = attrs.field(validator=is_a(str))
     """Where the mapping is documented."""
-    note: str = ""
+    note: str = attrs.field(default="", validator=is_a(str))
     """How sure the mapping is."""
 
 

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._conversation import Conversation
-from wa_outbound._errors import InvalidValueError, expect, flag, member
+from wa_outbound._errors import InvalidValueError, expect, flag, is_a, is_instant, member
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard, known_region
 from wa_outbound._rules import PricingModel, Rules, Source
@@ -123,35 +123,37 @@ class CostEstimate(Shown):
     delivered); a call has neither.
     """
 
-    kind: SendKind
+    kind: SendKind = attrs.field(validator=is_a(SendKind))
     """What the estimate is for."""
-    charged: bool
+    charged: bool = attrs.field(validator=is_a(bool))
     """Whether the platform charges for the send."""
-    reason: CostReason
+    reason: CostReason = attrs.field(validator=is_a(CostReason))
     """Why."""
-    category: PriceCategory | None
+    category: PriceCategory | None = attrs.field(validator=is_a(PriceCategory, optional=True))
     """The price category the send is charged as (or would be, were it not free); `None` for a
     call, or when the rules price it in a category `PriceCategory` does not have."""
-    market: str | None
+    market: str | None = attrs.field(validator=is_a(str, optional=True))
     """The recipient's market; `None` if unknown."""
-    rate: Rate | None
+    rate: Rate | None = attrs.field(validator=is_a(Rate, optional=True))
     """The rate card row used for `amount`; `None` when nothing was looked up or none exists."""
-    amount: Decimal | None
+    amount: Decimal | None = attrs.field(validator=is_a(Decimal, optional=True))
     """What the send costs: `Decimal(0)` when free, `None` when the price is unknown."""
-    currency: str | None
+    currency: str | None = attrs.field(validator=is_a(str, optional=True))
     """The currency of `amount`; `None` unless a rate was used."""
-    pricing_model: PricingModel
+    pricing_model: PricingModel = attrs.field(validator=is_a(PricingModel))
     """The pricing model in force."""
-    opens_conversation: bool = False
+    opens_conversation: bool = attrs.field(default=False, validator=is_a(bool))
     """Conversation-based pricing: whether the send opens a conversation (billable or free)."""
-    conversation_expires_at: datetime | None = None
+    conversation_expires_at: datetime | None = attrs.field(
+        default=None, validator=is_instant(optional=True)
+    )
     """When the conversation the send opens or falls in ends (conversation-based pricing), or the
     free entry point window it falls in (either model)."""
-    rule: str
+    rule: str = attrs.field(validator=is_a(str))
     """The `Rules` field behind the answer (`"pricing_model"`, `"service_free"`, ...)."""
-    source: Source
+    source: Source = attrs.field(validator=is_a(Source))
     """That rule's source; the price's own source is `rate.source` (see `price_source`)."""
-    detail: str = ""
+    detail: str = attrs.field(default="", validator=is_a(str))
     """A short extra the sentence needs (what the card lacks, which rate stood in)."""
 
     @property

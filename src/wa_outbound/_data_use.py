@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError
+from wa_outbound._errors import InvalidValueError, is_a
 from wa_outbound._rules import Rule, Rules
 
 if TYPE_CHECKING:
@@ -30,12 +30,12 @@ __all__ = ["DataSharing", "meta_ads_data_sharing"]
 class DataSharing:
     """Whether Meta shares a region's WhatsApp user data with its other products."""
 
-    region: str
+    region: str = attrs.field(validator=is_a(str))
     """The user's region (ISO 3166 code)."""
-    shared: bool
+    shared: bool = attrs.field(validator=is_a(bool))
     """`False` where the rules exclude the region (Europe): do not count on WhatsApp data in
     Facebook or Instagram audiences there."""
-    rule: Rule[Any]
+    rule: Rule[Any] = attrs.field(validator=is_a(Rule))
     """The rule that says so, with its date and source."""
 
     @property

@@ -36,7 +36,7 @@ import enum
 import functools
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 if TYPE_CHECKING:
@@ -64,7 +64,9 @@ __all__ = [
     "WriteConflict",
 ]
 # The door converters at the end of this module (`member`, `flag`, `whole`, `texts`,
-# `decimal_digits`, ...) are private helpers shared by every public constructor and function.
+# `decimal_digits`, ...) are private helpers shared by every public constructor and function;
+# the field validators after them (`is_a`, `is_whole`, `is_instant`, `is_tuple_of`,
+# `is_mapping_of`) check the answer types' fields the same way.
 
 _MAX_SHOWN: Final = 80
 _MAX_WRITTEN_BITS: Final = 1000  # about 300 digits: longer numbers are named by their length
@@ -462,3 +464,111 @@ def ascii_upper(value: str) -> str:
     not ASCII never names an ASCII enum value.
     """
     return value.upper() if value.isascii() else ""
+
+
+# --- field validators -----------------------------------------------------------------------
+# attrs validators for the fields of the answer types (`CostEstimate`, `RetryDecision`, ...),
+# which the library builds and a host may build too (in tests, or loading what it kept). They
+# check the type only, with the same words as the door converters, and convert nothing: one
+# `isinstance` a field, so building an answer stays cheap.
+
+FieldValidator = Callable[[Any, Any, Any], None]
+"""An attrs validator: `(instance, attribute, value)`, raising `InvalidValueError`."""
+
+
+def _kind_words(kind: type | tuple[type, ...], *, optional: bool) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = " or ".join(k.__name__ for k in kinds) + (" or None" if optional else "")
+    return f"expected {'an' if names[:1] in 'AEIOU' else 'a'} {names}"
+
+
+def is_a(kind: type | tuple[type, ...], *, optional: bool = False) -> FieldValidator:
+    """Return a validator refusing a value that is not a `kind` (nor `None`, if `optional`).
+
+    For a bool field, `is_a(bool)` refuses `0` and `"yes"`; for a whole number use `is_whole`
+    (a bool is an int to `isinstance`).
+    """
+    reason = _kind_words(kind, optional=optional)
+
+    def check(_instance: object, attribute: Any, value: object) -> None:  # noqa: ANN401
+        if not isinstance(value, kind) and not (optional and value is None):
+            raise InvalidValueError(attribute.name, value, reason)
+
+    return check
+
+
+def is_whole(*, optional: bool = False) -> FieldValidator:
+    """Return a validator refusing a value that is not an int (a bool is refused too)."""
+    reason = "expected a whole number" + (" or None" if optional else "")
+
+    def check(_instance: object, attribute: Any, value: object) -> None:  # noqa: ANN401
+        if value.__class__ is int or (optional and value is None):
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidValueError(attribute.name, value, reason)
+
+    return check
+
+
+def _aware(field: str, value: object, *, optional: bool) -> None:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise NaiveDatetimeError(field, value)
+    elif not (optional and value is None):
+        reason = "expected an aware datetime" + (" or None" if optional else "")
+        raise InvalidValueError(field, value, reason)
+
+
+def is_instant(*, optional: bool = False) -> FieldValidator:
+    """Return a validator refusing a value that is not an aware datetime (nor `None`)."""
+
+    def check(_instance: object, attribute: Any, value: object) -> None:  # noqa: ANN401
+        _aware(attribute.name, value, optional=optional)
+
+    return check
+
+
+def is_tuple_of(kind: type | tuple[type, ...]) -> FieldValidator:
+    """Return a validator refusing a value that is not a tuple of `kind` (a list is refused).
+
+    An item of another type is named by its position (`blockers[2]`). A `datetime` item must
+    be aware.
+    """
+    reason = _kind_words(kind, optional=False)
+
+    def check(_instance: object, attribute: Any, value: object) -> None:  # noqa: ANN401
+        if not isinstance(value, tuple):
+            raise InvalidValueError(attribute.name, value, f"expected a tuple ({reason})")
+        for index, item in enumerate(value):
+            if not isinstance(item, kind):
+                raise InvalidValueError(f"{attribute.name}[{index}]", item, reason)
+            if isinstance(item, dt.datetime):
+                _aware(f"{attribute.name}[{index}]", item, optional=False)
+
+    return check
+
+
+def is_mapping_of(
+    keys: type | tuple[type, ...], values: type | tuple[type, ...], *, optional: bool = False
+) -> FieldValidator:
+    """Return a validator refusing a value that is not a mapping of `keys` to `values`.
+
+    A value of another type is named by its key (`cost[marketing]`); a count (`values` is
+    `int`) refuses a bool.
+    """
+    key_reason = _kind_words(keys, optional=False)
+    value_reason = _kind_words(values, optional=False)
+    counts = values is int
+
+    def check(_instance: object, attribute: Any, value: object) -> None:  # noqa: ANN401
+        if optional and value is None:
+            return
+        if not isinstance(value, Mapping):
+            raise InvalidValueError(attribute.name, value, "expected a mapping")
+        for key, item in value.items():
+            if not isinstance(key, keys):
+                raise InvalidValueError(attribute.name, key, f"a key: {key_reason}")
+            if not isinstance(item, values) or (counts and isinstance(item, bool)):
+                raise InvalidValueError(f"{attribute.name}[{shown(key)}]", item, value_reason)
+
+    return check

@@ -268,7 +268,7 @@ class SendRejected:
 
     Some codes are authoritative about the conversation (see `AUTHORITATIVE_CODES`): 131047
     (Meta) and 63016 (Twilio) mean the customer service window is closed, whatever the local
-    clock says; 131050 (Meta) means the user stopped marketing messages.
+    clock says; 131050 (Meta) and 63033 (Twilio) mean the user stopped marketing messages.
     """
 
     at: datetime = attrs.field(converter=at_field)
@@ -299,6 +299,10 @@ AUTHORITATIVE_CODES: Final[dict[tuple[Provider, int], CodeMeaning]] = {
     (Provider.TWILIO, 63016): CodeMeaning.WINDOW_CLOSED,
     # Meta "Cloud API error codes": 131050, the user stopped marketing messages.
     (Provider.META, 131050): CodeMeaning.MARKETING_OPTED_OUT,
+    # Twilio error 63033: "you send a WhatsApp template that is categorized as Marketing to a
+    # recipient who has opted out of receiving your marketing messages" (Twilio's page, read on
+    # its docs host live.docs.dev.twilio.com; see the taxonomy's source for 63033).
+    (Provider.TWILIO, 63033): CodeMeaning.MARKETING_OPTED_OUT,
 }
 """Error codes that say something certain about the conversation, by (provider, code).
 

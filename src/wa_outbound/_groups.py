@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._decision import Alternative, BlockReason, Reason, SendDecision
-from wa_outbound._errors import InvalidValueError, expect, member, texts
+from wa_outbound._errors import (
+    InvalidValueError,
+    expect,
+    is_a,
+    is_tuple_of,
+    is_whole,
+    member,
+    texts,
+)
 from wa_outbound._kinds import SendKind
 from wa_outbound._rates import PriceCategory, Rate, RateCard
 from wa_outbound._rules import Rules, rules_at
@@ -77,11 +85,13 @@ _ADVISORIES: Final = (GroupAdvisory.PARTICIPANTS_SEE_EACH_OTHER, GroupAdvisory.I
 class GroupCost:
     """What a group send costs if every copy is delivered: one charge per delivered copy."""
 
-    category: PriceCategory | None
+    category: PriceCategory | None = attrs.field(validator=is_a(PriceCategory, optional=True))
     """What each copy is charged as; `None` when the send is free."""
-    copies: int
+    copies: int = attrs.field(validator=is_whole())
     """How many copies are charged (0 when free)."""
-    rates: tuple[tuple[str, Rate | None], ...] = ()
+    rates: tuple[tuple[str, Rate | None], ...] = attrs.field(
+        default=(), validator=is_tuple_of(tuple)
+    )
     """Each charged copy's market and its rate (`None`: not on the card)."""
 
     @property
@@ -105,15 +115,15 @@ class GroupSendDecision:
     `bool(decision)` is `decision.allowed`; the advisories hold whether it is allowed or not.
     """
 
-    decision: SendDecision
+    decision: SendDecision = attrs.field(validator=is_a(SendDecision))
     """Allowed or not, every reason, the alternative and the group's window."""
-    advisories: tuple[GroupAdvisory, ...]
+    advisories: tuple[GroupAdvisory, ...] = attrs.field(validator=is_tuple_of(GroupAdvisory))
     """What to know even when the send is allowed (privacy)."""
-    participants: int
+    participants: int = attrs.field(validator=is_whole())
     """The group's participants, as the host counted them."""
-    participant_limit: int
+    participant_limit: int = attrs.field(validator=is_whole())
     """The most the rules in force allow."""
-    cost: GroupCost | None = None
+    cost: GroupCost | None = attrs.field(default=None, validator=is_a(GroupCost, optional=True))
     """What the send costs per delivered copy, with a rate card; `None` otherwise."""
 
     @property

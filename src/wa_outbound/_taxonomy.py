@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, decimal_digits, member
+from wa_outbound._errors import InvalidValueError, decimal_digits, is_a, is_whole, member
 from wa_outbound._facts import Provider
 from wa_outbound._rules import Provenance, Source
 from wa_outbound._shown import Shown
@@ -217,17 +217,17 @@ class TransportFailure(enum.Enum):
 class ErrorInfo:
     """One row of the taxonomy: what a code (or a transport failure) means and what to do."""
 
-    title: str
+    title: str = attrs.field(validator=is_a(str))
     """Short title, close to the platform's own."""
-    action: RetryAction
+    action: RetryAction = attrs.field(validator=is_a(RetryAction))
     """What to do next."""
-    backoff: Backoff
+    backoff: Backoff = attrs.field(validator=is_a(Backoff))
     """How long to wait before a retry; `Backoff.NONE` unless `action` is retryable."""
-    reason: str
+    reason: str = attrs.field(validator=is_a(str))
     """What happened and what to do, as a sentence for an operator."""
-    source: Source
+    source: Source = attrs.field(validator=is_a(Source))
     """The document that states the code's meaning."""
-    reach: Reach = Reach.REACHED
+    reach: Reach = attrs.field(default=Reach.REACHED, validator=is_a(Reach))
     """Whether the failed request reached the platform (every error code did)."""
 
 
@@ -239,27 +239,29 @@ class RetryDecision(Shown):
     whether a resend could deliver the message twice; `reason` and `source` explain it.
     """
 
-    action: RetryAction
+    action: RetryAction = attrs.field(validator=is_a(RetryAction))
     """What to do next."""
-    delay: timedelta | None
+    delay: timedelta | None = attrs.field(validator=is_a(timedelta, optional=True))
     """How long to wait before the retry; `None` unless `action` is retryable."""
-    reach: Reach
+    reach: Reach = attrs.field(validator=is_a(Reach))
     """Whether the failed request reached the platform."""
-    provider: Provider | None
+    provider: Provider | None = attrs.field(validator=is_a(Provider, optional=True))
     """Who answered with `code`; `None` for a transport failure."""
-    code: int | None
+    code: int | None = attrs.field(validator=is_whole(optional=True))
     """The platform's error code; `None` for a transport failure."""
-    failure: TransportFailure | None = None
+    failure: TransportFailure | None = attrs.field(
+        default=None, validator=is_a(TransportFailure, optional=True)
+    )
     """The transport failure; `None` when the platform answered with a code."""
-    known: bool
+    known: bool = attrs.field(validator=is_a(bool))
     """Whether the code (or failure) is in the table; `False` means a default was applied."""
-    backoff: Backoff
+    backoff: Backoff = attrs.field(validator=is_a(Backoff))
     """The schedule `delay` was computed from."""
-    title: str
+    title: str = attrs.field(validator=is_a(str))
     """Short title of the error."""
-    reason: str
+    reason: str = attrs.field(validator=is_a(str))
     """What happened and what to do, as a sentence for an operator."""
-    source: Source
+    source: Source = attrs.field(validator=is_a(Source))
     """The document that states the code's meaning."""
 
     @property
@@ -351,6 +353,18 @@ _US_MARKETING_PAUSE: Final = Source(
     " not deliver any marketing template messages to individuals with United States phone"
     " numbers'; the failure links to the 131049 section)",
     url="https://developers.facebook.com/docs/whatsapp/per-user-limits",
+    checked=_ISSUE_15_CHECKED,
+)
+
+
+_TWILIO_63033: Final = Source(
+    title="Twilio, error 63033: Recipient opted out to receive message ('when you send a"
+    " WhatsApp template that is categorized as Marketing to a recipient who has opted out of"
+    " receiving your marketing messages'); read on Twilio's docs host"
+    " live.docs.dev.twilio.com, while the error code mapping page still lists 63033 as"
+    " deprecated",
+    url="https://live.docs.dev.twilio.com/docs/api/errors/63033.md",
+    provenance=Provenance.REPORTED,
     checked=_ISSUE_15_CHECKED,
 )
 
@@ -864,6 +878,13 @@ ERROR_CODES: Final[dict[tuple[Provider, int], ErrorInfo]] = {
         "Meta held this marketing message back because the user is in an experiment; do not"
         " retry it.",
         source=_TWILIO_MAPPING,
+    ),
+    (_TWILIO, 63033): _row(
+        "Recipient opted out of marketing messages",
+        RetryAction.STOP_OPTED_OUT,
+        "The user stopped marketing messages from this business; send no more marketing"
+        " templates to them. Utility and authentication templates still go.",
+        source=_TWILIO_63033,
     ),
     (_TWILIO, 63049): _row(
         "Meta chose not to deliver this WhatsApp marketing message",

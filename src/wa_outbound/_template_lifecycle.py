@@ -53,7 +53,16 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 
 import attrs
 
-from wa_outbound._errors import InvalidTransition, InvalidValueError, ascii_upper, items_of, member
+from wa_outbound._errors import (
+    InvalidTransition,
+    InvalidValueError,
+    ascii_upper,
+    is_a,
+    is_instant,
+    is_tuple_of,
+    items_of,
+    member,
+)
 from wa_outbound._facts import at_field, non_empty_field, text_field
 from wa_outbound._rules import Rules, answer_instant, rules_at
 from wa_outbound._shown import Shown
@@ -844,11 +853,11 @@ class TemplateNote:
     `message` turns it into a sentence for a log line or an operator; it is built on demand.
     """
 
-    code: TemplateReason
+    code: TemplateReason = attrs.field(validator=is_a(TemplateReason))
     """Stable code to branch on."""
-    at: datetime | None = None
+    at: datetime | None = attrs.field(default=None, validator=is_instant(optional=True))
     """The instant behind it (pause end, disable date, status change, ...)."""
-    detail: str = ""
+    detail: str = attrs.field(default="", validator=is_a(str))
     """A short extra the sentence needs (pause length, new category, ...)."""
 
     @property
@@ -873,19 +882,21 @@ class TemplateDecision:
     Warnings never block.
     """
 
-    status: TemplateStatus
+    status: TemplateStatus = attrs.field(validator=is_a(TemplateStatus))
     """The status in force at `now`, once pause lengths and disable dates are applied."""
-    reasons: tuple[TemplateNote, ...] = ()
+    reasons: tuple[TemplateNote, ...] = attrs.field(default=(), validator=is_tuple_of(TemplateNote))
     """Every reason it is blocked; empty when allowed."""
-    warnings: tuple[TemplateNote, ...] = ()
+    warnings: tuple[TemplateNote, ...] = attrs.field(
+        default=(), validator=is_tuple_of(TemplateNote)
+    )
     """What to watch even though it may be sent (flagged, RED quality, category change)."""
-    quality: QualityScore = QualityScore.UNKNOWN
+    quality: QualityScore = attrs.field(default=QualityScore.UNKNOWN, validator=is_a(QualityScore))
     """The latest quality score."""
-    category: str = ""
+    category: str = attrs.field(default="", validator=is_a(str))
     """The category in force at `now` ("" if never reported)."""
-    review_overdue: bool = False
+    review_overdue: bool = attrs.field(default=False, validator=is_a(bool))
     """Whether the template is in review for at least the rules' review time."""
-    next_change_at: datetime | None = None
+    next_change_at: datetime | None = attrs.field(default=None, validator=is_instant(optional=True))
     """When this answer changes by the passage of time alone; `None` if only a new fact can."""
 
     @property

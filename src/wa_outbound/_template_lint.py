@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._categories import TemplateCategory
-from wa_outbound._errors import expect
+from wa_outbound._errors import expect, is_a, is_tuple_of, items_of
 from wa_outbound._rules import Rules
 from wa_outbound._shown import Shown
 from wa_outbound._templates import (
@@ -51,7 +51,9 @@ from wa_outbound._templates import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
+
+    from typing_extensions import Self
 
     from wa_outbound._render import Report
 
@@ -172,13 +174,13 @@ class LintCode(enum.Enum):
 class LintFinding:
     """One problem the linter found in a template."""
 
-    code: LintCode
+    code: LintCode = attrs.field(validator=is_a(LintCode))
     """What the problem is about; stable across releases."""
-    severity: Severity
+    severity: Severity = attrs.field(validator=is_a(Severity))
     """Whether review surely refuses it (ERROR) or may (WARNING)."""
-    path: str
+    path: str = attrs.field(validator=is_a(str))
     """JSON path of the offending part, as in Graph API JSON (`components[1].text`)."""
-    message: str
+    message: str = attrs.field(validator=is_a(str))
     """A sentence a marketer understands, with the value and the limit."""
 
     @property
@@ -195,6 +197,15 @@ class LintReport(Shown, tuple[LintFinding, ...]):
     """
 
     __slots__ = ()
+
+    def __new__(cls, findings: Iterable[LintFinding] = ()) -> Self:
+        """Build the report from a collection of `LintFinding`s (none: an empty report).
+
+        Raises:
+            InvalidValueError: `findings` is not a collection (a number, text, a mapping), or
+                holds something other than a `LintFinding` (named by its position).
+        """
+        return super().__new__(cls, items_of("findings", findings, LintFinding))
 
     @property
     def errors(self) -> tuple[LintFinding, ...]:
@@ -235,13 +246,13 @@ class LintReport(Shown, tuple[LintFinding, ...]):
 class LintRule:
     """What one lint code checks, with its severity and where the rule comes from."""
 
-    code: LintCode
+    code: LintCode = attrs.field(validator=is_a(LintCode))
     """The code its findings carry."""
-    severity: Severity
+    severity: Severity = attrs.field(validator=is_a(Severity))
     """The severity of its findings (MARKETING_OPT_OUT: ERROR when the rules require one)."""
-    rules: tuple[str, ...]
+    rules: tuple[str, ...] = attrs.field(validator=is_tuple_of(str))
     """The `Rules` fields it reads (their sources name the documents)."""
-    source: str
+    source: str = attrs.field(validator=is_a(str))
     """The document that states the rule, when no `Rules` field does."""
 
 

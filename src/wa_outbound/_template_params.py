@@ -68,6 +68,9 @@ from wa_outbound._errors import (
     InvalidValueError,
     TemplateFormatError,
     decimal_digits,
+    is_a,
+    is_tuple_of,
+    is_whole,
     items_of,
     shown,
 )
@@ -677,14 +680,14 @@ _ERROR_CODES: Final[Mapping[ParameterProblemCode, int]] = MappingProxyType(
 class ParameterProblem:
     """One mistake in a template message's parameters."""
 
-    code: ParameterProblemCode
+    code: ParameterProblemCode = attrs.field(validator=is_a(ParameterProblemCode))
     """Stable code to branch on."""
-    error_code: int
+    error_code: int = attrs.field(validator=is_whole())
     """The Cloud API error it prevents (132000, 132012, ...)."""
-    path: str
+    path: str = attrs.field(validator=is_a(str))
     """Where: `header`, `body.parameters`, `body.parameters[2]`, `body.parameters[name]`,
     `buttons[1]`."""
-    message: str
+    message: str = attrs.field(validator=is_a(str))
     """The mistake as one sentence naming the value."""
 
     def __str__(self) -> str:
@@ -699,12 +702,14 @@ class ParameterCheck:
     `ok` is `True` exactly when `problems` is empty; `bool(check)` is `ok`.
     """
 
-    problems: tuple[ParameterProblem, ...] = ()
+    problems: tuple[ParameterProblem, ...] = attrs.field(
+        default=(), validator=is_tuple_of(ParameterProblem)
+    )
     """Every mistake found, header first, then body, then buttons."""
-    rendered_header: str | None = None
+    rendered_header: str | None = attrs.field(default=None, validator=is_a(str, optional=True))
     """The text header with its value substituted; `None` for media headers, no header, or
     when the values do not fit."""
-    rendered_body: str | None = None
+    rendered_body: str | None = attrs.field(default=None, validator=is_a(str, optional=True))
     """The body with its values substituted; `None` when the values do not fit or the body has
     no text (authentication templates' preset text)."""
 

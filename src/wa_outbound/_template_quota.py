@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from wa_outbound._errors import InvalidValueError, ascii_upper, items_of
+from wa_outbound._errors import InvalidValueError, ascii_upper, is_a, is_whole, items_of
 from wa_outbound._templates import Template
 
 if TYPE_CHECKING:
@@ -106,15 +106,15 @@ class QuotaDecision:
     `bool(decision)` is `allowed`.
     """
 
-    allowed: bool
+    allowed: bool = attrs.field(validator=is_a(bool))
     """Whether Meta should accept the template as far as the quota goes."""
-    reason: QuotaReason
+    reason: QuotaReason = attrs.field(validator=is_a(QuotaReason))
     """Why."""
-    used: int
+    used: int = attrs.field(validator=is_whole())
     """How many templates count against the quota now."""
-    quota: int
+    quota: int = attrs.field(validator=is_whole())
     """How many may count."""
-    owner: str = "WhatsApp Business Account"
+    owner: str = attrs.field(default="WhatsApp Business Account", validator=is_a(str))
     """Which account holds the templates and their quota under the rules: the WhatsApp Business
     Account, or since the new account model the partner's Messaging account
     (`templates_owned_by_messaging_account`)."""

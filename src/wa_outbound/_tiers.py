@@ -33,13 +33,25 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from wa_outbound._account import MessagingLimit, PhoneNumberStatus, QualityRating
-from wa_outbound._errors import InvalidValueError, expect, member
+from wa_outbound._errors import (
+    InvalidValueError,
+    expect,
+    is_a,
+    is_instant,
+    is_tuple_of,
+    is_whole,
+    items_of,
+    member,
+    whole,
+)
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._shown import Shown
 from wa_outbound._time import utc
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
+
+    from typing_extensions import Self
 
     from wa_outbound._render import Report
 
@@ -49,6 +61,7 @@ __all__ = [
     "TierBlocker",
     "TierBlockerCode",
     "TierProjection",
+    "climb",
     "project_tier",
     "ramp_up",
 ]
@@ -91,9 +104,9 @@ _SENTENCES: Final[dict[TierBlockerCode, str]] = {
 class TierBlocker:
     """One reason why the limit is not raised, with the number that goes with it."""
 
-    code: TierBlockerCode
+    code: TierBlockerCode = attrs.field(validator=is_a(TierBlockerCode))
     """What blocks the upgrade."""
-    needed: int = 0
+    needed: int = attrs.field(default=0, validator=is_whole())
     """Users still missing (`NOT_ENOUGH_USAGE`) or the limit to reach (`SCALING_PATH_REQUIRED`);
     0 for the other codes."""
 
@@ -107,18 +120,18 @@ class TierBlocker:
 class TierProjection(Shown):
     """Where a messaging limit stands and whether Meta would raise it now."""
 
-    current: MessagingLimit
+    current: MessagingLimit = attrs.field(validator=is_a(MessagingLimit))
     """The limit in force."""
-    next: MessagingLimit | None
+    next: MessagingLimit | None = attrs.field(validator=is_a(MessagingLimit, optional=True))
     """The next step up the ladder; `None` when the limit is unlimited."""
-    eligible: bool
+    eligible: bool = attrs.field(validator=is_a(bool))
     """Whether every automatic-upgrade criterion is met now."""
-    blockers: tuple[TierBlocker, ...]
+    blockers: tuple[TierBlocker, ...] = attrs.field(validator=is_tuple_of(TierBlocker))
     """Why the limit is not raised; empty exactly when `eligible`."""
-    earliest_upgrade_at: datetime | None
+    earliest_upgrade_at: datetime | None = attrs.field(validator=is_instant(optional=True))
     """When the upgrade is due at the latest (`now` plus the upgrade delay); `None` unless
     eligible."""
-    downgrade_risk: bool = False
+    downgrade_risk: bool = attrs.field(default=False, validator=is_a(bool))
     """Whether the low quality rating may lower the limit one step if it stays low for the rules'
     `limit_downgrade_after_low_quality` (the per-number regime); always `False` since
     2025-10-07, when Meta stopped downgrading limits for quality."""
@@ -156,6 +169,15 @@ class RampUpPlan(Shown, tuple["RampStep", ...]):
     """`ramp_up`'s days: a tuple of `RampStep` that shows itself as a table and a chart."""
 
     __slots__ = ()
+
+    def __new__(cls, steps: Iterable[RampStep] = ()) -> Self:
+        """Build the plan from a collection of `RampStep`s (none: an empty plan).
+
+        Raises:
+            InvalidValueError: `steps` is not a collection (a number, text, a mapping), or
+                holds something other than a `RampStep` (named by its position).
+        """
+        return super().__new__(cls, items_of("steps", steps, RampStep))
 
     def _report(self) -> Report:
         """What every rendering shows: the days to the target, each with its limit."""
@@ -208,17 +230,17 @@ class RampUpPlan(Shown, tuple["RampStep", ...]):
 class RampStep:
     """One day of a ramp-up plan."""
 
-    day: int
+    day: int = attrs.field(validator=is_whole())
     """Days since the start of the plan (0 is the day starting at `now`)."""
-    starts_at: datetime
+    starts_at: datetime = attrs.field(validator=is_instant())
     """When the day's 24 hours start."""
-    limit: MessagingLimit
+    limit: MessagingLimit = attrs.field(validator=is_a(MessagingLimit))
     """The messaging limit in force at the end of the day (after the day's upgrades)."""
-    users: int
+    users: int = attrs.field(validator=is_whole())
     """Unique users to reach outside customer service windows that day."""
-    cumulative: int
+    cumulative: int = attrs.field(validator=is_whole())
     """Unique-user sends planned from day 0 up to and including this day."""
-    upgrades: tuple[datetime, ...] = ()
+    upgrades: tuple[datetime, ...] = attrs.field(default=(), validator=is_tuple_of(datetime))
     """When a higher limit took effect during the day (the day's users include what it
     allowed)."""
 
@@ -337,20 +359,50 @@ def climb(
     limit: MessagingLimit,
     *,
     now: datetime,
-    rules: Rules,
+    rules: Rules | None = None,
     per_day: int | None = None,
 ) -> Iterator[RampStep]:
     """Yield the days of a climb up the ladder from `limit`, one `RampStep` a day, for ever.
 
-    The model `plan_campaign` applies, with sends taking no time: the business reaches
-    `per_day` unique users a day (`None`: as many as the limit allows), each as soon as the
-    messaging limit has room (at most `limit` users in any moving `messaging_limit_window`);
+    The model `plan_campaign` and `ramp_up` apply, with sends taking no time: the business
+    reaches `per_day` unique users a day (`None`: as many as the limit allows), each as soon as
+    the messaging limit has room (at most `limit` users in any moving `messaging_limit_window`);
     whenever the users reached within `limit_upgrade_lookback` meet `project_tier`'s
     criteria, the next tier applies `limit_upgrade_delay` later (the bound Meta states,
     "within 6 hours"), and the day goes on under it. Quality is
     assumed to stay not low and the number CONNECTED; the rules are `rules` throughout. Below
     the verified starting limit nothing is upgraded (only a scaling path raises it).
+
+    The days never end: take as many as needed (`itertools.islice`, or stop at a condition, as
+    `ramp_up` stops at the first day that reaches its target).
+
+    Args:
+        limit: The messaging limit in force at `now`.
+        now: The start of day 0 (aware).
+        rules: The rules to apply throughout; `rules_at(now)` by default.
+        per_day: Unique users the business wants to reach a day (at least 1); `None` for as
+            many as the limit allows.
+
+    Raises:
+        NaiveDatetimeError: `now` has no time zone.
+        InvalidValueError: `limit` is not a `MessagingLimit`, `rules` not a `Rules`, or
+            `per_day` not a whole number of at least 1 (all checked when `climb` is called,
+            not when the first day is drawn).
     """
+    now = utc("now", now)
+    expect("limit", limit, MessagingLimit)
+    if per_day is not None:
+        per_day = whole("per_day", per_day, minimum=1)
+    if rules is None:
+        rules = rules_at(now)
+    expect("rules", rules, Rules)
+    return _climb(limit, now=now, rules=rules, per_day=per_day)
+
+
+def _climb(
+    limit: MessagingLimit, *, now: datetime, rules: Rules, per_day: int | None
+) -> Iterator[RampStep]:
+    """`climb`'s days, once its arguments are checked."""
     window = rules.messaging_limit_window.value
     lookback = rules.limit_upgrade_lookback.value
     keep = max(window, lookback)
@@ -446,7 +498,7 @@ def ramp_up(
             f"below the verified starting limit of {start:,}: complete a scaling path first",
         )
     steps: list[RampStep] = []
-    for step in climb(limit, now=now, rules=rules, per_day=target_per_day):
+    for step in _climb(limit, now=now, rules=rules, per_day=target_per_day):
         steps.append(step)
         if step.users >= target_per_day:
             return RampUpPlan(steps)

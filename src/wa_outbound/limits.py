@@ -28,6 +28,7 @@ from wa_outbound._tiers import (
     TierBlocker,
     TierBlockerCode,
     TierProjection,
+    climb,
     project_tier,
     ramp_up,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "TierBlockerCode",
     "TierProjection",
     "TokenBucket",
+    "climb",
     "dump_ledger",
     "dump_pacer",
     "load_ledger",

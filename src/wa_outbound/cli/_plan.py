@@ -224,11 +224,8 @@ def _print_more(
     *,
     bad_rows: str | None,
 ) -> None:
-    """What the plan's own rendering leaves out: causes, tier blockers, assumptions."""
-    if plan.bad_row_causes:
-        shown.print("Bad rows by cause:")
-        for cause, number in plan.bad_row_causes.items():
-            shown.print(f"  {number:>9,}  {escape(cause)}")
+    """What the plan's own rendering leaves out: where bad rows go, tier blockers, assumptions."""
+    if plan.bad_row_causes:  # counted by cause in the plan's own table
         if bad_rows is not None:
             shown.print(f"  every bad row is written to {escape(bad_rows)}")
         else:
