@@ -327,16 +327,24 @@ def test_without_the_decision_the_known_category_routes(world: World) -> None:
 
 
 def test_direct_send_goes_outside_the_window_for_an_eligible_number(world: World) -> None:
-    """Refused (100) until the emulator marks the number eligible, then sent; 139200 blocked."""
-    from wa_outbound import SendKind
+    """Blocked, and refused (100) unchecked, until the number is eligible; then sent; 139200."""
+    from wa_outbound import Reason, SendKind
+    from wa_outbound.account import DirectSendAccessChanged
 
     client = world.meta()
     opted_in(world)
     note = Text("Your parcel is late")
+    unknown = world.run(client.send(WaId(USER), note, direct_send=True))
+    assert (SendStatus.BLOCKED, (Reason.DIRECT_SEND_NOT_ENABLED,)) == (
+        unknown.status,
+        unknown.decision.codes,
+    )
     with pytest.raises(ApiError) as refused:
-        world.run(client.send(WaId(USER), note, direct_send=True))
+        world.run(client.send(WaId(USER), note, check=False, direct_send=True))
     assert 100 == refused.value.code
     world.emulator.set_direct_send(True)
+    enabled = DirectSendAccessChanged(at=world.emulator.now, enabled=True)
+    world.state.apply_account(world.shop.phone_number_id, [enabled])
     ttl = timedelta(minutes=10)
     result = world.run(client.send(WaId(USER), note, direct_send=True, ttl=ttl))
     assert result.sent

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from wa_outbound.stores._base import blocks
-
 from wa_outbound.state._sender import account_facts
+from wa_outbound.stores._base import blocks
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -63,7 +62,7 @@ class AsyncSenderState:
     ) -> AccountHealth:
         """`SenderState.apply_account`, awaited."""
         listed = account_facts(facts)  # checked here: an iterator is read once, on this thread
-        return await asyncio.to_thread(self.sync.apply_account, business, listed)
+        return await self._call(self.sync.apply_account, business, listed)
 
     async def decide(
         self,

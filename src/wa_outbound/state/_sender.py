@@ -669,12 +669,13 @@ class SenderState:
         stored = self.store.read(keys)
         loaded = {key: self._memo.load(key, value, rules) for key, value in stored.items()}
         conversation = loaded.get(keys[0]) or Conversation(business=business, recipient=recipient)
-        account: AccountHealth | None = loaded.get(keys[1])
+        # No stored health is a health with nothing reported: Direct Send not enabled.
+        account: AccountHealth = loaded.get(keys[1]) or _nothing_reported(business)
         pacer: Pacer | None = loaded.get(keys[2])
         if pacer is not None:
             give_pair(pacer, recipient, loaded.get(keys[3]))
         template_state = loaded.get(keys[4]) if template is not None else None
-        limit = account.messaging_limit if account is not None else None
+        limit = account.messaging_limit
         ask = functools.partial(
             decide_send,
             conversation,
@@ -803,6 +804,12 @@ def _template_name(template: object) -> tuple[str, str]:
     ):
         raise InvalidValueError("template", template, "expected a (name, language) pair")
     return template[0], template[1]
+
+
+@functools.lru_cache(maxsize=1024)
+def _nothing_reported(business: PhoneNumberId) -> AccountHealth:
+    """The health of a number nothing was reported about (one value per number: it is frozen)."""
+    return AccountHealth(phone_number_id=business)
 
 
 _ACCOUNT_FACTS: Final = typing.get_args(AccountFact)
