@@ -524,7 +524,7 @@ def test_the_numbers_fields_become_account_facts(harness: Harness) -> None:
                 "quality_rating": "GREEN",
                 "status": "CONNECTED",
                 "throughput": {"level": "HIGH"},
-                "messaging_limit_tier": "TIER_1K",
+                "whatsapp_business_manager_messaging_limit": "TIER_2K",
                 "id": SHOP.phone_number_id.value,
             },
         )
@@ -532,16 +532,82 @@ def test_the_numbers_fields_become_account_facts(harness: Harness) -> None:
     client = harness.meta(platform)
     report = harness.run(client.number_health())
     health = report.health(SHOP.phone_number_id)
-    assert (QualityRating.GREEN, PhoneNumberStatus.CONNECTED, 1000) == (
+    assert (QualityRating.GREEN, PhoneNumberStatus.CONNECTED, 2000) == (
         health.quality_rating,
         health.phone_status,
         health.messaging_limit.users,
     )
-    assert ThroughputClass.UPGRADED == report.throughput_class
+    assert (ThroughputClass.UPGRADED, (), None) == (
+        report.throughput_class,
+        report.unrecognised,
+        report.recorded,
+    )
+    assert (
+        "quality_rating,status,throughput,whatsapp_business_manager_messaging_limit"
+        == (platform.requests[0].url.params["fields"])
+    )
+
+
+def test_graph_v23_asks_the_older_messaging_limit_field(harness: Harness) -> None:
+    """Before v24.0 the limit is `messaging_limit_tier` (Meta "Messaging Limits")."""
+    answer = {"messaging_limit_tier": "TIER_1K", "id": SHOP.phone_number_id.value}
+    platform = Platform(httpx.Response(200, json=answer))
+    client = harness.meta(platform, graph_version="v23.0")
+    report = harness.run(client.number_health())
+    assert 1000 == report.health().messaging_limit.users
     assert (
         "quality_rating,status,throughput,messaging_limit_tier"
         == (platform.requests[0].url.params["fields"])
     )
+
+
+def test_values_meta_adds_later_are_kept_not_refused(harness: Harness) -> None:
+    """Unknown values never fail the read: kept as text, read as UNKNOWN, no limit made up."""
+    answer = {
+        "quality_rating": "ORANGE",
+        "status": "SUSPENDED_FOR_REVIEW",
+        "throughput": {"level": "TURBO"},
+        "whatsapp_business_manager_messaging_limit": "TIER_5K",
+        "id": SHOP.phone_number_id.value,
+    }
+    client = harness.meta(Platform(httpx.Response(200, json=answer)))
+    report = harness.run(client.number_health())
+    health = report.health()
+    assert (QualityRating.UNKNOWN, PhoneNumberStatus.UNKNOWN, None, None) == (
+        health.quality_rating,
+        health.phone_status,
+        health.messaging_limit,
+        report.throughput_class,
+    )
+    assert (
+        ("quality_rating", "ORANGE"),
+        ("status", "SUSPENDED_FOR_REVIEW"),
+        ("whatsapp_business_manager_messaging_limit", "TIER_5K"),
+        ("throughput.level", "TURBO"),
+    ) == report.unrecognised
+
+
+def test_known_values_without_a_limit_or_class_are_not_unrecognised(harness: Harness) -> None:
+    """`NA`, `TIER_NOT_SET`, `UNTIERED` and `NOT_APPLICABLE` are Meta's own: nothing unknown."""
+    answer = {
+        "quality_rating": "NA",
+        "throughput": {"level": "NOT_APPLICABLE"},
+        "whatsapp_business_manager_messaging_limit": "TIER_NOT_SET",
+        "id": SHOP.phone_number_id.value,
+    }
+    client = harness.meta(Platform(httpx.Response(200, json=answer)))
+    report = harness.run(client.number_health())
+    assert (1, None, ()) == (len(report.facts), report.throughput_class, report.unrecognised)
+    assert QualityRating.UNKNOWN == report.health().quality_rating
+
+
+def test_record_must_be_a_flag(harness: Harness) -> None:
+    """`record="yes"` is refused by name before any request."""
+    platform = Platform()
+    client = harness.meta(platform)
+    with pytest.raises(InvalidValueError) as refused:
+        harness.run(client.number_health(record="yes"))
+    assert ("record", []) == (refused.value.field, platform.requests)
 
 
 def test_a_number_without_fields_gives_no_facts(harness: Harness) -> None:

@@ -326,17 +326,59 @@ def test_without_the_decision_the_known_category_routes(world: World) -> None:
     assert f"{world.shop.phone_number_id.value}/marketing_messages" == sent_path(world, second.key)
 
 
+def test_number_health_records_what_it_read(world: World) -> None:
+    """`record=True` stores the read; a banned number then blocks before any request."""
+    from wa_outbound import Reason
+    from wa_outbound.account import PhoneNumberStatus, QualityRating
+
+    client = world.meta()
+    opted_in(world)
+    shop, sender = world.shop.phone_number_id, world.sender.phone_number_id
+    world.emulator.set_quality("YELLOW")
+    world.emulator.set_messaging_limit(2000)
+    read_only = world.run(client.number_health())
+    assert (None, None) == (read_only.recorded, world.state.account(shop))
+    report = world.run(client.number_health(record=True))
+    stored = world.state.account(shop)
+    assert report.recorded == stored
+    assert (QualityRating.YELLOW, PhoneNumberStatus.CONNECTED, 2000) == (
+        stored.quality_rating,
+        stored.phone_status,
+        stored.messaging_limit.users,
+    )
+    twin = world.state.account(sender)  # the same portfolio: its limit, not its status
+    assert (2000, None) == (twin.messaging_limit.users, twin.phone_status_at)
+    world.emulator.set_phone_status("BANNED")
+    world.run(client.number_health(record=True))
+    requests = world.emulator.requests
+    order = TemplateMessage(ORDER, TemplateParameters(body=("Ana", "A-1")))
+    blocked = world.run(client.send(WaId(USER), order))
+    assert (SendStatus.BLOCKED, (Reason.NUMBER_UNAVAILABLE,)) == (
+        blocked.status,
+        blocked.decision.codes,
+    )
+    assert requests == world.emulator.requests
+
+
 def test_direct_send_goes_outside_the_window_for_an_eligible_number(world: World) -> None:
-    """Refused (100) until the emulator marks the number eligible, then sent; 139200 blocked."""
-    from wa_outbound import SendKind
+    """Blocked, and refused (100) unchecked, until the number is eligible; then sent; 139200."""
+    from wa_outbound import Reason, SendKind
+    from wa_outbound.account import DirectSendAccessChanged
 
     client = world.meta()
     opted_in(world)
     note = Text("Your parcel is late")
+    unknown = world.run(client.send(WaId(USER), note, direct_send=True))
+    assert (SendStatus.BLOCKED, (Reason.DIRECT_SEND_NOT_ENABLED,)) == (
+        unknown.status,
+        unknown.decision.codes,
+    )
     with pytest.raises(ApiError) as refused:
-        world.run(client.send(WaId(USER), note, direct_send=True))
+        world.run(client.send(WaId(USER), note, check=False, direct_send=True))
     assert 100 == refused.value.code
     world.emulator.set_direct_send(True)
+    enabled = DirectSendAccessChanged(at=world.emulator.now, enabled=True)
+    world.state.apply_account(world.shop.phone_number_id, [enabled])
     ttl = timedelta(minutes=10)
     result = world.run(client.send(WaId(USER), note, direct_send=True, ttl=ttl))
     assert result.sent

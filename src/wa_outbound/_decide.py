@@ -426,6 +426,12 @@ def _account_answer(
     if status is not _CONNECTED and status is not _UNKNOWN and status in _UNAVAILABLE:
         reasons = (BlockReason(Reason.NUMBER_UNAVAILABLE, None, status.value),)
         instead = Alternative.FIX_ACCOUNT
+    elif status is _UNKNOWN and account.phone_status_at is not None:
+        # Reported, but not a status this release can read (or Meta's own UNKNOWN): the
+        # number may be unable to send, so it is treated as unavailable until a known one.
+        detail = "UNKNOWN as reported (treated as unavailable)"
+        reasons = (BlockReason(Reason.NUMBER_UNAVAILABLE, None, detail),)
+        instead = Alternative.FIX_ACCOUNT
     if kind is not _CALL and account.restrictions:
         business_initiated = kind.business_initiated or not base.service_window_open
         restriction = _BUSINESS_INITIATED if business_initiated else _CUSTOMER_INITIATED

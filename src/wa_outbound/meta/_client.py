@@ -10,10 +10,11 @@ text-message page, updated 2026-07-02; its error codes page, updated 2026-05-15)
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 import httpx
@@ -41,6 +42,7 @@ from wa_outbound._templates import Template
 from wa_outbound.sending._api_error import read_answer
 from wa_outbound.sending._flow import (
     AsyncShell,
+    Blocking,
     ClientBase,
     Engine,
     Outgoing,
@@ -72,6 +74,8 @@ __all__ = [
     "TemplateMessage",
     "Text",
 ]
+
+_T = TypeVar("_T")
 
 DEFAULT_GRAPH_VERSION: Final = "v26.0"
 """The Graph API version requests name unless told otherwise: the latest on 2026-07-29."""
@@ -234,12 +238,22 @@ Message = Text | Media | Interactive | TemplateMessage | CallPermissionRequest
 
 @attrs.frozen(kw_only=True)
 class NumberHealth:
-    """What the Graph API says about the business phone number, as account facts."""
+    """What the Graph API says about the business phone number, as account facts.
+
+    A value Meta added after this release (a quality rating, status, messaging limit tier or
+    throughput level it does not know) never fails the read: it is kept as Meta's text in
+    `unrecognised`; an unknown quality rating or status becomes the fact `UNKNOWN` (which
+    `decide` treats as unavailable, for a status), an unknown tier no fact at all.
+    """
 
     facts: tuple[AccountFact, ...]
     """Its quality rating, status and messaging limit, each as the fact the core applies."""
     throughput_class: ThroughputClass | None
     """Its throughput (`throughput.level`), when Meta gives one that maps to a class."""
+    unrecognised: tuple[tuple[str, str], ...] = ()
+    """The fields whose value this release does not know, as `(field, Meta's text)` pairs."""
+    recorded: AccountHealth | None = None
+    """The number's health as stored after `number_health(record=True)`; `None` otherwise."""
 
     def health(self, phone_number_id: PhoneNumberId | None = None) -> AccountHealth:
         """Return an `AccountHealth` with every fact applied."""
@@ -249,9 +263,20 @@ class NumberHealth:
         return health
 
 
-_VERSION: Final = re.compile(r"v[0-9]{1,3}\.[0-9]{1,3}")
-_THROUGHPUT: Final = {"STANDARD": ThroughputClass.DEFAULT, "HIGH": ThroughputClass.UPGRADED}
-_HEALTH_FIELDS: Final = "quality_rating,status,throughput,messaging_limit_tier"
+_VERSION: Final = re.compile(r"v([0-9]{1,3})\.[0-9]{1,3}")
+# Throughput levels: Meta's "Throughput" page (doc/throughput.md in ArielAmzalak/WBAPI_Doc)
+# names standard and higher throughput; the Graph SDKs' enum adds NOT_APPLICABLE (no class).
+_THROUGHPUT: Final = {
+    "STANDARD": ThroughputClass.DEFAULT,
+    "HIGH": ThroughputClass.UPGRADED,
+    "NOT_APPLICABLE": None,
+}
+# Meta "Messaging Limits" (doc/messaging-limits.md in ArielAmzalak/WBAPI_Doc): the phone
+# number's `whatsapp_business_manager_messaging_limit` for v24.0 and newer replaces the
+# deprecated `messaging_limit_tier` (v23.0 and older). Its tiers are `MESSAGING_TIERS`.
+_NEW_LIMIT_FIELD: Final = "whatsapp_business_manager_messaging_limit"
+_OLD_LIMIT_FIELD: Final = "messaging_limit_tier"
+_NEW_LIMIT_SINCE: Final = 24
 
 
 class _GraphWire:
@@ -502,27 +527,65 @@ class _CloudApi(ClientBase):
             params["hsm_id"] = template_id
         yield from self._engine.call("DELETE", f"{self.waba_id}/message_templates", params=params)
 
-    def _health_flow(self) -> Generator[Any, Any, NumberHealth]:
+    def _health_flow(self, record: object) -> Generator[Any, Any, NumberHealth]:
+        record = flag("record", record)
+        limit_field = _limit_field(self.graph_version)
+        fields = f"quality_rating,status,throughput,{limit_field}"
         data = yield from self._engine.call(
-            "GET", self.phone_number_id.value, params={"fields": _HEALTH_FIELDS}
+            "GET", self.phone_number_id.value, params={"fields": fields}
         )
-        now = self._engine.clock()
-        facts: list[AccountFact] = []
-        if "quality_rating" in data:
-            rating = QualityRating.parse(data["quality_rating"])
-            facts.append(QualityRatingChanged(at=now, rating=rating))
-        if "status" in data:
-            status = PhoneNumberStatus.parse(data["status"])
-            facts.append(PhoneNumberStatusChanged(at=now, status=status))
-        tier = data.get("messaging_limit_tier")
-        limit = (
-            None if tier is None else MessagingLimit.from_tier(tier, field="messaging_limit_tier")
+        report = _number_health(data, self._engine.clock(), limit_field)
+        if not record:
+            return report
+        recorded: AccountHealth = yield Blocking(
+            functools.partial(self._engine.state.apply_account, self.phone_number_id, report.facts)
         )
+        return attrs.evolve(report, recorded=recorded)
+
+
+def _limit_field(graph_version: str) -> str:
+    """The phone number field that holds the messaging limit in `graph_version`."""
+    found = _VERSION.fullmatch(graph_version)
+    major = int(found.group(1)) if found is not None else _NEW_LIMIT_SINCE
+    return _NEW_LIMIT_FIELD if major >= _NEW_LIMIT_SINCE else _OLD_LIMIT_FIELD
+
+
+def _number_health(data: Mapping[str, Any], now: datetime, limit_field: str) -> NumberHealth:
+    """Read the phone number's fields; a value this release does not know is kept as text."""
+    facts: list[AccountFact] = []
+    unrecognised: list[tuple[str, str]] = []
+
+    def known(field: str, parse: Callable[[Any], _T], otherwise: _T) -> _T:
+        try:
+            return parse(data[field])
+        except InvalidValueError:
+            unrecognised.append((field, str(data[field])))
+            return otherwise
+
+    if "quality_rating" in data:
+        rating = known("quality_rating", QualityRating.parse, QualityRating.UNKNOWN)
+        facts.append(QualityRatingChanged(at=now, rating=rating))
+    if "status" in data:
+        status = known("status", PhoneNumberStatus.parse, PhoneNumberStatus.UNKNOWN)
+        facts.append(PhoneNumberStatusChanged(at=now, status=status))
+    field = limit_field if limit_field in data else _OLD_LIMIT_FIELD
+    if data.get(field) is not None:
+
+        def tier(value: Any) -> MessagingLimit | None:  # noqa: ANN401 - Meta's JSON
+            return MessagingLimit.from_tier(value, field=field)
+
+        limit = known(field, tier, None)
         if limit is not None:
             facts.append(MessagingLimitChanged(at=now, limit=limit))
-        throughput = data.get("throughput")
-        level = throughput.get("level") if isinstance(throughput, dict) else None
-        return NumberHealth(facts=tuple(facts), throughput_class=_THROUGHPUT.get(str(level)))
+    throughput = data.get("throughput")
+    level = throughput.get("level") if isinstance(throughput, dict) else None
+    if level is not None and str(level) not in _THROUGHPUT:
+        unrecognised.append(("throughput.level", str(level)))
+    return NumberHealth(
+        facts=tuple(facts),
+        throughput_class=_THROUGHPUT.get(str(level)),
+        unrecognised=tuple(unrecognised),
+    )
 
 
 class CloudApiClient(SyncShell, _CloudApi):
@@ -584,9 +647,19 @@ class CloudApiClient(SyncShell, _CloudApi):
         """Delete a template (every language of `name`, or only the one with `template_id`)."""
         self._run(self._delete_flow(name, template_id))
 
-    def number_health(self) -> NumberHealth:
-        """Read the number's quality rating, status, throughput and messaging limit."""
-        return self._run(self._health_flow())
+    def number_health(self, *, record: bool = False) -> NumberHealth:
+        """Read the number's quality rating, status, throughput and messaging limit.
+
+        Args:
+            record: Also apply what was read to the state (`SenderState.apply_account`), so
+                that `decide` answers by it; the stored health is returned as `recorded`.
+                The throughput class is not recorded: it is the `BusinessNumber`'s setting.
+
+        Raises:
+            ApiError: The Graph API refused the read (after the safe retries); nothing is
+                recorded.
+        """
+        return self._run(self._health_flow(record))
 
 
 class AsyncCloudApiClient(AsyncShell, _CloudApi):
@@ -625,6 +698,6 @@ class AsyncCloudApiClient(AsyncShell, _CloudApi):
         """`CloudApiClient.delete_template`, awaited."""
         await self._run(self._delete_flow(name, template_id))
 
-    async def number_health(self) -> NumberHealth:
-        """`CloudApiClient.number_health`, awaited."""
-        return await self._run(self._health_flow())
+    async def number_health(self, *, record: bool = False) -> NumberHealth:
+        """`CloudApiClient.number_health`, awaited (the state's write runs in a thread)."""
+        return await self._run(self._health_flow(record))

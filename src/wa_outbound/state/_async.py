@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from wa_outbound.state._sender import account_facts
 from wa_outbound.stores._base import blocks
 
 if TYPE_CHECKING:
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from wa_outbound._decision import SendDecision
     from wa_outbound._ids import PhoneNumberId, Recipient
     from wa_outbound._kinds import SendKind
+    from wa_outbound.account import AccountFact, AccountHealth
     from wa_outbound.state._sender import Received, SenderState
     from wa_outbound.webhooks import Event
 
@@ -54,6 +56,13 @@ class AsyncSenderState:
         """`SenderState.receive`, awaited."""
         batch = tuple(events)
         return await self._call(self.sync.receive, batch, now=now)
+
+    async def apply_account(
+        self, business: PhoneNumberId, facts: Iterable[AccountFact]
+    ) -> AccountHealth:
+        """`SenderState.apply_account`, awaited."""
+        listed = account_facts(facts)  # checked here: an iterator is read once, on this thread
+        return await self._call(self.sync.apply_account, business, listed)
 
     async def decide(
         self,

@@ -20,7 +20,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -45,7 +46,15 @@ from wa_outbound._persistence_pacer import (
 )
 from wa_outbound._rules import Rules, rules_at
 from wa_outbound._time import utc
-from wa_outbound.account import AccountHealth, dump_account_health, load_account_health
+from wa_outbound.account import (
+    AccountFact,
+    AccountHealth,
+    MessagingLimitChanged,
+    PhoneNumberStatusChanged,
+    QualityRatingChanged,
+    dump_account_health,
+    load_account_health,
+)
 from wa_outbound.limits import dump_pacer, load_pacer
 from wa_outbound.state._routing import (
     BusinessNumber,
@@ -71,7 +80,7 @@ from wa_outbound.webhooks import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Mapping
+    from collections.abc import Collection, Mapping
     from datetime import datetime
 
     from wa_outbound._decision import SendDecision
@@ -436,6 +445,80 @@ class SenderState:
         result: Conversation = self._retrying(attempt)
         return result
 
+    def apply_account(self, business: PhoneNumberId, facts: Iterable[AccountFact]) -> AccountHealth:
+        """Apply account facts the host learnt itself to the stored health, in one commit.
+
+        For what the webhooks do not say: Direct Send eligibility (`DirectSendAccessChanged`),
+        or what a client read from the Graph API (`CloudApiClient.number_health(record=True)`
+        calls this). Each fact reaches the health of every configured number it concerns, as
+        `receive` routes the webhooks' account events: a quality rating or a phone status the
+        number alone; a messaging limit every number that shares its limit (the business
+        portfolio's, under the rules at the fact's instant); anything else (restrictions,
+        verification, violations, Direct Send) every number of the same WhatsApp Business
+        Account. Applying the same facts twice changes nothing more.
+
+        Args:
+            business: The number the facts were learnt for.
+            facts: Account facts (`wa_outbound.account`); checked before anything is read.
+
+        Returns:
+            The health of `business` after the facts, as now stored.
+
+        Raises:
+            InvalidValueError: `business` is not one of the configured numbers, or an item of
+                `facts` is not an account fact (the error names it, e.g. `facts[1]`); nothing
+                is written.
+            StoredDataError: A stored health cannot be read (the error names its key).
+            WriteConflict: Other writers kept winning for `max_attempts` tries.
+        """
+        number = self._number(business)
+        listed = account_facts(facts)
+        targets: dict[StateKey, list[AccountFact]] = {account_key(business): []}
+        owners: dict[StateKey, PhoneNumberId] = {account_key(business): business}
+        for fact in listed:
+            for other in self._concerned(number, fact):
+                key = account_key(other.phone_number_id)
+                owners[key] = other.phone_number_id
+                targets.setdefault(key, []).append(fact)
+
+        def attempt() -> AccountHealth:
+            stored = self.store.read(targets)
+            writes = []
+            after: dict[StateKey, AccountHealth] = {}
+            for key, applied in targets.items():
+                before = (
+                    _load(key, stored[key], None)
+                    if key in stored
+                    else AccountHealth(phone_number_id=owners[key])
+                )
+                after[key] = before.apply_all(applied)
+                if after[key] != before:
+                    document = dump_account_health(after[key])
+                    writes.append(
+                        Write(key=key, document=document, expected_version=_version(stored, key))
+                    )
+            if writes:
+                self.store.commit(writes)
+            return after[account_key(business)]
+
+        result: AccountHealth = self._retrying(attempt)
+        return result
+
+    def _concerned(self, number: BusinessNumber, fact: AccountFact) -> list[BusinessNumber]:
+        """The configured numbers whose health `fact`, learnt for `number`, changes."""
+        if isinstance(fact, _NUMBER_FACTS):
+            return [number]
+        if isinstance(fact, MessagingLimitChanged):
+            rules = self._rules_at(fact.at)
+
+            def scope(n: BusinessNumber) -> LimitScopeKey:
+                return LimitScopeKey.under(
+                    rules, phone_number=n.phone_number_id, portfolio=n.portfolio_id
+                )
+
+            return [n for n in self.numbers if scope(n) == scope(number)]
+        return [n for n in self.numbers if n.waba_id == number.waba_id]
+
     def forget_old_events(self, now: datetime) -> int:
         """Forget processed event ids older than the platform re-delivers webhooks for.
 
@@ -586,12 +669,13 @@ class SenderState:
         stored = self.store.read(keys)
         loaded = {key: self._memo.load(key, value, rules) for key, value in stored.items()}
         conversation = loaded.get(keys[0]) or Conversation(business=business, recipient=recipient)
-        account: AccountHealth | None = loaded.get(keys[1])
+        # No stored health is a health with nothing reported: Direct Send not enabled.
+        account: AccountHealth = loaded.get(keys[1]) or _nothing_reported(business)
         pacer: Pacer | None = loaded.get(keys[2])
         if pacer is not None:
             give_pair(pacer, recipient, loaded.get(keys[3]))
         template_state = loaded.get(keys[4]) if template is not None else None
-        limit = account.messaging_limit if account is not None else None
+        limit = account.messaging_limit
         ask = functools.partial(
             decide_send,
             conversation,
@@ -720,3 +804,32 @@ def _template_name(template: object) -> tuple[str, str]:
     ):
         raise InvalidValueError("template", template, "expected a (name, language) pair")
     return template[0], template[1]
+
+
+@functools.lru_cache(maxsize=1024)
+def _nothing_reported(business: PhoneNumberId) -> AccountHealth:
+    """The health of a number nothing was reported about (one value per number: it is frozen)."""
+    return AccountHealth(phone_number_id=business)
+
+
+_ACCOUNT_FACTS: Final = typing.get_args(AccountFact)
+_NUMBER_FACTS: Final = (QualityRatingChanged, PhoneNumberStatusChanged)
+"""Account facts about one phone number; the others concern its account or portfolio."""
+
+
+def account_facts(facts: object) -> tuple[AccountFact, ...]:
+    """Return `facts` as a tuple of account facts; refuse anything else, naming its position."""
+    if isinstance(facts, (str, bytes, bytearray)) or not isinstance(facts, Iterable):
+        raise InvalidValueError("facts", facts, "expected a collection of account facts")
+    listed = tuple(facts)
+    for index, fact in enumerate(listed):
+        if isinstance(fact, _ACCOUNT_FACTS):
+            continue
+        if isinstance(fact, typing.get_args(Fact)):
+            hint = "a conversation fact: apply it with SenderState.apply"
+        elif hasattr(fact, "fact"):
+            hint = "a wrapped fact: pass its .fact (or the webhook events to receive)"
+        else:
+            hint = "expected an account fact (QualityRatingChanged, DirectSendAccessChanged, ...)"
+        raise InvalidValueError(f"facts[{index}]", fact, hint)
+    return listed
