@@ -9,7 +9,8 @@ timed in the same run for both senders:
 
 "bare" is a plain `httpx.Client.post` loop with the same JSON body (no decision, no outbox, no
 pacing, no retries); "client" is `CloudApiClient.send` with every step on (`SenderState` over a
-`MemoryStore`, the number's throughput class `UPGRADED`). The ratio client / bare is the
+`MemoryStore` that knows the portfolio's messaging limit, so each send takes its slot; the
+number's throughput class `UPGRADED`). The ratio client / bare is the
 client's overhead per send (issue #13's target: <= 1.2). Over loopback the same pair runs
 again with asyncio, `--concurrency` tasks each (both `httpx.AsyncClient`; the client is
 `AsyncCloudApiClient`), so the client's work overlaps the server's, as in a service. The
@@ -39,7 +40,14 @@ from typing import Any
 
 import httpx
 
-from wa_outbound import OptInRecorded, PhoneNumberId, TemplateCategory, WaId
+from wa_outbound import (
+    MessagingLimit,
+    OptInRecorded,
+    PhoneNumberId,
+    TemplateCategory,
+    WaId,
+)
+from wa_outbound.account import MessagingLimitChanged
 from wa_outbound.limits import ThroughputClass
 from wa_outbound.meta import AsyncCloudApiClient, CloudApiClient, TemplateMessage
 from wa_outbound.sending import ApiError, OutboxStatus, set_testing
@@ -108,6 +116,9 @@ def sender(
         throughput_class=ThroughputClass.UPGRADED,
     )
     state = SenderState(MemoryStore(), numbers=[shop])
+    known = datetime(2026, 1, 5, tzinfo=timezone.utc)  # the account's limit, as a service knows it
+    limit = MessagingLimitChanged(at=known, limit=MessagingLimit(users=100_000))
+    state.apply_account(shop.phone_number_id, [limit])
     options: dict[str, Any] = {}
     if emulator is not None:
         options = {"clock": lambda: emulator.now, "sleep": emulator.sleep}
