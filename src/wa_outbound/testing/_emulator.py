@@ -31,6 +31,12 @@ Time is virtual: `now` moves only by `advance` (or `sleep`, the same thing for a
 injectable sleeper), unless the emulator runs on real time (`realtime=True`, what the `emulate`
 command does). Webhooks due by `now` go out on `flush()`; `settle()` moves time to the last one
 and sends them all.
+
+Layout: `Emulator` (here: its options, the controls, routing, the clock) is built of private
+parts, one module each: `_platform` (the state they share, the values, the ids), `_enforcement`
+(the rules and their codes), `_cloud_api` (Meta's send and phone-number endpoints),
+`_template_api` (Meta's template endpoint), `_twilio_api` (Twilio's Messages endpoint) and
+`_emission` (the webhooks and status callbacks).
 """
 
 from __future__ import annotations
@@ -41,11 +47,8 @@ import json
 import random
 import re
 import threading
-import time
 from datetime import datetime, timedelta
-from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import attrs
 
@@ -59,43 +62,38 @@ from wa_outbound._account import (
     QualityRating,
     QualityRatingChanged,
 )
-from wa_outbound._conversation import Conversation
-from wa_outbound._decide import decide
-from wa_outbound._decision import Reason
-from wa_outbound._errors import InvalidValueError, TemplateFormatError
-from wa_outbound._facts import (
-    InboundMessageReceived,
-    MarketingResumed,
-    OptOutReceived,
-    OptOutScope,
-    OutboundMessageSent,
-    Provider,
-)
+from wa_outbound._errors import InvalidValueError
+from wa_outbound._facts import InboundMessageReceived, MarketingResumed, OptOutReceived, OptOutScope
 from wa_outbound._ids import PhoneNumberId, WaId
-from wa_outbound._kinds import SendKind
 from wa_outbound._ledger import LimitLedger, LimitScopeKey
 from wa_outbound._pacing import ThroughputClass, TokenBucket
 from wa_outbound._rules import Rules, rules_at
-from wa_outbound._taxonomy import ERROR_CODES
 from wa_outbound._time import UTC, utc
-from wa_outbound.templates import (
-    Template,
-    TemplateCategory,
-    TemplateParameters,
-    TemplateState,
-    TemplateStatus,
-    TemplateStatusChanged,
-    check_parameters,
-    template_from_graph,
-    template_to_graph,
-)
+from wa_outbound.templates import Template, TemplateState, TemplateStatus, TemplateStatusChanged
+from wa_outbound.testing._emission import _Emission
 from wa_outbound.testing._exchange import EmulatorReply, EmulatorRequest
 from wa_outbound.testing._faults import FaultKind, Faults
-from wa_outbound.testing._hooks import WebhookDelivery, meta_delivery, twilio_delivery
+from wa_outbound.testing._platform import (
+    _TWILIO_API,
+    EmulatedMessage,
+    Tally,
+    _Clock,
+    _dumps,
+    _Refused,
+    _tally,
+    _Template,
+    _unix,
+)
+from wa_outbound.testing._template_api import _TemplateApi
+from wa_outbound.testing._twilio_api import _twilio_error, _TwilioApi
 from wa_outbound.webhooks import TWILIO_CALLBACK_KEY
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
+
+    from wa_outbound._conversation import Conversation
+    from wa_outbound.testing._hooks import WebhookDelivery
+
 
 __all__ = [
     "DEFAULT_GRAPH_VERSION",
@@ -107,135 +105,7 @@ __all__ = [
 DEFAULT_GRAPH_VERSION: Final = "v26.0"
 """The Graph API version the emulator names in URLs it builds (any `vNN.N` is served)."""
 
-_META: Final = Provider.META
-_TWILIO: Final = Provider.TWILIO
 _START: Final = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-_TWILIO_API: Final = "2010-04-01"
-_ERROR_DOCS: Final = (
-    "https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes"
-)
-_FREE_FORM_TYPES: Final = frozenset(
-    {
-        "text",
-        "image",
-        "audio",
-        "video",
-        "document",
-        "sticker",
-        "interactive",
-        "location",
-        "contacts",
-        "reaction",
-    }
-)
-_MEDIA_TYPES: Final = frozenset({"image", "audio", "video", "document", "sticker"})
-_KIND_OF_CATEGORY: Final = {
-    TemplateCategory.MARKETING: SendKind.MARKETING_TEMPLATE,
-    TemplateCategory.UTILITY: SendKind.UTILITY_TEMPLATE,
-    TemplateCategory.AUTHENTICATION: SendKind.AUTHENTICATION_TEMPLATE,
-}
-_PRICING_CATEGORY: Final = {
-    SendKind.FREE_FORM: "service",
-    SendKind.MARKETING_TEMPLATE: "marketing",
-    SendKind.UTILITY_TEMPLATE: "utility",
-    SendKind.AUTHENTICATION_TEMPLATE: "authentication",
-}
-_TITLES: Final = {
-    2: "Service temporarily unavailable",
-    190: "Invalid OAuth access token - Cannot parse access token",
-    2500: "Unknown path components",
-}
-"""Titles of the Graph codes the emulator answers that the taxonomy does not list."""
-_HTTP_STATUS: Final = {2: 503, 190: 401, 130429: 429, 131000: 500}
-"""Meta's HTTP status by code where it is not 400 (TRANSPORT.md 2.2)."""
-_TWILIO_MESSAGES: Final = {
-    20003: "Authenticate",
-    20404: "The requested resource was not found",
-    20429: "Too Many Requests",
-    20500: "An internal server error has occurred",
-    21211: "The 'To' number is not a valid phone number.",
-    21602: "Message body is required.",
-    21656: "The ContentVariables Parameter is invalid.",
-    63007: "Twilio could not find a Channel with the specified From address",
-}
-_TWILIO_STATUS: Final = {20003: 401, 20404: 404, 20429: 429, 20500: 500}
-
-
-class _Rule:
-    """What the platform refuses or fails a message for; each provider answers with its code."""
-
-    THROUGHPUT: Final = "throughput"
-    PAIR_RATE: Final = "pair_rate"
-    WINDOW: Final = "window"
-    MARKETING_STOPPED: Final = "marketing_stopped"
-    REGION: Final = "region"
-    TEMPLATE_UNKNOWN: Final = "template_unknown"
-    TEMPLATE_PAUSED: Final = "template_paused"
-    TEMPLATE_DISABLED: Final = "template_disabled"
-    PARAMETERS: Final = "parameters"
-    UNDELIVERABLE: Final = "undeliverable"
-    LIMIT: Final = "limit"
-    ACCOUNT: Final = "account"
-    NUMBER: Final = "number"
-    DIRECT_SEND: Final = "direct_send"
-
-
-# (code, answered in the HTTP reply?) per rule. Meta answers most at once and fails the
-# messaging limit, undeliverable users and the per-user marketing limit in a status webhook;
-# Twilio fails every channel error in a status callback (TRANSPORT.md 4.1). Meta documents no
-# code of its own for the messaging limit: 131048 is the Cloud counterpart of the On-Premises
-# code 471 that Twilio maps to 63018 (UNCONFIRMED). Twilio's codes for template states and
-# marketing stops are the mapping page's nearest (UNCONFIRMED).
-_META_CODES: Final[dict[str, tuple[int, bool]]] = {
-    _Rule.THROUGHPUT: (130429, True),
-    _Rule.PAIR_RATE: (131056, True),
-    _Rule.WINDOW: (131047, True),
-    _Rule.MARKETING_STOPPED: (131050, True),
-    _Rule.REGION: (131049, False),
-    _Rule.TEMPLATE_UNKNOWN: (132001, True),
-    _Rule.TEMPLATE_PAUSED: (132015, True),
-    _Rule.TEMPLATE_DISABLED: (132016, True),
-    _Rule.PARAMETERS: (132000, True),
-    _Rule.UNDELIVERABLE: (131026, False),
-    _Rule.LIMIT: (131048, False),
-    _Rule.ACCOUNT: (131031, True),
-    _Rule.NUMBER: (133010, True),
-    _Rule.DIRECT_SEND: (100, True),  # "Direct Send isn't enabled for this account"
-}
-_TWILIO_CODES: Final[dict[str, tuple[int, bool]]] = {
-    _Rule.THROUGHPUT: (20429, True),
-    _Rule.PAIR_RATE: (63018, False),
-    _Rule.WINDOW: (63016, False),
-    _Rule.MARKETING_STOPPED: (63049, False),
-    _Rule.REGION: (63049, False),
-    _Rule.TEMPLATE_UNKNOWN: (20404, True),
-    _Rule.TEMPLATE_PAUSED: (63005, False),
-    _Rule.TEMPLATE_DISABLED: (63005, False),
-    _Rule.PARAMETERS: (21656, True),
-    _Rule.UNDELIVERABLE: (63024, False),
-    _Rule.LIMIT: (63018, False),
-    _Rule.ACCOUNT: (63051, False),
-    _Rule.NUMBER: (63051, False),
-    _Rule.DIRECT_SEND: (63051, False),  # the emulated Twilio sends no Direct Send
-}
-
-_DECISION_RULES: Final = (
-    (Reason.NUMBER_UNAVAILABLE, _Rule.NUMBER),
-    (Reason.DIRECT_SEND_UNAVAILABLE, _Rule.DIRECT_SEND),
-    (Reason.DIRECT_SEND_NOT_ENABLED, _Rule.DIRECT_SEND),
-    (Reason.ACCOUNT_RESTRICTED, _Rule.ACCOUNT),
-    (Reason.TEMPLATE_PAUSED, _Rule.TEMPLATE_PAUSED),
-    (Reason.TEMPLATE_NOT_SENDABLE, _Rule.TEMPLATE_UNKNOWN),
-    (Reason.WINDOW_CLOSED, _Rule.WINDOW),
-    (Reason.WINDOW_NEVER_OPENED, _Rule.WINDOW),
-    (Reason.WINDOW_CLOSED_BY_PLATFORM, _Rule.WINDOW),
-    (Reason.MARKETING_OPTED_OUT, _Rule.MARKETING_STOPPED),
-    (Reason.MARKETING_BLOCKED_IN_REGION, _Rule.REGION),
-    (Reason.MESSAGING_LIMIT_REACHED, _Rule.LIMIT),
-)
-"""Which decision reasons the platform enforces, in the order it checks them. The business's
-own opt-in record (`NO_OPT_IN`) is not the platform's business, and a full "STOP" is a keyword
-the business honours, not one the platform sees."""
 
 _GRAPH_PATH: Final = re.compile(r"^/(?:(v\d+\.\d+)/)?([A-Za-z0-9_.-]+)(?:/([a-z_]+))?/?$")
 _TWILIO_PATH: Final = re.compile(
@@ -243,100 +113,7 @@ _TWILIO_PATH: Final = re.compile(
 )
 
 
-@attrs.define
-class EmulatedMessage:
-    """One message the emulator accepted, and what became of it (read it, do not change it)."""
-
-    id: str
-    """The platform's id (`wamid....` or Twilio `SM...`)."""
-    provider: Provider
-    """Which API it came through."""
-    recipient: str
-    """The user's WhatsApp ID (digits)."""
-    kind: SendKind
-    """What was sent."""
-    key: str
-    """The client's idempotency key: `biz_opaque_callback_data`, or the Twilio `StatusCallback`
-    URL's key parameter ("" when none)."""
-    content: str
-    """The message content, canonical JSON (two sends of the same content are equal)."""
-    accepted_at: datetime
-    """When the emulator accepted it."""
-    error_code: int | None = None
-    """The code of the failure the platform reports later, if it fails."""
-    error_detail: str = ""
-    """Why it fails."""
-    status_callback: str = ""
-    """Twilio's `StatusCallback` URL ("" for Meta or none)."""
-    template: tuple[str, str] | None = None
-    """The template's (name, language), for a template message."""
-    statuses: list[str] = attrs.field(factory=list)
-    """The statuses reported so far, in the order first reported."""
-    billable: bool = True
-    """Whether the message is charged (in the pricing block of its webhooks)."""
-    pricing_type: str = "regular"
-    """The pricing block's `type` (`regular`, `free_customer_service`, `free_entry_point`)."""
-
-    @property
-    def delivered(self) -> bool:
-        """Whether the platform reported it delivered."""
-        return "delivered" in self.statuses
-
-    @property
-    def failed(self) -> bool:
-        """Whether the platform fails (or failed) it."""
-        return self.error_code is not None
-
-
-@attrs.frozen(kw_only=True)
-class Tally:
-    """How many messages with one key (or one recipient and content) the emulator saw."""
-
-    accepted: int = 0
-    """Messages accepted."""
-    delivered: int = 0
-    """Messages reported delivered."""
-    failed: int = 0
-    """Messages that fail (a failure reported now or due later)."""
-
-    @property
-    def exactly_once(self) -> bool:
-        """Whether exactly one message was accepted and it was delivered."""
-        return self.accepted == 1 and self.delivered == 1
-
-
-@attrs.define
-class _Template:
-    template: Template
-    state: TemplateState
-    content_sid: str
-
-
-class _Refused(Exception):  # noqa: N818 - control flow inside the emulator, never raised out
-    def __init__(self, reply: EmulatorReply) -> None:
-        self.reply = reply
-
-
-class _Clock:
-    """Virtual time, optionally following the real clock."""
-
-    def __init__(self, start: datetime, *, realtime: bool) -> None:
-        self._start = start
-        self._offset = timedelta(0)
-        self._realtime = realtime
-        self._origin = time.monotonic()
-
-    def now(self) -> datetime:
-        now = self._start + self._offset
-        if self._realtime:
-            now += timedelta(seconds=time.monotonic() - self._origin)
-        return now
-
-    def advance(self, delta: timedelta) -> None:
-        self._offset += delta
-
-
-class Emulator:
+class Emulator(_Emission, _TemplateApi, _TwilioApi):
     """WhatsApp's Cloud API and Twilio's Messages endpoint for one business number, in memory.
 
     ```python
@@ -547,12 +324,6 @@ class Emulator:
 
     # --- controls: what users, Meta and operators do ----------------------------------
 
-    def _conversation(self, wa_id: str) -> Conversation:
-        found = self._conversations.get(wa_id)
-        if found is None:
-            found = Conversation(business=self._business, recipient=WaId(wa_id))
-        return found
-
     def user_message(self, user: str, text: str = "Hi", *, name: str = "User") -> str:
         """A user writes to the business: the customer service window opens (or restarts).
 
@@ -667,12 +438,6 @@ class Emulator:
             InvalidValueError: No such template.
         """
         return self._template(name, language).content_sid
-
-    def _template(self, name: str, language: str) -> _Template:
-        found = self._templates.get((name, language))
-        if found is None:
-            raise InvalidValueError("template", (name, language), "no such template")
-        return found
 
     def set_template_status(self, name: str, language: str, event: str) -> None:
         """Meta changes a template's status (`PAUSED`, `DISABLED`, `APPROVED`, ...).
@@ -817,17 +582,6 @@ class Emulator:
             return self._phone_number(request)
         raise _Refused(self._meta_error(2500, f"Unknown path components: {request.path}"))
 
-    def _node(self, node: str, expected: str) -> None:
-        if node != expected:
-            raise _Refused(
-                self._meta_error(
-                    100,
-                    f"Unsupported request. Object with ID '{node}' does not exist, cannot be"
-                    " loaded due to missing permissions, or does not support this operation",
-                    subcode=33,
-                )
-            )
-
     # --- controls over HTTP (for a served emulator) --------------------------------------
 
     def _control(self, method: str, request: EmulatorRequest) -> EmulatorReply:
@@ -892,523 +646,6 @@ class Emulator:
             return {"quality_rating": self._account.quality_rating.value}
         return None
 
-    # --- Meta ---------------------------------------------------------------------------
-
-    def _meta_auth(self, request: EmulatorRequest) -> None:
-        given = request.header("authorization") or ""
-        scheme, _, token = given.partition(" ")
-        if scheme.lower() != "bearer" or token.strip() != self.access_token:
-            raise _Refused(self._meta_error(190, "Invalid OAuth 2.0 Access Token", kind="OAuth"))
-
-    def _meta_error(
-        self, code: int, details: str, *, subcode: int | None = None, kind: str = "OAuth"
-    ) -> EmulatorReply:
-        title = _title(code)
-        error: dict[str, Any] = {
-            "message": f"(#{code}) {title}",
-            "type": f"{kind}Exception",
-            "code": code,
-        }
-        if subcode is not None:
-            error["error_subcode"] = subcode
-        error["error_data"] = {"messaging_product": "whatsapp", "details": details}
-        error["fbtrace_id"] = self._fbtrace_id()
-        return EmulatorReply(status=_HTTP_STATUS.get(code, 400), body=_dumps({"error": error}))
-
-    def _fbtrace_id(self) -> str:
-        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-        return "A" + "".join(self._id_draws.choice(alphabet) for _ in range(22))
-
-    def _new_wamid(self) -> str:
-        self._sequence += 1
-        tail = f"{self._id_draws.getrandbits(64):016X}"
-        return f"wamid.HBgL{self.display_phone_number}FQIAERgS{self._sequence:010d}{tail}"
-
-    def _meta_send(  # noqa: C901, PLR0912, PLR0915
-        self, request: EmulatorRequest, *, marketing: bool = False
-    ) -> EmulatorReply:
-        try:
-            document = json.loads(request.body or b"null")
-        except ValueError:
-            raise _Refused(self._meta_error(100, "The request body is not JSON")) from None
-        if not isinstance(document, dict):
-            raise _Refused(self._meta_error(100, "The request body is not a JSON object"))
-        if document.get("messaging_product") != "whatsapp":
-            raise _Refused(
-                self._meta_error(100, "The parameter messaging_product is required", kind="OAuth")
-            )
-        to = document.get("to")
-        if not isinstance(to, str):
-            raise _Refused(self._meta_error(100, "The parameter to is required"))
-        try:
-            wa_id = WaId.parse(to).value
-        except InvalidValueError:
-            raise _Refused(
-                self._meta_error(131009, f"'{to}' is not a valid phone number")
-            ) from None
-        kind_name = document.get("type", "text")
-        if kind_name not in {*_FREE_FORM_TYPES, "template"}:
-            raise _Refused(self._meta_error(131051, f"Unsupported message type '{kind_name}'"))
-        payload = document.get(kind_name)
-        if not isinstance(payload, dict):
-            raise _Refused(self._meta_error(131008, f"The parameter {kind_name} is required"))
-        key = document.get("biz_opaque_callback_data", "")
-        if not isinstance(key, str) or len(key) > 512:  # noqa: PLR2004 - Meta's documented cap
-            raise _Refused(
-                self._meta_error(100, "biz_opaque_callback_data must be text of at most 512")
-            )
-        entry: _Template | None = None
-        parameters: list[Any] = []
-        if kind_name == "text" and not isinstance(payload.get("body"), str):
-            raise _Refused(self._meta_error(131008, "The parameter text.body is required"))
-        if kind_name in _MEDIA_TYPES and not ({"id", "link"} & payload.keys()):
-            raise _Refused(self._meta_error(131008, f"{kind_name} needs an id or a link"))
-        if kind_name == "interactive" and not isinstance(payload.get("type"), str):
-            raise _Refused(self._meta_error(131008, "The parameter interactive.type is required"))
-        if kind_name == "template":
-            name = payload.get("name")
-            language = payload.get("language")
-            code = language.get("code") if isinstance(language, dict) else None
-            if not isinstance(name, str) or not isinstance(code, str):
-                raise _Refused(
-                    self._meta_error(131008, "template.name and template.language.code required")
-                )
-            components = payload.get("components", [])
-            entry = self._templates.get((name, code))
-            if entry is None:
-                reply = self._meta_error(132001, f"template name ({name}) does not exist in {code}")
-                raise _Refused(reply)
-            if not isinstance(components, list):
-                raise _Refused(self._meta_error(100, "template.components must be a list"))
-            parameters = components
-        if marketing and (
-            entry is None or entry.template.category.current is not TemplateCategory.MARKETING
-        ):
-            raise _Refused(self._meta_error(100, "/marketing_messages sends marketing templates"))
-        direct_send = self._direct_send(document, kind_name)
-        content = _canonical({"type": kind_name, kind_name: payload})
-        fault = self._fault()
-        if fault is not None and not fault.accepted:
-            return self._meta_fault(fault)
-        verdict = self._admit(wa_id, entry, parameters, _META, direct_send=direct_send)
-        if isinstance(verdict, tuple):
-            rule, detail, own_code = verdict
-            if rule == _Rule.DIRECT_SEND and self._account.direct_send is False:
-                own_code = 139200
-            raise _Refused(self._meta_error(own_code or _META_CODES[rule][0], detail))
-        message = self._accept(
-            verdict, wa_id=wa_id, key=key, content=content, provider=_META, entry=entry
-        )
-        if fault is not None:  # READ_TIMEOUT: accepted, the answer is lost
-            return EmulatorReply(status=0, fault=fault)
-        body = {
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": to, "wa_id": wa_id}],
-            "messages": [{"id": message.id, "message_status": "accepted"}],
-        }
-        return EmulatorReply(status=200, body=_dumps(body))
-
-    def _direct_send(self, document: dict[str, Any], kind_name: str) -> bool:
-        """Whether the body is a Direct Send (`category`, `ttl_seconds`); refuse a bad one."""
-        category = document.get("category")
-        ttl = document.get("ttl_seconds")
-        if category is None:
-            if ttl is not None:
-                detail = "The request included one or more unsupported or misspelled parameters"
-                raise _Refused(self._meta_error(100, detail))
-            return False
-        if category != "utility" or kind_name == "template":
-            raise _Refused(self._meta_error(100, f"Unsupported category {category!r}"))
-        low = int(self.rules.direct_send_ttl_min.value.total_seconds())
-        high = int(self.rules.direct_send_ttl_max.value.total_seconds())
-        if ttl is not None and (type(ttl) is not int or not low <= ttl <= high):
-            detail = f"The time-to-live value must be from {low} to {high}"
-            raise _Refused(self._meta_error(100, detail))
-        return True
-
-    def _meta_fault(self, fault: FaultKind) -> EmulatorReply:
-        if fault is FaultKind.RATE_LIMITED:
-            reply = self._meta_error(130429, "Cloud API message throughput has been reached")
-            return attrs.evolve(reply, fault=fault)
-        if fault is FaultKind.SERVER_ERROR:
-            reply = self._meta_error(2, "Service temporarily unavailable", kind="OAuth")
-            return attrs.evolve(reply, fault=fault)
-        return EmulatorReply(status=0, fault=fault)
-
-    def _fault(self) -> FaultKind | None:
-        if not self.faults.total:
-            return None
-        fault = self.faults.pick(self._fault_draws.random())
-        if fault is not None:
-            self.fault_counts[fault] += 1
-        return fault
-
-    # --- the rules ----------------------------------------------------------------------
-
-    def _admit(  # noqa: C901, PLR0912 - one branch per rule, in the platform's order
-        self,
-        wa_id: str,
-        entry: _Template | None,
-        parameters: list[Any] | TemplateParameters,
-        provider: Provider,
-        *,
-        direct_send: bool = False,
-    ) -> tuple[str, str, int | None] | _Verdict:
-        """Check a send against the platform's rules.
-
-        Returns:
-            `(rule, detail, code)` for a send refused at once (`code` overrides the rule's
-            code: a parameter problem's own), or the verdict of an accepted send (which may
-            still fail later).
-        """
-        now = self.now
-        if self._pacing and provider is _META and self._throughput.peek(now) > now:
-            return (_Rule.THROUGHPUT, "Cloud API message throughput has been reached", None)
-        kind = SendKind.DIRECT_SEND if direct_send else SendKind.FREE_FORM
-        problem: tuple[str, str, int | None] | None = None
-        if entry is not None:
-            kind = _KIND_OF_CATEGORY[entry.template.category.current]
-            try:
-                check = check_parameters(entry.template, parameters, rules=self.rules)
-            except (TemplateFormatError, InvalidValueError) as error:
-                problem = (_Rule.PARAMETERS, str(error), 131008 if provider is _META else None)
-            else:
-                if not check.ok:
-                    first = check.problems[0]
-                    code = first.error_code if provider is _META else None
-                    problem = (_Rule.PARAMETERS, str(first), code)
-        conversation = self._conversation(wa_id)
-        decision = decide(
-            conversation,
-            kind,
-            now=now,
-            rules=self.rules,
-            template=entry.state if entry is not None else None,
-            account=self._account,
-            ledger=self._ledger,
-            limit=self._account.messaging_limit or MessagingLimit.unlimited(),
-        )
-        codes = set(decision.codes)
-        later: tuple[str, str] | None = None
-        for reason, rule in _DECISION_RULES:
-            if reason not in codes:
-                continue
-            if rule == _Rule.TEMPLATE_UNKNOWN and entry is not None:
-                rule = _template_rule(entry.state)  # noqa: PLW2901 - refined
-            detail = next(r.message for r in decision.reasons if r.code is reason)
-            code, at_once = (_META_CODES if provider is _META else _TWILIO_CODES)[rule]
-            if rule in {_Rule.WINDOW, _Rule.MARKETING_STOPPED} and problem is not None:
-                return problem
-            if at_once:
-                return (rule, detail, None)
-            if later is None:
-                later = (rule, detail)
-        if problem is not None:
-            return problem
-        if self._pacing:
-            bucket = self._pairs.get(wa_id)
-            if bucket is not None and bucket.peek(now) > now:
-                detail = "Message failed to send because there were too many messages sent from"
-                detail += " this phone number to the same phone number in a short period of time"
-                if _META_CODES[_Rule.PAIR_RATE][1] and provider is _META:
-                    return (_Rule.PAIR_RATE, detail, None)
-                later = later or (_Rule.PAIR_RATE, detail)
-        if later is None and wa_id in self._undeliverable:
-            later = (_Rule.UNDELIVERABLE, self._undeliverable[wa_id])
-        return _Verdict(
-            kind=kind,
-            window_open=decision.service_window_open,
-            free_entry_point=decision.free_entry_point,
-            later=later,
-        )
-
-    def _accept(
-        self,
-        verdict: _Verdict,
-        *,
-        wa_id: str,
-        key: str,
-        content: str,
-        provider: Provider,
-        entry: _Template | None,
-        status_callback: str = "",
-    ) -> EmulatedMessage:
-        now = self.now
-        message_id = self._new_wamid() if provider is _META else self._new_sid()
-        codes = _META_CODES if provider is _META else _TWILIO_CODES
-        error_code: int | None = None
-        error_detail = ""
-        if verdict.later is not None:
-            rule, error_detail = verdict.later
-            error_code = codes[rule][0]
-        billable, pricing_type = _pricing(verdict)
-        message = EmulatedMessage(
-            id=message_id,
-            provider=provider,
-            recipient=wa_id,
-            kind=verdict.kind,
-            key=key,
-            content=content,
-            accepted_at=now,
-            error_code=error_code,
-            error_detail=error_detail,
-            status_callback=status_callback,
-            template=None if entry is None else (entry.template.name, entry.template.language),
-            billable=billable and error_code is None,
-            pricing_type=pricing_type,
-        )
-        self._messages[message_id] = message
-        self._order.append(message_id)
-        if self._pacing:
-            self._throughput.admit(now)
-            self._pairs.setdefault(
-                wa_id,
-                TokenBucket(
-                    interval=self.rules.pair_rate_interval.value,
-                    burst=self.rules.pair_rate_burst.value,
-                ),
-            ).admit(now)
-        sent, delivered, read = self._delays
-        if error_code is not None:
-            self._schedule(now + sent, message_id, "failed")
-            return message
-        self._conversations[wa_id] = self._conversation(wa_id).apply(
-            OutboundMessageSent(at=now, message_id=message_id)
-        )
-        if verdict.kind is not SendKind.FREE_FORM:
-            self._ledger.record(WaId(wa_id), now, window_open=verdict.window_open)
-        self._schedule(now + sent, message_id, "sent")
-        self._schedule(now + delivered, message_id, "delivered")
-        if self._read:
-            self._schedule(now + read, message_id, "read")
-        return message
-
-    def _schedule(self, due: datetime, message_id: str, status: str) -> None:
-        self._sequence += 1
-        heapq.heappush(self._due, (due, self._sequence, message_id, status))
-
-    # --- Twilio -------------------------------------------------------------------------
-
-    def _twilio_auth(self, request: EmulatorRequest, account_sid: str) -> None:
-        import base64  # noqa: PLC0415 - only Twilio requests need it
-
-        given = request.header("authorization") or ""
-        scheme, _, encoded = given.partition(" ")
-        try:
-            user, _, password = base64.b64decode(encoded).decode().partition(":")
-        except ValueError:
-            user = password = ""
-        if (
-            scheme.lower() != "basic"
-            or user != self.twilio_account_sid
-            or password != self.twilio_auth_token
-            or account_sid != self.twilio_account_sid
-        ):
-            raise _Refused(_twilio_error(20003, "Authentication Error - invalid username"))
-
-    def _new_sid(self) -> str:
-        self._sequence += 1
-        return f"SM{self._sequence:016x}{self._id_draws.getrandbits(64):016x}"
-
-    def _twilio_send(self, request: EmulatorRequest) -> EmulatorReply:  # noqa: C901
-        form = dict(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
-        to = form.get("To", "")
-        if not to.startswith("whatsapp:"):
-            raise _Refused(
-                _twilio_error(21211, f"The 'To' number {to} is not a valid phone number.")
-            )
-        try:
-            wa_id = WaId.parse(to).value
-        except InvalidValueError:
-            raise _Refused(
-                _twilio_error(21211, f"The 'To' number {to} is not a valid phone number.")
-            ) from None
-        sender = form.get("From", "")
-        if sender != self.twilio_from and not form.get("MessagingServiceSid"):
-            raise _Refused(_twilio_error(63007, f"From {sender}"))
-        entry: _Template | None = None
-        parameters = TemplateParameters()
-        sid = form.get("ContentSid", "")
-        if sid:
-            found = self._by_content_sid.get(sid)
-            if found is None:
-                raise _Refused(_twilio_error(20404, f"Content {sid} was not found"))
-            entry = self._templates[found]
-            try:
-                variables = json.loads(form.get("ContentVariables") or "{}")
-            except ValueError:
-                variables = None
-            if not isinstance(variables, dict) or not all(
-                isinstance(value, str) for value in variables.values()
-            ):
-                raise _Refused(_twilio_error(21656, "ContentVariables is not a JSON object"))
-            parameters = _twilio_parameters(entry.template, variables)
-        elif not form.get("Body") and not form.get("MediaUrl"):
-            raise _Refused(_twilio_error(21602, "Body, MediaUrl or ContentSid is required"))
-        callback = form.get("StatusCallback", "")
-        key = ""
-        if callback:
-            values = parse_qs(urlsplit(callback).query).get(self.twilio_key_parameter)
-            key = values[0] if values else ""
-        content = _canonical(
-            {name: form.get(name, "") for name in ("Body", "MediaUrl", "ContentSid")}
-            | {"ContentVariables": _canonical_text(form.get("ContentVariables", ""))}
-        )
-        fault = self._fault()
-        if fault is not None and not fault.accepted:
-            return _twilio_fault(fault)
-        verdict = self._admit(wa_id, entry, parameters, _TWILIO)
-        if isinstance(verdict, tuple):
-            rule, detail, _code = verdict
-            raise _Refused(_twilio_error(_TWILIO_CODES[rule][0], detail))
-        message = self._accept(
-            verdict,
-            wa_id=wa_id,
-            key=key,
-            content=content,
-            provider=_TWILIO,
-            entry=entry,
-            status_callback=callback,
-        )
-        if fault is not None:
-            return EmulatorReply(status=0, fault=fault)
-        return EmulatorReply(status=201, body=_dumps(self._twilio_resource(message, form)))
-
-    def _twilio_resource(
-        self, message: EmulatedMessage, form: Mapping[str, str] | None = None
-    ) -> dict[str, Any]:
-        form = form or {}
-        status = message.statuses[-1] if message.statuses else "queued"
-        if message.error_code is not None and "failed" in message.statuses:
-            status = "failed"
-        stamp = format_datetime(message.accepted_at, usegmt=True)
-        return {
-            "sid": message.id,
-            "account_sid": self.twilio_account_sid,
-            "to": f"whatsapp:+{message.recipient}",
-            "from": self.twilio_from,
-            "body": form.get("Body", ""),
-            "status": status,
-            "num_segments": "1",
-            "num_media": "0",
-            "direction": "outbound-api",
-            "api_version": _TWILIO_API,
-            "price": None,
-            "price_unit": "USD",
-            "error_code": message.error_code if status == "failed" else None,
-            "error_message": message.error_detail if status == "failed" else None,
-            "messaging_service_sid": form.get("MessagingServiceSid") or None,
-            "date_created": stamp,
-            "date_updated": stamp,
-            "date_sent": None,
-            "uri": f"/{_TWILIO_API}/Accounts/{self.twilio_account_sid}/Messages/{message.id}.json",
-        }
-
-    def _twilio_fetch(self, sid: str) -> EmulatorReply:
-        message = self._messages.get(sid)
-        if message is None or message.provider is not _TWILIO:
-            raise _Refused(_twilio_error(20404, f"Message {sid} was not found"))
-        return EmulatorReply(status=200, body=_dumps(self._twilio_resource(message)))
-
-    # --- templates and the phone number -----------------------------------------------
-
-    def _templates_endpoint(self, method: str, request: EmulatorRequest) -> EmulatorReply:
-        query = dict(request.query)
-        if method == "GET":
-            return self._list_templates(query)
-        if method == "DELETE":
-            name = query.get("name", "")
-            doomed = [key for key in self._templates if key[0] == name]
-            if not doomed:
-                raise _Refused(self._meta_error(100, f"Template {name!r} not found"))
-            for key in doomed:
-                entry = self._templates.pop(key)
-                self._by_content_sid.pop(entry.content_sid, None)
-            return EmulatorReply(status=200, body=_dumps({"success": True}))
-        if method == "POST":
-            try:
-                template = template_from_graph(json.loads(request.body or b"null"))
-            except (ValueError, TemplateFormatError) as error:
-                raise _Refused(self._meta_error(100, str(error))) from None
-            if (template.name, template.language) in self._templates:
-                raise _Refused(
-                    self._meta_error(
-                        100,
-                        f"Content in this language already exists for {template.name}",
-                        subcode=2388024,
-                    )
-                )
-            template_id = self.add_template(template)
-            body = {"id": template_id, "status": "APPROVED", "category": template.category.value}
-            return EmulatorReply(status=200, body=_dumps(body))
-        raise _Refused(self._meta_error(2500, f"Unsupported method {method}"))
-
-    def _list_templates(self, query: Mapping[str, str]) -> EmulatorReply:
-        entries = sorted(self._templates.values(), key=lambda e: int(e.state.template_id))
-        if "name" in query:
-            entries = [e for e in entries if e.template.name == query["name"]]
-        try:
-            limit = max(1, min(int(query.get("limit", "25")), 1000))
-            start = int(query.get("after", "0") or "0")
-        except ValueError:
-            raise _Refused(self._meta_error(100, "limit and after must be numbers")) from None
-        page = entries[start : start + limit]
-        data = [template_to_graph(entry.template) for entry in page]
-        body: dict[str, Any] = {"data": data, "paging": {"cursors": {"before": str(start)}}}
-        end = start + len(page)
-        body["paging"]["cursors"]["after"] = str(end)
-        if end < len(entries):
-            query_text = urlencode({**query, "limit": str(limit), "after": str(end)})
-            body["paging"]["next"] = (
-                f"{self.graph_url}/{self.waba_id}/message_templates?{query_text}"
-            )
-        return EmulatorReply(status=200, body=_dumps(body))
-
-    def _phone_number(self, request: EmulatorRequest) -> EmulatorReply:
-        query = dict(request.query)
-        account = self._account
-        limit = account.messaging_limit
-        tier = "TIER_UNLIMITED" if limit is None or limit.users is None else _tier(limit.users)
-        fields: dict[str, Any] = {
-            "verified_name": "Emulated Business",
-            "display_phone_number": f"+{self.display_phone_number}",
-            "quality_rating": account.quality_rating.value,
-            "status": account.phone_status.value,
-            "code_verification_status": "VERIFIED",
-            "name_status": "APPROVED",
-            "throughput": {
-                "level": "HIGH" if self.throughput_class is ThroughputClass.UPGRADED else "STANDARD"
-            },
-            "whatsapp_business_manager_messaging_limit": tier,
-            "messaging_limit_tier": tier,
-            "platform_type": "CLOUD_API",
-        }
-        wanted = [name.strip() for name in query.get("fields", "").split(",") if name.strip()]
-        if wanted:
-            fields = {name: fields[name] for name in wanted if name in fields}
-        return EmulatorReply(status=200, body=_dumps({**fields, "id": self.phone_number_id}))
-
-    # --- webhooks -----------------------------------------------------------------------
-
-    def _metadata(self) -> dict[str, str]:
-        return {
-            "display_phone_number": self.display_phone_number,
-            "phone_number_id": self.phone_number_id,
-        }
-
-    def _meta_hook(
-        self, field: str, value: Mapping[str, Any], *, at: datetime | None = None
-    ) -> None:
-        delivery = meta_delivery(
-            self.webhook_url,
-            self.app_secret,
-            waba_id=self.waba_id,
-            field=field,
-            value=value,
-            time=None if at is None else int(at.timestamp()),
-        )
-        self._pending.append(delivery)
-
     def take_due(self) -> list[WebhookDelivery]:
         """Return the webhooks due by `now` (signed, batched), marking their statuses reported.
 
@@ -1432,87 +669,6 @@ class Emulator:
             self._pending.clear()
             deliveries += self._status_deliveries(due)
             return deliveries
-
-    def _status_deliveries(self, due: list[tuple[str, str]]) -> list[WebhookDelivery]:
-        deliveries: list[WebhookDelivery] = []
-        meta: list[dict[str, Any]] = []
-        for message_id, status in due:
-            message = self._messages[message_id]
-            if message.provider is _TWILIO:
-                if message.status_callback:
-                    deliveries.append(self._twilio_callback(message, status))
-                continue
-            meta.append(self._meta_status(message, status))
-        for start in range(0, len(meta), self._batch_size):
-            batch = meta[start : start + self._batch_size]
-            value = {
-                "messaging_product": "whatsapp",
-                "metadata": self._metadata(),
-                "statuses": batch,
-            }
-            deliveries.append(
-                meta_delivery(
-                    self.webhook_url,
-                    self.app_secret,
-                    waba_id=self.waba_id,
-                    field="messages",
-                    value=value,
-                    statuses=len(batch),
-                )
-            )
-        return deliveries
-
-    def _meta_status(self, message: EmulatedMessage, status: str) -> dict[str, Any]:
-        when = self._status_instant(message, status)
-        item: dict[str, Any] = {
-            "id": message.id,
-            "status": status,
-            "timestamp": _unix(when),
-            "recipient_id": message.recipient,
-        }
-        if message.key:
-            item["biz_opaque_callback_data"] = message.key
-        item["pricing"] = {
-            "billable": message.billable,
-            "pricing_model": "PMP",
-            "category": _PRICING_CATEGORY[message.kind],
-            "type": message.pricing_type,
-        }
-        if status == "failed" and message.error_code is not None:
-            title = _title(message.error_code)
-            item["errors"] = [
-                {
-                    "code": message.error_code,
-                    "title": title,
-                    "message": title,
-                    "error_data": {"details": message.error_detail},
-                    "href": _ERROR_DOCS,
-                }
-            ]
-        return item
-
-    def _status_instant(self, message: EmulatedMessage, status: str) -> datetime:
-        sent, delivered, read = self._delays
-        offset = {"sent": sent, "failed": sent, "delivered": delivered, "read": read}[status]
-        return message.accepted_at + offset
-
-    def _twilio_callback(self, message: EmulatedMessage, status: str) -> WebhookDelivery:
-        params = {
-            "AccountSid": self.twilio_account_sid,
-            "ApiVersion": _TWILIO_API,
-            "ChannelPrefix": "whatsapp",
-            "ChannelToAddress": f"+{message.recipient}",
-            "From": self.twilio_from,
-            "MessageSid": message.id,
-            "MessageStatus": status,
-            "SmsSid": message.id,
-            "SmsStatus": status,
-            "To": f"whatsapp:+{message.recipient}",
-        }
-        if status == "failed" and message.error_code is not None:
-            params["ErrorCode"] = str(message.error_code)
-            params["ErrorMessage"] = message.error_detail
-        return twilio_delivery(message.status_callback, self.twilio_auth_token, params)
 
     def flush(self) -> list[WebhookDelivery]:
         """Send the webhooks due by `now`: to `on_webhook`, or into `outbox`; returns them."""
@@ -1556,14 +712,6 @@ class Emulator:
         return emulator_app(self, **options)
 
 
-@attrs.frozen(kw_only=True)
-class _Verdict:
-    kind: SendKind
-    window_open: bool
-    free_entry_point: bool
-    later: tuple[str, str] | None
-
-
 _CONTROL_PREFIX: Final = "/_emulator/"
 
 
@@ -1584,93 +732,5 @@ def _message_json(message: EmulatedMessage) -> dict[str, Any]:
     }
 
 
-_FREE_IN_WINDOW: Final = {SendKind.FREE_FORM, SendKind.UTILITY_TEMPLATE, SendKind.DIRECT_SEND}
-
-
-def _pricing(verdict: _Verdict) -> tuple[bool, str]:
-    if verdict.free_entry_point:
-        return False, "free_entry_point"
-    if verdict.window_open and verdict.kind in _FREE_IN_WINDOW:
-        return False, "free_customer_service"
-    return True, "regular"
-
-
-def _template_rule(state: TemplateState) -> str:
-    if state.status is TemplateStatus.DISABLED:
-        return _Rule.TEMPLATE_DISABLED
-    if state.status is TemplateStatus.PAUSED:
-        return _Rule.TEMPLATE_PAUSED
-    return _Rule.TEMPLATE_UNKNOWN
-
-
-def _twilio_parameters(template: Template, variables: Mapping[str, str]) -> TemplateParameters:
-    if template.named:
-        return TemplateParameters(body=dict(variables))
-    keys = sorted(variables, key=lambda key: (not key.isdigit(), int(key) if key.isdigit() else 0))
-    return TemplateParameters(body=tuple(variables[key] for key in keys))
-
-
-def _twilio_error(code: int, detail: str) -> EmulatorReply:
-    status = _TWILIO_STATUS.get(code, 400)
-    body = {
-        "code": code,
-        "message": f"{_TWILIO_MESSAGES.get(code, _title(code, Provider.TWILIO))} ({detail})",
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-    return EmulatorReply(status=status, body=_dumps(body))
-
-
-def _twilio_fault(fault: FaultKind) -> EmulatorReply:
-    if fault is FaultKind.RATE_LIMITED:
-        return attrs.evolve(_twilio_error(20429, "Too many requests"), fault=fault)
-    if fault is FaultKind.SERVER_ERROR:
-        return attrs.evolve(_twilio_error(20500, "Internal Server Error"), fault=fault)
-    return EmulatorReply(status=0, fault=fault)
-
-
-def _title(code: int, provider: Provider = _META) -> str:
-    row = ERROR_CODES.get((provider, code))
-    if row is not None:
-        return row.title
-    return _TITLES.get(code, "Unknown error")
-
-
-def _tier(users: int) -> str:
-    names = {250: "TIER_250", 1000: "TIER_1K", 2000: "TIER_2K", 10000: "TIER_10K"}
-    return names.get(users, "TIER_100K" if users == 100_000 else f"TIER_{users}")  # noqa: PLR2004
-
-
 def _content_sid(name: str, language: str) -> str:
     return "HX" + hashlib.sha256(f"{name}:{language}".encode()).hexdigest()[:32]
-
-
-def _unix(at: datetime) -> str:
-    return str(int(at.timestamp()))
-
-
-def _dumps(document: object) -> bytes:
-    return json.dumps(document, separators=(",", ":")).encode()
-
-
-def _canonical(document: object) -> str:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"))
-
-
-def _canonical_text(text: str) -> str:
-    try:
-        return _canonical(json.loads(text)) if text else ""
-    except ValueError:
-        return text
-
-
-def _tally(
-    messages: tuple[EmulatedMessage, ...], key: Callable[[EmulatedMessage], Any]
-) -> dict[Any, Tally]:
-    counts: dict[Any, list[int]] = {}
-    for message in messages:
-        row = counts.setdefault(key(message), [0, 0, 0])
-        row[0] += 1
-        row[1] += message.delivered
-        row[2] += message.failed
-    return {k: Tally(accepted=a, delivered=d, failed=f) for k, (a, d, f) in counts.items()}
