@@ -491,46 +491,64 @@ def _errors(value: object) -> tuple[WebhookError, ...]:
 # --- field "messages": inbound messages, statuses, errors -----------------------------------
 
 
-def _read_messages(
-    value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
-) -> None:
-    metadata = value.get("metadata")
-    phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
-    recognised = False
-    for kind, read in _ITEM_READERS:
-        items = value.get(kind)
-        if items is None:
-            continue
-        args: tuple[object, ...] = (phone_number_id, waba_id)
-        if read is _message:  # only messages need the senders' profile names
-            args = (*args, _profile_names(value.get("contacts")))
-        recognised = True
-        if not isinstance(items, list):
+def _read_lists(
+    field: str, readers: tuple[tuple[str, Callable[..., Event]], ...]
+) -> Callable[[dict[str, Any], str, list[Event], TimestampBounds], None]:
+    """A reader of a field whose value holds several lists, each item read by its list's reader.
+
+    A `messages` value may carry out-of-band `errors` instead; a value with none of them is an
+    `UnknownEvent`.
+    """
+
+    def expand(
+        value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
+    ) -> None:
+        phone_number_id = _phone_number_id(value)
+        recognised = False
+        for kind, read in readers:
+            items = value.get(kind)
+            if items is None:
+                continue
+            args: tuple[object, ...] = (phone_number_id, waba_id)
+            if read is _message:  # only messages need the senders' profile names
+                args = (*args, _profile_names(value.get("contacts")))
+            recognised = True
+            if not isinstance(items, list):
+                events.append(
+                    UnknownEvent(
+                        provider=_META, field=kind, reason="not a list", waba_id=waba_id, raw=items
+                    )
+                )
+                continue
+            events.extend(
+                _guarded(kind, waba_id, read, item, *args, bounds=bounds) for item in items
+            )
+        if field == "messages" and "errors" in value:
+            recognised = True
+            errors = _errors(value.get("errors"))
             events.append(
-                UnknownEvent(
-                    provider=_META, field=kind, reason="not a list", waba_id=waba_id, raw=items
+                OutOfBandError(
+                    phone_number_id=phone_number_id, errors=errors, waba_id=waba_id, raw=value
                 )
             )
-            continue
-        events.extend(_guarded(kind, waba_id, read, item, *args, bounds=bounds) for item in items)
-    if "errors" in value:
-        recognised = True
-        errors = _errors(value.get("errors"))
-        events.append(
-            OutOfBandError(
-                phone_number_id=phone_number_id, errors=errors, waba_id=waba_id, raw=value
+        if not recognised:
+            events.append(
+                UnknownEvent(
+                    provider=_META,
+                    field=field,
+                    reason="nothing recognised in value",
+                    waba_id=waba_id,
+                    raw=value,
+                )
             )
-        )
-    if not recognised:
-        events.append(
-            UnknownEvent(
-                provider=_META,
-                field="messages",
-                reason="nothing recognised in value",
-                waba_id=waba_id,
-                raw=value,
-            )
-        )
+
+    return expand
+
+
+def _phone_number_id(value: dict[str, Any]) -> str:
+    """The business number's ID in a change's `metadata` ("" when none)."""
+    metadata = value.get("metadata")
+    return _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
 
 
 def _profile_names(contacts: object) -> dict[str, str]:
@@ -749,40 +767,6 @@ _CALL_READERS: Final[tuple[tuple[str, Callable[..., Event]], ...]] = (
 """The lists a `calls` change carries: calls connecting or ending, and business calls' status."""
 
 
-def _read_calls(
-    value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
-) -> None:
-    metadata = value.get("metadata")
-    phone_number_id = _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
-    recognised = False
-    for kind, read in _CALL_READERS:
-        items = value.get(kind)
-        if items is None:
-            continue
-        recognised = True
-        if not isinstance(items, list):
-            events.append(
-                UnknownEvent(
-                    provider=_META, field=kind, reason="not a list", waba_id=waba_id, raw=items
-                )
-            )
-            continue
-        events.extend(
-            _guarded(kind, waba_id, read, item, phone_number_id, waba_id, bounds=bounds)
-            for item in items
-        )
-    if not recognised:
-        events.append(
-            UnknownEvent(
-                provider=_META,
-                field="calls",
-                reason="nothing recognised in value",
-                waba_id=waba_id,
-                raw=value,
-            )
-        )
-
-
 # --- other fields ---------------------------------------------------------------------------
 
 
@@ -913,10 +897,7 @@ def _read_list(
     def expand(
         value: dict[str, Any], waba_id: str, events: list[Event], bounds: TimestampBounds
     ) -> None:
-        metadata = value.get("metadata")
-        phone_number_id = (
-            _text(metadata.get("phone_number_id")) if isinstance(metadata, dict) else ""
-        )
+        phone_number_id = _phone_number_id(value)
         items = value.get(key)
         if not isinstance(items, list):
             events.append(
@@ -956,10 +937,10 @@ def _echo(item: object, phone_number_id: str, waba_id: str) -> Event:
 _LIST_FIELDS: Final[
     dict[str, Callable[[dict[str, Any], str, list[Event], TimestampBounds], None]]
 ] = {
-    "messages": _read_messages,
+    "messages": _read_lists("messages", _ITEM_READERS),
     "user_preferences": _read_list("user_preferences", "user_preferences", _user_preference),
     "smb_message_echoes": _read_list("smb_message_echoes", "message_echoes", _echo),
-    "calls": _read_calls,
+    "calls": _read_lists("calls", _CALL_READERS),
 }
 
 _FIELD_READERS: Final[dict[str, Callable[[dict[str, Any], str, datetime | None], Event]]] = {
