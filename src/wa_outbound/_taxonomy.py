@@ -933,76 +933,69 @@ ERROR_CODE_RANGES: Final[tuple[tuple[Provider, range, ErrorInfo], ...]] = (
 )
 """Blocks of codes that share one meaning, as `(provider, codes, row)`."""
 
+
+def _not_sent(title: str, reason: str, *, source: Source = _NO_RETRY_ON_TIMEOUT) -> ErrorInfo:
+    """A transport failure before the request left: nothing was sent, retry after a backoff."""
+    return ErrorInfo(
+        title=title,
+        action=RetryAction.RETRY_AFTER,
+        backoff=Backoff.TRANSIENT,
+        reach=Reach.NOT_REACHED,
+        reason=reason,
+        source=source,
+    )
+
+
+def _maybe_sent(title: str, reason: str) -> ErrorInfo:
+    """A transport failure after the request may have reached the platform: reconcile first."""
+    return ErrorInfo(
+        title=title,
+        action=RetryAction.RECONCILE,
+        backoff=Backoff.NONE,
+        reach=Reach.UNKNOWN,
+        reason=reason,
+        source=_NO_RETRY_ON_TIMEOUT,
+    )
+
+
 TRANSPORT_FAILURES: Final[dict[TransportFailure, ErrorInfo]] = {
-    TransportFailure.DNS_ERROR: ErrorInfo(
-        title="DNS error",
-        action=RetryAction.RETRY_AFTER,
-        backoff=Backoff.TRANSIENT,
-        reach=Reach.NOT_REACHED,
-        reason="The host name did not resolve, so nothing was sent; retry after a backoff.",
-        source=_NO_RETRY_ON_TIMEOUT,
+    TransportFailure.DNS_ERROR: _not_sent(
+        "DNS error",
+        "The host name did not resolve, so nothing was sent; retry after a backoff.",
     ),
-    TransportFailure.CONNECT_ERROR: ErrorInfo(
-        title="Connection error",
-        action=RetryAction.RETRY_AFTER,
-        backoff=Backoff.TRANSIENT,
-        reach=Reach.NOT_REACHED,
-        reason="No connection could be made, so nothing was sent; retry after a backoff.",
-        source=_NO_RETRY_ON_TIMEOUT,
+    TransportFailure.CONNECT_ERROR: _not_sent(
+        "Connection error",
+        "No connection could be made, so nothing was sent; retry after a backoff.",
     ),
-    TransportFailure.CONNECT_TIMEOUT: ErrorInfo(
-        title="Connect timeout",
-        action=RetryAction.RETRY_AFTER,
-        backoff=Backoff.TRANSIENT,
-        reach=Reach.NOT_REACHED,
-        reason="The connection was not established in time, so nothing was sent; retry after"
-        " a backoff.",
+    TransportFailure.CONNECT_TIMEOUT: _not_sent(
+        "Connect timeout",
+        "The connection was not established in time, so nothing was sent; retry after a backoff.",
         source=_CONNECT_TIMEOUT_SAFE,
     ),
-    TransportFailure.TLS_ERROR: ErrorInfo(
-        title="TLS error",
-        action=RetryAction.RETRY_AFTER,
-        backoff=Backoff.TRANSIENT,
-        reach=Reach.NOT_REACHED,
-        reason="The TLS handshake failed before the request was sent; retry after a backoff"
+    TransportFailure.TLS_ERROR: _not_sent(
+        "TLS error",
+        "The TLS handshake failed before the request was sent; retry after a backoff"
         " (and check certificates if it persists).",
-        source=_NO_RETRY_ON_TIMEOUT,
     ),
-    TransportFailure.WRITE_TIMEOUT: ErrorInfo(
-        title="Write timeout",
-        action=RetryAction.RECONCILE,
-        backoff=Backoff.NONE,
-        reach=Reach.UNKNOWN,
-        reason="Sending timed out part-way and the platform may have the whole request;"
+    TransportFailure.WRITE_TIMEOUT: _maybe_sent(
+        "Write timeout",
+        "Sending timed out part-way and the platform may have the whole request;"
         " find out whether the message went out before resending.",
-        source=_NO_RETRY_ON_TIMEOUT,
     ),
-    TransportFailure.READ_TIMEOUT: ErrorInfo(
-        title="Read timeout",
-        action=RetryAction.RECONCILE,
-        backoff=Backoff.NONE,
-        reach=Reach.UNKNOWN,
-        reason="The request was sent and no answer came in time; the message may have gone"
+    TransportFailure.READ_TIMEOUT: _maybe_sent(
+        "Read timeout",
+        "The request was sent and no answer came in time; the message may have gone"
         " out, so find out before resending.",
-        source=_NO_RETRY_ON_TIMEOUT,
     ),
-    TransportFailure.CONNECTION_RESET_AFTER_SEND: ErrorInfo(
-        title="Connection reset after send",
-        action=RetryAction.RECONCILE,
-        backoff=Backoff.NONE,
-        reach=Reach.UNKNOWN,
-        reason="The connection dropped after the request was sent; the message may have gone"
+    TransportFailure.CONNECTION_RESET_AFTER_SEND: _maybe_sent(
+        "Connection reset after send",
+        "The connection dropped after the request was sent; the message may have gone"
         " out, so find out before resending.",
-        source=_NO_RETRY_ON_TIMEOUT,
     ),
-    TransportFailure.HTTP_5XX_WITHOUT_BODY: ErrorInfo(
-        title="HTTP 5xx without an error body",
-        action=RetryAction.RECONCILE,
-        backoff=Backoff.NONE,
-        reach=Reach.UNKNOWN,
-        reason="A gateway answered 5xx without the platform's error body; the platform may"
+    TransportFailure.HTTP_5XX_WITHOUT_BODY: _maybe_sent(
+        "HTTP 5xx without an error body",
+        "A gateway answered 5xx without the platform's error body; the platform may"
         " have sent the message, so find out before resending.",
-        source=_NO_RETRY_ON_TIMEOUT,
     ),
 }
 """Every transport failure with what it implies and what to do."""
