@@ -11,7 +11,7 @@ from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import WaId
 from wa_outbound._pacing import ThroughputClass
 from wa_outbound.templates import TemplateCategory
-from wa_outbound.testing._enforcement import _META_CODES, _Enforcement, _Rule, _title
+from wa_outbound.testing._enforcement import _code_for, _Enforcement, _Rule, _title
 from wa_outbound.testing._exchange import EmulatorReply, EmulatorRequest
 from wa_outbound.testing._faults import FaultKind
 from wa_outbound.testing._platform import _META, _canonical, _dumps, _Refused, _Template
@@ -143,7 +143,7 @@ class _CloudApi(_Enforcement):
             rule, detail, own_code = verdict
             if rule == _Rule.DIRECT_SEND and self._account.direct_send is False:
                 own_code = 139200
-            raise _Refused(self._meta_error(own_code or _META_CODES[rule][0], detail))
+            raise _Refused(self._meta_error(own_code or _code_for(rule, _META)[0], detail))
         message = self._accept(
             verdict, wa_id=wa_id, key=key, content=content, provider=_META, entry=entry
         )

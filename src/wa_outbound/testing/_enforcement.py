@@ -68,44 +68,36 @@ class _Rule:
     DIRECT_SEND: Final = "direct_send"
 
 
-# (code, answered in the HTTP reply?) per rule. Meta answers most at once and fails the
-# messaging limit, undeliverable users and the per-user marketing limit in a status webhook;
-# Twilio fails every channel error in a status callback (TRANSPORT.md 4.1). Meta documents no
-# code of its own for the messaging limit: 131048 is the Cloud counterpart of the On-Premises
-# code 471 that Twilio maps to 63018 (UNCONFIRMED). Twilio's codes for template states and
-# marketing stops are the mapping page's nearest (UNCONFIRMED).
-_META_CODES: Final[dict[str, tuple[int, bool]]] = {
-    _Rule.THROUGHPUT: (130429, True),
-    _Rule.PAIR_RATE: (131056, True),
-    _Rule.WINDOW: (131047, True),
-    _Rule.MARKETING_STOPPED: (131050, True),
-    _Rule.REGION: (131049, False),
-    _Rule.TEMPLATE_UNKNOWN: (132001, True),
-    _Rule.TEMPLATE_PAUSED: (132015, True),
-    _Rule.TEMPLATE_DISABLED: (132016, True),
-    _Rule.PARAMETERS: (132000, True),
-    _Rule.UNDELIVERABLE: (131026, False),
-    _Rule.LIMIT: (131048, False),
-    _Rule.ACCOUNT: (131031, True),
-    _Rule.NUMBER: (133010, True),
-    _Rule.DIRECT_SEND: (100, True),  # "Direct Send isn't enabled for this account"
+# Per rule, Meta's (code, answered in the HTTP reply?), then Twilio's. Meta answers most at once
+# and fails the messaging limit, undeliverable users and the per-user marketing limit in a status
+# webhook; Twilio fails every channel error in a status callback (TRANSPORT.md 4.1). Meta
+# documents no code of its own for the messaging limit: 131048 is the Cloud counterpart of the
+# On-Premises code 471 that Twilio maps to 63018 (UNCONFIRMED). Twilio's codes for template
+# states and marketing stops are the mapping page's nearest (UNCONFIRMED).
+_CODES: Final[dict[str, tuple[tuple[int, bool], tuple[int, bool]]]] = {
+    _Rule.THROUGHPUT: ((130429, True), (20429, True)),
+    _Rule.PAIR_RATE: ((131056, True), (63018, False)),
+    _Rule.WINDOW: ((131047, True), (63016, False)),
+    _Rule.MARKETING_STOPPED: ((131050, True), (63049, False)),
+    _Rule.REGION: ((131049, False), (63049, False)),
+    _Rule.TEMPLATE_UNKNOWN: ((132001, True), (20404, True)),
+    _Rule.TEMPLATE_PAUSED: ((132015, True), (63005, False)),
+    _Rule.TEMPLATE_DISABLED: ((132016, True), (63005, False)),
+    _Rule.PARAMETERS: ((132000, True), (21656, True)),
+    _Rule.UNDELIVERABLE: ((131026, False), (63024, False)),
+    _Rule.LIMIT: ((131048, False), (63018, False)),
+    _Rule.ACCOUNT: ((131031, True), (63051, False)),
+    _Rule.NUMBER: ((133010, True), (63051, False)),
+    # Meta: "Direct Send isn't enabled for this account"; the emulated Twilio sends no Direct Send
+    _Rule.DIRECT_SEND: ((100, True), (63051, False)),
 }
-_TWILIO_CODES: Final[dict[str, tuple[int, bool]]] = {
-    _Rule.THROUGHPUT: (20429, True),
-    _Rule.PAIR_RATE: (63018, False),
-    _Rule.WINDOW: (63016, False),
-    _Rule.MARKETING_STOPPED: (63049, False),
-    _Rule.REGION: (63049, False),
-    _Rule.TEMPLATE_UNKNOWN: (20404, True),
-    _Rule.TEMPLATE_PAUSED: (63005, False),
-    _Rule.TEMPLATE_DISABLED: (63005, False),
-    _Rule.PARAMETERS: (21656, True),
-    _Rule.UNDELIVERABLE: (63024, False),
-    _Rule.LIMIT: (63018, False),
-    _Rule.ACCOUNT: (63051, False),
-    _Rule.NUMBER: (63051, False),
-    _Rule.DIRECT_SEND: (63051, False),  # the emulated Twilio sends no Direct Send
-}
+
+
+def _code_for(rule: str, provider: Provider) -> tuple[int, bool]:
+    """The code `provider` answers `rule` with, and whether it answers in the HTTP reply."""
+    meta, twilio = _CODES[rule]
+    return meta if provider is _META else twilio
+
 
 _DECISION_RULES: Final = (
     (Reason.NUMBER_UNAVAILABLE, _Rule.NUMBER),
@@ -196,7 +188,7 @@ class _Enforcement(_Platform):
             if rule == _Rule.TEMPLATE_UNKNOWN and entry is not None:
                 rule = _template_rule(entry.state)  # noqa: PLW2901 - refined
             detail = next(r.message for r in decision.reasons if r.code is reason)
-            code, at_once = (_META_CODES if provider is _META else _TWILIO_CODES)[rule]
+            code, at_once = _code_for(rule, provider)
             if rule in {_Rule.WINDOW, _Rule.MARKETING_STOPPED} and problem is not None:
                 return problem
             if at_once:
@@ -210,7 +202,7 @@ class _Enforcement(_Platform):
             if bucket is not None and bucket.peek(now) > now:
                 detail = "Message failed to send because there were too many messages sent from"
                 detail += " this phone number to the same phone number in a short period of time"
-                if _META_CODES[_Rule.PAIR_RATE][1] and provider is _META:
+                if _code_for(_Rule.PAIR_RATE, provider)[1]:
                     return (_Rule.PAIR_RATE, detail, None)
                 later = later or (_Rule.PAIR_RATE, detail)
         if later is None and wa_id in self._undeliverable:
@@ -235,12 +227,11 @@ class _Enforcement(_Platform):
     ) -> EmulatedMessage:
         now = self.now
         message_id = self._new_wamid() if provider is _META else self._new_sid()
-        codes = _META_CODES if provider is _META else _TWILIO_CODES
         error_code: int | None = None
         error_detail = ""
         if verdict.later is not None:
             rule, error_detail = verdict.later
-            error_code = codes[rule][0]
+            error_code = _code_for(rule, provider)[0]
         billable, pricing_type = _pricing(verdict)
         message = EmulatedMessage(
             id=message_id,

@@ -18,7 +18,7 @@ from wa_outbound._errors import InvalidValueError
 from wa_outbound._facts import Provider
 from wa_outbound._ids import PhoneNumberId, WaId
 from wa_outbound._kinds import SendKind
-from wa_outbound.templates import Template, TemplateState, TemplateStatus
+from wa_outbound.templates import Template, TemplateState
 
 if TYPE_CHECKING:
     import random
@@ -198,13 +198,7 @@ class _Platform:
         def now(self) -> datetime: ...
         @property
         def graph_url(self) -> str: ...
-        def add_template(
-            self,
-            template: Template,
-            *,
-            status: TemplateStatus = TemplateStatus.APPROVED,
-            content_sid: str | None = None,
-        ) -> str: ...
+        def add_template(self, template: Template) -> str: ...
 
     def _conversation(self, wa_id: str) -> Conversation:
         found = self._conversations.get(wa_id)

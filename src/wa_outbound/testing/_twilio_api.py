@@ -13,7 +13,7 @@ from wa_outbound._errors import InvalidValueError
 from wa_outbound._facts import Provider
 from wa_outbound._ids import WaId
 from wa_outbound.templates import Template, TemplateParameters
-from wa_outbound.testing._enforcement import _TWILIO_CODES, _Enforcement, _title
+from wa_outbound.testing._enforcement import _code_for, _Enforcement, _title
 from wa_outbound.testing._exchange import EmulatorReply, EmulatorRequest
 from wa_outbound.testing._faults import FaultKind
 from wa_outbound.testing._platform import (
@@ -114,7 +114,7 @@ class _TwilioApi(_Enforcement):
         verdict = self._admit(wa_id, entry, parameters, _TWILIO)
         if isinstance(verdict, tuple):
             rule, detail, _code = verdict
-            raise _Refused(_twilio_error(_TWILIO_CODES[rule][0], detail))
+            raise _Refused(_twilio_error(_code_for(rule, _TWILIO)[0], detail))
         message = self._accept(
             verdict,
             wa_id=wa_id,
