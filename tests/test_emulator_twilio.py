@@ -94,6 +94,33 @@ def test_body_outside_the_window_fails_later_with_63016(transport: str) -> None:
     assert [63016] == [error.code for error in failed.errors]
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_marketing_template_after_stop_promotions_fails_with_63033(transport: str) -> None:
+    """After "Stop promotions": 201, then a failed callback with 63033, which records the stop."""
+    from wa_outbound import Conversation, PhoneNumberId, WaId
+    from wa_outbound.webhooks import facts_from_events
+
+    emulator = make_emulator()
+    emulator.stop_promotions(ANNA)
+    emulator.received.clear()  # type: ignore[attr-defined]  # Meta's user_preferences webhook
+    form = {
+        **template_form(emulator, ANNA, "k3"),
+        "ContentSid": emulator.content_sid("spring_sale", "de"),
+        "ContentVariables": json.dumps({"first_name": "Anna"}),
+    }
+    assert 201 == post(transport, emulator, form).status_code
+    emulator.settle()
+    (failed,) = callbacks(emulator)
+    assert StatusKind.FAILED == failed.status
+    assert [63033] == [error.code for error in failed.errors]
+    chat = Conversation(
+        business=PhoneNumberId(emulator.phone_number_id), recipient=WaId(ANNA.lstrip("+"))
+    )
+    for owned in facts_from_events([failed]):
+        chat = chat.apply(owned)
+    assert chat.consent.marketing_opted_out_at is not None
+
+
 def test_the_messaging_limit_fails_with_63018() -> None:
     """Past the messaging limit a Twilio send fails with 63018 in its callback."""
     emulator = make_emulator(messaging_limit=1)

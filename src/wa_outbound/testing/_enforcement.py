@@ -72,13 +72,17 @@ class _Rule:
 # and fails the messaging limit, undeliverable users and the per-user marketing limit in a status
 # webhook; Twilio fails every channel error in a status callback (TRANSPORT.md 4.1). Meta
 # documents no code of its own for the messaging limit: 131048 is the Cloud counterpart of the
-# On-Premises code 471 that Twilio maps to 63018 (UNCONFIRMED). Twilio's codes for template
-# states and marketing stops are the mapping page's nearest (UNCONFIRMED).
+# On-Premises code 471 that Twilio maps to 63018 (UNCONFIRMED). A marketing stop is Twilio's
+# 63033 ("a WhatsApp template that is categorized as Marketing to a recipient who has opted out
+# of receiving your marketing messages", twilio.com/docs/api/errors/63033; REPORTED: Twilio's
+# mapping page still lists it as deprecated); 63049 is Meta holding a marketing message back
+# (per-user limit, US block). Twilio documents no code for a paused or disabled template:
+# 63005 is the mapping page's nearest (UNCONFIRMED).
 _CODES: Final[dict[str, tuple[tuple[int, bool], tuple[int, bool]]]] = {
     _Rule.THROUGHPUT: ((130429, True), (20429, True)),
     _Rule.PAIR_RATE: ((131056, True), (63018, False)),
     _Rule.WINDOW: ((131047, True), (63016, False)),
-    _Rule.MARKETING_STOPPED: ((131050, True), (63049, False)),
+    _Rule.MARKETING_STOPPED: ((131050, True), (63033, False)),
     _Rule.REGION: ((131049, False), (63049, False)),
     _Rule.TEMPLATE_UNKNOWN: ((132001, True), (20404, True)),
     _Rule.TEMPLATE_PAUSED: ((132015, True), (63005, False)),
