@@ -114,9 +114,9 @@ def test_a_marketing_template_after_stop_promotions_fails_with_63033(transport: 
     assert StatusKind.FAILED == failed.status
     assert [63033] == [error.code for error in failed.errors]
     chat = Conversation(
-        business=PhoneNumberId(emulator.phone_number_id), recipient=WaId(ANNA.lstrip("+"))
-    )
-    for owned in facts_from_events([failed]):
+        business=PhoneNumberId(failed.phone_number_id), recipient=WaId(ANNA.lstrip("+"))
+    )  # a Twilio callback names the sender's number and carries no instant: it is received now
+    for owned in facts_from_events([failed], received_at=emulator.now):
         chat = chat.apply(owned)
     assert chat.consent.marketing_opted_out_at is not None
 
