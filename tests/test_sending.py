@@ -271,6 +271,21 @@ def test_an_update_of_an_entry_it_wrote_needs_no_read() -> None:
     assert 2 == Counting.reads - before
 
 
+def test_an_outbox_remembers_a_bounded_number_of_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its bound the oldest remembered entry is forgotten, and read when it is updated."""
+    from wa_outbound.sending import _outbox
+
+    monkeypatch.setattr(_outbox, "_REMEMBERED", 2)
+    outbox = Outbox(fresh_state())
+    for key in ("wao-1", "wao-2", "wao-3"):
+        outbox.reserve(entry(key=key))
+    assert ["wao-2", "wao-3"] == list(outbox._written)  # the bound itself
+    for key in ("wao-1", "wao-2", "wao-3"):
+        done = outbox.update(key, settle(OutboxStatus.SENT, NOW))
+        assert done == outbox.get(key)
+    assert {} == outbox._written  # settled entries are not remembered
+
+
 def test_another_outbox_s_change_wins_over_the_remembered_entry() -> None:
     """Another worker gave the entry up: the remembered one is refused, the stored one decides."""
     state = fresh_state()

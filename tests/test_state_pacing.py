@@ -150,6 +150,21 @@ def test_a_change_made_by_another_worker_is_read_again() -> None:
     assert first.decide(BUSINESS, anna, kind, now=T0 + timedelta(seconds=3)).codes  # paced
 
 
+def test_the_memo_of_loaded_values_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past its bound the oldest loaded value is dropped; answers stay those of the store."""
+    from wa_outbound.state import _sender
+
+    monkeypatch.setattr(_sender, "_MEMO_SIZE", 3)
+    state = SenderState(MemoryStore(), numbers=[SHOP], rules=RULES)
+    reference = Pacer(business=BUSINESS, rules=RULES)
+    for index, user in enumerate(USERS * 2):
+        now = T0 + timedelta(seconds=index)
+        state.record_sent(BUSINESS, user, SendKind.UTILITY_TEMPLATE, now=now)
+        reference.admit(user, now)
+        _same_as_reference(state, reference, user, now)
+    assert 3 == len(state._memo._values)  # the bound itself
+
+
 def test_a_stored_pair_rate_bucket_that_is_not_one_is_named() -> None:
     """A damaged pair-rate document names its key and field."""
     store = MemoryStore()
@@ -188,7 +203,9 @@ def test_the_async_shell_calls_a_store_that_never_waits_on_the_loop(blocking: bo
     store.readers.clear()  # the façade read its numbers on this thread while being built
 
     async def ask() -> int:
-        await state.decide(BUSINESS, USERS[0], SendKind.UTILITY_TEMPLATE, now=T0)
+        decided = await state.decide(BUSINESS, USERS[0], SendKind.UTILITY_TEMPLATE, now=T0)
+        admitted = await state.admit(BUSINESS, USERS[0], SendKind.UTILITY_TEMPLATE, now=T0)
+        assert decided == admitted
         return threading.get_ident()
 
     loop_thread = asyncio.run(ask())
