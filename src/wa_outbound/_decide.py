@@ -194,17 +194,8 @@ def decide(
 
     if limit is None and account is not None:
         limit = account.messaging_limit
-    base = decision_at(
-        conversation, kind, now, rules, ledger if limit is not None else None, limit, pacer
-    )
-
     if market is None and (rate_card is not None or kind is _MARKETING_TEMPLATE):
         market = known_region(conversation.recipient)  # once, for the region and the price
-    region_answer = _where_answer(conversation, kind, rules, market, limit, business_market)
-    account_answer = (
-        _NOTHING if account is None else _account_answer(account, base, kind, now, rules)
-    )
-
     cost = None
     if rate_card is not None:
         cost = _estimate(
@@ -220,8 +211,15 @@ def decide(
             month_volume,
             ai_provider,
         )
+    base = decision_at(
+        conversation, kind, now, rules, ledger if limit is not None else None, limit, pacer, cost
+    )
+    region_answer = _where_answer(conversation, kind, rules, market, limit, business_market)
+    account_answer = (
+        _NOTHING if account is None else _account_answer(account, base, kind, now, rules)
+    )
     if not risks and template_answer is region_answer is account_answer is _NOTHING:
-        return base if cost is None else _priced(base, cost)  # nothing else to fold in
+        return base  # nothing else to fold in
     return _folded(base, (template_answer, region_answer, account_answer), cost, risks)
 
 
@@ -447,21 +445,6 @@ def _account_answer(
                 instead = _preferred(instead, Alternative.SEND_LATER)
                 ends = until if ends is None or until < ends else ends
     return (reasons, instead, ends) if reasons or instead is not None else _NOTHING
-
-
-def _priced(base: SendDecision, cost: CostEstimate) -> SendDecision:
-    """The conversation's decision with the cost added (no other part answered)."""
-    return SendDecision(  # positional: much cheaper than attrs.evolve on this hot path
-        base.kind,
-        base.reasons,
-        base.instead,
-        base.service_window_expires_at,
-        base.free_entry_point,
-        base.next_change_at,
-        cost,
-        base.endpoint,
-        base.risks,
-    )
 
 
 def _folded(

@@ -479,16 +479,18 @@ def decision_at(  # noqa: PLR0917 - `can_send`'s arguments, checked
     ledger: LimitLedger | None,
     limit: MessagingLimit | None,
     pacer: Pacer | None,
+    cost: CostEstimate | None = None,
 ) -> SendDecision:
     """`can_send` once its arguments are checked and `now` is the instant to answer at.
 
     `decide` calls it after checking every part itself, so the check runs once per send (and
-    `can_send` repeats these lines rather than pay a call for them).
+    `can_send` repeats these lines rather than pay a call for them); it passes the `cost`
+    it estimated, so that the decision is built once.
 
     Raises:
         InvalidValueError: A `ledger` is given without a `limit`.
     """
-    decision = _conversation_answer(conversation, kind, now, rules)
+    decision = _conversation_answer(conversation, kind, now, rules, cost)
     if (ledger is None and pacer is None) or kind is _SENDKIND_CALL:
         return decision
     return _with_limits(decision, c=conversation, now=now, ledger=ledger, limit=limit, pacer=pacer)
@@ -578,7 +580,11 @@ _PER_USER_RISK: Final = (Risk.PER_USER_MARKETING_LIMIT,)
 
 
 def _conversation_answer(  # noqa: C901, PLR0912
-    c: Conversation, kind: SendKind, now: datetime, rules: Rules
+    c: Conversation,
+    kind: SendKind,
+    now: datetime,
+    rules: Rules,
+    cost: CostEstimate | None = None,
 ) -> SendDecision:
     """Compute the decision; inputs are already checked.
 
@@ -649,7 +655,7 @@ def _conversation_answer(  # noqa: C901, PLR0912
         window_end if window_open else None,
         free,
         next_change,
-        None,
+        cost,
         endpoint,
         risks,
     )
