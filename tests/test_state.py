@@ -228,6 +228,34 @@ def test_admit_takes_no_slot_when_the_send_would_take_none(state: SenderState) -
     assert Reason.MESSAGING_LIMIT_REACHED in state.admit(BUSINESS, users[0], kind, now=NOW).codes
 
 
+@pytest.mark.parametrize(
+    ("rules", "shared"),
+    [(None, True), (rules_at(datetime(2025, 9, 1, tzinfo=timezone.utc)), False)],
+)
+def test_a_limit_webhook_reaches_every_number_that_shares_the_limit(
+    rules: Any,
+    shared: bool,  # noqa: FBT001
+) -> None:
+    """Since 2025-10-07 the portfolio's limit reaches its numbers in another account too."""
+    other = BusinessNumber(
+        phone_number_id=PhoneNumberId("106540352242999"),
+        waba_id="102290129340999",
+        portfolio_id=SHOP.portfolio_id,
+    )
+    elsewhere = BusinessNumber(
+        phone_number_id=PhoneNumberId("106540352242777"),
+        waba_id="102290129340777",
+        portfolio_id="999999999999999",
+    )
+    state = SenderState(MemoryStore(), numbers=[SHOP, other, elsewhere], rules=rules)
+    limit = {**p.CAPABILITY, "value": {"max_daily_conversations_per_business": 2000}}
+    state.receive(events_of(limit), now=NOW)
+    health = {n.phone_number_id: state.account(n.phone_number_id) for n in state.numbers}
+    assert MessagingLimit(users=2000) == health[SHOP.phone_number_id].messaging_limit  # type: ignore[union-attr]
+    assert (health[other.phone_number_id] is not None) is shared
+    assert health[elsewhere.phone_number_id] is None
+
+
 def test_bad_calls_are_refused_by_name(state: SenderState) -> None:
     """An unknown number, a bad template pair or kind is refused before anything is read."""
     with pytest.raises(InvalidValueError, match="business"):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from wa_outbound._account import AccountHealth
+from wa_outbound._account import AccountHealth, MessagingLimitChanged
 from wa_outbound._conversation import (
     ConsentStatus,
     Conversation,
@@ -34,7 +34,9 @@ from wa_outbound._conversation import (
 )
 from wa_outbound._errors import InvalidValueError
 from wa_outbound._ids import BusinessScopedUserId, PhoneNumberId, Recipient, WaId
+from wa_outbound._ledger import LimitScopeKey
 from wa_outbound._pacing import ThroughputClass
+from wa_outbound._rules import rules_at
 from wa_outbound._template_lifecycle import TemplateState, TemplateStatus
 from wa_outbound.stores._base import StateKey, StateKind, recipient_text
 from wa_outbound.webhooks import (
@@ -66,6 +68,7 @@ __all__ = [
     "pair_rate_key",
     "plan",
     "route",
+    "sharing_limit",
     "template_key",
 ]
 
@@ -200,9 +203,17 @@ class Routed:
 
 
 def plan(
-    facts: Iterable[EventFact], events: Iterable[Event], numbers: Sequence[BusinessNumber]
+    facts: Iterable[EventFact],
+    events: Iterable[Event],
+    numbers: Sequence[BusinessNumber],
+    rules: Rules | None = None,
 ) -> Routed:
-    """Say which state each fact and delivery update changes."""
+    """Say which state each fact and delivery update changes.
+
+    A messaging limit goes to every number that shares it (`sharing_limit`): the portfolio's
+    numbers since 2025-10-07, in whichever account; `rules` (default: the rules at the fact's
+    instant) tell which.
+    """
     conversations: list[tuple[StateKey, ConversationFactFor]] = []
     templates: list[tuple[StateKey, TemplateFactFor]] = []
     accounts: list[tuple[StateKey, PhoneNumberId, AccountFactFor]] = []
@@ -215,6 +226,9 @@ def plan(
             templates.append((key, item))
         else:
             concerned = _numbers_of(item, numbers)
+            if concerned and isinstance(item.fact, MessagingLimitChanged):
+                at = rules if rules is not None else rules_at(item.fact.at)
+                concerned = sharing_limit(concerned, numbers, at)
             if not concerned:
                 unrouted.append(
                     f"account event for {item.display_phone_number or 'account ' + item.waba_id}"
@@ -236,6 +250,20 @@ def plan(
         deliveries=deliveries,
         unrouted=tuple(unrouted),
     )
+
+
+def sharing_limit(
+    concerned: Sequence[BusinessNumber], numbers: Sequence[BusinessNumber], rules: Rules
+) -> list[BusinessNumber]:
+    """The numbers whose messaging limit is one of `concerned`'s, under `rules` (in order)."""
+
+    def scope(number: BusinessNumber) -> LimitScopeKey:
+        return LimitScopeKey.under(
+            rules, phone_number=number.phone_number_id, portfolio=number.portfolio_id
+        )
+
+    scopes = {scope(number) for number in concerned}
+    return [number for number in numbers if scope(number) in scopes]
 
 
 def _numbers_of(item: AccountFactFor, numbers: Sequence[BusinessNumber]) -> list[BusinessNumber]:

@@ -67,6 +67,7 @@ from wa_outbound.state._routing import (
     pair_rate_key,
     plan,
     route,
+    sharing_limit,
     template_key,
 )
 from wa_outbound.stores._base import StateKey, StateKind, Store, Stored, Write
@@ -386,7 +387,7 @@ class SenderState:
                 marketing_stop_payloads=marketing,
                 received_at=now,
             )
-            routed = plan(facts, fresh, self.numbers)
+            routed = plan(facts, fresh, self.numbers, self._rules)
             stored = self.store.read(routed.keys)
             loaded = {key: self._memo.load(key, value, rules) for key, value in stored.items()}
             changed, changes = route(routed, loaded, now=now, rules=rules)
@@ -509,14 +510,7 @@ class SenderState:
         if isinstance(fact, _NUMBER_FACTS):
             return [number]
         if isinstance(fact, MessagingLimitChanged):
-            rules = self._rules_at(fact.at)
-
-            def scope(n: BusinessNumber) -> LimitScopeKey:
-                return LimitScopeKey.under(
-                    rules, phone_number=n.phone_number_id, portfolio=n.portfolio_id
-                )
-
-            return [n for n in self.numbers if scope(n) == scope(number)]
+            return sharing_limit([number], self.numbers, self._rules_at(fact.at))
         return [n for n in self.numbers if n.waba_id == number.waba_id]
 
     def forget_old_events(self, now: datetime) -> int:
