@@ -165,6 +165,46 @@ def test_the_memo_of_loaded_values_is_bounded(monkeypatch: pytest.MonkeyPatch) -
     assert 3 == len(state._memo._values)  # the bound itself
 
 
+@pytest.mark.parametrize("store", STORE_KINDS, indirect=True)
+def test_idle_pair_rate_buckets_are_forgotten_without_changing_an_answer(store: Store) -> None:
+    """Buckets full before the cutoff go; recent ones stay; every answer stays the same."""
+    state = SenderState(store, numbers=[SHOP], rules=RULES)
+    anna, ben, cleo, _ = USERS  # the fourth is never messaged
+    for index in range(3):
+        state.record_sent(
+            BUSINESS, anna, SendKind.UTILITY_TEMPLATE, now=T0 + timedelta(seconds=index)
+        )
+    state.record_sent(BUSINESS, ben, SendKind.UTILITY_TEMPLATE, now=T0 + timedelta(hours=2))
+    late = T0 + timedelta(hours=3)
+    for index in range(45):  # Cleo's burst is spent at `late`: her bucket is far from full
+        state.record_sent(
+            BUSINESS, cleo, SendKind.UTILITY_TEMPLATE, now=late + timedelta(milliseconds=index)
+        )
+    asked = late + timedelta(seconds=1)
+    before = {u: state.decide(BUSINESS, u, SendKind.UTILITY_TEMPLATE, now=asked) for u in USERS}
+    assert 2 == state.forget_idle_pair_rates(before=late)  # Anna's and Ben's
+    assert [pair_rate_key(BUSINESS, cleo)] == store.keys(StateKind.PAIR_RATE)
+    after = {u: state.decide(BUSINESS, u, SendKind.UTILITY_TEMPLATE, now=asked) for u in USERS}
+    assert before == after
+    assert after[cleo].codes  # still paced
+    assert 0 == state.forget_idle_pair_rates(before=late)
+
+
+def test_a_damaged_bucket_stops_the_forgetting_before_anything_goes() -> None:
+    """A bucket that cannot be read is named, and no bucket is removed."""
+    store = MemoryStore()
+    state = SenderState(store, numbers=[SHOP], rules=RULES)
+    for user in USERS[:2]:
+        state.record_sent(BUSINESS, user, SendKind.UTILITY_TEMPLATE, now=T0)
+    key = pair_rate_key(BUSINESS, USERS[1])
+    stored = store.read([key])[key]
+    document = {**stored.document, "tat": 7}
+    store.commit([Write(key=key, document=document, expected_version=stored.version)])
+    with pytest.raises(StoredDataError, match="pair_rate/"):
+        state.forget_idle_pair_rates(before=T0 + timedelta(days=1))
+    assert 2 == len(store.keys(StateKind.PAIR_RATE))
+
+
 def test_a_stored_pair_rate_bucket_that_is_not_one_is_named() -> None:
     """A damaged pair-rate document names its key and field."""
     store = MemoryStore()

@@ -43,7 +43,14 @@ from wa_outbound._facts import Provider
 from wa_outbound._ids import PhoneNumberId, Recipient
 from wa_outbound._kinds import SendKind
 from wa_outbound._time import utc
-from wa_outbound.stores._base import Delete, StateKey, StateKind, Write
+from wa_outbound.stores._base import (
+    Delete,
+    StateKey,
+    StateKind,
+    Write,
+    listed,
+    remove_unchanged,
+)
 from wa_outbound.webhooks import MessageStatus, StatusKind
 
 if TYPE_CHECKING:
@@ -76,8 +83,6 @@ class OutboxStatus(enum.Enum):
 
 
 _UNSETTLED: Final = frozenset({OutboxStatus.PENDING, OutboxStatus.AMBIGUOUS})
-_BATCH: Final = 500
-"""How many entries `forget_settled` reads and removes per commit."""
 _RESOLVABLE: Final = _UNSETTLED | {OutboxStatus.ABANDONED}
 _WENT_OUT: Final = frozenset({StatusKind.SENT, StatusKind.DELIVERED, StatusKind.READ})
 _FAILED: Final = frozenset({StatusKind.FAILED, StatusKind.UNDELIVERED})
@@ -257,13 +262,8 @@ class Outbox:
 
     def _listed(self) -> Iterator[tuple[StateKey, int, OutboxEntry]]:
         """Every entry with its key and stored version, by key, read a batch at a time."""
-        keys = self.store.keys(StateKind.OUTBOX)
-        for start in range(0, len(keys), _BATCH):
-            chunk = keys[start : start + _BATCH]
-            stored = self.store.read(chunk)
-            for key in chunk:
-                if key in stored:  # removed since it was listed
-                    yield key, stored[key].version, _load(key.subject, stored[key])
+        for key, stored in listed(self.store, StateKind.OUTBOX):
+            yield key, stored.version, _load(key.subject, stored)
 
     def overdue(self, *, now: datetime, older_than: timedelta) -> list[OutboxEntry]:
         """Return the unsettled entries (pending or ambiguous) not updated for `older_than`.
@@ -290,35 +290,14 @@ class Outbox:
             How many entries were removed.
         """
         cutoff = utc("before", before)
-        forgotten = 0
-        batch: list[Delete] = []
-        for key, version, entry in self._listed():
-            if entry.settled and entry.updated_at < cutoff:
-                batch.append(Delete(key=key, expected_version=version))
-            if len(batch) == _BATCH:
-                forgotten += self._remove(batch)
-                batch = []
-        return forgotten + self._remove(batch)
-
-    def _remove(self, batch: list[Delete]) -> int:
-        """Remove what is unchanged since it was read; leave what another writer changed."""
-        while batch:
-            changed = self._changed(batch)
-            if not changed:
-                return len(batch)
-            kept = [delete for delete in batch if str(delete.key) not in changed]
-            if len(kept) == len(batch):  # a store naming keys it was not given: remove nothing
-                return 0
-            batch = kept
-        return 0
-
-    def _changed(self, batch: list[Delete]) -> frozenset[str]:
-        """Commit `batch`; return the keys another writer changed (then nothing was removed)."""
-        try:
-            self.store.commit(batch)
-        except WriteConflict as conflict:
-            return frozenset(conflict.keys)
-        return frozenset()
+        return remove_unchanged(
+            self.store,
+            (
+                Delete(key=key, expected_version=version)
+                for key, version, entry in self._listed()
+                if entry.settled and entry.updated_at < cutoff
+            ),
+        )
 
     def give_up(self, key: str, *, now: datetime) -> OutboxEntry:
         """Mark an unsettled entry `ABANDONED` (a status webhook arriving later still wins).

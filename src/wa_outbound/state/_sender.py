@@ -70,7 +70,16 @@ from wa_outbound.state._routing import (
     sharing_limit,
     template_key,
 )
-from wa_outbound.stores._base import StateKey, StateKind, Store, Stored, Write
+from wa_outbound.stores._base import (
+    Delete,
+    StateKey,
+    StateKind,
+    Store,
+    Stored,
+    Write,
+    listed,
+    remove_unchanged,
+)
 from wa_outbound.templates import TemplateState, dump_template_state, load_template_state
 from wa_outbound.webhooks import (
     MessageDelivery,
@@ -512,6 +521,33 @@ class SenderState:
         if isinstance(fact, MessagingLimitChanged):
             return sharing_limit([number], self.numbers, self._rules_at(fact.at))
         return [n for n in self.numbers if n.waba_id == number.waba_id]
+
+    def forget_idle_pair_rates(self, *, before: datetime) -> int:
+        """Remove the pair-rate buckets of recipients that were full again before `before`.
+
+        Each recipient messaged keeps a small pair-rate document (`pair_rate_key`). Once its
+        bucket is full again (no message for a few minutes), it answers as no bucket at all,
+        so removing it changes no answer. Run it now and then (a daily job, next to
+        `forget_old_events`) with a cutoff some time in the past, such as an hour ago: a
+        worker whose clock lags may still pace against a bucket that only just filled. Each
+        removal is a compare-and-set: a bucket a send changed meanwhile is kept.
+
+        Returns:
+            How many buckets were removed.
+
+        Raises:
+            StoredDataError: A stored bucket cannot be read (the error names its key); nothing
+                is removed.
+        """
+        cutoff = utc("before", before)
+        return remove_unchanged(
+            self.store,
+            (
+                Delete(key=key, expected_version=stored.version)
+                for key, stored in listed(self.store, StateKind.PAIR_RATE)
+                if _load(key, stored, None) <= cutoff
+            ),
+        )
 
     def forget_old_events(self, now: datetime) -> int:
         """Forget processed event ids older than the platform re-delivers webhooks for.

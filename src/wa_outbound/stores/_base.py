@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 import attrs
 
 from wa_outbound import _wire
-from wa_outbound._errors import InvalidValueError, StoredDataError
+from wa_outbound._errors import InvalidValueError, StoredDataError, WriteConflict
 from wa_outbound._time import UTC, utc
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable, Mapping, Sequence
+    from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
     from contextlib import AbstractContextManager
 
     from wa_outbound._ids import Recipient
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENT_ID_MAX_LENGTH",
+    "LISTING_BATCH",
     "Delete",
     "StateKey",
     "StateKind",
@@ -60,8 +61,10 @@ __all__ = [
     "decode_document",
     "encode_document",
     "encode_writes",
+    "listed",
     "recipient_from_text",
     "recipient_text",
+    "remove_unchanged",
     "scope_text",
 ]
 
@@ -264,6 +267,49 @@ def recipient_from_text(text: str, path: str) -> Recipient:
         return _wire.recipient(kind, value)
     except _wire.WireError as error:
         raise StoredDataError(path, text, error.reason) from None
+
+
+LISTING_BATCH: Final = 500
+"""How many documents the maintenance calls read, and remove, per store call."""
+
+
+def listed(store: Store, kind: StateKind) -> Iterator[tuple[StateKey, Stored]]:
+    """Every document of `kind`, by key, read `LISTING_BATCH` at a time (for maintenance)."""
+    keys = store.keys(kind)
+    for start in range(0, len(keys), LISTING_BATCH):
+        chunk = keys[start : start + LISTING_BATCH]
+        stored = store.read(chunk)
+        for key in chunk:
+            if key in stored:  # removed since it was listed
+                yield key, stored[key]
+
+
+def remove_unchanged(store: Store, deletes: Iterable[Delete]) -> int:
+    """Remove each document unchanged since it was read; keep what another writer changed.
+
+    The removals go `LISTING_BATCH` per commit. A commit refused for changed documents is
+    tried again without them; a store naming keys it was not given removes nothing more.
+
+    Returns:
+        How many documents were removed.
+    """
+    pending = list(deletes)
+    removed = 0
+    for start in range(0, len(pending), LISTING_BATCH):
+        batch = pending[start : start + LISTING_BATCH]
+        while batch:
+            try:
+                store.commit(batch)
+            except WriteConflict as conflict:  # noqa: PERF203 - trying again is the point
+                changed = frozenset(conflict.keys)
+                kept = [delete for delete in batch if str(delete.key) not in changed]
+                if len(kept) == len(batch):
+                    break
+                batch = kept
+            else:
+                removed += len(batch)
+                break
+    return removed
 
 
 def blocks(store: object) -> bool:
