@@ -106,9 +106,16 @@ def bare(http: httpx.Client, sends: int, start: int, token: str) -> float:
 
 
 def sender(
-    emulator: Emulator | None, http: httpx.Client, base_url: str
-) -> tuple[CloudApiClient, SenderState]:
-    """The library's client with its own state, as a service would build it."""
+    emulator: Emulator | None,
+    http: httpx.Client | httpx.AsyncClient,
+    base_url: str,
+    **options: Any,  # noqa: ANN401 - the client's clock and sleep
+) -> tuple[Any, SenderState]:
+    """The library's client with its own state, as a service would build it.
+
+    On the emulator's clock when given one, else on `options`' `clock` and `sleep`; an
+    `httpx.AsyncClient` makes an `AsyncCloudApiClient`.
+    """
     shop = BusinessNumber(
         phone_number_id=PhoneNumberId(PHONE_NUMBER_ID),
         waba_id="102290129340398",
@@ -119,10 +126,10 @@ def sender(
     known = datetime(2026, 1, 5, tzinfo=timezone.utc)  # the account's limit, as a service knows it
     limit = MessagingLimitChanged(at=known, limit=MessagingLimit(users=100_000))
     state.apply_account(shop.phone_number_id, [limit])
-    options: dict[str, Any] = {}
     if emulator is not None:
         options = {"clock": lambda: emulator.now, "sleep": emulator.sleep}
-    client = CloudApiClient(
+    kind = AsyncCloudApiClient if isinstance(http, httpx.AsyncClient) else CloudApiClient
+    client = kind(
         state=state,
         access_token="EMULATOR_ACCESS_TOKEN",  # noqa: S106 - the emulator's token
         phone_number_id=shop.phone_number_id,
@@ -184,24 +191,6 @@ def with_client(
         result = client.send(user(index), TemplateMessage(template=ORDER, parameters=values))
         assert result.sent, result
     return sends / (time.perf_counter() - began)
-
-
-def _async_sender(
-    http: httpx.AsyncClient, base_url: str, clock: VirtualClock
-) -> tuple[AsyncCloudApiClient, SenderState]:
-    """`sender`'s client for asyncio, on a virtual clock."""
-    sync, state = sender(None, httpx.Client(), base_url)
-    sync.close()
-    client = AsyncCloudApiClient(
-        state=state,
-        access_token="EMULATOR_ACCESS_TOKEN",  # noqa: S106 - the emulator's token
-        phone_number_id=sync.phone_number_id,
-        http=http,
-        base_url=base_url,
-        clock=clock,
-        sleep=clock.asleep,
-    )
-    return client, state
 
 
 async def with_client_async(
@@ -271,18 +260,9 @@ def loopback(
         with httpx.Client(base_url=base) as http:
             rate_bare = bare(http, sends, 0, "EMULATOR_ACCESS_TOKEN")
             at = datetime.now(timezone.utc) - timedelta(hours=1)
-            client, state = sender(None, http, base)
             clock = VirtualClock()
-            client = CloudApiClient(
-                state=state,
-                access_token="EMULATOR_ACCESS_TOKEN",  # noqa: S106 - the emulator's token
-                phone_number_id=client.phone_number_id,
-                http=http,
-                base_url=base,
-                clock=clock,
-                sleep=clock.sleep,
-            )
-            rate_client = with_client((client, state), sends, sends, at)
+            built = sender(None, http, base, clock=clock, sleep=clock.sleep)
+            rate_client = with_client(built, sends, sends, at)
         rates_async = asyncio.run(_loopback_async(base, sends, tasks))
     finally:
         server.terminate()
@@ -294,7 +274,8 @@ async def _loopback_async(base: str, sends: int, tasks: int) -> tuple[float, flo
     limits = httpx.Limits(max_connections=tasks, max_keepalive_connections=tasks)
     async with httpx.AsyncClient(base_url=base, limits=limits) as http:
         rate_bare = await bare_async(http, sends, 2 * sends, "EMULATOR_ACCESS_TOKEN", tasks)
-        built = _async_sender(http, base, VirtualClock())
+        clock = VirtualClock()
+        built = sender(None, http, base, clock=clock, sleep=clock.asleep)
         rate_client = await with_client_async(built, sends, 3 * sends, tasks)
     return rate_bare, rate_client
 
@@ -348,7 +329,7 @@ def fault_run(sends: int) -> dict[str, int]:
             emulator.sleep(1.0)
     reconcile()
     tally = emulator.tally_by_key()
-    statuses = Counter(client.outbox.get(key).status.value for key in keys)  # type: ignore[union-attr]
+    statuses = Counter(client.outbox.get(key).status.value for key in keys)
     return {
         "sends": sends,
         "faults": sum(emulator.fault_counts.values()),
