@@ -48,7 +48,7 @@ from wa_outbound.stores._base import (
     StateKey,
     StateKind,
     Write,
-    listed,
+    documents_of,
     remove_unchanged,
 )
 from wa_outbound.webhooks import MessageStatus, StatusKind
@@ -262,7 +262,7 @@ class Outbox:
 
     def _listed(self) -> Iterator[tuple[StateKey, int, OutboxEntry]]:
         """Every entry with its key and stored version, by key, read a batch at a time."""
-        for key, stored in listed(self.store, StateKind.OUTBOX):
+        for key, stored in documents_of(self.store, StateKind.OUTBOX):
             yield key, stored.version, _load(key.subject, stored)
 
     def overdue(self, *, now: datetime, older_than: timedelta) -> list[OutboxEntry]:

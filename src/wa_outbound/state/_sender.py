@@ -77,7 +77,7 @@ from wa_outbound.stores._base import (
     Store,
     Stored,
     Write,
-    listed,
+    documents_of,
     remove_unchanged,
 )
 from wa_outbound.templates import TemplateState, dump_template_state, load_template_state
@@ -544,7 +544,7 @@ class SenderState:
             self.store,
             (
                 Delete(key=key, expected_version=stored.version)
-                for key, stored in listed(self.store, StateKind.PAIR_RATE)
+                for key, stored in documents_of(self.store, StateKind.PAIR_RATE)
                 if _load(key, stored, None) <= cutoff
             ),
         )

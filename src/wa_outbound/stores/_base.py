@@ -59,9 +59,9 @@ __all__ = [
     "blocks",
     "check_events",
     "decode_document",
+    "documents_of",
     "encode_document",
     "encode_writes",
-    "listed",
     "recipient_from_text",
     "recipient_text",
     "remove_unchanged",
@@ -273,7 +273,7 @@ LISTING_BATCH: Final = 500
 """How many documents the maintenance calls read, and remove, per store call."""
 
 
-def listed(store: Store, kind: StateKind) -> Iterator[tuple[StateKey, Stored]]:
+def documents_of(store: Store, kind: StateKind) -> Iterator[tuple[StateKey, Stored]]:
     """Every document of `kind`, by key, read `LISTING_BATCH` at a time (for maintenance)."""
     keys = store.keys(kind)
     for start in range(0, len(keys), LISTING_BATCH):
