@@ -58,7 +58,6 @@ from wa_outbound.stores._base import (
     Stored,
     Write,
     check_events,
-    decode_document,
     encode_writes,
     recipient_from_text,
     recipient_text,
@@ -199,7 +198,7 @@ class RedisStore:
             version, _, body = text(value).partition(" ")
             if not version.isdigit():
                 raise StoredDataError(str(key), text(value)[:80], "expected '<version> <json>'")
-            found[key] = Stored(version=int(version), document=decode_document(str(key), body))
+            found[key] = Stored.of_text(key, int(version), body)
         return found
 
     def commit(

@@ -556,7 +556,19 @@ class Engine:
     def retrying(
         self, attempt: Callable[[int], Generator[Any, Any, _T]], key: str
     ) -> Generator[Any, Any, _T]:
-        """Run `attempt(1)`, `attempt(2)`, ... under tenacity, its waits yielded as steps."""
+        """Run `attempt(1)`, `attempt(2)`, ... under tenacity, its waits yielded as steps.
+
+        The first attempt runs before tenacity is set up: most sends succeed at once, and then
+        no retry machinery is built. A failed first attempt is handed to tenacity as its own
+        first outcome, so what follows is exactly tenacity's loop.
+        """
+        try:
+            result = yield from attempt(1)
+        except ApiError as error:
+            first = error
+        else:
+            self._report(key, 1, None)
+            return result
         retrying = tenacity.Retrying(
             stop=tenacity.stop_after_attempt(self.max_attempts),
             wait=_wait_of_error,
@@ -565,6 +577,9 @@ class Engine:
         )
         state = tenacity.RetryCallState(retrying, fn=None, args=(), kwargs={})
         retrying.begin()
+        retrying.iter(state)  # the first attempt, which was made above
+        state.set_exception((type(first), first, first.__traceback__))
+        self._report(key, 1, first)
         while True:
             action = retrying.iter(state)
             if isinstance(action, tenacity.DoAttempt):

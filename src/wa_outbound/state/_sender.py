@@ -162,35 +162,54 @@ _MEMO_SIZE: Final = 4096
 
 
 class _Memo:
-    """Loaded values by key, reused while the stored document is still equal to the one loaded.
+    """Loaded values by key, reused while the stored document is still the one loaded.
 
-    Loading a document (checking it and building its values) costs more than comparing it
-    with the one loaded before; a send reads the same conversation twice (decide, then
-    record_sent), the number's pacer after its own last write, and the same template and
-    account for every recipient. A document that changed in any way is loaded again, so the
+    Loading a document (checking it and building its values) costs more than recognising it;
+    a send reads the same conversation twice (decide, then record_sent), the number's pacer
+    after its own last write, and the same template and account for every recipient. The
+    stored JSON text is compared when the store gives it (the store then never decodes it),
+    else the decoded document. A document that changed in any way is loaded again, so the
     answers are those of loading every time. A pacer is mutable: each read gets its own copy.
     Safe between threads: a race only loads a value twice.
     """
 
     def __init__(self) -> None:
-        self._values: dict[StateKey, tuple[dict[str, Any], Any]] = {}
+        self._values: dict[StateKey, tuple[str | None, dict[str, Any] | None, Any]] = {}
 
     def load(self, key: StateKey, stored: Stored, rules: Rules | None) -> Any:  # noqa: ANN401
         found = self._values.get(key)
-        if found is not None and found[0] == stored.document:
-            value = found[1]
+        if found is not None and _same(found[0], found[1], stored):
+            value = found[2]
         else:
             value = _load(key, stored, rules)
-            self.keep(key, stored.document, value)
+            document = None if stored.text is not None else stored.document
+            self._remember(key, stored.text, document, value)
         return copy_pacer(value) if key.kind is StateKind.PACER else value
 
-    def keep(self, key: StateKey, document: dict[str, Any], value: Any) -> None:  # noqa: ANN401
-        """Remember `value` as what `document` (as just written or read) loads to."""
+    def keep(self, write: Write, value: Any) -> None:  # noqa: ANN401
+        """Remember `value` as what `write` (just committed) loads to."""
+        self._remember(write.key, write.text, write.document, value)
+
+    def _remember(
+        self,
+        key: StateKey,
+        text: str | None,
+        document: dict[str, Any] | None,
+        value: Any,  # noqa: ANN401
+    ) -> None:
         values = self._values
         if len(values) >= _MEMO_SIZE and key not in values:
             with contextlib.suppress(StopIteration, KeyError, RuntimeError):
                 del values[next(iter(values))]
-        values[key] = (document, copy_pacer(value) if key.kind is StateKind.PACER else value)
+        kept = copy_pacer(value) if key.kind is StateKind.PACER else value
+        values[key] = (text, document, kept)
+
+
+def _same(text: str | None, document: dict[str, Any] | None, stored: Stored) -> bool:
+    """Whether `stored` holds the document remembered as `text` (or `document`)."""
+    if text is not None and stored.text is not None:
+        return text == stored.text
+    return document is not None and document == stored.document
 
 
 def _load(key: StateKey, stored: Stored, rules: Rules | None) -> Any:  # noqa: ANN401
@@ -411,6 +430,8 @@ class SenderState:
             ]
             fresh_ids = [key for key in ids if key not in seen]
             self.store.commit(writes, events=fresh_ids, at=now)
+            for write in writes:
+                self._memo.keep(write, changed[write.key])
             return Received(changes=changes, processed=len(fresh), skipped=len(batch) - len(fresh))
 
         result: Received = self._retrying(attempt)
@@ -774,6 +795,7 @@ class SenderState:
 
         def attempt() -> bool:
             stored = self.store.read([chat, pace, pair])
+            versions = [_version(stored, key) for key in (chat, pace, pair)]
             loaded = {key: self._memo.load(key, value, rules) for key, value in stored.items()}
             before = loaded.get(chat) or Conversation(business=business, recipient=recipient)
             end = before.service_window_expires_at(rules)
@@ -797,19 +819,14 @@ class SenderState:
                     ledger = LimitLedger(scope=scope, rules=rules, store=kept)
                     took = ledger.record(recipient, now, window_open=window_open)
             after = before.apply_all(facts)
-            documents = {
-                chat: dump_conversation(after),
-                pace: dump_pacer(pacer),
-                pair: dump_pair_rate(pair_tat),
-            }
-            self.store.commit(
-                [
-                    Write(key=key, document=document, expected_version=_version(stored, key))
-                    for key, document in documents.items()
-                ]
-            )
-            self._memo.keep(chat, documents[chat], after)  # what the next read will find
-            self._memo.keep(pace, documents[pace], pacer)
+            writes = [
+                Write(key=chat, document=dump_conversation(after), expected_version=versions[0]),
+                Write(key=pace, document=dump_pacer(pacer), expected_version=versions[1]),
+                Write(key=pair, document=dump_pair_rate(pair_tat), expected_version=versions[2]),
+            ]
+            self.store.commit(writes)
+            self._memo.keep(writes[0], after)  # what the next read will find
+            self._memo.keep(writes[1], pacer)
             return took
 
         result: bool = self._retrying(attempt)

@@ -122,14 +122,60 @@ class StateKey:
         return f"{self.kind.value}/{self.subject}"
 
 
-@attrs.frozen
 class Stored:
-    """A document as a store holds it, with the version to pass back when writing it."""
+    """A document as a store holds it, with the version to pass back when writing it.
+
+    A store that keeps JSON text hands it over as `text` (`Stored.of_text`); the document is
+    then decoded on first use only, so a reader that recognises the text (the state façade
+    keeps what it loaded, by text) never decodes it.
+    """
+
+    __slots__ = ("_document", "_key", "text", "version")
 
     version: int
     """Grows by one on every write; the first write makes version 1."""
-    document: dict[str, Any]
-    """The JSON document (a fresh copy: changing it changes nothing stored)."""
+    text: str | None
+    """The document as the JSON text the store keeps; `None` when the store gave a dict."""
+
+    def __init__(self, version: int, document: dict[str, Any]) -> None:
+        """Hold `document` at `version`."""
+        self.version = version
+        self.text = None
+        self._document: dict[str, Any] | None = document
+        self._key = ""
+
+    @classmethod
+    def of_text(cls, key: StateKey, version: int, text: str) -> Stored:
+        """Hold the JSON `text` stored under `key`, decoded on first use of `document`."""
+        stored = cls.__new__(cls)
+        stored.version = version
+        stored.text = text
+        stored._document = None  # noqa: SLF001 - its own class
+        stored._key = str(key)  # noqa: SLF001 - its own class
+        return stored
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The JSON document (a fresh copy: changing it changes nothing stored).
+
+        Raises:
+            StoredDataError: The stored text is not a JSON object, naming the key.
+        """
+        if self._document is None:
+            self._document = decode_document(self._key, self.text or "")
+        return self._document
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the versions and the documents are."""
+        if not isinstance(other, Stored):
+            return NotImplemented
+        return self.version == other.version and self.document == other.document
+
+    __hash__ = None  # type: ignore[assignment] # a document is a dict: not hashable
+
+    def __repr__(self) -> str:
+        """Show the version and the document."""
+        return f"Stored(version={self.version!r}, document={self.document!r})"
 
 
 @attrs.frozen
@@ -142,6 +188,19 @@ class Write:
     """The new JSON document."""
     expected_version: int = attrs.field()
     """The version that was read; 0 when the key was absent (the write then creates it)."""
+    _text: list[str] = attrs.field(init=False, factory=list, eq=False, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The document as compact JSON text, encoded once (the stores keep this text).
+
+        Raises:
+            InvalidValueError: The document holds a value JSON cannot represent (a set, a
+                datetime, NaN, ...), naming the key.
+        """
+        if not self._text:
+            self._text.append(encode_document(self.key, self.document))
+        return self._text[0]
 
     @key.validator
     def _check_key(self, _attribute: object, value: object) -> None:
@@ -349,7 +408,7 @@ def encode_writes(writes: Iterable[Write | Delete]) -> list[tuple[Write | Delete
         if isinstance(write, Delete):
             encoded.append((write, None))
         elif isinstance(write, Write):
-            encoded.append((write, encode_document(write.key, write.document)))
+            encoded.append((write, write.text))
         else:
             raise InvalidValueError("writes", write, "expected Write or Delete values")
     return encoded

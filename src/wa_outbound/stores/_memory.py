@@ -15,7 +15,6 @@ from wa_outbound.stores._base import (
     Stored,
     Write,
     check_events,
-    decode_document,
     encode_writes,
     scope_text,
 )
@@ -55,10 +54,7 @@ class MemoryStore:
         """Return the stored documents of `keys`; a key never written is absent."""
         with self._lock:
             found = {key: self._documents[key] for key in keys if key in self._documents}
-        return {
-            key: Stored(version=version, document=decode_document(str(key), text))
-            for key, (version, text) in found.items()
-        }
+        return {key: Stored.of_text(key, version, text) for key, (version, text) in found.items()}
 
     def commit(
         self,

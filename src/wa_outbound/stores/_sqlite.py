@@ -38,7 +38,6 @@ from wa_outbound.stores._base import (
     Stored,
     Write,
     check_events,
-    decode_document,
     encode_writes,
     recipient_from_text,
     recipient_text,
@@ -184,10 +183,7 @@ class SqliteStore:
                 raise InvalidValueError("keys", key, "expected StateKey values")
         with self._transaction("DEFERRED") as db:
             found = self._versions(db, keys, with_body=True)
-        return {
-            key: Stored(version=version, document=decode_document(str(key), body))
-            for key, (version, body) in found.items()
-        }
+        return {key: Stored.of_text(key, version, body) for key, (version, body) in found.items()}
 
     @staticmethod
     def _versions(
