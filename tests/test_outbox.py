@@ -12,7 +12,15 @@ import pytest
 from wa_outbound import InvalidValueError, Provider, SendKind
 from wa_outbound.meta import Text
 from wa_outbound.sending import ApiError, Outbox, OutboxEntry, OutboxStatus, SendStatus
-from wa_outbound.stores import Delete, StateKey, StateKind, Store, WriteConflict
+from wa_outbound.stores import (
+    Delete,
+    StateKey,
+    StateKind,
+    Store,
+    StoreUnavailable,
+    Write,
+    WriteConflict,
+)
 from wa_outbound.webhooks import MessageStatus, StatusKind
 
 from .client_fakes import ANNA, NOW, SHOP, Harness, Platform, accepted, fresh_state, graph_error
@@ -201,3 +209,121 @@ def test_sends_never_list_the_outbox(store: Store, mode: str) -> None:
     meddling.no_listing = False
     assert 3 == client.outbox.forget_settled(before=NOW + timedelta(days=1))
     assert [] == client.outbox.entries()
+
+
+class Counting(Meddling):
+    """A `Meddling` store that counts commits and can fail the one that settles an entry."""
+
+    def __init__(self, inner: Store) -> None:
+        """Wrap `inner`."""
+        super().__init__(inner)
+        self.commits = 0
+        self.fail_settling = False
+
+    def commit(self, writes: Sequence[Any], **options: Any) -> None:
+        """Count, fail if asked to (a settling commit), else commit."""
+        self.commits += 1
+        settling = any(
+            write.key.kind is StateKind.OUTBOX and write.expected_version > 0 for write in writes
+        )
+        if self.fail_settling and settling:
+            raise StoreUnavailable("counting store", "disk full")
+        super().commit(writes, **options)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_send_is_recorded_and_settled_in_one_commit(store: Store, mode: str) -> None:
+    """Reserving is one commit; recording the send and settling its entry is one more."""
+    harness = Harness(mode)
+    counting = Counting(store)
+    state = fresh_state(store=counting)
+    client = harness.meta(Platform(accepted("wamid.1")), state)
+    counting.commits = 0
+    sent = harness.run(client.send(ANNA, Text("one")))
+    harness.close()
+    assert (2, OutboxStatus.SENT, "wamid.1") == (
+        counting.commits,
+        client.outbox.get(sent.key).status,
+        client.outbox.get(sent.key).message_id,
+    )
+    assert NOW == state.conversation(SHOP.phone_number_id, ANNA).last_outbound_at
+
+
+def test_a_failed_settling_commit_records_nothing(store: Store) -> None:
+    """If the settling commit fails, the entry stays open and the state counts no send."""
+    counting = Counting(store)
+    state = fresh_state(store=counting)
+    harness = Harness("sync")
+    client = harness.meta(Platform(accepted("wamid.1")), state)
+    counting.fail_settling = True
+    with pytest.raises(StoreUnavailable, match="disk full"):
+        client.send(ANNA, Text("one"))
+    [pending] = client.outbox.entries()
+    assert OutboxStatus.PENDING == pending.status
+    assert state.conversation(SHOP.phone_number_id, ANNA).last_outbound_at is None
+
+
+def test_an_entry_changed_by_another_writer_is_settled_after_a_read(store: Store) -> None:
+    """Settling an entry another outbox changed meanwhile reads it, records, then settles."""
+    state = fresh_state(store=store)
+    mine, theirs = Outbox(state), Outbox(state)
+    reserved = entry("wao-1", OutboxStatus.PENDING, NOW)
+    mine.reserve(reserved)
+    theirs.update("wao-1", lambda found: attrs.evolve(found, attempts=3))
+    done = mine.settle_sent(reserved, message_id="wamid.9", at=NOW, now=NOW + timedelta(1))
+    assert (OutboxStatus.SENT, "wamid.9", 3) == (done.status, done.message_id, done.attempts)
+    assert done == mine.get("wao-1")
+    assert NOW == state.conversation(SHOP.phone_number_id, ANNA).last_outbound_at
+
+
+def test_settling_an_entry_not_in_the_outbox_is_refused(store: Store) -> None:
+    """An entry nobody reserved cannot be settled (the send is still recorded first)."""
+    outbox = Outbox(fresh_state(store=store))
+    with pytest.raises(InvalidValueError, match="not in the outbox"):
+        outbox.settle_sent(entry("wao-2", OutboxStatus.PENDING), message_id="m", at=NOW, now=NOW)
+
+
+def test_a_stale_write_given_to_record_sent_conflicts_at_once(store: Store) -> None:
+    """`record_sent(also=...)` with a write whose version moved: one try, nothing written."""
+    counting = Counting(store)
+    state = fresh_state(store=counting)
+    other = StateKey(StateKind.OUTBOX, "wao-3")
+    counting.commits = 0
+    with pytest.raises(WriteConflict, match="outbox/wao-3"):
+        state.record_sent(
+            SHOP.phone_number_id,
+            ANNA,
+            SendKind.FREE_FORM,
+            now=NOW,
+            also=[Write(key=other, document={"n": 1}, expected_version=4)],
+        )
+    assert 1 == counting.commits
+    assert state.conversation(SHOP.phone_number_id, ANNA).last_outbound_at is None
+    assert {} == store.read([other])
+
+
+@pytest.mark.parametrize(
+    ("also", "field"),
+    [
+        ("not writes", "also"),
+        ({"key": "value"}, "also"),
+        ([object()], "also[0]"),
+        (
+            [
+                Write(
+                    key=StateKey(StateKind.PACER, "106540352242922"),
+                    document={},
+                    expected_version=0,
+                )
+            ],
+            "also[0]",
+        ),
+    ],
+)
+def test_record_sent_refuses_what_is_not_another_write(also: Any, field: str) -> None:
+    """`also` takes only writes of other keys; anything else is refused before any write."""
+    state = fresh_state()
+    with pytest.raises(InvalidValueError) as raised:
+        state.record_sent(SHOP.phone_number_id, ANNA, SendKind.FREE_FORM, now=NOW, also=also)
+    assert field == raised.value.field
+    assert state.conversation(SHOP.phone_number_id, ANNA).last_outbound_at is None

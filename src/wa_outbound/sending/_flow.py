@@ -468,18 +468,15 @@ class Engine:
             raise
         message_id = self.wire.message_id(data)
         done = self.clock()
-        yield Blocking(
+        yield Blocking(  # the send recorded and its entry settled, in one commit
             functools.partial(
-                self.state.record_sent,
-                entry.business,
-                entry.recipient,
-                entry.kind,
-                now=done,
+                self.outbox.settle_sent,
+                entry,
                 message_id=message_id,
+                at=done,
+                now=done,
+                attempts=tries[0],
             )
-        )
-        yield self._mark(
-            entry.key, OutboxStatus.SENT, done, message_id=message_id, attempts=tries[0]
         )
         return SendResult(
             status=SendStatus.SENT,

@@ -344,11 +344,66 @@ class Outbox:
         return settled
 
     def _settle_sent(self, entry: OutboxEntry, event: MessageStatus, now: datetime) -> OutboxEntry:
-        at = event.at or now
-        self.state.record_sent(
-            entry.business, entry.recipient, entry.kind, now=at, message_id=event.message_id
+        return self.settle_sent(entry, message_id=event.message_id, at=event.at or now, now=now)
+
+    def settle_sent(
+        self,
+        entry: OutboxEntry,
+        *,
+        message_id: str,
+        at: datetime,
+        now: datetime,
+        **changes: Any,  # noqa: ANN401 - fields of an entry
+    ) -> OutboxEntry:
+        """Record `entry`'s message as sent at `at` in the state, and settle the entry `SENT`.
+
+        Both go in one commit when this outbox wrote the entry last (a send's own entry), so
+        the state never counts a send whose entry is still open, nor the reverse. Otherwise
+        (another writer changed the entry, or another outbox wrote it) the send is recorded,
+        then the entry is read and settled as `update` does.
+
+        Args:
+            entry: The entry whose message the platform accepted.
+            message_id: The platform's id of the message.
+            at: When it was sent (the state's `record_sent` instant).
+            now: When the entry is settled (its `updated_at`).
+            **changes: Other fields of the settled entry (`attempts`).
+
+        Returns:
+            The settled entry.
+
+        Raises:
+            InvalidValueError: No entry under its key.
+            WriteConflict: Other writers kept winning.
+        """
+        change = settle(OutboxStatus.SENT, now, message_id=message_id, **changes)
+        record = functools.partial(
+            self.state.record_sent,
+            entry.business,
+            entry.recipient,
+            entry.kind,
+            now=at,
+            message_id=message_id,
         )
-        return self.update(entry.key, settle(OutboxStatus.SENT, now, message_id=event.message_id))
+        known = self._written.get(entry.key)
+        after = None
+        if known is not None:
+            with contextlib.suppress(InvalidValueError):  # the stored entry decides, below
+                after = change(known[1])
+        if known is not None and after is not None:
+            write = Write(
+                key=_key(entry.key), document=dump_outbox_entry(after), expected_version=known[0]
+            )
+            try:
+                record(also=(write,))
+            except WriteConflict as conflict:
+                if str(write.key) not in conflict.keys:
+                    raise
+            else:
+                self._remember(after, known[0] + 1)
+                return after
+        record()
+        return self.update(entry.key, change)
 
 
 def settle(

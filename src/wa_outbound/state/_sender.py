@@ -21,7 +21,7 @@ import contextlib
 import functools
 import time
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -90,7 +90,7 @@ from wa_outbound.webhooks import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping
+    from collections.abc import Collection
     from datetime import datetime
 
     from wa_outbound._decision import SendDecision
@@ -761,6 +761,7 @@ class SenderState:
         *,
         now: datetime,
         message_id: str = "",
+        also: Sequence[Write] = (),
     ) -> bool:
         """Record a message that was sent: the conversation, the pacing, the messaging limit.
 
@@ -773,19 +774,28 @@ class SenderState:
             kind: What was sent.
             now: When it was sent.
             message_id: The platform's id of the message (`wamid....`), if known.
+            also: Other documents to write in the same commit, each at the version its writer
+                read, so that the send and they are kept together or not at all (the outbox
+                settles its entry this way, `Outbox.settle_sent`). They must not be the
+                send's own documents.
 
         Returns:
             Whether the send took a new slot of the messaging limit (a business-initiated
             message to a user not reached in the moving window).
 
         Raises:
-            InvalidValueError: `business` is not one of the configured numbers, or `kind` is
-                not a `SendKind`.
+            InvalidValueError: `business` is not one of the configured numbers, `kind` is
+                not a `SendKind`, or `also` holds something else than a `Write` of another
+                key; nothing is written.
+            WriteConflict: A document of `also` changed since its writer read it (at once,
+                naming it: only its writer can read it again), or other writers kept winning
+                for `max_attempts` tries; nothing is written.
         """
         now = utc("now", now)
         if not isinstance(kind, SendKind):
             raise InvalidValueError("kind", kind, "expected a SendKind")
         number = self._number(business)
+        extra = _other_writes(also, business, recipient)
         rules = self._rules_at(now)
         chat, pace = conversation_key(business, recipient), pacer_key(business)
         pair = pair_rate_key(business, recipient)
@@ -824,13 +834,46 @@ class SenderState:
                 Write(key=pace, document=dump_pacer(pacer), expected_version=versions[1]),
                 Write(key=pair, document=dump_pair_rate(pair_tat), expected_version=versions[2]),
             ]
-            self.store.commit(writes)
+            try:
+                self.store.commit([*writes, *extra])
+            except WriteConflict as conflict:
+                if any(str(write.key) in conflict.keys for write in extra):
+                    raise _Given(conflict) from None  # its writer must read it again
+                raise
             self._memo.keep(writes[0], after)  # what the next read will find
             self._memo.keep(writes[1], pacer)
             return took
 
-        result: bool = self._retrying(attempt)
+        try:
+            result: bool = self._retrying(attempt)
+        except _Given as given:
+            raise given.conflict from None
         return result
+
+
+class _Given(Exception):  # noqa: N818 - carries a WriteConflict past the retries
+    """A conflict on a document `record_sent` was given: retrying cannot mend it."""
+
+    def __init__(self, conflict: WriteConflict) -> None:
+        super().__init__(conflict)
+        self.conflict = conflict
+
+
+_SEND_KINDS: Final = frozenset({StateKind.CONVERSATION, StateKind.PACER, StateKind.PAIR_RATE})
+
+
+def _other_writes(also: object, business: PhoneNumberId, recipient: Recipient) -> list[Write]:
+    """`record_sent`'s `also`, checked: writes of keys other than the send's own."""
+    if isinstance(also, str | bytes | Mapping) or not isinstance(also, Sequence):
+        raise InvalidValueError("also", also, "expected a sequence of Write values")
+    own = {conversation_key(business, recipient), pacer_key(business)}
+    own.add(pair_rate_key(business, recipient))
+    for index, write in enumerate(also):
+        if not isinstance(write, Write):
+            raise InvalidValueError(f"also[{index}]", write, "expected a Write")
+        if write.key in own:
+            raise InvalidValueError(f"also[{index}]", write.key, "the send writes this key itself")
+    return list(also)
 
 
 def _goes_ahead(decision: SendDecision) -> bool:
