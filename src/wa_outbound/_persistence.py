@@ -21,6 +21,14 @@ field required and unknown keys refused, plus hooks for the few classes whose fi
 cannot read alone), `read` (structure a body, naming the field a constructor refused) and
 `refused` (an invariant's refusal). cattrs is imported on first use, which keeps
 `import wa_outbound` cheap.
+
+Fast paths: the documents every send writes and reads (a conversation here, a pacer, an outbox
+entry) are also dumped by hand, into the very dict the converter builds (same keys, same
+order), and read by hand when they are exactly well-formed: the current version, every field
+present with its JSON type, nothing extra (`exact`, `exact_list`, `instant_or_none`). Anything
+else makes the fast reader give up, and the converter reads the document as before: every
+refusal keeps its words, every migration still runs. The converter's own paths stay reachable
+(`_generic_...`) so that the tests can prove both paths agree.
 """
 
 from __future__ import annotations
@@ -29,23 +37,33 @@ import enum
 import functools
 from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
+import attrs
+
 from wa_outbound import _wire
 from wa_outbound._account import Restriction
 from wa_outbound._conversation import (
     KEPT_CALL_MARKS,
+    CallLog,
+    CallMark,
+    CallPermission,
     CallPermissionStatus,
+    Consent,
     Conversation,
     EntryPointVisit,
 )
 from wa_outbound._cost import ConversationCharges
 from wa_outbound._errors import InvalidValueError, StoredDataError, expect
+from wa_outbound._facts import EntryPoint
+from wa_outbound._ids import PhoneNumberId
 from wa_outbound._time import iso_instant
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from datetime import datetime
 
     import cattrs
+
+    from wa_outbound._ids import Recipient
 
 __all__ = [
     "FORMAT",
@@ -54,11 +72,19 @@ __all__ = [
     "dump",
     "dump_charges",
     "dump_conversation",
+    "dump_recipient",
+    "dump_restriction",
+    "exact",
+    "exact_list",
+    "fast_or_none",
+    "instant_or_none",
     "load_charges",
     "load_conversation",
     "read",
+    "read_recipient",
     "refused",
     "stored_instant",
+    "stored_keys",
     "type_text",
 ]
 
@@ -88,17 +114,33 @@ _CONVERSATION: Final = _wire.StoredFormat(
 )
 _CHARGES: Final = _wire.StoredFormat(name="wa_outbound.conversation_charges", version=1)
 _RESTRICTION_KEYS: Final = frozenset({"restriction_type", "until"})
+_INEXACT: Final = "not the exact stored shape"
 _LATER_THAN_INBOUND: Final = "later than last_inbound_message_at"
 
 
 # --- the shared parts -----------------------------------------------------------------------
 
 
+def stored_keys(cls: type) -> frozenset[str]:
+    """Return the keys the converter writes for the attrs class `cls`: its `__init__` fields."""
+    return frozenset(field.name for field in attrs.fields(cls) if field.init)
+
+
+_CONVERSATION_KEYS: Final = stored_keys(Conversation)
+_VISIT_KEYS: Final = stored_keys(EntryPointVisit)
+_CONSENT_KEYS: Final = stored_keys(Consent)
+_PERMISSION_KEYS: Final = stored_keys(CallPermission)
+_CALL_LOG_KEYS: Final = stored_keys(CallLog)
+_MARK_KEYS: Final = stored_keys(CallMark)
+_NO_PERMISSION: Final = CallPermission()
+_NO_CALLS: Final = CallLog()
+
+
 @functools.cache
 def converter() -> cattrs.Converter:
     """Return the persistence converter: strict wire hooks, every field required."""
     result = _wire.make_converter()
-    result.register_unstructure_hook(Restriction, _dump_restriction)
+    result.register_unstructure_hook(Restriction, dump_restriction)
     result.register_structure_hook(Restriction, _read_restriction)
     return result
 
@@ -109,7 +151,8 @@ def type_text(restriction: Restriction) -> str:
     return kind.value if isinstance(kind, enum.Enum) else str(kind)
 
 
-def _dump_restriction(restriction: Restriction) -> dict[str, Any]:
+def dump_restriction(restriction: Restriction) -> dict[str, Any]:
+    """Return a restriction as it is stored: its type as text, and its end (or `None`)."""
     until = restriction.until
     return {
         "restriction_type": type_text(restriction),
@@ -178,8 +221,57 @@ def refused(path: str, value: object, reason: str) -> NoReturn:
 
 
 def stored_instant(value: datetime | None) -> str | None:
-    """Return an instant as it is stored (`None` as `None`), for an error's value."""
+    """Return an instant as it is stored (`None` as `None`), for an error's value too."""
     return None if value is None else iso_instant(value)
+
+
+def dump_recipient(recipient: Recipient) -> dict[str, str]:
+    """Return a recipient as it is stored: `{"wa_id": ...}` or `{"bsuid": ...}`."""
+    return {_wire.recipient_key(recipient): recipient.value}
+
+
+# --- the fast readers' parts ----------------------------------------------------------------
+
+
+def fast_or_none(
+    read_exact: Callable[[Mapping[str, Any]], _T], body: Mapping[str, Any]
+) -> _T | None:
+    """Return `read_exact(body)`, or `None` if it refused the body (the converter then reads it).
+
+    A fast reader only ever reads a body the converter reads to an equal value; whatever else
+    it meets, the converter decides, and names the refusal in its own words.
+    """
+    try:
+        return read_exact(body)
+    except Exception:  # noqa: BLE001 - any doubt at all: the converter reads it
+        return None
+
+
+def exact(value: object, keys: frozenset[str]) -> dict[str, Any]:
+    """Return `value` if it is a dict with exactly `keys` (a fast reader gives up otherwise)."""
+    if value.__class__ is dict and value.keys() == keys:
+        return value
+    raise _wire.WireError("", value, _INEXACT)
+
+
+def exact_list(value: object) -> list[Any]:
+    """Return `value` if it is a list (a fast reader gives up otherwise)."""
+    if value.__class__ is list:
+        return value
+    raise _wire.WireError("", value, _INEXACT)
+
+
+def instant_or_none(value: object) -> datetime | None:
+    """Return `None` for `null`, or the instant a string names (`_wire.instant`)."""
+    return None if value is None else _wire.instant(value)
+
+
+def read_recipient(value: object) -> Recipient:
+    """Return the recipient `dump_recipient` wrote (a fast reader gives up otherwise)."""
+    if value.__class__ is dict and len(value) == 1:
+        ((key, text),) = value.items()
+        return _wire.recipient(key, text)
+    raise _wire.WireError("", value, _INEXACT)
 
 
 # --- conversations --------------------------------------------------------------------------
@@ -190,6 +282,54 @@ def dump_conversation(conversation: Conversation) -> dict[str, Any]:
 
     `json.dumps(dump_conversation(c))` is the usual way to store it.
     """
+    expect("conversation", conversation, Conversation)
+    c = conversation
+    consent, permission, log = c.consent, c.call_permission, c.calls
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "business": c.business.value,
+        "recipient": dump_recipient(c.recipient),
+        "last_inbound_message_at": stored_instant(c.last_inbound_message_at),
+        "last_inbound_call_at": stored_instant(c.last_inbound_call_at),
+        "window_closed_at": stored_instant(c.window_closed_at),
+        "last_outbound_at": stored_instant(c.last_outbound_at),
+        "entry_points": [
+            {
+                "referred_at": iso_instant(visit.referred_at),
+                "entry_point": visit.entry_point.value,
+                "replied_at": stored_instant(visit.replied_at),
+            }
+            for visit in c.entry_points
+        ],
+        "consent": {
+            "opted_in_at": stored_instant(consent.opted_in_at),
+            "opt_in_method": consent.opt_in_method,
+            "opted_out_at": stored_instant(consent.opted_out_at),
+            "opt_out_method": consent.opt_out_method,
+            "marketing_opted_out_at": stored_instant(consent.marketing_opted_out_at),
+            "marketing_resumed_at": stored_instant(consent.marketing_resumed_at),
+        },
+        "call_permission": {
+            "status": permission.status.value,
+            "since": stored_instant(permission.since),
+            "expires_at": stored_instant(permission.expires_at),
+        },
+        "calls": {
+            "permission_requests": _dump_marks(log.permission_requests),
+            "connected_calls": _dump_marks(log.connected_calls),
+            "last_connected_at": stored_instant(log.last_connected_at),
+            "unanswered_calls": _dump_marks(log.unanswered_calls),
+        },
+    }
+
+
+def _dump_marks(marks: tuple[CallMark, ...]) -> list[dict[str, Any]]:
+    return [{"at": iso_instant(mark.at), "id": mark.id} for mark in marks]
+
+
+def _generic_dump_conversation(conversation: Conversation) -> dict[str, Any]:
+    """`dump_conversation` through the converter (the tests prove both write the same)."""
     return dump(_CONVERSATION, conversation, Conversation, "conversation")
 
 
@@ -203,13 +343,93 @@ def load_conversation(data: object) -> Conversation:
             visits out of order or later than the messages they are part of, a method without its
             opt-in). The error names the field path and its value.
     """
+    return _load_conversation(data, fast=True)
+
+
+def _load_conversation(data: object, *, fast: bool) -> Conversation:
+    """`load_conversation`, with the fast reader tried first or not (the tests compare both)."""
     body = _wire.check_header(data, _CONVERSATION)
-    conversation = read(body, Conversation)
+    conversation = fast_or_none(_read_exact_conversation, body) if fast else None
+    if conversation is None:
+        conversation = read(body, Conversation)
     _check_call_permission(conversation)
     _check_call_log(conversation)
     _check_consent(conversation)
     _check_entry_points(conversation, body)
     return conversation
+
+
+def _read_exact_conversation(body: Mapping[str, Any]) -> Conversation:
+    """Read a body of exactly the current shape by hand; raise at anything else."""
+    exact(body, _CONVERSATION_KEYS)
+    consent = exact(body["consent"], _CONSENT_KEYS)
+    return Conversation(
+        business=PhoneNumberId(_wire.string(body["business"])),
+        recipient=read_recipient(body["recipient"]),
+        last_inbound_message_at=instant_or_none(body["last_inbound_message_at"]),
+        last_inbound_call_at=instant_or_none(body["last_inbound_call_at"]),
+        window_closed_at=instant_or_none(body["window_closed_at"]),
+        last_outbound_at=instant_or_none(body["last_outbound_at"]),
+        entry_points=tuple(map(_read_exact_visit, exact_list(body["entry_points"]))),
+        consent=Consent(
+            opted_in_at=instant_or_none(consent["opted_in_at"]),
+            opt_in_method=_wire.string(consent["opt_in_method"]),
+            opted_out_at=instant_or_none(consent["opted_out_at"]),
+            opt_out_method=_wire.string(consent["opt_out_method"]),
+            marketing_opted_out_at=instant_or_none(consent["marketing_opted_out_at"]),
+            marketing_resumed_at=instant_or_none(consent["marketing_resumed_at"]),
+        ),
+        call_permission=_read_exact_permission(body["call_permission"]),
+        calls=_read_exact_log(body["calls"]),
+    )
+
+
+def _read_exact_visit(value: object) -> EntryPointVisit:
+    visit = exact(value, _VISIT_KEYS)
+    return EntryPointVisit(
+        referred_at=_wire.instant(visit["referred_at"]),
+        entry_point=_wire.member(EntryPoint, visit["entry_point"]),
+        replied_at=instant_or_none(visit["replied_at"]),
+    )
+
+
+def _read_exact_permission(value: object) -> CallPermission:
+    permission = exact(value, _PERMISSION_KEYS)
+    status = _wire.member(CallPermissionStatus, permission["status"])
+    since = instant_or_none(permission["since"])
+    expires_at = instant_or_none(permission["expires_at"])
+    if status is CallPermissionStatus.NONE and since is None and expires_at is None:
+        return _NO_PERMISSION  # the usual answer (none yet): one value shared (frozen)
+    return CallPermission(status=status, since=since, expires_at=expires_at)
+
+
+def _read_exact_log(value: object) -> CallLog:
+    log = exact(value, _CALL_LOG_KEYS)
+    requests, connected, unanswered = (
+        _read_exact_marks(log[name])
+        for name in ("permission_requests", "connected_calls", "unanswered_calls")
+    )
+    last = instant_or_none(log["last_connected_at"])
+    if not (requests or connected or unanswered or last):
+        return _NO_CALLS  # the usual log (no calls yet): one value shared (frozen)
+    return CallLog(
+        permission_requests=requests,
+        connected_calls=connected,
+        last_connected_at=last,
+        unanswered_calls=unanswered,
+    )
+
+
+def _read_exact_marks(value: object) -> tuple[CallMark, ...]:
+    marks = exact_list(value)
+    if not marks:
+        return ()
+    return tuple(map(_read_exact_mark, marks))
+
+
+def _read_exact_mark(value: object) -> CallMark:
+    mark = exact(value, _MARK_KEYS)
+    return CallMark(at=_wire.instant(mark["at"]), id=_wire.string(mark["id"]))
 
 
 def _check_call_permission(c: Conversation) -> None:
@@ -232,6 +452,8 @@ def _check_call_permission(c: Conversation) -> None:
 
 def _check_call_log(c: Conversation) -> None:
     log = c.calls
+    if not (log.permission_requests or log.connected_calls or log.unanswered_calls):
+        return  # nothing to refuse: the checks below look at marks only
     for name, kept in KEPT_CALL_MARKS.items():
         marks = getattr(log, name)
         if len(marks) > kept:

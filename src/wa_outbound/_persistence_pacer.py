@@ -64,21 +64,22 @@ def dump_pacer(pacer: Pacer) -> dict[str, Any]:
     expect("pacer", pacer, Pacer)
     latest = pacer._latest  # noqa: SLF001 - the pacer's own state, read to be stored
     tat = pacer._tat  # noqa: SLF001
+    held = pacer._pairs  # noqa: SLF001
     pairs = sorted(
-        (
-            (at, _wire.recipient_key(recipient), recipient.value)
-            for recipient, at in pacer._pairs.items()  # noqa: SLF001
-            if at > latest
-        ),
+        (at, _wire.recipient_key(recipient), recipient.value)
+        for recipient, at in held.items()
+        if at > latest
     )
-    data = _wire.header(_PACER)
-    data["business"] = pacer.business.value
-    data["throughput_class"] = pacer.throughput_class.value
-    data["throughput_burst"] = pacer.throughput_burst
-    data["latest"] = None if latest == _NEVER else iso_instant(latest)
-    data["throughput_tat"] = iso_instant(tat) if tat > latest else None
-    data["pair_tats"] = [{key: value, "tat": iso_instant(at)} for at, key, value in pairs]
-    return data
+    return {
+        "format": _PACER.name,
+        "version": _PACER.version,
+        "business": pacer.business.value,
+        "throughput_class": pacer.throughput_class.value,
+        "throughput_burst": pacer.throughput_burst,
+        "latest": None if latest == _NEVER else iso_instant(latest),
+        "throughput_tat": iso_instant(tat) if tat > latest else None,
+        "pair_tats": [{key: value, "tat": iso_instant(at)} for at, key, value in pairs],
+    }
 
 
 def load_pacer(data: object, *, rules: Rules) -> Pacer:
@@ -163,7 +164,12 @@ def _pair(item: object, path: str) -> tuple[Recipient, datetime]:
 
 def copy_pacer(pacer: Pacer) -> Pacer:
     """Return a pacer that answers as `pacer` does, and records without changing it."""
-    clone = copy.copy(pacer)
+    if pacer.__class__ is Pacer:  # slot by slot: `copy.copy` costs three times as much
+        clone = Pacer.__new__(Pacer)
+        for name in Pacer.__slots__:
+            setattr(clone, name, getattr(pacer, name))
+    else:
+        clone = copy.copy(pacer)
     clone._pairs = dict(pacer._pairs)  # noqa: SLF001 - the pacer's own state, copied
     return clone
 
