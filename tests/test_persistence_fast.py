@@ -37,10 +37,10 @@ from wa_outbound import (
 from wa_outbound._facts import EntryPoint
 from wa_outbound._persistence import (
     _CONVERSATION,
+    _fast_or_none,
     _generic_dump_conversation,
     _load_conversation,
     _read_exact_conversation,
-    fast_or_none,
 )
 from wa_outbound._persistence_account import _generic_dump_account_health
 from wa_outbound._persistence_pacer import copy_pacer, dump_pacer
@@ -132,7 +132,7 @@ def test_the_fast_reader_reads_every_stored_conversation(conversation: Conversat
     """Every document `dump_conversation` writes is read by hand, to the converter's value."""
     data = json.loads(json.dumps(dump_conversation(conversation)))
     body = _wire.check_header(data, _CONVERSATION)
-    fast = fast_or_none(_read_exact_conversation, body)
+    fast = _fast_or_none(_read_exact_conversation, body)
     assert fast is not None
     assert _load_conversation(data, fast=False) == fast
     assert conversation.consent.status == fast.consent.status
@@ -171,7 +171,7 @@ def test_the_domain_checks_run_after_the_fast_reader() -> None:
     )
     data = dump_conversation(c)
     data["entry_points"][0]["referred_at"] = "2026-11-23T09:10:00Z"  # after the last message
-    assert fast_or_none(_read_exact_conversation, _wire.check_header(data, _CONVERSATION))
+    assert _fast_or_none(_read_exact_conversation, _wire.check_header(data, _CONVERSATION))
     with pytest.raises(StoredDataError, match="later than last_inbound_message_at") as info:
         load_conversation(data)
     assert "entry_points[0].referred_at" == info.value.field

@@ -22,13 +22,14 @@ cannot read alone), `read` (structure a body, naming the field a constructor ref
 `refused` (an invariant's refusal). cattrs is imported on first use, which keeps
 `import wa_outbound` cheap.
 
-Fast paths: the documents every send writes and reads (a conversation here, a pacer, an outbox
-entry) are also dumped by hand, into the very dict the converter builds (same keys, same
-order), and read by hand when they are exactly well-formed: the current version, every field
-present with its JSON type, nothing extra (`exact`, `exact_list`, `instant_or_none`). Anything
-else makes the fast reader give up, and the converter reads the document as before: every
-refusal keeps its words, every migration still runs. The converter's own paths stay reachable
-(`_generic_...`) so that the tests can prove both paths agree.
+Fast paths: the documents every send writes (a conversation here, an account health, an
+outbox entry; a pacer's always was) are dumped by hand, into the very dict the converter
+builds (same keys, same order). A stored conversation, which every send reads, is also read
+by hand when it is exactly well-formed: the current version, every field present with its
+JSON type, nothing extra. Anything else makes that reader give up, and the converter reads the
+document as before: every refusal keeps its words, every migration still runs, and the checks
+of what facts can build run after either reader. The converter's own paths stay reachable
+(`_generic_...`, `_load_conversation(..., fast=False)`) so that the tests prove both agree.
 """
 
 from __future__ import annotations
@@ -74,17 +75,11 @@ __all__ = [
     "dump_conversation",
     "dump_recipient",
     "dump_restriction",
-    "exact",
-    "exact_list",
-    "fast_or_none",
-    "instant_or_none",
     "load_charges",
     "load_conversation",
     "read",
-    "read_recipient",
     "refused",
     "stored_instant",
-    "stored_keys",
     "type_text",
 ]
 
@@ -121,17 +116,17 @@ _LATER_THAN_INBOUND: Final = "later than last_inbound_message_at"
 # --- the shared parts -----------------------------------------------------------------------
 
 
-def stored_keys(cls: type) -> frozenset[str]:
+def _stored_keys(cls: type) -> frozenset[str]:
     """Return the keys the converter writes for the attrs class `cls`: its `__init__` fields."""
     return frozenset(field.name for field in attrs.fields(cls) if field.init)
 
 
-_CONVERSATION_KEYS: Final = stored_keys(Conversation)
-_VISIT_KEYS: Final = stored_keys(EntryPointVisit)
-_CONSENT_KEYS: Final = stored_keys(Consent)
-_PERMISSION_KEYS: Final = stored_keys(CallPermission)
-_CALL_LOG_KEYS: Final = stored_keys(CallLog)
-_MARK_KEYS: Final = stored_keys(CallMark)
+_CONVERSATION_KEYS: Final = _stored_keys(Conversation)
+_VISIT_KEYS: Final = _stored_keys(EntryPointVisit)
+_CONSENT_KEYS: Final = _stored_keys(Consent)
+_PERMISSION_KEYS: Final = _stored_keys(CallPermission)
+_CALL_LOG_KEYS: Final = _stored_keys(CallLog)
+_MARK_KEYS: Final = _stored_keys(CallMark)
 _NO_PERMISSION: Final = CallPermission()
 _NO_CALLS: Final = CallLog()
 
@@ -233,7 +228,7 @@ def dump_recipient(recipient: Recipient) -> dict[str, str]:
 # --- the fast readers' parts ----------------------------------------------------------------
 
 
-def fast_or_none(
+def _fast_or_none(
     read_exact: Callable[[Mapping[str, Any]], _T], body: Mapping[str, Any]
 ) -> _T | None:
     """Return `read_exact(body)`, or `None` if it refused the body (the converter then reads it).
@@ -247,26 +242,26 @@ def fast_or_none(
         return None
 
 
-def exact(value: object, keys: frozenset[str]) -> dict[str, Any]:
+def _exact(value: object, keys: frozenset[str]) -> dict[str, Any]:
     """Return `value` if it is a dict with exactly `keys` (a fast reader gives up otherwise)."""
     if value.__class__ is dict and value.keys() == keys:
         return value
     raise _wire.WireError("", value, _INEXACT)
 
 
-def exact_list(value: object) -> list[Any]:
+def _exact_list(value: object) -> list[Any]:
     """Return `value` if it is a list (a fast reader gives up otherwise)."""
     if value.__class__ is list:
         return value
     raise _wire.WireError("", value, _INEXACT)
 
 
-def instant_or_none(value: object) -> datetime | None:
+def _instant_or_none(value: object) -> datetime | None:
     """Return `None` for `null`, or the instant a string names (`_wire.instant`)."""
     return None if value is None else _wire.instant(value)
 
 
-def read_recipient(value: object) -> Recipient:
+def _read_recipient(value: object) -> Recipient:
     """Return the recipient `dump_recipient` wrote (a fast reader gives up otherwise)."""
     if value.__class__ is dict and len(value) == 1:
         ((key, text),) = value.items()
@@ -349,7 +344,7 @@ def load_conversation(data: object) -> Conversation:
 def _load_conversation(data: object, *, fast: bool) -> Conversation:
     """`load_conversation`, with the fast reader tried first or not (the tests compare both)."""
     body = _wire.check_header(data, _CONVERSATION)
-    conversation = fast_or_none(_read_exact_conversation, body) if fast else None
+    conversation = _fast_or_none(_read_exact_conversation, body) if fast else None
     if conversation is None:
         conversation = read(body, Conversation)
     _check_call_permission(conversation)
@@ -361,23 +356,23 @@ def _load_conversation(data: object, *, fast: bool) -> Conversation:
 
 def _read_exact_conversation(body: Mapping[str, Any]) -> Conversation:
     """Read a body of exactly the current shape by hand; raise at anything else."""
-    exact(body, _CONVERSATION_KEYS)
-    consent = exact(body["consent"], _CONSENT_KEYS)
+    _exact(body, _CONVERSATION_KEYS)
+    consent = _exact(body["consent"], _CONSENT_KEYS)
     return Conversation(
         business=PhoneNumberId(_wire.string(body["business"])),
-        recipient=read_recipient(body["recipient"]),
-        last_inbound_message_at=instant_or_none(body["last_inbound_message_at"]),
-        last_inbound_call_at=instant_or_none(body["last_inbound_call_at"]),
-        window_closed_at=instant_or_none(body["window_closed_at"]),
-        last_outbound_at=instant_or_none(body["last_outbound_at"]),
-        entry_points=tuple(map(_read_exact_visit, exact_list(body["entry_points"]))),
+        recipient=_read_recipient(body["recipient"]),
+        last_inbound_message_at=_instant_or_none(body["last_inbound_message_at"]),
+        last_inbound_call_at=_instant_or_none(body["last_inbound_call_at"]),
+        window_closed_at=_instant_or_none(body["window_closed_at"]),
+        last_outbound_at=_instant_or_none(body["last_outbound_at"]),
+        entry_points=tuple(map(_read_exact_visit, _exact_list(body["entry_points"]))),
         consent=Consent(
-            opted_in_at=instant_or_none(consent["opted_in_at"]),
+            opted_in_at=_instant_or_none(consent["opted_in_at"]),
             opt_in_method=_wire.string(consent["opt_in_method"]),
-            opted_out_at=instant_or_none(consent["opted_out_at"]),
+            opted_out_at=_instant_or_none(consent["opted_out_at"]),
             opt_out_method=_wire.string(consent["opt_out_method"]),
-            marketing_opted_out_at=instant_or_none(consent["marketing_opted_out_at"]),
-            marketing_resumed_at=instant_or_none(consent["marketing_resumed_at"]),
+            marketing_opted_out_at=_instant_or_none(consent["marketing_opted_out_at"]),
+            marketing_resumed_at=_instant_or_none(consent["marketing_resumed_at"]),
         ),
         call_permission=_read_exact_permission(body["call_permission"]),
         calls=_read_exact_log(body["calls"]),
@@ -385,32 +380,32 @@ def _read_exact_conversation(body: Mapping[str, Any]) -> Conversation:
 
 
 def _read_exact_visit(value: object) -> EntryPointVisit:
-    visit = exact(value, _VISIT_KEYS)
+    visit = _exact(value, _VISIT_KEYS)
     return EntryPointVisit(
         referred_at=_wire.instant(visit["referred_at"]),
         entry_point=_wire.member(EntryPoint, visit["entry_point"]),
-        replied_at=instant_or_none(visit["replied_at"]),
+        replied_at=_instant_or_none(visit["replied_at"]),
     )
 
 
 def _read_exact_permission(value: object) -> CallPermission:
-    permission = exact(value, _PERMISSION_KEYS)
+    permission = _exact(value, _PERMISSION_KEYS)
     status = _wire.member(CallPermissionStatus, permission["status"])
-    since = instant_or_none(permission["since"])
-    expires_at = instant_or_none(permission["expires_at"])
+    since = _instant_or_none(permission["since"])
+    expires_at = _instant_or_none(permission["expires_at"])
     if status is CallPermissionStatus.NONE and since is None and expires_at is None:
         return _NO_PERMISSION  # the usual answer (none yet): one value shared (frozen)
     return CallPermission(status=status, since=since, expires_at=expires_at)
 
 
 def _read_exact_log(value: object) -> CallLog:
-    log = exact(value, _CALL_LOG_KEYS)
+    log = _exact(value, _CALL_LOG_KEYS)
     requests, connected, unanswered = (
         _read_exact_marks(log[name])
         for name in ("permission_requests", "connected_calls", "unanswered_calls")
     )
-    last = instant_or_none(log["last_connected_at"])
-    if not (requests or connected or unanswered or last):
+    last = _instant_or_none(log["last_connected_at"])
+    if last is None and not (requests or connected or unanswered):
         return _NO_CALLS  # the usual log (no calls yet): one value shared (frozen)
     return CallLog(
         permission_requests=requests,
@@ -421,14 +416,14 @@ def _read_exact_log(value: object) -> CallLog:
 
 
 def _read_exact_marks(value: object) -> tuple[CallMark, ...]:
-    marks = exact_list(value)
+    marks = _exact_list(value)
     if not marks:
         return ()
     return tuple(map(_read_exact_mark, marks))
 
 
 def _read_exact_mark(value: object) -> CallMark:
-    mark = exact(value, _MARK_KEYS)
+    mark = _exact(value, _MARK_KEYS)
     return CallMark(at=_wire.instant(mark["at"]), id=_wire.string(mark["id"]))
 
 

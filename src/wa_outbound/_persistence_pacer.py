@@ -64,10 +64,9 @@ def dump_pacer(pacer: Pacer) -> dict[str, Any]:
     expect("pacer", pacer, Pacer)
     latest = pacer._latest  # noqa: SLF001 - the pacer's own state, read to be stored
     tat = pacer._tat  # noqa: SLF001
-    held = pacer._pairs  # noqa: SLF001
     pairs = sorted(
         (at, _wire.recipient_key(recipient), recipient.value)
-        for recipient, at in held.items()
+        for recipient, at in pacer._pairs.items()  # noqa: SLF001
         if at > latest
     )
     return {
