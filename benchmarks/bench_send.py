@@ -16,7 +16,10 @@ again with asyncio, `--concurrency` tasks each (both `httpx.AsyncClient`; the cl
 `AsyncCloudApiClient`), so the client's work overlaps the server's, as in a service. The
 loopback clients keep a virtual clock, as the in-process ones do, so that their pacing (1,000
 messages/s for `UPGRADED`) waits no real time: the figures are what the client can do, not the
-throughput it would pace a real number to. Then a fault run: `--fault-sends`
+throughput it would pace a real number to. Each comparison runs `--rounds` turns of a bare loop
+then a client loop, so that a machine whose speed drifts (a shared VM) slows both alike; it
+prints the median rates and the median ratio, with the lowest and highest ratio of the rounds.
+Then a fault run: `--fault-sends`
 sends at 20 % faults through the client, the ambiguous ones settled from the webhooks and the
 rest resent by the host's policy, with the lost and duplicate counts the emulator reports
 (both must be 0).
@@ -29,6 +32,7 @@ import asyncio
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,15 +219,23 @@ async def with_client_async(
     return sends / (time.perf_counter() - began)
 
 
-def in_process(sends: int) -> tuple[float, float]:
-    """Bare and client rates over the MockTransport."""
+Rounds = list[tuple[float, float]]
+"""The bare and client rates of each round, in msg/s."""
+
+
+def in_process(sends: int, rounds: int) -> Rounds:
+    """Bare and client rates over the MockTransport, `rounds` rounds taking turns."""
     emulator = Emulator(pacing=False, on_webhook=lambda _: None)  # the bare loop never waits
     emulator.add_template(ORDER)
     http = httpx.Client(transport=emulator.mock_transport(), base_url="https://graph.facebook.com")
-    rate_bare = bare(http, sends, 0, emulator.access_token)
-    emulator.sleep(60)  # every pair-rate and throughput bucket full again
     client = sender(emulator, http, "https://graph.facebook.com")
-    return rate_bare, with_client(client, sends, sends, emulator.now - timedelta(hours=1))
+    per = sends // rounds
+    measured = []
+    for turn in range(rounds):
+        rate_bare = bare(http, per, 2 * turn * per, emulator.access_token)
+        at = emulator.now - timedelta(hours=1)
+        measured.append((rate_bare, with_client(client, per, (2 * turn + 1) * per, at)))
+    return measured
 
 
 def _free_port() -> int:
@@ -233,9 +245,7 @@ def _free_port() -> int:
         return port
 
 
-def loopback(
-    sends: int, template_file: str, tasks: int
-) -> tuple[tuple[float, float], tuple[float, float]]:
+def loopback(sends: int, template_file: str, tasks: int, rounds: int) -> tuple[Rounds, Rounds]:
     """Bare and client rates over uvicorn on 127.0.0.1: sequential, then `tasks` concurrent."""
     port = _free_port()
     server = subprocess.Popen(
@@ -247,6 +257,7 @@ def loopback(
         env=os.environ.copy(),
     )
     base = f"http://127.0.0.1:{port}"
+    per = sends // rounds
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -257,27 +268,47 @@ def loopback(
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+        sequential = []
         with httpx.Client(base_url=base) as http:
-            rate_bare = bare(http, sends, 0, "EMULATOR_ACCESS_TOKEN")
-            at = datetime.now(timezone.utc) - timedelta(hours=1)
             clock = VirtualClock()
             built = sender(None, http, base, clock=clock, sleep=clock.sleep)
-            rate_client = with_client(built, sends, sends, at)
-        rates_async = asyncio.run(_loopback_async(base, sends, tasks))
+            for turn in range(rounds):
+                rate_bare = bare(http, per, 2 * turn * per, "EMULATOR_ACCESS_TOKEN")
+                at = datetime.now(timezone.utc) - timedelta(hours=1)
+                rate_client = with_client(built, per, (2 * turn + 1) * per, at)
+                sequential.append((rate_bare, rate_client))
+        concurrent = asyncio.run(_loopback_async(base, per, tasks, rounds))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return (rate_bare, rate_client), rates_async
+    return sequential, concurrent
 
 
-async def _loopback_async(base: str, sends: int, tasks: int) -> tuple[float, float]:
+async def _loopback_async(base: str, per: int, tasks: int, rounds: int) -> Rounds:
     limits = httpx.Limits(max_connections=tasks, max_keepalive_connections=tasks)
+    measured = []
     async with httpx.AsyncClient(base_url=base, limits=limits) as http:
-        rate_bare = await bare_async(http, sends, 2 * sends, "EMULATOR_ACCESS_TOKEN", tasks)
         clock = VirtualClock()
         built = sender(None, http, base, clock=clock, sleep=clock.asleep)
-        rate_client = await with_client_async(built, sends, 3 * sends, tasks)
-    return rate_bare, rate_client
+        offset = 2 * rounds * per  # after the sequential runs' recipients
+        for turn in range(rounds):
+            start = offset + 2 * turn * per
+            rate_bare = await bare_async(http, per, start, "EMULATOR_ACCESS_TOKEN", tasks)
+            rate_client = await with_client_async(built, per, start + per, tasks)
+            measured.append((rate_bare, rate_client))
+    return measured
+
+
+def summary(measured: Rounds) -> str:
+    """The median rates and the median, lowest and highest client / bare ratio of the rounds."""
+    bares = [rate_bare for rate_bare, _ in measured]
+    clients = [rate_client for _, rate_client in measured]
+    ratios = sorted(rate_bare / rate_client for rate_bare, rate_client in measured)
+    return (
+        f"bare {statistics.median(bares):6.0f} msg/s   client {statistics.median(clients):6.0f}"
+        f" msg/s   overhead x{statistics.median(ratios):.2f}"
+        f" (rounds x{ratios[0]:.2f} to x{ratios[-1]:.2f})"
+    )
 
 
 def fault_run(sends: int) -> dict[str, int]:
@@ -348,6 +379,7 @@ def main() -> None:
     parser.add_argument("--sends", type=int, default=None, help="sends per timed loop")
     parser.add_argument("--fault-sends", type=int, default=None, help="sends of the fault run")
     parser.add_argument("--concurrency", type=int, default=16, help="asyncio tasks (loopback)")
+    parser.add_argument("--rounds", type=int, default=5, help="turns of bare and client loops")
     args = parser.parse_args()
     sends = args.sends or (1_000 if args.quick else 5_000)
     fault_sends = args.fault_sends or (2_000 if args.quick else 100_000)
@@ -355,16 +387,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         template_file = Path(folder) / "templates.json"
         template_file.write_text(json.dumps([template_to_graph(ORDER)]), encoding="utf-8")
-        sequential, concurrent = loopback(sends, str(template_file), args.concurrency)
-        for name, (rate_bare, rate_client) in (
-            ("in process (MockTransport)", in_process(sends)),
+        sequential, concurrent = loopback(sends, str(template_file), args.concurrency, args.rounds)
+        for name, measured in (
+            ("in process (MockTransport)", in_process(sends, args.rounds)),
             ("loopback (uvicorn)", sequential),
             (f"loopback, asyncio x{args.concurrency}", concurrent),
         ):
-            print(
-                f"{name:28} bare {rate_bare:8.0f} msg/s   client {rate_client:8.0f} msg/s"
-                f"   overhead x{rate_bare / rate_client:.2f}"
-            )
+            print(f"{name:28} {summary(measured)}")
     began = time.perf_counter()
     counts = fault_run(fault_sends)
     print(f"fault run ({time.perf_counter() - began:.0f} s):")

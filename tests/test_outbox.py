@@ -327,3 +327,17 @@ def test_record_sent_refuses_what_is_not_another_write(also: Any, field: str) ->
         state.record_sent(SHOP.phone_number_id, ANNA, SendKind.FREE_FORM, now=NOW, also=also)
     assert field == raised.value.field
     assert state.conversation(SHOP.phone_number_id, ANNA).last_outbound_at is None
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")], ids=["nan", "infinity"])
+def test_a_request_that_is_not_json_is_refused_before_it_is_reserved(
+    store: Store, value: object
+) -> None:
+    """A body holding NaN or infinity (not JSON) is refused, naming the entry; nothing is kept."""
+    outbox = Outbox(fresh_state(store=store))
+    bad = attrs.evolve(
+        entry("wao-5", OutboxStatus.PENDING), request={"path": "1/messages", "body": {"x": value}}
+    )
+    with pytest.raises(InvalidValueError, match="outbox/wao-5"):
+        outbox.reserve(bad)
+    assert outbox.get("wao-5") is None

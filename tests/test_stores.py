@@ -28,6 +28,7 @@ from wa_outbound.stores import (
     Write,
     WriteConflict,
 )
+from wa_outbound.stores._base import plain_write
 
 from . import redis_server
 from .conftest import make_store
@@ -540,3 +541,33 @@ def test_a_full_database_writes_nothing(tmp_path: Path) -> None:
     assert {ANNA: {"n": 1}} == {key: s.document for key, s in store.read([ANNA, BEN]).items()}
     assert frozenset() == store.seen(["wamid.1"])
     store.close()
+
+
+PLAIN_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(), PLAIN_JSON, max_size=6))
+def test_a_plain_write_holds_what_a_write_holds(document: dict[str, Any]) -> None:
+    """A plain document's text (orjson's, when installed) decodes to what `Write.text` does."""
+    import json
+
+    plain = plain_write(ANNA, document, 3)
+    usual = Write(key=ANNA, document=document, expected_version=3)
+    assert (plain.key, plain.document, plain.expected_version) == (ANNA, document, 3)
+    assert json.loads(usual.text) == json.loads(plain.text)
+
+
+def test_a_plain_write_beyond_orjson_is_encoded_as_usual() -> None:
+    """An integer beyond 64 bits, which orjson refuses, is written as `Write.text` writes it."""
+    document = {"n": 2**70, "text": "ü"}
+    assert Write(key=ANNA, document=document, expected_version=0).text == (
+        plain_write(ANNA, document, 0).text
+    )

@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -50,6 +51,7 @@ from wa_outbound.stores._base import (
     StateKind,
     Write,
     documents_of,
+    plain_write,
     remove_unchanged,
 )
 from wa_outbound.webhooks import MessageStatus, StatusKind
@@ -135,10 +137,15 @@ def _converter() -> Any:  # noqa: ANN401 - a cattrs converter, imported late
 
 def dump_outbox_entry(entry: OutboxEntry) -> dict[str, Any]:
     """Write an entry as a stored document (with its versioned header)."""
+    return _dumped(entry)[0]
+
+
+def _dumped(entry: OutboxEntry) -> tuple[dict[str, Any], bool]:
+    """The entry's document, and whether it is plain JSON (its request was)."""
     try:
         request = _json_object_copy(entry.request)
     except TypeError:  # not plain JSON: the converter writes what it makes of it
-        return _generic_dump_outbox_entry(entry)
+        return _generic_dump_outbox_entry(entry), False
     return {
         "format": _FORMAT.name,
         "version": _FORMAT.version,
@@ -154,7 +161,15 @@ def dump_outbox_entry(entry: OutboxEntry) -> dict[str, Any]:
         "message_id": entry.message_id,
         "error_code": entry.error_code,
         "attempts": entry.attempts,
-    }
+    }, True
+
+
+def _entry_write(entry: OutboxEntry, expected_version: int) -> Write:
+    """The write of `entry`'s document (orjson-encoded when plain, `plain_write`)."""
+    document, plain = _dumped(entry)
+    if plain:
+        return plain_write(_key(entry.key), document, expected_version)
+    return Write(key=_key(entry.key), document=document, expected_version=expected_version)
 
 
 def _json_copy(value: object) -> object:
@@ -168,6 +183,8 @@ def _json_copy(value: object) -> object:
     """
     kind = value.__class__
     if kind in _JSON_LEAVES:
+        if kind is float and not math.isfinite(value):  # type: ignore[arg-type]
+            raise TypeError(value)  # JSON has no NaN: the converter's path refuses it
         return value
     if kind is list or kind is tuple:
         return [_json_copy(item) for item in value]  # type: ignore[attr-defined]
@@ -243,9 +260,7 @@ class Outbox:
             InvalidValueError: The key is in the outbox already.
         """
         try:
-            self.store.commit(
-                [Write(key=_key(entry.key), document=dump_outbox_entry(entry), expected_version=0)]
-            )
+            self.store.commit([_entry_write(entry, 0)])
         except WriteConflict:
             raise InvalidValueError("key", entry.key, "already in the outbox") from None
         self._remember(entry, 1)
@@ -288,15 +303,7 @@ class Outbox:
                 version = stored.version
                 after = change(_load(key, stored))
             try:
-                self.store.commit(
-                    [
-                        Write(
-                            key=state_key,
-                            document=dump_outbox_entry(after),
-                            expected_version=version,
-                        )
-                    ]
-                )
+                self.store.commit([_entry_write(after, version)])
             except WriteConflict:
                 if tries + 1 == self._attempts:
                     raise
@@ -446,9 +453,7 @@ class Outbox:
             with contextlib.suppress(InvalidValueError):  # the stored entry decides, below
                 after = change(known[1])
         if known is not None and after is not None:
-            write = Write(
-                key=_key(entry.key), document=dump_outbox_entry(after), expected_version=known[0]
-            )
+            write = _entry_write(after, known[0])
             try:
                 record(also=(write,))
             except WriteConflict as conflict:

@@ -78,6 +78,7 @@ from wa_outbound.stores._base import (
     Stored,
     Write,
     documents_of,
+    plain_write,
     remove_unchanged,
 )
 from wa_outbound.templates import TemplateState, dump_template_state, load_template_state
@@ -795,10 +796,12 @@ class SenderState:
         if not isinstance(kind, SendKind):
             raise InvalidValueError("kind", kind, "expected a SendKind")
         number = self._number(business)
-        extra = _other_writes(also, business, recipient)
         rules = self._rules_at(now)
         chat, pace = conversation_key(business, recipient), pacer_key(business)
         pair = pair_rate_key(business, recipient)
+        extra = (
+            [] if isinstance(also, tuple) and not also else _other_writes(also, (chat, pace, pair))
+        )
         facts: list[Fact] = [OutboundMessageSent(at=now, message_id=message_id)]
         if kind is SendKind.CALL_PERMISSION_REQUEST:  # counted by the request limits
             facts.append(CallPermissionRequested(at=now, message_id=message_id))
@@ -829,10 +832,10 @@ class SenderState:
                     ledger = LimitLedger(scope=scope, rules=rules, store=kept)
                     took = ledger.record(recipient, now, window_open=window_open)
             after = before.apply_all(facts)
-            writes = [
-                Write(key=chat, document=dump_conversation(after), expected_version=versions[0]),
-                Write(key=pace, document=dump_pacer(pacer), expected_version=versions[1]),
-                Write(key=pair, document=dump_pair_rate(pair_tat), expected_version=versions[2]),
+            writes = [  # the library's own plain documents
+                plain_write(chat, dump_conversation(after), versions[0]),
+                plain_write(pace, dump_pacer(pacer), versions[1]),
+                plain_write(pair, dump_pair_rate(pair_tat), versions[2]),
             ]
             try:
                 self.store.commit([*writes, *extra])
@@ -859,15 +862,10 @@ class _Given(Exception):  # noqa: N818 - carries a WriteConflict past the retrie
         self.conflict = conflict
 
 
-_SEND_KINDS: Final = frozenset({StateKind.CONVERSATION, StateKind.PACER, StateKind.PAIR_RATE})
-
-
-def _other_writes(also: object, business: PhoneNumberId, recipient: Recipient) -> list[Write]:
-    """`record_sent`'s `also`, checked: writes of keys other than the send's own."""
+def _other_writes(also: object, own: tuple[StateKey, ...]) -> list[Write]:
+    """`record_sent`'s `also`, checked: writes of keys other than the send's `own`."""
     if isinstance(also, str | bytes | Mapping) or not isinstance(also, Sequence):
         raise InvalidValueError("also", also, "expected a sequence of Write values")
-    own = {conversation_key(business, recipient), pacer_key(business)}
-    own.add(pair_rate_key(business, recipient))
     for index, write in enumerate(also):
         if not isinstance(write, Write):
             raise InvalidValueError(f"also[{index}]", write, "expected a Write")
