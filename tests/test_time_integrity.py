@@ -376,3 +376,18 @@ def test_a_rejection_ahead_of_now_is_a_fact_seen(conversation: Conversation) -> 
     assert T0 + H == c.latest_at
     with pytest.raises(ClockSkewError):
         can_send(c, SendKind.FREE_FORM, now=T0)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(9998, 12, 30),
+        timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30))]),
+    )
+)
+def test_an_instant_is_written_the_same_every_time(value: datetime) -> None:
+    """`iso_instant` writes an instant in UTC with a Z, the same on every call (it remembers)."""
+    from wa_outbound._time import iso_instant
+
+    expected = value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    assert [expected, expected] == [iso_instant(value), iso_instant(value)]
