@@ -29,6 +29,7 @@ the outbox never slows a send. Settled entries are kept until the host forgets t
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import enum
 import functools
@@ -239,7 +240,9 @@ class Outbox:
         self.state: Final = state
         """The state whose store holds the outbox."""
         self._attempts = max_attempts
-        self._written: dict[str, tuple[int, OutboxEntry]] = {}
+        self._written: collections.OrderedDict[str, tuple[int, OutboxEntry]] = (
+            collections.OrderedDict()
+        )
         """The unsettled entries this outbox wrote last, with their versions: an update tries
         them first instead of reading (another writer's change makes that commit fail, and the
         update then reads as usual)."""
@@ -271,8 +274,8 @@ class Outbox:
             written.pop(entry.key, None)
             return
         if len(written) >= _REMEMBERED and entry.key not in written:
-            with contextlib.suppress(StopIteration, KeyError, RuntimeError):
-                del written[next(iter(written))]
+            with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
+                written.popitem(last=False)  # the oldest: O(1), unlike a dict's
         written[entry.key] = (version, entry)
 
     def get(self, key: str) -> OutboxEntry | None:

@@ -17,6 +17,7 @@ compare-and-set cannot double-count.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import time
@@ -158,7 +159,7 @@ def _given(rules: Rules | None) -> Rules:
     return rules
 
 
-_MEMO_SIZE: Final = 4096
+_MEMO_SIZE: Final = 512
 """How many loaded values a `SenderState` keeps (the oldest is dropped first)."""
 
 
@@ -175,7 +176,12 @@ class _Memo:
     """
 
     def __init__(self) -> None:
-        self._values: dict[StateKey, tuple[str | None, dict[str, Any] | None, Any]] = {}
+        self._values: collections.OrderedDict[
+            StateKey, tuple[str | None, dict[str, Any] | None, Any]
+        ] = collections.OrderedDict()
+        self._by_text = False
+        """Whether the store hands over its text: documents need not be kept then (they would
+        only add work for the garbage collector)."""
 
     def load(self, key: StateKey, stored: Stored, rules: Rules | None) -> Any:  # noqa: ANN401
         found = self._values.get(key)
@@ -183,13 +189,17 @@ class _Memo:
             value = found[2]
         else:
             value = _load(key, stored, rules)
-            document = None if stored.text is not None else stored.document
-            self._remember(key, stored.text, document, value)
+            if stored.text is not None:
+                self._by_text = True
+                self._remember(key, stored.text, None, value)
+            else:
+                self._remember(key, None, stored.document, value)
         return copy_pacer(value) if key.kind is StateKind.PACER else value
 
     def keep(self, write: Write, value: Any) -> None:  # noqa: ANN401
         """Remember `value` as what `write` (just committed) loads to."""
-        self._remember(write.key, write.text, write.document, value)
+        document = None if self._by_text else write.document
+        self._remember(write.key, write.text, document, value)
 
     def _remember(
         self,
@@ -200,8 +210,8 @@ class _Memo:
     ) -> None:
         values = self._values
         if len(values) >= _MEMO_SIZE and key not in values:
-            with contextlib.suppress(StopIteration, KeyError, RuntimeError):
-                del values[next(iter(values))]
+            with contextlib.suppress(KeyError):  # another thread emptied it meanwhile
+                values.popitem(last=False)  # the oldest: O(1), unlike a dict's
         kept = copy_pacer(value) if key.kind is StateKind.PACER else value
         values[key] = (text, document, kept)
 
@@ -431,8 +441,6 @@ class SenderState:
             ]
             fresh_ids = [key for key in ids if key not in seen]
             self.store.commit(writes, events=fresh_ids, at=now)
-            for write in writes:
-                self._memo.keep(write, changed[write.key])
             return Received(changes=changes, processed=len(fresh), skipped=len(batch) - len(fresh))
 
         result: Received = self._retrying(attempt)
