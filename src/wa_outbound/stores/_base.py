@@ -256,7 +256,12 @@ class Store(Protocol):
     """
 
     def read(self, keys: Collection[StateKey]) -> dict[StateKey, Stored]:
-        """Return the stored documents of `keys`; a key never written is absent."""
+        """Return the stored documents of `keys`; a key never written is absent.
+
+        A store that keeps JSON text returns `Stored.of_text(key, version, text)`: the text is
+        then decoded only if the document is used, and the state façade recognises a document
+        it loaded before by its text alone.
+        """
         ...
 
     def commit(
@@ -270,7 +275,7 @@ class Store(Protocol):
 
         Args:
             writes: The documents to write (`Write`) or remove (`Delete`), each with the
-                version it was read at.
+                version it was read at. A store that keeps JSON text keeps `Write.text`.
             events: Ids of webhook events now processed (recorded with `at`).
             at: When they were processed; required when `events` is not empty.
 
