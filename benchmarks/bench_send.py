@@ -17,8 +17,9 @@ again with asyncio, `--concurrency` tasks each (both `httpx.AsyncClient`; the cl
 loopback clients keep a virtual clock, as the in-process ones do, so that their pacing (1,000
 messages/s for `UPGRADED`) waits no real time: the figures are what the client can do, not the
 throughput it would pace a real number to. Each comparison runs `--rounds` turns of a bare loop
-then a client loop, so that a machine whose speed drifts (a shared VM) slows both alike; it
-prints the median rates and the median ratio, with the lowest and highest ratio of the rounds.
+and a client loop, in alternating order, so that a machine whose speed drifts (a shared VM)
+slows both alike; it prints the median rates and the median ratio, with the lowest and highest
+ratio of the rounds.
 Then a fault run: `--fault-sends`
 sends at 20 % faults through the client, the ambiguous ones settled from the webhooks and the
 rest resent by the host's policy, with the lost and duplicate counts the emulator reports
@@ -40,7 +41,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -60,6 +61,9 @@ from wa_outbound.stores import MemoryStore
 from wa_outbound.templates import Body, Template, TemplateParameters, template_to_graph
 from wa_outbound.testing import Emulator, Faults, WebhookDelivery
 from wa_outbound.webhooks import read_meta_webhook
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ORDER = Template(
     name="order_update",
@@ -230,11 +234,30 @@ def in_process(sends: int, rounds: int) -> Rounds:
     http = httpx.Client(transport=emulator.mock_transport(), base_url="https://graph.facebook.com")
     client = sender(emulator, http, "https://graph.facebook.com")
     per = sends // rounds
+    return taking_turns(
+        rounds,
+        lambda turn: bare(http, per, 2 * turn * per, emulator.access_token),
+        lambda turn: with_client(
+            client, per, (2 * turn + 1) * per, emulator.now - timedelta(hours=1)
+        ),
+    )
+
+
+def taking_turns(
+    rounds: int, run_bare: Callable[[int], float], run_client: Callable[[int], float]
+) -> Rounds:
+    """`rounds` pairs of rates, the bare loop first in even rounds and last in odd ones.
+
+    Alternating the order cancels a drift of the machine's (or the emulator's) speed.
+    """
     measured = []
     for turn in range(rounds):
-        rate_bare = bare(http, per, 2 * turn * per, emulator.access_token)
-        at = emulator.now - timedelta(hours=1)
-        measured.append((rate_bare, with_client(client, per, (2 * turn + 1) * per, at)))
+        if turn % 2:
+            rate_client = run_client(turn)
+            measured.append((run_bare(turn), rate_client))
+        else:
+            rate_bare = run_bare(turn)
+            measured.append((rate_bare, run_client(turn)))
     return measured
 
 
@@ -268,15 +291,19 @@ def loopback(sends: int, template_file: str, tasks: int, rounds: int) -> tuple[R
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        sequential = []
         with httpx.Client(base_url=base) as http:
             clock = VirtualClock()
             built = sender(None, http, base, clock=clock, sleep=clock.sleep)
-            for turn in range(rounds):
-                rate_bare = bare(http, per, 2 * turn * per, "EMULATOR_ACCESS_TOKEN")
-                at = datetime.now(timezone.utc) - timedelta(hours=1)
-                rate_client = with_client(built, per, (2 * turn + 1) * per, at)
-                sequential.append((rate_bare, rate_client))
+            sequential = taking_turns(
+                rounds,
+                lambda turn: bare(http, per, 2 * turn * per, "EMULATOR_ACCESS_TOKEN"),
+                lambda turn: with_client(
+                    built,
+                    per,
+                    (2 * turn + 1) * per,
+                    datetime.now(timezone.utc) - timedelta(hours=1),
+                ),
+            )
         concurrent = asyncio.run(_loopback_async(base, per, tasks, rounds))
     finally:
         server.terminate()
@@ -291,10 +318,14 @@ async def _loopback_async(base: str, per: int, tasks: int, rounds: int) -> Round
         clock = VirtualClock()
         built = sender(None, http, base, clock=clock, sleep=clock.asleep)
         offset = 2 * rounds * per  # after the sequential runs' recipients
-        for turn in range(rounds):
+        for turn in range(rounds):  # as `taking_turns`, awaited
             start = offset + 2 * turn * per
-            rate_bare = await bare_async(http, per, start, "EMULATOR_ACCESS_TOKEN", tasks)
-            rate_client = await with_client_async(built, per, start + per, tasks)
+            if turn % 2:
+                rate_client = await with_client_async(built, per, start + per, tasks)
+                rate_bare = await bare_async(http, per, start, "EMULATOR_ACCESS_TOKEN", tasks)
+            else:
+                rate_bare = await bare_async(http, per, start, "EMULATOR_ACCESS_TOKEN", tasks)
+                rate_client = await with_client_async(built, per, start + per, tasks)
             measured.append((rate_bare, rate_client))
     return measured
 
