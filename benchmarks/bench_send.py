@@ -41,7 +41,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
@@ -102,15 +102,38 @@ def body(index: int) -> dict[str, Any]:
     }
 
 
-def bare(http: httpx.Client, sends: int, start: int, token: str) -> float:
+class Rate(NamedTuple):
+    """What one timed loop did."""
+
+    rate: float
+    """Messages per second (wall clock)."""
+    cpu: float
+    """This process's CPU time per message, in µs (the loopback server's is not in it)."""
+
+
+class Timer:
+    """Wall-clock and CPU time from its creation."""
+
+    def __init__(self) -> None:
+        """Start both clocks."""
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+
+    def rate(self, sends: int) -> Rate:
+        """The rate of `sends` messages since the start, and the CPU time per message."""
+        wall, cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        return Rate(sends / wall, cpu / sends * 1e6)
+
+
+def bare(http: httpx.Client, sends: int, start: int, token: str) -> Rate:
     """Messages per second of a plain POST loop."""
     path = f"/v26.0/{PHONE_NUMBER_ID}/messages"
     headers = {"Authorization": f"Bearer {token}"}
-    began = time.perf_counter()
+    timer = Timer()
     for index in range(start, start + sends):
         response = http.post(path, json=body(index), headers=headers)
         assert response.status_code == 200, response.text
-    return sends / (time.perf_counter() - began)
+    return timer.rate(sends)
 
 
 def sender(
@@ -150,7 +173,7 @@ def sender(
 
 async def bare_async(
     http: httpx.AsyncClient, sends: int, start: int, token: str, tasks: int
-) -> float:
+) -> Rate:
     """Messages per second of `tasks` concurrent plain POST loops."""
     path = f"/v26.0/{PHONE_NUMBER_ID}/messages"
     headers = {"Authorization": f"Bearer {token}"}
@@ -161,9 +184,9 @@ async def bare_async(
             response = await http.post(path, json=body(index), headers=headers)
             assert response.status_code == 200, response.text
 
-    began = time.perf_counter()
+    timer = Timer()
     await asyncio.gather(*(worker() for _ in range(tasks)))
-    return sends / (time.perf_counter() - began)
+    return timer.rate(sends)
 
 
 class VirtualClock:
@@ -188,22 +211,22 @@ class VirtualClock:
 
 def with_client(
     built: tuple[CloudApiClient, SenderState], sends: int, start: int, at: datetime
-) -> float:
+) -> Rate:
     """Messages per second of `CloudApiClient.send`, every step on (opt-ins recorded at `at`)."""
     client, state = built
     for index in range(start, start + sends):  # opt-ins are the host's data, not the send
         state.apply(client.phone_number_id, user(index), [OptInRecorded(at=at, method="form")])
-    began = time.perf_counter()
+    timer = Timer()
     for index in range(start, start + sends):
         values = TemplateParameters(body=("Anna", f"A-{index}"))
         result = client.send(user(index), TemplateMessage(template=ORDER, parameters=values))
         assert result.sent, result
-    return sends / (time.perf_counter() - began)
+    return timer.rate(sends)
 
 
 async def with_client_async(
     built: tuple[AsyncCloudApiClient, SenderState], sends: int, start: int, tasks: int
-) -> float:
+) -> Rate:
     """Messages per second of `tasks` concurrent `AsyncCloudApiClient.send` loops."""
     client, state = built
     at = datetime.now(timezone.utc) - timedelta(hours=1)
@@ -218,13 +241,13 @@ async def with_client_async(
             result = await client.send(user(index), message)
             assert result.sent, result
 
-    began = time.perf_counter()
+    timer = Timer()
     await asyncio.gather(*(worker() for _ in range(tasks)))
-    return sends / (time.perf_counter() - began)
+    return timer.rate(sends)
 
 
-Rounds = list[tuple[float, float]]
-"""The bare and client rates of each round, in msg/s."""
+Rounds = list[tuple[Rate, Rate]]
+"""The bare and client loops of each round."""
 
 
 def in_process(sends: int, rounds: int) -> Rounds:
@@ -244,7 +267,7 @@ def in_process(sends: int, rounds: int) -> Rounds:
 
 
 def taking_turns(
-    rounds: int, run_bare: Callable[[int], float], run_client: Callable[[int], float]
+    rounds: int, run_bare: Callable[[int], Rate], run_client: Callable[[int], Rate]
 ) -> Rounds:
     """`rounds` pairs of rates, the bare loop first in even rounds and last in odd ones.
 
@@ -331,14 +354,16 @@ async def _loopback_async(base: str, per: int, tasks: int, rounds: int) -> Round
 
 
 def summary(measured: Rounds) -> str:
-    """The median rates and the median, lowest and highest client / bare ratio of the rounds."""
-    bares = [rate_bare for rate_bare, _ in measured]
-    clients = [rate_client for _, rate_client in measured]
-    ratios = sorted(rate_bare / rate_client for rate_bare, rate_client in measured)
+    """The median rates and ratio (with the rounds' lowest and highest), and CPU per message."""
+    ratios = sorted(bare_loop.rate / client_loop.rate for bare_loop, client_loop in measured)
+    bare_cpu = statistics.median(bare_loop.cpu for bare_loop, _ in measured)
+    client_cpu = statistics.median(client_loop.cpu for _, client_loop in measured)
     return (
-        f"bare {statistics.median(bares):6.0f} msg/s   client {statistics.median(clients):6.0f}"
-        f" msg/s   overhead x{statistics.median(ratios):.2f}"
-        f" (rounds x{ratios[0]:.2f} to x{ratios[-1]:.2f})"
+        f"bare {statistics.median(b.rate for b, _ in measured):6.0f} msg/s   client"
+        f" {statistics.median(c.rate for _, c in measured):6.0f} msg/s   overhead"
+        f" x{statistics.median(ratios):.2f} (rounds x{ratios[0]:.2f} to x{ratios[-1]:.2f})\n"
+        f"{'':28} CPU per message in this process: bare {bare_cpu:5.0f} µs, client"
+        f" {client_cpu:5.0f} µs (+{client_cpu - bare_cpu:.0f} µs)"
     )
 
 
