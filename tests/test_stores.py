@@ -24,6 +24,7 @@ from wa_outbound.stores import (
     StateKey,
     StateKind,
     Store,
+    Stored,
     StoreUnavailable,
     Write,
     WriteConflict,
@@ -571,3 +572,14 @@ def test_a_plain_write_beyond_orjson_is_encoded_as_usual() -> None:
     assert Write(key=ANNA, document=document, expected_version=0).text == (
         plain_write(ANNA, document, 0).text
     )
+
+
+def test_a_stored_document_shows_its_text_until_it_is_used() -> None:
+    """`repr` of a stored row shows its text, even when it is not JSON; then the document."""
+    corrupt = Stored.of_text(ANNA, 2, "[1, 2")
+    good = Stored.of_text(ANNA, 1, '{"n":1}')
+    assert "Stored(version=2, text='[1, 2')" == repr(corrupt)
+    assert {"n": 1} == good.document
+    assert "Stored(version=1, document={'n': 1})" == repr(good)
+    assert Stored(version=1, document={"n": 1}) == good
+    assert good != "not stored"

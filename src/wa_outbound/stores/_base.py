@@ -176,8 +176,10 @@ class Stored:
     __hash__ = None  # type: ignore[assignment] # a document is a dict: not hashable
 
     def __repr__(self) -> str:
-        """Show the version and the document."""
-        return f"Stored(version={self.version!r}, document={self.document!r})"
+        """Show the version and the document (its text while not decoded: never raises)."""
+        if self._document is None:
+            return f"Stored(version={self.version!r}, text={self.text!r})"
+        return f"Stored(version={self.version!r}, document={self._document!r})"
 
 
 @attrs.frozen
