@@ -153,6 +153,15 @@ _CODECS: Final[dict[StateKind, tuple[_Load, _Dump]]] = {
 }
 
 
+_PLAIN: Final = frozenset({StateKind.CONVERSATION, StateKind.PACER, StateKind.PAIR_RATE})
+"""The kinds whose dumps are plain JSON built from checked values (`plain_write` takes them);
+a template keeps Graph's own JSON, so it is encoded as any document is."""
+
+
+def _write(key: StateKey, document: dict[str, Any], expected_version: int) -> Write:
+    return Write(key=key, document=document, expected_version=expected_version)
+
+
 def _given(rules: Rules | None) -> Rules:
     if rules is None:  # pragma: no cover - every caller that reads a pacer passes its rules
         raise AssertionError
@@ -432,10 +441,8 @@ class SenderState:
             changed, changes = route(routed, loaded, now=now, rules=rules)
             self._count_echoes(fresh, loaded, rules)
             writes = [
-                Write(
-                    key=key,
-                    document=_CODECS[key.kind][1](value),
-                    expected_version=_version(stored, key),
+                (plain_write if key.kind in _PLAIN else _write)(
+                    key, _CODECS[key.kind][1](value), _version(stored, key)
                 )
                 for key, value in changed.items()
             ]
