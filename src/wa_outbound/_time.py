@@ -11,6 +11,7 @@ library adds to an instant it took can overflow.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 from typing import Final
 
@@ -89,21 +90,16 @@ def optional_instant(field: str, value: object) -> datetime | None:
     return None if value is None else utc(field, value)  # type: ignore[arg-type]
 
 
-_WRITTEN: dict[datetime, str] = {}
-"""Recent UTC instants as `iso_instant` wrote them: a send writes the same instant often."""
-_WRITTEN_SIZE: Final = 256
-
-
 def iso_instant(value: datetime) -> str:
     """Write an instant as ISO 8601 text in UTC, with a `Z`: `2026-11-23T09:00:00Z`."""
     if value.tzinfo is not UTC:  # other zones: equal datetimes may differ in `fold`
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    text = _WRITTEN.get(value)
-    if text is None:
-        if len(_WRITTEN) >= _WRITTEN_SIZE:
-            _WRITTEN.clear()
-        text = _WRITTEN[value] = value.isoformat().replace("+00:00", "Z")
-    return text
+    return _utc_text(value)
+
+
+@functools.lru_cache(maxsize=256)  # a send writes the same instant several times
+def _utc_text(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def parse_iso_instant(value: object, _type: object = None) -> datetime:
