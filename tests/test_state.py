@@ -34,7 +34,15 @@ from wa_outbound.state import (
     conversation_key,
     event_id,
 )
-from wa_outbound.stores import MemoryStore, SqliteStore, Store, WriteConflict
+from wa_outbound.stores import (
+    MemoryStore,
+    SqliteStore,
+    StateKey,
+    StateKind,
+    Store,
+    Write,
+    WriteConflict,
+)
 from wa_outbound.templates import TemplateStatus
 
 from . import meta_payloads as p
@@ -301,6 +309,17 @@ def test_the_async_shell_answers_the_same(tmp_path: Path) -> None:
         return decision.allowed, took or chat.last_outbound_at != NOW
 
     assert (True, False) == asyncio.run(story())
+
+
+def test_the_async_shell_writes_what_it_is_given_with_the_send(tmp_path: Path) -> None:
+    """`AsyncSenderState.record_sent(also=...)` commits the other writes with the send."""
+    sync = SenderState(SqliteStore(tmp_path / "s.db"), numbers=[SHOP])
+    state = AsyncSenderState(sync)
+    note = StateKey(StateKind.OUTBOX, "wao-async")
+    write = Write(key=note, document={"n": 1}, expected_version=0)
+    asyncio.run(state.record_sent(BUSINESS, ANNA, SendKind.FREE_FORM, now=NOW, also=[write]))
+    assert {"n": 1} == sync.store.read([note])[note].document
+    assert NOW == sync.conversation(BUSINESS, ANNA).last_outbound_at
 
 
 # --- the same answers as folding the events in memory ---------------------------------------

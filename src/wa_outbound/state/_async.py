@@ -9,7 +9,7 @@ from wa_outbound.state._sender import account_facts
 from wa_outbound.stores._base import blocks
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
     from datetime import datetime
 
     from wa_outbound._conversation import Conversation
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from wa_outbound._kinds import SendKind
     from wa_outbound.account import AccountFact, AccountHealth
     from wa_outbound.state._sender import Received, SenderState
+    from wa_outbound.stores._base import Write
     from wa_outbound.webhooks import Event
 
 __all__ = ["AsyncSenderState"]
@@ -118,10 +119,17 @@ class AsyncSenderState:
         *,
         now: datetime,
         message_id: str = "",
+        also: Sequence[Write] = (),
     ) -> bool:
         """`SenderState.record_sent`, awaited."""
         return await self._call(
-            self.sync.record_sent, business, recipient, kind, now=now, message_id=message_id
+            self.sync.record_sent,
+            business,
+            recipient,
+            kind,
+            now=now,
+            message_id=message_id,
+            also=also,
         )
 
     async def conversation(self, business: PhoneNumberId, recipient: Recipient) -> Conversation:
